@@ -1,0 +1,46 @@
+# Jianjian: the two commands a newcomer needs.
+#   make run   install, migrate a SQLite database under instance/, load demo data once, serve on :5000
+#   make test  install and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-dev translations browser db demo clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip 'setuptools<81' wheel
+	# --no-build-isolation: XStatic-Bootstrap's sdist still needs pkg_resources from setuptools<81
+	$(PY) -m pip install -q --no-build-isolation -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install -q --no-build-isolation -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime translations
+install-dev: $(VENV)/.dev translations
+
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile -q -d app/translations
+
+db: install
+	mkdir -p instance
+	$(PY) -m flask db upgrade
+
+demo: db
+	$(PY) -m flask seed-demo
+
+run: demo
+	$(PY) -m flask demo-logins
+	$(PY) -m flask run --host 127.0.0.1 --port 5000
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: the browser test will be skipped"
+
+test: install-dev browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-output

@@ -1,0 +1,75 @@
+"""Jianjian (件件): the enterprise service center's issue tracker."""
+import os
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from app.clock import SystemClock
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from config import BASE_DIR, INSTANCE_DIR, Config
+
+
+def select_locale():
+    """Chinese unless the person chose English with the language switch."""
+    lang = session.get("lang")
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def create_app(config_object=Config, **overrides):
+    """Build the Flask application: settings, extensions, blueprints, error pages and commands."""
+    app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.extensions["jj_clock"] = overrides.get("CLOCK") or SystemClock()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["TIMEZONE"])
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from app import sqlite_tuning
+            sqlite_tuning.configure(db.engine)
+
+    from app import models  # noqa: F401  (registers the tables)
+    from app.auth.login import load_user
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    _register_blueprints(app)
+    from app import errors_pages, template_helpers, cli
+    errors_pages.register(app)
+    template_helpers.register(app)
+    cli.register(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if current_user.is_authenticated or request.path.startswith("/track"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+def _register_blueprints(app):
+    from app.admin.views import bp as admin_bp
+    from app.auth.views import bp as auth_bp
+    from app.enterprises.views import bp as enterprises_bp
+    from app.public.views import bp as public_bp
+    from app.tickets.views import bp as tickets_bp
+    from app.vendor import bp as vendor_bp
+    for bp in (public_bp, auth_bp, tickets_bp, enterprises_bp, admin_bp, vendor_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,54 @@
+"""Admin forms: users, departments, categories."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from app.enums import Role
+from app.forms import no_nul, strip
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("用户名"), filters=[strip], validators=[DataRequired(_l("请填写用户名。")), no_nul])
+    display_name = StringField(_l("姓名"), filters=[strip], validators=[
+        DataRequired(_l("请填写姓名。")), Length(max=64), no_nul])
+    role = SelectField(_l("角色"))
+    department_id = SelectField(_l("所属部门"), coerce=str, validators=[Optional()])
+    email = StringField(_l("邮箱"), filters=[strip], validators=[Optional(), Email(_l("邮箱格式不正确。")),
+                                                                Length(max=120)])
+    mobile = StringField(_l("手机"), filters=[strip], validators=[Optional(), Length(max=20), no_nul])
+    active = BooleanField(_l("启用"), default=True)
+    password = PasswordField(_l("密码"), validators=[Optional(), Length(min=8, max=200,
+                                                                     message=_l("密码至少 8 位。"))])
+
+    def __init__(self, *args, departments=(), creating=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+        self.role.choices = Role.choices()
+        self.department_id.choices = [("", _l("无"))] + [(str(d.id), d.name) for d in departments]
+
+    def validate_username(self, field):
+        if not USERNAME_RE.match(field.data or ""):
+            raise ValidationError(_l("用户名为 3–64 位字母、数字、点、下划线或短横线。"))
+
+    def validate_department_id(self, field):
+        if self.role.data == Role.OFFICER.value and not field.data:
+            raise ValidationError(_l("部门经办人必须选择所属部门。"))
+
+    def validate_password(self, field):
+        if self.creating and not field.data:
+            raise ValidationError(_l("请设置初始密码（至少 8 位）。"))
+
+
+class NamedForm(FlaskForm):
+    name = StringField(_l("名称"), filters=[strip], validators=[
+        DataRequired(_l("请填写名称。")), Length(max=80, message=_l("名称不能超过 80 个字。")), no_nul])
+    active = BooleanField(_l("启用"), default=True)
+
+
+class CategoryForm(NamedForm):
+    description = StringField(_l("说明"), filters=[strip], validators=[Length(max=300), no_nul])

@@ -1,0 +1,56 @@
+"""Admin changes to accounts and reference data."""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.clock import utcnow
+from app.enums import Role
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import Category, Department, User
+
+
+def create_user(username, display_name, role, password, *, department_id=None, email="", mobile="", active=True):
+    """Create a staff account; usernames are unique regardless of case."""
+    if Role.get(role) is None:
+        raise ValidationFailed(_("角色无效。"))
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise ValidationFailed(_("用户名“%(name)s”已被使用。", name=username))
+    if role == Role.OFFICER.value and not department_id:
+        raise ValidationFailed(_("部门经办人必须选择所属部门。"))
+    user = User(username=username, display_name=display_name, role=role, department_id=department_id or None,
+                email=email or "", mobile=mobile or "", is_active_account=active, created_at=utcnow(),
+                session_version=0)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(actor, user, *, display_name, role, department_id, email, mobile, active, password=None):
+    """Change an account; disabling it or setting a new password ends its sessions."""
+    if user.id == actor.id and (not active or role != user.role):
+        raise ValidationFailed(_("不能停用自己的账号或修改自己的角色。"))
+    if role == Role.OFFICER.value and not department_id:
+        raise ValidationFailed(_("部门经办人必须选择所属部门。"))
+    if user.is_active_account and not active:
+        user.session_version += 1
+    user.display_name, user.role, user.department_id = display_name, role, department_id or None
+    user.email, user.mobile, user.is_active_account = email or "", mobile or "", active
+    if password:
+        user.set_password(password)
+    db.session.commit()
+
+
+def save_named(model, obj, name, active, **extra):
+    """Create or rename a department or category; names stay unique."""
+    clash = db.session.scalar(select(model.id).where(model.name == name))
+    if clash and (obj is None or clash != obj.id):
+        raise ValidationFailed(_("名称“%(name)s”已存在。", name=name))
+    obj = obj or model()
+    obj.name, obj.is_active = name, active
+    for key, value in extra.items():
+        setattr(obj, key, value)
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+

@@ -1,0 +1,129 @@
+"""Admin pages: staff accounts, departments and categories."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin import services
+from app.admin.forms import CategoryForm, NamedForm, UserForm
+from app.auth.decorators import roles_required
+from app.enums import Role
+from app.errors import ServiceError
+from app.extensions import db
+from app.models import Category, Department, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _departments():
+    return db.session.scalars(select(Department).order_by(Department.id)).all()
+
+
+@bp.get("/")
+@roles_required(Role.ADMIN)
+def index():
+    """Admin home."""
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    """Every staff account with its role and department."""
+    rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    """Create a staff account."""
+    form = UserForm(departments=_departments(), creating=True)
+    if form.validate_on_submit():
+        try:
+            services.create_user(form.username.data, form.display_name.data, form.role.data, form.password.data,
+                                 department_id=int(form.department_id.data) if form.department_id.data else None,
+                                 email=form.email.data, mobile=form.mobile.data, active=form.active.data)
+        except ServiceError as exc:
+            form.username.errors = [exc.message]
+        else:
+            flash(_("账号已创建。"), "success")
+            return redirect(url_for("admin.users"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id):
+    """Change an account's name, role, department, status or password."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(departments=_departments(), obj=None if request.method == "POST" else user)
+    if request.method == "GET":
+        form.department_id.data = str(user.department_id or "")
+        form.active.data = user.is_active_account
+    form.username.data = user.username
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, user, display_name=form.display_name.data, role=form.role.data,
+                                 department_id=int(form.department_id.data) if form.department_id.data else None,
+                                 email=form.email.data, mobile=form.mobile.data, active=form.active.data,
+                                 password=form.password.data or None)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.role.errors = [exc.message]
+        else:
+            flash(_("账号已更新。"), "success")
+            return redirect(url_for("admin.users"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+def _named_page(kind, model, form_class, obj_id=None):
+    obj = None
+    if obj_id is not None:
+        obj = db.session.get(model, obj_id) or abort(404)
+    form = form_class(obj=None if request.method == "POST" else obj)
+    if request.method == "GET" and obj is not None:
+        form.active.data = obj.is_active
+    if form.validate_on_submit():
+        extra = {"description": form.description.data} if hasattr(form, "description") else {}
+        try:
+            services.save_named(model, obj, form.name.data, form.active.data, **extra)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.name.errors = [exc.message]
+        else:
+            flash(_("已保存。"), "success")
+            return redirect(url_for(f"admin.{kind}"), 303)
+    rows = db.session.scalars(select(model).order_by(model.id)).all()
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/named.html", kind=kind, rows=rows, form=form, obj=obj), status
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def departments():
+    """Departments: list and add."""
+    return _named_page("departments", Department, NamedForm)
+
+
+@bp.route("/departments/<int:obj_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_department(obj_id):
+    """Rename or deactivate a department."""
+    return _named_page("departments", Department, NamedForm, obj_id)
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def categories():
+    """Problem categories: list and add."""
+    return _named_page("categories", Category, CategoryForm)
+
+
+@bp.route("/categories/<int:obj_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_category(obj_id):
+    """Rename, describe or deactivate a category."""
+    return _named_page("categories", Category, CategoryForm, obj_id)

@@ -1,0 +1,57 @@
+"""Command-line tools: create accounts, load demo data, print the demo logins."""
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from app.admin.services import create_user
+from app.enums import Role
+from app.errors import ServiceError
+from app.extensions import db
+from app.models import Department
+
+
+def register(app):
+    """Attach the commands to `flask --app wsgi ...`."""
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--department", default=None, help="Department name (required for officers).")
+    @click.option("--name", "display_name", default=None, help="Display name (defaults to the username).")
+    @click.option("--password", default=None, help="Prompted for when not given.")
+    def create_user_command(username, role, department, display_name, password):
+        """Create a staff account."""
+        dept_id = None
+        if department:
+            dept = db.session.scalar(select(Department).where(Department.name == department))
+            if dept is None:
+                raise click.ClickException(f"no department named {department!r}")
+            dept_id = dept.id
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if len(password) < 8:
+            raise click.ClickException("the password must have at least 8 characters")
+        try:
+            with current_app.test_request_context():
+                user = create_user(username, display_name or username, role, password, department_id=dept_id)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message)
+        click.echo(f"created {user.role} {user.username} (id {user.id})")
+
+    @app.cli.command("seed-demo")
+    @click.option("--tickets", default=300, show_default=True, help="How many demo tickets to create.")
+    def seed_demo_command(tickets):
+        """Load realistic demo data once (running it again changes nothing)."""
+        from app.demo import seed_demo
+        summary = seed_demo(ticket_count=tickets)
+        click.echo(summary)
+
+    @app.cli.command("demo-logins")
+    def demo_logins_command():
+        """Print the demo accounts and their password."""
+        from app.demo import DEMO_PASSWORD, demo_accounts
+        click.echo("\n件件 Jianjian is running at http://127.0.0.1:5000")
+        click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        for username, role, name, dept in demo_accounts():
+            click.echo(f"  {username:<12} {role:<11} {name} {dept or ''}")
+        click.echo("Enterprises need no account: open http://127.0.0.1:5000/submit\n")

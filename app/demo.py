@@ -1,0 +1,208 @@
+"""Realistic demo data for a newcomer: departments, staff, enterprises, visits and 300 tickets in every state.
+
+Tickets are driven through the real workflow verbs with a frozen clock moved through the last three months,
+so their histories, deadlines and events look exactly like real ones.
+"""
+import random
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.clock import FrozenClock
+from app.enums import Channel, Role, Satisfaction, Solved, Urgency, VisitKind
+from app.extensions import db
+from app.models import Category, Department, Enterprise, Ticket, User, Visit
+from app.tickets import services
+from app.tickets.intake import record_offline_ticket, submit_public_ticket
+from app.tickets.codes import new_submission_key
+from app.validators import CREDIT_CODE_CHARS, credit_code_check_char
+
+DEMO_PASSWORD = "jianjian2026"
+DEPARTMENTS = ["行政审批局", "住建局", "规划自然资源局", "市场监管局", "税务局", "人社局", "生态环境局", "科技创新局"]
+CATEGORIES = [("政策咨询", "惠企政策、申报条件"), ("项目审批", "立项、备案、许可"), ("用地规划", "用地、规划条件"),
+              ("工程建设", "施工、验收"), ("人才用工", "招聘、社保、人才政策"), ("融资需求", "贷款、担保、上市"),
+              ("水电气暖", "接入、容量、停供"), ("税费办理", "申报、退税、发票"), ("其他", "")]
+SECRETARIES = ["王晓明", "李娜", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽"]
+OFFICERS = ["孙建国", "周敏", "吴强", "郑红", "冯涛", "何静", "许亮", "韩梅"]
+PARKS = ["科技城", "狮山商务创新区", "浒墅关经开区", "生态科技城", "综合保税区"]
+NAME_HEADS = ["恒创", "锐芯", "博远", "华睿", "中科", "天瑞", "瀚海", "智联", "启明", "新元", "凯德", "同创", "星河", "海川"]
+NAME_TAILS = [("科技", "软件信息"), ("生物医药", "生物医药"), ("智能制造", "高端装备"), ("新材料", "新材料"),
+              ("电子", "集成电路"), ("光电", "光电"), ("精密机械", "高端装备"), ("新能源", "新能源")]
+PROBLEMS = [
+    ("项目备案后施工许可办理进度咨询", "我司新建厂房项目已完成备案，施工图审查已通过，想了解施工许可证办理还需要哪些材料，预计多久可以办结。", "项目审批"),
+    ("高新技术企业认定补贴申报", "去年通过高新技术企业认定，区里的奖励资金申报入口在哪里，需要准备哪些材料？", "政策咨询"),
+    ("厂区用电增容申请迟迟未批", "因新增产线，需要将用电容量从 800kVA 增至 1600kVA，申请已提交一个月，仍未收到答复。", "水电气暖"),
+    ("研发人员人才公寓申请", "公司新引进 6 名硕士研发人员，希望申请园区人才公寓，请问流程和条件。", "人才用工"),
+    ("地块规划条件调整", "拟建研发楼的容积率与规划条件不一致，希望协调规划部门确认调整的可行性。", "用地规划"),
+    ("出口退税进度查询", "三月份申报的出口退税至今未到账，影响资金周转，请帮助协调。", "税费办理"),
+    ("竣工验收消防意见", "厂房已完工，消防验收意见迟迟没有出具，影响投产时间。", "工程建设"),
+    ("科技型中小企业贷款贴息", "想申请科技贷款贴息政策，银行说需要园区出具推荐函。", "融资需求"),
+    ("门前道路施工影响货车进出", "园区道路施工封闭，物流车辆无法进出，每天损失较大，希望协调临时通道。", "工程建设"),
+    ("环评批复变更", "生产工艺调整后是否需要重新做环评，希望生态环境部门给出意见。", "项目审批"),
+    ("招聘会场地支持", "计划举办校园招聘专场，希望园区提供场地和宣传支持。", "人才用工"),
+    ("天然气接入报装", "新厂区需要接入天然气用于热处理工序，报装流程和时限是多少？", "水电气暖"),
+]
+DEPT_FOR_CATEGORY = {"项目审批": "行政审批局", "政策咨询": "科技创新局", "水电气暖": "住建局", "人才用工": "人社局",
+                     "用地规划": "规划自然资源局", "税费办理": "税务局", "工程建设": "住建局", "融资需求": "科技创新局",
+                     "其他": "市场监管局"}
+
+
+def demo_accounts():
+    """(username, role, name, department) of every demo account."""
+    rows = [(f"secretary{i + 1}", Role.SECRETARY.value, n, None) for i, n in enumerate(SECRETARIES)]
+    rows += [(f"officer{i + 1}", Role.OFFICER.value, n, DEPARTMENTS[i]) for i, n in enumerate(OFFICERS)]
+    rows += [("supervisor", Role.SUPERVISOR.value, "钱主任", None), ("admin", Role.ADMIN.value, "系统管理员", None)]
+    return rows
+
+
+def make_credit_code(rng: random.Random) -> str:
+    """A well-formed unified social credit code for a company registered in the zone."""
+    body = "91320505" + "".join(rng.choice(CREDIT_CODE_CHARS[:10] + "ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    return body + credit_code_check_char(body)
+
+
+def _get_or_create(model, name, **fields):
+    obj = db.session.scalar(select(model).where(model.name == name))
+    if obj is None:
+        obj = model(name=name, **fields)
+        db.session.add(obj)
+    return obj
+
+
+def seed_demo(ticket_count=300, seed=20261122):
+    """Create the demo data unless it is already there; returns a one-line summary."""
+    with current_app.test_request_context():
+        return _seed(ticket_count, seed)
+
+
+def _seed(ticket_count, seed):
+    rng = random.Random(seed)
+    departments = {name: _get_or_create(Department, name) for name in DEPARTMENTS}
+    categories = {name: _get_or_create(Category, name, description=desc) for name, desc in CATEGORIES}
+    db.session.commit()
+    users = {}
+    for username, role, name, dept in demo_accounts():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, display_name=name, role=role, session_version=0,
+                        department_id=departments[dept].id if dept else None, email=f"{username}@example.cn")
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+        users[username] = user
+    db.session.commit()
+    secretaries = [users[f"secretary{i + 1}"] for i in range(len(SECRETARIES))]
+
+    if db.session.scalar(select(func.count(Enterprise.id))) < 40:
+        for i in range(40):
+            head, (tail, industry) = NAME_HEADS[i % len(NAME_HEADS)], NAME_TAILS[(i * 3) % len(NAME_TAILS)]
+            name = f"苏州{head}{tail}有限公司" if i < len(NAME_HEADS) else f"苏州{head}{tail}{i}号有限公司"
+            if db.session.scalar(select(Enterprise.id).where(Enterprise.name == name)):
+                continue
+            db.session.add(Enterprise(name=name, credit_code=make_credit_code(rng), park=PARKS[i % len(PARKS)],
+                                      industry=industry, contact_name=rng.choice("王李张刘陈杨赵黄周吴") + "经理",
+                                      mobile=f"139{rng.randrange(10**8):08d}", secretary=secretaries[i % 8]))
+        db.session.commit()
+    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.id)).all()
+
+    if db.session.scalar(select(func.count(Ticket.id))):
+        return "demo data already present: nothing changed"
+
+    real_clock = current_app.extensions["jj_clock"]
+    now = real_clock.now()
+    clock = FrozenClock(now)
+    current_app.extensions["jj_clock"] = clock
+    try:
+        _seed_visits(rng, clock, now, enterprises)
+        for i in range(ticket_count):
+            start = now - timedelta(days=90) + timedelta(days=90 * i / ticket_count, hours=rng.uniform(0, 8))
+            clock.set(start)
+            _seed_ticket(rng, clock, now, rng.choice(enterprises), categories, departments, users)
+    finally:
+        current_app.extensions["jj_clock"] = real_clock
+    return f"demo data loaded: {len(departments)} departments, {len(users)} accounts, " \
+           f"{len(enterprises)} enterprises, {ticket_count} tickets"
+
+
+def _seed_visits(rng, clock, now, enterprises):
+    from app.enterprises.services import log_visit
+    for i in range(60):
+        enterprise = enterprises[i % len(enterprises)]
+        day = (now - timedelta(days=rng.randint(0, 88))).date()
+        clock.set(now)
+        log_visit(enterprise.secretary, enterprise, rng.choice([VisitKind.VISIT.value] * 3 + [VisitKind.FORUM.value]),
+                  day, "企业负责人、项目秘书", f"走访{enterprise.name}，了解生产经营和项目推进情况，收集企业诉求。")
+
+
+def _step(clock, rng, now, hours, stop=0.0):
+    """Move the clock forward; False when that would pass the present, or (chance `stop`) work pauses here."""
+    if rng.random() < stop:
+        return False
+    target = clock.now() + timedelta(hours=hours * rng.uniform(0.5, 1.5))
+    if target >= now:
+        return False
+    clock.set(target)
+    return True
+
+
+def _seed_ticket(rng, clock, now, enterprise, categories, departments, users):
+    title, text, cat_name = rng.choice(PROBLEMS)
+    # Recent tickets are more likely to be still waiting at some stage.
+    stop = 0.3 if now - clock.now() < timedelta(days=10) else 0.03
+    secretary = enterprise.secretary
+    data = {"enterprise_name": enterprise.name, "credit_code": enterprise.credit_code, "title": title,
+            "description": text, "category_id": categories[cat_name].id, "contact_name": enterprise.contact_name,
+            "mobile": enterprise.mobile, "urgency": Urgency.URGENT.value if rng.random() < 0.15 else Urgency.NORMAL.value}
+    if rng.random() < 0.6:
+        ticket, _code, _new = submit_public_ticket(data, [], new_submission_key())
+        if not _step(clock, rng, now, 3, stop):
+            return
+        if rng.random() < 0.05:
+            services.reject_ticket(ticket, secretary, ticket.version, "该事项属于企业间民事纠纷，建议通过司法途径解决。")
+            return
+        services.accept_ticket(ticket, secretary, ticket.version)
+    else:
+        channel = rng.choice([c for c in Channel if c is not Channel.WEB])
+        ticket, _code = record_offline_ticket(secretary, enterprise, data, [], channel=channel)
+    if not _step(clock, rng, now, 4, stop):
+        return
+    services.reply_to_enterprise(ticket, secretary, "您好，您反映的问题已收到，我们正在协调相关部门，将尽快给您答复。")
+    if rng.random() < 0.12:
+        if not _step(clock, rng, now, 12, stop):
+            return
+        services.resolve_ticket(ticket, secretary, ticket.version, "经电话沟通，已当场解答企业疑问并提供政策文件。")
+        return _seed_follow_up(rng, clock, now, ticket, secretary, stop)
+    lead = departments[DEPT_FOR_CATEGORY[cat_name]]
+    support = [d.id for d in rng.sample(list(departments.values()), 1) if d.id != lead.id]
+    services.dispatch_ticket(ticket, secretary, ticket.version, lead.id, support if rng.random() < 0.3 else [],
+                             "请按职责办理，并于时限内反馈。")
+    officer = next(u for u in users.values() if u.department_id == lead.id)
+    if not _step(clock, rng, now, 6, stop):
+        return
+    if rng.random() < 0.06:
+        services.return_assignment(ticket, officer, ticket.version, "该事项不属于本部门职责，建议转市场监管局。")
+        return
+    services.sign_assignment(ticket, officer, ticket.version)
+    if not _step(clock, rng, now, 24, stop):
+        return
+    services.report_progress(ticket, officer, "已与企业对接，正在核实材料，预计三个工作日内出具意见。", public=True)
+    if rng.random() < 0.07:
+        services.hold_ticket(ticket, secretary, ticket.version, "请企业补充项目立项批复文件。")
+        return
+    if not _step(clock, rng, now, 72, stop):
+        return
+    services.resolve_ticket(ticket, secretary, ticket.version, "经协调，相关部门已办理完毕并出具书面意见，请企业查收。")
+    _seed_follow_up(rng, clock, now, ticket, secretary, stop)
+
+
+def _seed_follow_up(rng, clock, now, ticket, secretary, stop):
+    if not _step(clock, rng, now, 30, stop):
+        return
+    roll = rng.random()
+    if roll < 0.6:
+        services.rate_ticket(ticket, rng.choice([Satisfaction.VERY_SATISFIED.value] * 3 + [Satisfaction.SATISFIED.value]),
+                             Solved.SOLVED.value, "办事效率高，感谢项目秘书。")
+    elif roll < 0.7:
+        services.rate_ticket(ticket, Satisfaction.DISSATISFIED.value, Solved.UNSOLVED.value, "问题仍未解决。")
+    elif roll < 0.85:
+        services.close_ticket(ticket, secretary, ticket.version, "电话回访，企业表示满意。")

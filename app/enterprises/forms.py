@@ -1,0 +1,22 @@
+"""Visit records."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.enums import VisitKind
+from app.forms import no_nul, strip
+
+
+class VisitForm(FlaskForm):
+    enterprise_id = SelectField(_l("企业"), coerce=str, validators=[DataRequired(_l("请选择企业。"))])
+    kind = SelectField(_l("方式"))
+    visited_on = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期（年-月-日）。"))])
+    participants = StringField(_l("参加人员"), filters=[strip], validators=[Length(max=200), no_nul])
+    summary = TextAreaField(_l("走访情况与发现的问题"), filters=[strip], validators=[
+        DataRequired(_l("请填写走访情况。")), Length(max=5000, message=_l("不能超过 5000 字。")), no_nul])
+
+    def __init__(self, *args, enterprises=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise_id.choices = [("", _l("请选择"))] + [(str(e.id), e.name) for e in enterprises]
+        self.kind.choices = VisitKind.choices()

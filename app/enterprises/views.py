@@ -1,0 +1,83 @@
+"""Enterprises and the secretaries' visits to them."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from app.auth.decorators import roles_required
+from app.enterprises.forms import VisitForm
+from app.enterprises.services import log_visit
+from app.enums import Role
+from app.errors import ServiceError
+from app.extensions import db
+from app.models import Enterprise, Ticket, Visit
+from app.tickets.access import visible_filter
+from app.tickets.queries import Page
+
+bp = Blueprint("enterprises", __name__)
+
+ENTERPRISE_ROLES = (Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN)
+
+
+@bp.get("/enterprises")
+@roles_required(*ENTERPRISE_ROLES)
+def enterprise_list():
+    """Enterprises in the zone, searchable by name or credit code; secretaries see theirs first."""
+    q = (request.args.get("q") or "").strip()[:60]
+    page_no = max(1, request.args.get("page", 1, type=int) or 1)
+    query = select(Enterprise)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(Enterprise.name.ilike(like), Enterprise.credit_code.ilike(like)))
+    if request.args.get("mine") and current_user.is_secretary:
+        query = query.where(Enterprise.secretary_id == current_user.id)
+    per_page = current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Enterprise.name).limit(per_page).offset((page_no - 1) * per_page)).all()
+    return render_template("enterprises/list.html", page=Page(items, total, page_no, per_page), q=q,
+                           mine=bool(request.args.get("mine")))
+
+
+@bp.get("/enterprises/<int:enterprise_id>")
+@roles_required(*ENTERPRISE_ROLES)
+def enterprise_detail(enterprise_id):
+    """One enterprise: contact, responsible secretary, its tickets (those the person may see) and visits."""
+    enterprise = db.session.get(Enterprise, enterprise_id) or abort(404)
+    tickets = db.session.scalars(select(Ticket).where(Ticket.enterprise_id == enterprise.id,
+                                                      visible_filter(current_user))
+                                 .order_by(Ticket.created_at.desc()).limit(100)).all()
+    visits = db.session.scalars(select(Visit).where(Visit.enterprise_id == enterprise.id)
+                                .order_by(Visit.visited_on.desc()).limit(50)).all()
+    return render_template("enterprises/detail.html", enterprise=enterprise, tickets=tickets, visits=visits)
+
+
+@bp.get("/visits")
+@roles_required(Role.SECRETARY, Role.SUPERVISOR)
+def visit_list():
+    """Visits logged: a secretary's own, or everyone's for a supervisor."""
+    query = select(Visit).order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(200)
+    if current_user.is_secretary:
+        query = query.where(Visit.secretary_id == current_user.id)
+    return render_template("enterprises/visits.html", visits=db.session.scalars(query).all())
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+@roles_required(Role.SECRETARY)
+def new_visit():
+    """Log a visit (走访), forum, call or reception day with an enterprise."""
+    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
+    form = VisitForm(enterprises=enterprises)
+    if request.method == "GET" and request.args.get("enterprise_id"):
+        form.enterprise_id.data = request.args["enterprise_id"]
+    if form.validate_on_submit():
+        enterprise = db.session.get(Enterprise, int(form.enterprise_id.data))
+        try:
+            visit = log_visit(current_user, enterprise, form.kind.data, form.visited_on.data,
+                              form.participants.data, form.summary.data)
+        except ServiceError as exc:
+            form.visited_on.errors = [exc.message]
+            return render_template("enterprises/new_visit.html", form=form), 400
+        flash(_("走访已登记。如发现问题，请直接登记为诉求。"), "success")
+        return redirect(url_for("enterprises.visit_list", created=visit.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("enterprises/new_visit.html", form=form), status

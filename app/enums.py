@@ -1,0 +1,138 @@
+"""Enumerations that carry their Chinese label and the CSS class used to show them."""
+from enum import Enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class LabeledEnum(str, Enum):
+    """A string enum whose members have a translated label and a badge class."""
+
+    def __new__(cls, value, label, css="secondary"):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj._label = label
+        obj.css = css
+        return obj
+
+    @property
+    def label(self) -> str:
+        """The member's label in the current language."""
+        return str(self._label)
+
+    @classmethod
+    def choices(cls):
+        """(value, label) pairs for a select field."""
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def get(cls, value):
+        """The member for a stored value, or None."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+    def __str__(self):
+        return self.value
+
+
+class TicketState(LabeledEnum):
+    INTAKE = "intake", _l("待受理"), "info"
+    TRIAGE = "triage", _l("待分派"), "primary"
+    PROCESSING = "processing", _l("办理中"), "primary"
+    CONVENED = "convened", _l("会办中"), "warning"
+    ON_HOLD = "on_hold", _l("挂起"), "secondary"
+    RESOLVED = "resolved", _l("已办结"), "success"
+    CLOSED = "closed", _l("已关闭"), "dark"
+    REJECTED = "rejected", _l("不予受理"), "danger"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the case still needs work."""
+        return self not in (TicketState.CLOSED, TicketState.REJECTED, TicketState.RESOLVED)
+
+
+OPEN_STATES = [s.value for s in TicketState if s.is_open]
+
+
+class Role(LabeledEnum):
+    SECRETARY = "secretary", _l("项目秘书")
+    OFFICER = "officer", _l("部门经办人")
+    SUPERVISOR = "supervisor", _l("督办")
+    ADMIN = "admin", _l("管理员")
+
+
+class Channel(LabeledEnum):
+    WEB = "web", _l("网上提交")
+    VISIT = "visit", _l("走访")
+    PHONE = "phone", _l("电话")
+    FORUM = "forum", _l("座谈会")
+    RECEPTION_DAY = "reception_day", _l("局长接待日")
+    ESCALATION_WINDOW = "escalation_window", _l("办不成事反映窗口")
+    HOTLINE = "hotline", _l("12345 转办")
+
+
+OFFLINE_CHANNELS = [c for c in Channel if c is not Channel.WEB]
+
+
+class Urgency(LabeledEnum):
+    NORMAL = "normal", _l("一般"), "secondary"
+    URGENT = "urgent", _l("紧急"), "danger"
+
+
+class AssignmentRole(LabeledEnum):
+    LEAD = "lead", _l("主办"), "primary"
+    SUPPORT = "support", _l("协办"), "info"
+
+
+class AssignmentStatus(LabeledEnum):
+    PENDING = "pending", _l("待签收"), "warning"
+    SIGNED = "signed", _l("已签收"), "success"
+    RETURNED = "returned", _l("已退回"), "danger"
+    WITHDRAWN = "withdrawn", _l("已撤回"), "secondary"
+
+
+ACTIVE_ASSIGNMENT = [AssignmentStatus.PENDING.value, AssignmentStatus.SIGNED.value]
+
+
+class Satisfaction(LabeledEnum):
+    VERY_SATISFIED = "5", _l("非常满意"), "success"
+    SATISFIED = "4", _l("满意"), "success"
+    NEUTRAL = "3", _l("一般"), "secondary"
+    DISSATISFIED = "2", _l("不满意"), "warning"
+    VERY_DISSATISFIED = "1", _l("非常不满意"), "danger"
+
+
+class Solved(LabeledEnum):
+    SOLVED = "solved", _l("解决"), "success"
+    PARTLY = "partly", _l("部分解决"), "warning"
+    UNSOLVED = "unsolved", _l("未解决"), "danger"
+
+
+class VisitKind(LabeledEnum):
+    VISIT = "visit", _l("走访")
+    FORUM = "forum", _l("座谈会")
+    PHONE = "phone", _l("电话回访")
+    RECEPTION_DAY = "reception_day", _l("局长接待日")
+
+
+class EventKind(LabeledEnum):
+    CREATED = "created", _l("提交诉求")
+    RECORDED = "recorded", _l("登记线下诉求")
+    ACCEPTED = "accepted", _l("受理")
+    REJECTED = "rejected", _l("不予受理")
+    REPLIED = "replied", _l("答复企业")
+    NOTED = "noted", _l("内部备注")
+    DISPATCHED = "dispatched", _l("转办")
+    SIGNED = "signed", _l("部门签收")
+    RETURNED = "returned", _l("部门退回")
+    PROGRESS = "progress", _l("办理进展")
+    HELD = "held", _l("挂起")
+    RESUMED = "resumed", _l("恢复办理")
+    RESOLVED = "resolved", _l("办结")
+    REOPENED = "reopened", _l("重办")
+    CLOSED = "closed", _l("关闭")
+    SUPPLEMENTED = "supplemented", _l("企业补充材料")
+    RATED = "rated", _l("企业评价")
+    EDITED = "edited", _l("修改诉求信息")
+    ASSIGNED = "assigned", _l("指派秘书")

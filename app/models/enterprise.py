@@ -1,0 +1,41 @@
+"""Enterprises and the secretaries' visits to them."""
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class Enterprise(db.Model):
+    """A company in the zone, identified by its unified social credit code when known."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    park: Mapped[str] = mapped_column(String(60), default="")
+    industry: Mapped[str] = mapped_column(String(60), default="")
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    mobile: Mapped[str] = mapped_column(String(20), default="")
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at = mapped_column(UTCDateTime)
+
+    secretary = relationship("User")
+
+
+class Visit(db.Model):
+    """A secretary's visit (走访), forum or call with an enterprise, and what was found."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    secretary_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    visited_on: Mapped[date] = mapped_column(Date, index=True)
+    participants: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at = mapped_column(UTCDateTime)
+
+    enterprise = relationship("Enterprise")
+    secretary = relationship("User")
+    tickets = relationship("Ticket", back_populates="visit")

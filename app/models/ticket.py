@@ -1,0 +1,176 @@
+"""Tickets, their department assignments, the append-only event log, attachments and ratings."""
+import json
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, EventKind,
+                       Satisfaction, Solved, TicketState, Urgency)
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class Ticket(db.Model):
+    """One enterprise problem (诉求) and where it stands."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"))
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    urgency: Mapped[str] = mapped_column(String(10), default=Urgency.NORMAL.value)
+    state: Mapped[str] = mapped_column(String(20))
+    held_from: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    contact_mobile: Mapped[str] = mapped_column(String(20), default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    access_code_hash: Mapped[str] = mapped_column(String(64))
+    submission_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at = mapped_column(UTCDateTime, index=True)
+    updated_at = mapped_column(UTCDateTime)
+    accepted_at = mapped_column(UTCDateTime)
+    first_replied_at = mapped_column(UTCDateTime)
+    dispatched_at = mapped_column(UTCDateTime)
+    resolved_at = mapped_column(UTCDateTime)
+    closed_at = mapped_column(UTCDateTime)
+    # Deadline of the stage the ticket is in now; the work queue sorts by it.
+    due_at = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_ticket_state_due", "state", "due_at"),)
+
+    enterprise = relationship("Enterprise")
+    secretary = relationship("User")
+    category = relationship("Category")
+    visit = relationship("Visit", back_populates="tickets")
+    assignments = relationship("Assignment", back_populates="ticket", order_by="Assignment.id")
+    events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
+    attachments = relationship("Attachment", back_populates="ticket", order_by="Attachment.id")
+    ratings = relationship("Rating", back_populates="ticket", order_by="Rating.id")
+
+    @property
+    def state_enum(self) -> TicketState:
+        return TicketState(self.state)
+
+    @property
+    def channel_enum(self) -> Channel:
+        return Channel(self.channel)
+
+    @property
+    def urgency_enum(self) -> Urgency:
+        return Urgency(self.urgency)
+
+    @property
+    def active_assignments(self):
+        """Assignments a department still holds (pending or signed)."""
+        return [a for a in self.assignments if a.status in ACTIVE_ASSIGNMENT]
+
+    @property
+    def lead_assignment(self):
+        """The active lead (主办) assignment, if any."""
+        return next((a for a in self.active_assignments if a.role == AssignmentRole.LEAD.value), None)
+
+    @property
+    def public_events(self):
+        """Events the enterprise may see on its tracking page."""
+        return [e for e in self.events if e.is_public]
+
+
+class Assignment(db.Model):
+    """A department's part in a ticket: lead or support, and whether it signed or returned it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default=AssignmentStatus.PENDING.value)
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+    dispatched_at = mapped_column(UTCDateTime)
+    signed_at = mapped_column(UTCDateTime)
+    returned_at = mapped_column(UTCDateTime)
+    dispatched_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    ticket = relationship("Ticket", back_populates="assignments")
+    department = relationship("Department")
+
+    @property
+    def role_enum(self):
+        return AssignmentRole(self.role)
+
+    @property
+    def status_enum(self):
+        return AssignmentStatus(self.status)
+
+
+class TicketEvent(db.Model):
+    """One append-only entry of a ticket's history: who did what, when, before and after."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    at = mapped_column(UTCDateTime, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    ticket = relationship("Ticket", back_populates="events")
+    attachments = relationship("Attachment", back_populates="event")
+
+    @property
+    def kind_enum(self):
+        return EventKind(self.kind)
+
+    @property
+    def details(self) -> dict:
+        """The before/after details recorded with the event."""
+        return json.loads(self.data or "{}")
+
+
+class Attachment(db.Model):
+    """A file uploaded with a ticket, stored outside the web root under a generated name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_event.id"))
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at = mapped_column(UTCDateTime)
+
+    ticket = relationship("Ticket", back_populates="attachments")
+    event = relationship("TicketEvent", back_populates="attachments")
+
+
+class Rating(db.Model):
+    """The enterprise's verdict on a resolved ticket: satisfaction and whether it was solved."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    satisfaction: Mapped[str] = mapped_column(String(1))
+    solved: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at = mapped_column(UTCDateTime)
+
+    ticket = relationship("Ticket", back_populates="ratings")
+
+    @property
+    def satisfaction_enum(self):
+        return Satisfaction(self.satisfaction)
+
+    @property
+    def solved_enum(self):
+        return Solved(self.solved)

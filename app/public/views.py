@@ -1,0 +1,145 @@
+"""The enterprise side: no account, a tracking number and an access code."""
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.attachments import check_uploads, file_path
+from app.errors import ServiceError
+from app.extensions import db, limiter
+from app.models import Attachment, Category, Ticket
+from app.public.forms import RatingForm, SubmitForm, SupplementForm, TrackForm
+from app.tickets import lifecycle
+from app.tickets.codes import code_matches, new_submission_key, normalize_number
+from app.tickets.intake import submit_public_ticket
+from app.tickets.services import rate_ticket, supplement_ticket
+
+bp = Blueprint("public", __name__)
+
+TRACKED_KEY = "tracked_tickets"
+MAX_TRACKED = 20
+
+
+def _categories():
+    return db.session.scalars(select(Category).where(Category.is_active.is_(True)).order_by(Category.id)).all()
+
+
+@bp.get("/")
+def home():
+    """Landing page: submit a problem, or look one up."""
+    return render_template("public/home.html")
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"], methods=["POST"])
+def submit():
+    """The enterprise's problem form; a resubmitted form answers with the ticket it already made."""
+    form = SubmitForm(categories=_categories())
+    if request.method == "GET":
+        form.submission_key.data = new_submission_key()
+        return render_template("public/submit.html", form=form)
+    if form.homepage.data:
+        return render_template("public/submit.html", form=form,
+                               error=_("提交未成功，请刷新页面后重试。")), 400
+    if not form.validate_on_submit():
+        return render_template("public/submit.html", form=form), 400
+    try:
+        uploads = check_uploads(request.files.getlist(form.attachments.name))
+    except ServiceError as exc:
+        form.attachments.errors = [exc.message]
+        return render_template("public/submit.html", form=form), 400
+    data = {k: getattr(form, k).data for k in ("enterprise_name", "credit_code", "contact_name", "mobile",
+                                               "title", "description", "urgency")}
+    data["category_id"] = int(form.category_id.data)
+    ticket, code, _created = submit_public_ticket(data, uploads, form.submission_key.data)
+    _remember(ticket)
+    return render_template("public/submitted.html", ticket=ticket, code=code)
+
+
+def _remember(ticket):
+    tracked = [i for i in session.get(TRACKED_KEY, []) if i != ticket.id]
+    session[TRACKED_KEY] = ([ticket.id] + tracked)[:MAX_TRACKED]
+
+
+def _tracked_ticket(number):
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == normalize_number(number)))
+    if ticket is None or ticket.id not in session.get(TRACKED_KEY, []):
+        return None
+    return ticket
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"], methods=["POST"])
+def track():
+    """Look up a ticket by number and access code; a wrong number and a wrong code answer alike."""
+    form = TrackForm()
+    if form.validate_on_submit():
+        ticket = db.session.scalar(select(Ticket).where(Ticket.number == normalize_number(form.number.data)))
+        if code_matches(form.code.data, ticket.access_code_hash if ticket else None):
+            _remember(ticket)
+            return redirect(url_for("public.tracked", number=ticket.number), 303)
+        form.code.errors = [_("跟踪编号或访问码不正确。")]
+        return render_template("public/track.html", form=form), 200
+    return render_template("public/track.html", form=form)
+
+
+def _tracking_page(ticket, *, supplement_form=None, rating_form=None, status=200):
+    return render_template(
+        "public/ticket.html", ticket=ticket,
+        supplement_form=supplement_form or SupplementForm(), rating_form=rating_form or RatingForm(),
+        can_supplement=lifecycle.allowed("supplement", ticket.state),
+        can_rate=lifecycle.allowed("rate", ticket.state)), status
+
+
+@bp.get("/track/<number>")
+def tracked(number):
+    """The public view of a ticket this browser has unlocked with its code."""
+    ticket = _tracked_ticket(number)
+    if ticket is None:
+        return redirect(url_for("public.track"))
+    return _tracking_page(ticket)
+
+
+@bp.post("/track/<number>/supplement")
+@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"])
+def supplement(number):
+    """The enterprise adds information or files to its ticket."""
+    ticket = _tracked_ticket(number)
+    if ticket is None:
+        return redirect(url_for("public.track"))
+    form = SupplementForm()
+    if not form.validate_on_submit():
+        return _tracking_page(ticket, supplement_form=form, status=400)
+    try:
+        supplement_ticket(ticket, form.body.data, request.files.getlist(form.attachments.name))
+    except ServiceError as exc:
+        form.body.errors = [exc.message]
+        return _tracking_page(ticket, supplement_form=form, status=exc.status)
+    return redirect(url_for("public.tracked", number=ticket.number), 303)
+
+
+@bp.post("/track/<number>/rate")
+def rate(number):
+    """The enterprise confirms and rates a resolved ticket."""
+    ticket = _tracked_ticket(number)
+    if ticket is None:
+        return redirect(url_for("public.track"))
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _tracking_page(ticket, rating_form=form, status=400)
+    try:
+        rate_ticket(ticket, form.satisfaction.data, form.solved.data, form.comment.data)
+    except ServiceError as exc:
+        form.comment.errors = [exc.message]
+        return _tracking_page(ticket, rating_form=form, status=exc.status)
+    return redirect(url_for("public.tracked", number=ticket.number), 303)
+
+
+@bp.get("/track/<number>/files/<int:attachment_id>")
+def public_file(number, attachment_id):
+    """A public attachment of a ticket this browser has unlocked, always as a download."""
+    ticket = _tracked_ticket(number)
+    attachment = db.session.get(Attachment, attachment_id)
+    if ticket is None or attachment is None or attachment.ticket_id != ticket.id or not attachment.is_public:
+        abort(404)
+    return send_file(file_path(attachment), mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.original_name)

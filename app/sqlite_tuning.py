@@ -1,0 +1,29 @@
+"""SQLite as a serious embedded database: WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for writes."""
+from flask import has_request_context, request
+from sqlalchemy import event
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _wants_write() -> bool:
+    # A request that may write takes the write lock up front, so two writers queue on the busy timeout
+    # instead of failing with "database is locked" when one upgrades a read lock.
+    return not has_request_context() or request.method in WRITE_METHODS
+
+
+def configure(engine) -> None:
+    """Install the connection and transaction hooks on an SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")

@@ -1,0 +1,69 @@
+"""Who may see and do what with a ticket. Every list, count, page and fragment goes through here."""
+from sqlalchemy import exists, false, or_, select, true
+
+from app.enums import ACTIVE_ASSIGNMENT, AssignmentStatus, Role, TicketState
+from app.models import Assignment, Enterprise, Ticket
+
+STAFF_ACTIONS = {"accept", "reject", "dispatch", "hold", "resume", "resolve", "reopen", "close", "reply",
+                 "edit"}
+DEPARTMENT_ACTIONS = {"sign", "return", "progress"}
+
+
+def visible_filter(user):
+    """A SQL condition selecting the tickets `user` may see."""
+    if user is None or not user.is_authenticated:
+        return false()
+    if user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return true()
+    if user.is_secretary:
+        own_enterprise = exists().where(Enterprise.id == Ticket.enterprise_id,
+                                        Enterprise.secretary_id == user.id)
+        return or_(Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id, own_enterprise)
+    if user.is_officer and user.department_id:
+        return exists().where(Assignment.ticket_id == Ticket.id,
+                              Assignment.department_id == user.department_id)
+    return false()
+
+
+def visible_tickets(user):
+    """A select() of the tickets `user` may see."""
+    return select(Ticket).where(visible_filter(user))
+
+
+def can_view(user, ticket) -> bool:
+    """Whether `user` may open this ticket."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return True
+    if user.is_secretary:
+        return (ticket.state == TicketState.INTAKE.value or ticket.secretary_id == user.id
+                or ticket.enterprise.secretary_id == user.id)
+    if user.is_officer:
+        return any(a.department_id == user.department_id for a in ticket.assignments)
+    return False
+
+
+def department_assignment(user, ticket, statuses=tuple(ACTIVE_ASSIGNMENT)):
+    """The officer's department's assignment on this ticket in one of `statuses`, if any."""
+    if not user.is_officer:
+        return None
+    return next((a for a in ticket.assignments
+                 if a.department_id == user.department_id and a.status in statuses), None)
+
+
+def can(user, action: str, ticket) -> bool:
+    """Whether the role of `user` lets them do `action` on `ticket` (the state is checked elsewhere)."""
+    if not can_view(user, ticket):
+        return False
+    if action == "note":
+        return not user.is_admin
+    if action in STAFF_ACTIONS:
+        return user.is_secretary or user.is_supervisor
+    if action == "sign":
+        return department_assignment(user, ticket, (AssignmentStatus.PENDING.value,)) is not None
+    if action == "return":
+        return department_assignment(user, ticket) is not None
+    if action == "progress":
+        return department_assignment(user, ticket, (AssignmentStatus.SIGNED.value,)) is not None
+    return False

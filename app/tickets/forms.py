@@ -1,0 +1,119 @@
+"""Staff forms: one per workflow action, plus recording an offline problem."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.enums import OFFLINE_CHANNELS, Urgency
+from app.forms import no_nul, strip
+from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
+
+
+def _text(label, required_message, max_len=5000, required=True):
+    checks = [DataRequired(required_message)] if required else [Optional()]
+    return TextAreaField(label, filters=[strip], validators=[
+        *checks, Length(max=max_len, message=_l("不能超过 %(n)d 字。", n=max_len)), no_nul])
+
+
+class VersionedForm(FlaskForm):
+    """Every state change carries the version the person saw, to catch concurrent edits."""
+
+    version = IntegerField(validators=[InputRequired(_l("表单已失效，请刷新页面。"))])
+
+
+class ConfirmForm(VersionedForm):
+    pass
+
+
+class ReasonForm(VersionedForm):
+    reason = _text(_l("理由"), _l("请填写理由。"), 2000)
+
+
+class ResolveForm(VersionedForm):
+    outcome = _text(_l("办理结果（企业可见）"), _l("请填写办理结果。"))
+
+
+class CloseForm(VersionedForm):
+    note = _text(_l("回访情况（可选）"), None, 2000, required=False)
+
+
+class ReplyForm(FlaskForm):
+    body = _text(_l("答复内容（企业可见）"), _l("请填写答复内容。"))
+    attachments = MultipleFileField(_l("附件"))
+
+
+class NoteForm(FlaskForm):
+    body = _text(_l("备注（仅工作人员可见）"), _l("请填写备注内容。"))
+    attachments = MultipleFileField(_l("附件"))
+
+
+class ProgressForm(FlaskForm):
+    body = _text(_l("办理进展"), _l("请填写进展情况。"))
+    public = BooleanField(_l("对企业公开"))
+    attachments = MultipleFileField(_l("附件"))
+
+
+class DispatchForm(VersionedForm):
+    lead_department_id = SelectField(_l("主办部门"), coerce=str, validators=[DataRequired(_l("请选择主办部门。"))])
+    support_department_ids = SelectMultipleField(_l("协办部门（可多选）"), coerce=str)
+    instructions = _text(_l("转办意见"), None, 2000, required=False)
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(d.id), d.name) for d in departments]
+        self.lead_department_id.choices = [("", _l("请选择"))] + choices
+        self.support_department_ids.choices = choices
+
+
+class EditForm(VersionedForm):
+    title = StringField(_l("标题"), filters=[strip], validators=[
+        DataRequired(_l("请填写标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul])
+    description = _text(_l("问题描述"), _l("请填写问题描述。"))
+    category_id = SelectField(_l("诉求类别"), coerce=str, validators=[DataRequired(_l("请选择诉求类别。"))])
+    urgency = SelectField(_l("紧急程度"))
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = [(str(c.id), c.name) for c in categories]
+        self.urgency.choices = Urgency.choices()
+
+
+class OfflineTicketForm(FlaskForm):
+    """A secretary records a problem heard on a visit, a call, a forum or at a window."""
+
+    enterprise_id = SelectField(_l("企业"), coerce=str, validators=[Optional()])
+    new_enterprise_name = StringField(_l("或新企业名称"), filters=[strip], validators=[Optional(), Length(max=120), no_nul])
+    new_credit_code = StringField(_l("新企业统一社会信用代码"), filters=[strip, normalize_credit_code],
+                                  validators=[Optional(), Length(max=18), no_nul])
+    channel = SelectField(_l("来源渠道"))
+    visit_id = HiddenField()
+    contact_name = StringField(_l("联系人"), filters=[strip], validators=[
+        DataRequired(_l("请填写联系人姓名。")), Length(max=40), no_nul])
+    mobile = StringField(_l("联系电话"), filters=[strip], validators=[DataRequired(_l("请填写联系电话。")), no_nul])
+    category_id = SelectField(_l("诉求类别"), coerce=str, validators=[DataRequired(_l("请选择诉求类别。"))])
+    urgency = SelectField(_l("紧急程度"))
+    title = StringField(_l("诉求标题"), filters=[strip], validators=[
+        DataRequired(_l("请填写诉求标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul])
+    description = _text(_l("问题描述"), _l("请描述问题。"))
+    attachments = MultipleFileField(_l("附件（可选）"))
+
+    def __init__(self, *args, enterprises=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise_id.choices = [("", _l("请选择已登记企业"))] + [(str(e.id), e.name) for e in enterprises]
+        self.category_id.choices = [("", _l("请选择"))] + [(str(c.id), c.name) for c in categories]
+        self.channel.choices = [(c.value, c.label) for c in OFFLINE_CHANNELS]
+        self.urgency.choices = Urgency.choices()
+
+    def validate_mobile(self, field):
+        value = field.data or ""
+        if not (is_valid_mobile(value) or (value.replace("-", "").isdigit() and 7 <= len(value) <= 20)):
+            raise ValidationError(_l("请填写有效的手机或座机号码。"))
+
+    def validate_new_credit_code(self, field):
+        if field.data and not is_valid_credit_code(field.data):
+            raise ValidationError(_l("该统一社会信用代码未通过校验，请核对。"))
+
+    def validate_enterprise_id(self, field):
+        if not field.data and not self.new_enterprise_name.data:
+            raise ValidationError(_l("请选择企业，或填写新企业名称。"))

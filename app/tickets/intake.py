@@ -1,0 +1,90 @@
+"""Creating tickets: from the public form, or recorded by a secretary from an offline channel."""
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.attachments import discard_files, store_uploads
+from app.clock import utcnow
+from app.enums import Channel, EventKind, TicketState as S
+from app.extensions import db
+from app.models import Enterprise, Ticket
+from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
+from app.tickets.deadlines import stage_due
+from app.tickets.services import record_event
+from app.validators import normalize_credit_code
+
+
+def find_or_create_enterprise(name, credit_code, contact_name="", mobile=""):
+    """The enterprise with this credit code, or a new one; a known enterprise keeps its record."""
+    code = normalize_credit_code(credit_code) or None
+    enterprise = None
+    if code:
+        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+    if enterprise is None:
+        enterprise = Enterprise(name=name, credit_code=code, contact_name=contact_name, mobile=mobile,
+                                created_at=utcnow())
+        db.session.add(enterprise)
+    return enterprise
+
+
+def _new_ticket(enterprise, *, channel, state, data, key):
+    now = utcnow()
+    ticket = Ticket(enterprise=enterprise, secretary_id=enterprise.secretary_id, channel=channel.value,
+                    state=state.value, title=data["title"], description=data["description"],
+                    category_id=data["category_id"], urgency=data["urgency"],
+                    contact_name=data["contact_name"], contact_mobile=data["mobile"],
+                    access_code_hash=code_hash(access_code_for(key)), submission_key_hash=digest(key),
+                    created_at=now, updated_at=now)
+    db.session.add(ticket)
+    db.session.flush()  # the id makes the tracking number
+    ticket.number = tracking_number(ticket)
+    return ticket
+
+
+def submit_public_ticket(data: dict, uploads, submission_key: str):
+    """Create a ticket from the public form once per form; returns (ticket, access code, created?)."""
+    key_hash = digest(submission_key)
+    existing = db.session.scalar(select(Ticket).where(Ticket.submission_key_hash == key_hash))
+    if existing is not None:
+        return existing, access_code_for(submission_key), False
+    enterprise = find_or_create_enterprise(data["enterprise_name"], data["credit_code"], data["contact_name"],
+                                           data["mobile"])
+    ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key)
+    ticket.due_at = stage_due(ticket, ticket.created_at)
+    event = record_event(ticket, None, EventKind.CREATED, to_state=S.INTAKE.value, public=True,
+                         body=_("诉求已提交，等待受理。"))
+    rows = store_uploads(ticket, uploads, event=event, public=True)
+    db.session.add_all(rows)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same form won a race in another worker: answer with that ticket.
+        db.session.rollback()
+        discard_files(rows)
+        existing = db.session.scalar(select(Ticket).where(Ticket.submission_key_hash == key_hash))
+        if existing is None:
+            raise
+        return existing, access_code_for(submission_key), False
+    return ticket, access_code_for(submission_key), True
+
+
+def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Channel, visit=None):
+    """A secretary records a problem from a visit, call or forum; it starts accepted, in triage."""
+    key = new_submission_key()
+    ticket = _new_ticket(enterprise, channel=channel, state=S.TRIAGE, data=data, key=key)
+    ticket.visit = visit
+    ticket.accepted_at = ticket.created_at
+    if actor.is_secretary:
+        ticket.secretary_id = ticket.secretary_id or actor.id
+    ticket.due_at = stage_due(ticket, ticket.created_at)
+    event = record_event(ticket, actor, EventKind.RECORDED, to_state=S.TRIAGE.value, public=True,
+                         data={"channel": channel.label}, body=_("已登记，项目秘书将跟进办理。"))
+    rows = store_uploads(ticket, uploads, event=event, public=True, uploader=actor)
+    db.session.add_all(rows)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        discard_files(rows)
+        raise
+    return ticket, access_code_for(key)

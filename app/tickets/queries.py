@@ -1,0 +1,180 @@
+"""Reading tickets: the "needs me now" queue and the filtered, paginated list."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, OPEN_STATES, TicketState as S
+from app.extensions import db
+from app.models import Assignment, Enterprise, Ticket
+from app.tickets.access import visible_filter
+from sla.calendar import SHANGHAI
+
+SORTS = {
+    "due": (Ticket.due_at.is_(None), Ticket.due_at.asc(), Ticket.id.asc()),
+    "new": (Ticket.created_at.desc(), Ticket.id.desc()),
+    "old": (Ticket.created_at.asc(), Ticket.id.asc()),
+}
+
+
+def _with_rows():
+    return (joinedload(Ticket.enterprise), joinedload(Ticket.category), joinedload(Ticket.secretary),
+            selectinload(Ticket.assignments).joinedload(Assignment.department))
+
+
+def needs_me_filter(user):
+    """What is waiting on this person now, by role."""
+    if user.is_secretary:
+        mine = or_(Ticket.secretary_id == user.id,
+                   exists().where(Enterprise.id == Ticket.enterprise_id, Enterprise.secretary_id == user.id))
+        return or_(Ticket.state == S.INTAKE.value,
+                   and_(mine, Ticket.state.in_([S.TRIAGE.value, S.RESOLVED.value])),
+                   and_(mine, Ticket.state.in_([S.PROCESSING.value, S.CONVENED.value]),
+                        Ticket.first_replied_at.is_(None)))
+    if user.is_officer:
+        pending = exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == user.department_id,
+                                 Assignment.status == AssignmentStatus.PENDING.value)
+        leading = exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == user.department_id,
+                                 Assignment.status == AssignmentStatus.SIGNED.value,
+                                 Assignment.role == AssignmentRole.LEAD.value)
+        return or_(pending, and_(leading, Ticket.state == S.PROCESSING.value))
+    if user.is_supervisor:
+        return and_(Ticket.state.in_(OPEN_STATES), Ticket.due_at.is_not(None))
+    return Ticket.id.is_(None)
+
+
+def needs_me(user, now, limit=100):
+    """The person's queue, most urgent deadline first; for supervisors only what is overdue."""
+    query = select(Ticket).where(visible_filter(user), needs_me_filter(user))
+    if user.is_supervisor:
+        query = query.where(Ticket.due_at < now)
+    query = query.options(*_with_rows()).order_by(*SORTS["due"]).limit(limit)
+    return db.session.scalars(query).all()
+
+
+@dataclass
+class TicketFilters:
+    """The list's filters as parsed from the query string; bad values are dropped, never trusted."""
+
+    state: str = ""
+    category: int | None = None
+    department: int | None = None
+    channel: str = ""
+    secretary: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    sort: str = "due"
+    page: int = 1
+    errors: list = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args):
+        """Parse request.args; unknown or malformed values are ignored."""
+        f = cls()
+        f.state = args.get("state", "") if S.get(args.get("state", "")) or args.get("state") == "open" else ""
+        f.channel = args.get("channel", "") if Channel.get(args.get("channel", "")) else ""
+        f.category = _int(args.get("category"))
+        f.department = _int(args.get("department"))
+        f.secretary = _int(args.get("secretary"))
+        f.date_from = _date(args.get("from"))
+        f.date_to = _date(args.get("to"))
+        f.q = (args.get("q") or "").strip()[:100]
+        f.sort = args.get("sort") if args.get("sort") in SORTS else "due"
+        f.page = max(1, min(_int(args.get("page")) or 1, 100000))
+        return f
+
+    def as_args(self, **changes) -> dict:
+        """The filters as query-string arguments, for links that keep them."""
+        values = {"state": self.state, "category": self.category, "department": self.department,
+                  "channel": self.channel, "secretary": self.secretary,
+                  "from": self.date_from.isoformat() if self.date_from else None,
+                  "to": self.date_to.isoformat() if self.date_to else None, "q": self.q,
+                  "sort": self.sort if self.sort != "due" else None, "page": self.page if self.page > 1 else None}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _int(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _local_midnight_utc(day: date):
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filtered_query(user, f: TicketFilters):
+    """A select() of the tickets `user` may see, narrowed by the filters."""
+    query = select(Ticket).where(visible_filter(user))
+    if f.state == "open":
+        query = query.where(Ticket.state.in_(OPEN_STATES))
+    elif f.state:
+        query = query.where(Ticket.state == f.state)
+    if f.channel:
+        query = query.where(Ticket.channel == f.channel)
+    if f.category:
+        query = query.where(Ticket.category_id == f.category)
+    if f.secretary:
+        query = query.where(Ticket.secretary_id == f.secretary)
+    if f.department:
+        query = query.where(exists().where(Assignment.ticket_id == Ticket.id,
+                                           Assignment.department_id == f.department,
+                                           Assignment.status.in_(ACTIVE_ASSIGNMENT)))
+    if f.date_from:
+        query = query.where(Ticket.created_at >= _local_midnight_utc(f.date_from))
+    if f.date_to:
+        query = query.where(Ticket.created_at < _local_midnight_utc(f.date_to + timedelta(days=1)))
+    if f.q:
+        pattern = f"%{_escape_like(f.q)}%"
+        query = query.where(or_(Ticket.title.ilike(pattern, escape="\\"),
+                                Ticket.number.ilike(pattern, escape="\\"),
+                                exists().where(Enterprise.id == Ticket.enterprise_id,
+                                               Enterprise.name.ilike(pattern, escape="\\"))))
+    return query
+
+
+@dataclass
+class Page:
+    """One page of results and what is needed to link to the others."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
+    """The tickets on the requested page and the total count."""
+    base = filtered_query(user, f)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    items = db.session.scalars(base.options(*_with_rows()).order_by(*SORTS[f.sort])
+                               .limit(per_page).offset((f.page - 1) * per_page)).unique().all()
+    return Page(items, total, f.page, per_page)

@@ -1,0 +1,311 @@
+"""Workflow verbs: each checks role and state, writes, records one event, and commits."""
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.attachments import check_uploads, discard_files, store_uploads
+from app.clock import utcnow
+from app.enums import AssignmentRole, AssignmentStatus, EventKind, Satisfaction, Solved, TicketState as S, Urgency
+from app.errors import EditConflict, NotAllowed, ValidationFailed
+from app.extensions import db
+from app.models import Assignment, Category, Department, Rating, TicketEvent
+from app.tickets import access, lifecycle
+from app.tickets.deadlines import stage_due
+
+ENTERPRISE_ACTOR = "企业"
+
+
+def record_event(ticket, actor, kind: EventKind, *, from_state=None, to_state=None, body="", data=None,
+                 public=False, actor_name=None):
+    """Append one event to the ticket's history (never updated or deleted afterwards)."""
+    event = TicketEvent(ticket=ticket, at=utcnow(), actor_id=actor.id if actor else None,
+                        actor_name=actor_name or (actor.display_name if actor else ENTERPRISE_ACTOR),
+                        kind=kind.value, from_state=from_state, to_state=to_state, body=body or "",
+                        data=json.dumps(data or {}, ensure_ascii=False, default=str), is_public=public)
+    db.session.add(event)
+    return event
+
+
+def commit(files=()):
+    """Commit the unit of work; a concurrent save becomes a conflict, and stored files are removed."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        discard_files(files)
+        raise EditConflict(_("此诉求刚被其他人修改，您的操作未保存。请刷新后重试。"))
+    except Exception:
+        db.session.rollback()
+        discard_files(files)
+        raise
+
+
+def _check(ticket, actor, action, version):
+    if not access.can(actor, action, ticket):
+        raise NotAllowed(_("您没有权限执行此操作。"))
+    lifecycle.require(action, ticket.state)
+    if version is not None and int(version) != ticket.version:
+        raise EditConflict(_("此诉求已被其他人修改（您看到的是旧版本）。请刷新页面后再操作，您填写的内容未保存。"))
+
+
+def _required_text(value, label, max_len=5000):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(_("请填写%(label)s。", label=label))
+    if len(value) > max_len:
+        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=label, n=max_len))
+    if "\x00" in value:
+        raise ValidationFailed(_("%(label)s含有无效字符。", label=label))
+    return value
+
+
+def _move(ticket, actor, kind, to_state, *, body="", data=None, public=False):
+    before = ticket.state
+    ticket.state = to_state.value if isinstance(to_state, S) else to_state
+    now = utcnow()
+    ticket.updated_at = now
+    ticket.due_at = stage_due(ticket, now)
+    return record_event(ticket, actor, kind, from_state=before, to_state=ticket.state, body=body, data=data,
+                        public=public)
+
+
+def accept_ticket(ticket, actor, version):
+    """受理: take an intake ticket into triage; the accepting secretary becomes responsible if none is."""
+    _check(ticket, actor, "accept", version)
+    ticket.accepted_at = utcnow()
+    data = {}
+    if ticket.secretary_id is None and actor.is_secretary:
+        ticket.secretary_id = actor.id
+        data["secretary"] = [None, actor.display_name]
+    _move(ticket, actor, EventKind.ACCEPTED, S.TRIAGE, data=data, public=True,
+          body=_("您的诉求已受理，项目秘书将尽快答复。"))
+    commit()
+
+
+def reject_ticket(ticket, actor, version, reason):
+    """不予受理: refuse an intake ticket with a reason the enterprise sees."""
+    _check(ticket, actor, "reject", version)
+    reason = _required_text(reason, _("不予受理的理由"))
+    ticket.closed_at = utcnow()
+    _move(ticket, actor, EventKind.REJECTED, S.REJECTED, body=reason, public=True)
+    commit()
+
+
+def _with_files(ticket, actor, kind, body, files, *, public):
+    uploads = check_uploads(files or [])
+    event = record_event(ticket, actor, kind, body=body, public=public)
+    rows = store_uploads(ticket, uploads, event=event, public=public, uploader=actor)
+    db.session.add_all(rows)
+    ticket.updated_at = utcnow()
+    return event, rows
+
+
+def reply_to_enterprise(ticket, actor, body, files=()):
+    """答复: a public reply; the first one counts as the ticket's first reply."""
+    _check(ticket, actor, "reply", None)
+    body = _required_text(body, _("答复内容"))
+    _event, rows = _with_files(ticket, actor, EventKind.REPLIED, body, files, public=True)
+    if ticket.first_replied_at is None:
+        ticket.first_replied_at = utcnow()
+    commit(rows)
+
+
+def add_note(ticket, actor, body, files=()):
+    """内部备注: a note only staff ever see."""
+    _check(ticket, actor, "note", None)
+    body = _required_text(body, _("备注内容"))
+    _event, rows = _with_files(ticket, actor, EventKind.NOTED, body, files, public=False)
+    commit(rows)
+
+
+def dispatch_ticket(ticket, actor, version, lead_department_id, support_department_ids=(), instructions=""):
+    """转办: hand the ticket to one lead department and optional supporting departments."""
+    _check(ticket, actor, "dispatch", version)
+    try:
+        lead_id = int(lead_department_id)
+        support_ids = sorted({int(i) for i in support_department_ids or []} - {lead_id})
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("请选择主办部门。"))
+    departments = {d.id: d for d in db.session.query(Department).filter(
+        Department.id.in_([lead_id, *support_ids]), Department.is_active.is_(True))}
+    if lead_id not in departments or any(i not in departments for i in support_ids):
+        raise ValidationFailed(_("所选部门不存在或已停用。"))
+    instructions = (instructions or "").strip()
+    if len(instructions) > 2000:
+        raise ValidationFailed(_("转办意见不能超过 %(n)d 字。", n=2000))
+    now = utcnow()
+    for a in ticket.active_assignments:
+        a.status = AssignmentStatus.WITHDRAWN.value
+    for dep_id, role in [(lead_id, AssignmentRole.LEAD), *[(i, AssignmentRole.SUPPORT) for i in support_ids]]:
+        db.session.add(Assignment(ticket=ticket, department_id=dep_id, role=role.value, instructions=instructions,
+                                  dispatched_at=now, dispatched_by_id=actor.id))
+    ticket.dispatched_at = now
+    names = {"lead": departments[lead_id].name, "support": [departments[i].name for i in support_ids]}
+    public_text = _("已转交%(lead)s办理。", lead=names["lead"])
+    _move(ticket, actor, EventKind.DISPATCHED, S.PROCESSING, body=instructions, data=names)
+    record_event(ticket, actor, EventKind.PROGRESS, body=public_text, public=True)
+    commit()
+
+
+def sign_assignment(ticket, actor, version):
+    """签收: the officer's department accepts its dispatched part of the ticket."""
+    _check(ticket, actor, "sign", version)
+    assignment = access.department_assignment(actor, ticket, (AssignmentStatus.PENDING.value,))
+    assignment.status = AssignmentStatus.SIGNED.value
+    assignment.signed_at = utcnow()
+    ticket.updated_at = assignment.signed_at
+    record_event(ticket, actor, EventKind.SIGNED, data={"department": assignment.department.name,
+                                                         "role": assignment.role})
+    commit()
+
+
+def return_assignment(ticket, actor, version, reason):
+    """退回: the department hands its part back with a reason; a returned lead sends the ticket to triage."""
+    _check(ticket, actor, "return", version)
+    reason = _required_text(reason, _("退回理由"), 2000)
+    assignment = access.department_assignment(actor, ticket)
+    assignment.status = AssignmentStatus.RETURNED.value
+    assignment.returned_at = utcnow()
+    assignment.return_reason = reason
+    data = {"department": assignment.department.name, "role": assignment.role}
+    if assignment.role == AssignmentRole.LEAD.value:
+        for other in ticket.active_assignments:
+            other.status = AssignmentStatus.WITHDRAWN.value
+        ticket.accepted_at = ticket.accepted_at or utcnow()
+        _move(ticket, actor, EventKind.RETURNED, S.TRIAGE, body=reason, data=data)
+    else:
+        ticket.updated_at = utcnow()
+        record_event(ticket, actor, EventKind.RETURNED, body=reason, data=data)
+    commit()
+
+
+def report_progress(ticket, actor, body, public=False, files=()):
+    """办理进展: the department reports what it has done; optionally visible to the enterprise."""
+    _check(ticket, actor, "progress", None)
+    body = _required_text(body, _("进展情况"))
+    _event, rows = _with_files(ticket, actor, EventKind.PROGRESS, body, files, public=bool(public))
+    commit(rows)
+
+
+def hold_ticket(ticket, actor, version, reason):
+    """挂起: wait on the enterprise; the reason is shown to it."""
+    _check(ticket, actor, "hold", version)
+    reason = _required_text(reason, _("挂起原因"), 2000)
+    ticket.held_from = ticket.state
+    _move(ticket, actor, EventKind.HELD, S.ON_HOLD, body=reason, public=True)
+    commit()
+
+
+def resume_ticket(ticket, actor, version, note=""):
+    """恢复办理: return to the state the ticket was held from."""
+    _check(ticket, actor, "resume", version)
+    target = ticket.held_from or S.PROCESSING.value
+    ticket.held_from = None
+    _move(ticket, actor, EventKind.RESUMED, target, body=(note or "").strip()[:2000], public=True)
+    commit()
+
+
+def resolve_ticket(ticket, actor, version, outcome):
+    """办结: record the outcome the enterprise will see and ask it to confirm."""
+    _check(ticket, actor, "resolve", version)
+    outcome = _required_text(outcome, _("办理结果"))
+    ticket.outcome = outcome
+    ticket.resolved_at = utcnow()
+    _move(ticket, actor, EventKind.RESOLVED, S.RESOLVED, body=outcome, public=True)
+    commit()
+
+
+def _reopen(ticket, actor, reason):
+    ticket.reopen_count += 1
+    ticket.resolved_at = None
+    ticket.dispatched_at = utcnow()  # a fresh resolution budget starts now
+    target = S.PROCESSING if ticket.lead_assignment else S.TRIAGE
+    if target is S.TRIAGE:
+        ticket.accepted_at = utcnow()
+    return _move(ticket, actor, EventKind.REOPENED, target, body=reason, public=True)
+
+
+def reopen_ticket(ticket, actor, version, reason):
+    """重办: the problem is not solved; work starts again."""
+    _check(ticket, actor, "reopen", version)
+    _reopen(ticket, actor, _required_text(reason, _("重办原因"), 2000))
+    commit()
+
+
+def close_ticket(ticket, actor, version, note=""):
+    """关闭: the follow-up is done and the case is filed."""
+    _check(ticket, actor, "close", version)
+    ticket.closed_at = utcnow()
+    _move(ticket, actor, EventKind.CLOSED, S.CLOSED, body=(note or "").strip()[:2000], public=True)
+    commit()
+
+
+def edit_ticket(ticket, actor, version, *, title, description, category_id, urgency):
+    """修改: correct a ticket's title, description, category or urgency; before and after are logged."""
+    _check(ticket, actor, "edit", version)
+    title = _required_text(title, _("标题"), 100)
+    description = _required_text(description, _("问题描述"))
+    category = db.session.get(Category, int(category_id)) if str(category_id).isdigit() else None
+    if category is None or not category.is_active:
+        raise ValidationFailed(_("请选择有效的诉求类别。"))
+    if Urgency.get(urgency) is None:
+        raise ValidationFailed(_("请选择紧急程度。"))
+    changes = {}
+    old_category = ticket.category.name if ticket.category else None
+    for field, new in (("title", title), ("description", description), ("category_id", category.id),
+                       ("urgency", urgency)):
+        old = getattr(ticket, field)
+        if old != new:
+            changes[field] = [old, new]
+            setattr(ticket, field, new)
+    if not changes:
+        return False
+    if "category_id" in changes:
+        changes["category_id"] = [old_category, category.name]
+    ticket.updated_at = utcnow()
+    ticket.due_at = stage_due(ticket, ticket.updated_at)
+    record_event(ticket, actor, EventKind.EDITED, data=changes)
+    commit()
+    return True
+
+
+def supplement_ticket(ticket, body, files=()):
+    """企业补充: the enterprise adds information or files; a ticket on hold for it resumes."""
+    lifecycle.require("supplement", ticket.state)
+    body = (body or "").strip()
+    if not body and not any(f and f.filename for f in files or []):
+        raise ValidationFailed(_("请填写补充说明或选择附件。"))
+    if len(body) > 5000 or "\x00" in body:
+        raise ValidationFailed(_("补充说明不能超过 %(n)d 字。", n=5000))
+    uploads = check_uploads(files or [])
+    event = record_event(ticket, None, EventKind.SUPPLEMENTED, body=body, public=True)
+    rows = store_uploads(ticket, uploads, event=event, public=True)
+    db.session.add_all(rows)
+    ticket.updated_at = utcnow()
+    if ticket.state == S.ON_HOLD.value:
+        target = ticket.held_from or S.PROCESSING.value
+        ticket.held_from = None
+        _move(ticket, None, EventKind.RESUMED, target, body=_("企业已补充材料，恢复办理。"), public=True)
+    commit(rows)
+
+
+def rate_ticket(ticket, satisfaction, solved, comment=""):
+    """企业评价: confirm and rate a resolved ticket; 未解决 or 不满意 reopens it, otherwise it closes."""
+    lifecycle.require("rate", ticket.state)
+    sat, sol = Satisfaction.get(satisfaction), Solved.get(solved)
+    if sat is None or sol is None:
+        raise ValidationFailed(_("请选择满意程度和解决情况。"))
+    comment = (comment or "").strip()
+    if len(comment) > 1000 or "\x00" in comment:
+        raise ValidationFailed(_("评价意见不能超过 %(n)d 字。", n=1000))
+    db.session.add(Rating(ticket=ticket, satisfaction=sat.value, solved=sol.value, comment=comment,
+                          created_at=utcnow()))
+    data = {"satisfaction": sat.label, "solved": sol.label}
+    record_event(ticket, None, EventKind.RATED, body=comment, data=data, public=True)
+    if sol is Solved.UNSOLVED or int(sat.value) <= 2:
+        _reopen(ticket, None, _("企业评价为“%(sat)s / %(sol)s”，诉求重新办理。", sat=sat.label, sol=sol.label))
+    else:
+        ticket.closed_at = utcnow()
+        _move(ticket, None, EventKind.CLOSED, S.CLOSED, body=_("企业已确认办理结果。"), public=True)
+    commit()

@@ -1,0 +1,244 @@
+"""The staff workspace: the queue, the ticket list, the ticket page and its actions."""
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.attachments import check_uploads, file_path
+from app.auth.decorators import roles_required
+from app.clock import utcnow
+from app.enums import Channel, Role, TicketState
+from app.errors import ServiceError
+from app.extensions import db
+from app.models import Assignment, Attachment, Category, Department, Enterprise, Ticket, TicketEvent, User, Visit
+from app.tickets import access, forms, lifecycle, services
+from app.tickets.intake import find_or_create_enterprise, record_offline_ticket
+from app.tickets.queries import TicketFilters, needs_me, ticket_page
+
+bp = Blueprint("tickets", __name__)
+
+
+def active_departments():
+    """Departments that can be chosen for dispatch and filters."""
+    return db.session.scalars(select(Department).where(Department.is_active.is_(True)).order_by(Department.id)).all()
+
+
+def active_categories():
+    """Categories that can be chosen on forms and filters."""
+    return db.session.scalars(select(Category).where(Category.is_active.is_(True)).order_by(Category.id)).all()
+
+
+@bp.get("/workspace")
+@login_required
+def workspace():
+    """What needs the logged-in person now, sorted by deadline."""
+    queue = needs_me(current_user, utcnow())
+    return render_template("tickets/workspace.html", queue=queue, now=utcnow())
+
+
+@bp.get("/tickets")
+@login_required
+def ticket_list():
+    """All tickets the person may see, filtered and paginated; HTMX gets only the rows."""
+    filters = TicketFilters.from_args(request.args)
+    page = ticket_page(current_user, filters, current_app.config["PAGE_SIZE"])
+    context = dict(page=page, filters=filters, now=utcnow())
+    if request.htmx and request.htmx.target == "ticket-list":
+        return render_template("tickets/_list.html", **context)
+    secretaries = db.session.scalars(select(User).where(User.role == Role.SECRETARY.value)
+                                     .order_by(User.display_name)).all()
+    return render_template("tickets/list.html", departments=active_departments(), categories=active_categories(),
+                           secretaries=secretaries, **context)
+
+
+def viewable_ticket(ticket_id) -> Ticket:
+    """The ticket if the person may see it; otherwise 404 (its existence is not revealed)."""
+    ticket = db.session.get(Ticket, ticket_id, options=[selectinload(Ticket.assignments)])
+    if ticket is None or not access.can_view(current_user, ticket):
+        abort(404)
+    return ticket
+
+
+@dataclass
+class Action:
+    """A workflow action: its form, how to build it, and the service verb it calls."""
+
+    form: type
+    run: Callable
+    done: str
+    build: Callable = lambda form_class, ticket: form_class()
+
+
+def _dispatch_form(form_class, ticket):
+    return form_class(departments=active_departments())
+
+
+def _edit_form(form_class, ticket):
+    return form_class(categories=active_categories())
+
+
+def _files(form):
+    return request.files.getlist(form.attachments.name)
+
+
+ACTIONS = {
+    "accept": Action(forms.ConfirmForm, lambda t, u, f: services.accept_ticket(t, u, f.version.data),
+                     _l("已受理。")),
+    "reject": Action(forms.ReasonForm, lambda t, u, f: services.reject_ticket(t, u, f.version.data, f.reason.data),
+                     _l("已不予受理，理由已告知企业。")),
+    "reply": Action(forms.ReplyForm, lambda t, u, f: services.reply_to_enterprise(t, u, f.body.data, _files(f)),
+                    _l("答复已发送给企业。")),
+    "note": Action(forms.NoteForm, lambda t, u, f: services.add_note(t, u, f.body.data, _files(f)),
+                   _l("备注已保存。")),
+    "dispatch": Action(forms.DispatchForm, lambda t, u, f: services.dispatch_ticket(
+        t, u, f.version.data, f.lead_department_id.data, f.support_department_ids.data, f.instructions.data),
+        _l("已转办。"), _dispatch_form),
+    "sign": Action(forms.ConfirmForm, lambda t, u, f: services.sign_assignment(t, u, f.version.data), _l("已签收。")),
+    "return": Action(forms.ReasonForm, lambda t, u, f: services.return_assignment(t, u, f.version.data,
+                                                                                  f.reason.data), _l("已退回。")),
+    "progress": Action(forms.ProgressForm, lambda t, u, f: services.report_progress(t, u, f.body.data, f.public.data,
+                                                                                    _files(f)),
+                       _l("进展已报告。")),
+    "hold": Action(forms.ReasonForm, lambda t, u, f: services.hold_ticket(t, u, f.version.data, f.reason.data),
+                   _l("已挂起，等待企业。")),
+    "resume": Action(forms.CloseForm, lambda t, u, f: services.resume_ticket(t, u, f.version.data, f.note.data),
+                     _l("已恢复办理。")),
+    "resolve": Action(forms.ResolveForm, lambda t, u, f: services.resolve_ticket(t, u, f.version.data,
+                                                                                 f.outcome.data), _l("已办结。")),
+    "reopen": Action(forms.ReasonForm, lambda t, u, f: services.reopen_ticket(t, u, f.version.data, f.reason.data),
+                     _l("已重办。")),
+    "close": Action(forms.CloseForm, lambda t, u, f: services.close_ticket(t, u, f.version.data, f.note.data),
+                    _l("已关闭。")),
+    "edit": Action(forms.EditForm, lambda t, u, f: services.edit_ticket(
+        t, u, f.version.data, title=f.title.data, description=f.description.data, category_id=f.category_id.data,
+        urgency=f.urgency.data), _l("诉求信息已更新。"), _edit_form),
+}
+
+
+def available_actions(ticket):
+    """The actions this person may take on this ticket in its current state, in display order."""
+    return [name for name in ACTIONS
+            if lifecycle.allowed(name, ticket.state) and access.can(current_user, name, ticket)]
+
+
+def _action_forms(ticket, failed=None):
+    built = {}
+    for name in available_actions(ticket):
+        if failed and failed[0] == name:
+            built[name] = failed[1]
+            continue
+        action = ACTIONS[name]
+        form = action.build(action.form, ticket)
+        if hasattr(form, "version"):
+            form.version.data = ticket.version
+        if name == "edit":
+            form.title.data, form.description.data = ticket.title, ticket.description
+            form.category_id.data, form.urgency.data = str(ticket.category_id), ticket.urgency
+        built[name] = form
+    return built
+
+
+def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
+    """The ticket page, or only its main panel for an HTMX request."""
+    context = dict(ticket=ticket, action_forms=_action_forms(ticket, failed), error=error, message=message,
+                   now=utcnow(), open_action=failed[0] if failed else None)
+    template = "tickets/_main.html" if request.htmx else "tickets/detail.html"
+    return render_template(template, **context), status
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@login_required
+def detail(ticket_id):
+    """The ticket page: facts, timeline, deadlines and every action this person may take."""
+    return render_ticket(viewable_ticket(ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/actions/<action>")
+@login_required
+def act(ticket_id, action):
+    """Run one workflow action; refusals come back as a clear message and change nothing."""
+    if action not in ACTIONS:
+        abort(404)
+    ticket = viewable_ticket(ticket_id)
+    spec = ACTIONS[action]
+    form = spec.build(spec.form, ticket)
+    if not form.validate_on_submit():
+        message = next((e for errors in form.errors.values() for e in errors), _("提交的内容有误。"))
+        return render_ticket(ticket, failed=(action, form), error=message, status=400)
+    try:
+        spec.run(ticket, current_user, form)
+    except ServiceError as exc:
+        db.session.rollback()
+        ticket = viewable_ticket(ticket_id)
+        return render_ticket(ticket, failed=(action, form), error=exc.message, status=exc.status)
+    db.session.expire_all()
+    if not request.htmx:
+        flash(str(spec.done), "success")
+        return redirect(url_for("tickets.detail", ticket_id=ticket_id), 303)
+    ticket = db.session.get(Ticket, ticket_id)
+    if not access.can_view(current_user, ticket):  # e.g. an officer who just returned the case
+        return render_template("tickets/_gone.html", message=str(spec.done))
+    return render_ticket(ticket, message=str(spec.done))
+
+
+@bp.get("/tickets/<int:ticket_id>/history")
+@login_required
+def history(ticket_id):
+    """The ticket's full append-only history: who did what, when, before and after."""
+    ticket = viewable_ticket(ticket_id)
+    events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                .order_by(TicketEvent.id)).all()
+    return render_template("tickets/history.html", ticket=ticket, events=events)
+
+
+@bp.get("/tickets/<int:ticket_id>/files/<int:attachment_id>")
+@login_required
+def download(ticket_id, attachment_id):
+    """An attachment of a ticket the person may see, always downloaded, never rendered inline."""
+    ticket = viewable_ticket(ticket_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.ticket_id != ticket.id:
+        abort(404)
+    return send_file(file_path(attachment), mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.original_name)
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@roles_required(Role.SECRETARY, Role.SUPERVISOR)
+def new_offline():
+    """Record a problem heard on a visit, a call, a forum, a reception day or at the "办不成事" window."""
+    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
+    form = forms.OfflineTicketForm(enterprises=enterprises, categories=active_categories())
+    visit = None
+    visit_id = request.values.get("visit_id", type=int)
+    if visit_id:
+        visit = db.session.get(Visit, visit_id)
+        if visit is None or (current_user.is_secretary and visit.secretary_id != current_user.id):
+            abort(404)
+    if request.method == "GET":
+        if visit:
+            form.enterprise_id.data, form.channel.data = str(visit.enterprise_id), Channel.VISIT.value
+            form.visit_id.data = str(visit.id)
+        return render_template("tickets/new.html", form=form, visit=visit)
+    if not form.validate_on_submit():
+        return render_template("tickets/new.html", form=form, visit=visit), 400
+    try:
+        uploads = check_uploads(request.files.getlist(form.attachments.name))
+    except ServiceError as exc:
+        form.attachments.errors = [exc.message]
+        return render_template("tickets/new.html", form=form, visit=visit), 400
+    if form.enterprise_id.data:
+        enterprise = db.session.get(Enterprise, int(form.enterprise_id.data))
+    else:
+        enterprise = find_or_create_enterprise(form.new_enterprise_name.data, form.new_credit_code.data,
+                                               form.contact_name.data, form.mobile.data)
+    data = {"title": form.title.data, "description": form.description.data,
+            "category_id": int(form.category_id.data), "urgency": form.urgency.data,
+            "contact_name": form.contact_name.data, "mobile": form.mobile.data}
+    ticket, code = record_offline_ticket(current_user, enterprise, data, uploads,
+                                         channel=Channel(form.channel.data), visit=visit)
+    return render_template("tickets/recorded.html", ticket=ticket, code=code)

@@ -1,0 +1,22 @@
+"""Serves htmx and Bootstrap from their installed Python packages: no copies in the repo, no CDN."""
+import os
+
+import js_lib_htmx
+import xstatic.pkg.bootstrap as xbootstrap
+from flask import Blueprint, abort, send_from_directory
+
+bp = Blueprint("vendor", __name__, url_prefix="/vendor")
+
+ROOTS = {
+    "htmx": os.path.join(os.path.dirname(js_lib_htmx.__file__), "static", "htmx"),
+    "bootstrap": xbootstrap.BASE_DIR,
+}
+FILES = {"htmx": {"htmx.min.js"}, "bootstrap": {"css/bootstrap.min.css"}}
+
+
+@bp.get("/<package>/<path:filename>")
+def asset(package, filename):
+    """One of the few vendored assets this app uses, with long caching."""
+    if filename not in FILES.get(package, ()):
+        abort(404)
+    return send_from_directory(ROOTS[package], filename, max_age=7 * 24 * 3600)

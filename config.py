@@ -1,0 +1,71 @@
+"""Settings read from the environment, with safe defaults for the embedded (SQLite) set-up."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("JJ_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def database_url(raw: str | None) -> str:
+    """Return an SQLAlchemy URL, defaulting to SQLite under instance/ and psycopg 3 for PostgreSQL."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_DIR / 'jianjian.db'}"
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://"):]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+    return raw
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    """Application settings; every value can be overridden by an environment variable of the same name."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    # Per file and per request limits for enterprise and staff uploads.
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 32 * 1024 * 1024))
+    MAX_FILES_PER_SUBMISSION = 5
+
+    # Rate limits (Flask-Limiter). Use redis://127.0.0.1:6379 when several web workers share limits.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    SUBMIT_RATE_LIMIT = os.environ.get("SUBMIT_RATE_LIMIT", "10 per minute; 100 per day")
+    TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "20 per minute; 200 per day")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes")
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh": "中文", "en": "English"}
+    TIMEZONE = "Asia/Shanghai"
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 12 * 3600))
+
+    PAGE_SIZE = 50
+    SCHEDULER = _bool("SCHEDULER", False)
+
+
+class TestConfig(Config):
+    """Settings for the test suite: CSRF and rate limits stay on unless a test turns them off."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    RATELIMIT_STORAGE_URI = "memory://"

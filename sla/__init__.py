@@ -1,0 +1,1 @@
+"""The SLA engine: working-day calendars and deadlines. Pure Python: no Flask, no SQLAlchemy."""
