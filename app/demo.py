@@ -148,7 +148,7 @@ def _step(clock, rng, now, hours, stop=0.0):
 def _seed_ticket(rng, clock, now, enterprise, categories, departments, users):
     title, text, cat_name = rng.choice(PROBLEMS)
     # Recent tickets are more likely to be still waiting at some stage.
-    stop = 0.3 if now - clock.now() < timedelta(days=10) else 0.03
+    stop = 0.3 if now - clock.now() < timedelta(days=10) else 0.01
     secretary = enterprise.secretary
     data = {"enterprise_name": enterprise.name, "credit_code": enterprise.credit_code, "title": title,
             "description": text, "category_id": categories[cat_name].id, "contact_name": enterprise.contact_name,

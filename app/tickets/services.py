@@ -86,7 +86,7 @@ def accept_ticket(ticket, actor, version):
 def reject_ticket(ticket, actor, version, reason):
     """不予受理: refuse an intake ticket with a reason the enterprise sees."""
     _check(ticket, actor, "reject", version)
-    reason = _required_text(reason, _("不予受理的理由"))
+    reason = _required_text(reason, _("不予受理的理由"), 2000)
     ticket.closed_at = utcnow()
     _move(ticket, actor, EventKind.REJECTED, S.REJECTED, body=reason, public=True)
     commit()

@@ -1,0 +1,114 @@
+"""Fixtures: one schema per test session (built by the real migrations), an app per test, factories.
+
+Tests run on SQLite by default and on PostgreSQL when TEST_DATABASE_URL points at it (CI does both).
+Client-driven tests must not hold an app context open between requests (Flask would share `g`, and with it
+the logged-in user, across clients), so factories open their own context and return plain values.
+"""
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.clock import FrozenClock
+from app.extensions import db
+from config import TestConfig, database_url
+
+PASSWORD = "correct-horse-9"
+# Monday 16 November 2026, 09:00 in Beijing.
+START = datetime(2026, 11, 16, 1, 0, tzinfo=timezone.utc)
+
+
+def _database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """Build the schema once with `flask db upgrade` (the real migrations), on a clean database."""
+    url = _database_url(tmp_path_factory)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def clock():
+    """The injectable clock, frozen at a known Monday morning."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def app(database, clock, tmp_path):
+    """A fresh application per test on the shared schema; every row is deleted afterwards."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, UPLOAD_FOLDER=str(tmp_path / "uploads"),
+                     WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, CLOCK=clock)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app and request context for tests that call service functions directly (no test client)."""
+    with app.test_request_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class Person:
+    """A test account: its id, username and role, enough to log in and to find it again."""
+
+    id: int
+    username: str
+    role: str
+    department_id: int | None = None
+
+
+@pytest.fixture
+def factory(app):
+    """Callables that create rows through the real services, each in its own app context."""
+    from tests import factories
+    return factories.Factory(app)
+
+
+@pytest.fixture
+def login(app):
+    """Log a test client in through the real login route."""
+
+    def do(client, person, password=PASSWORD):
+        response = client.post("/login", data={"username": person.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token embedded in a rendered page."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
