@@ -59,6 +59,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 12 * 3600))
 
+    PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = 50
     SCHEDULER = _bool("SCHEDULER", False)
 
@@ -69,3 +70,5 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Hashing strength is not under test; a cheap method keeps the suite fast.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

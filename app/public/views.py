@@ -41,6 +41,8 @@ def submit():
         return render_template("public/submit.html", form=form,
                                error=_("提交未成功，请刷新页面后重试。")), 400
     if not form.validate_on_submit():
+        if form.submission_key.errors:
+            form.submission_key.data = new_submission_key()
         return render_template("public/submit.html", form=form), 400
     try:
         uploads = check_uploads(request.files.getlist(form.attachments.name))
@@ -77,8 +79,9 @@ def track():
         if code_matches(form.code.data, ticket.access_code_hash if ticket else None):
             _remember(ticket)
             return redirect(url_for("public.tracked", number=ticket.number), 303)
-        form.code.errors = [_("跟踪编号或访问码不正确。")]
-        return render_template("public/track.html", form=form), 200
+        # Echo neither field: the answer must not differ between a wrong number and a wrong code.
+        form.number.data = form.code.data = ""
+        return render_template("public/track.html", form=form, failed=True), 200
     return render_template("public/track.html", form=form)
 
 
