@@ -164,6 +164,8 @@ def act(ticket_id, action):
     if action not in ACTIONS:
         abort(404)
     ticket = viewable_ticket(ticket_id)
+    if not access.can(current_user, action, ticket):
+        return render_ticket(ticket, error=_("您没有权限执行此操作，或此操作已由他人完成。请刷新页面。"), status=403)
     spec = ACTIONS[action]
     form = spec.build(spec.form, ticket)
     if not form.validate_on_submit():

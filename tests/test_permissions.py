@@ -1,0 +1,211 @@
+"""Every route × every kind of visitor, against a table kept here. A route missing from the table fails."""
+import io
+
+import pytest
+
+from app.enums import Role, TicketState as S
+
+ROLES = ["anonymous", "enterprise_right", "enterprise_wrong", "secretary", "officer_lead", "officer_other",
+         "supervisor", "admin", "disabled"]
+STAFF = {"secretary", "officer_lead", "officer_other", "supervisor", "admin"}
+NOT_STAFF = set(ROLES) - STAFF
+
+# Outcomes: ok (the view ran), login (sent to log in), 403, 404 (hidden), track (sent to enter a code first).
+
+
+def everyone(outcome="ok"):
+    return {r: outcome for r in ROLES}
+
+
+def staff_only(allowed, denied="403"):
+    """Non-staff are sent to log in; staff in `allowed` get through; other staff get `denied`."""
+    table = {r: "login" for r in NOT_STAFF}
+    table.update({r: ("ok" if r in allowed else denied) for r in STAFF})
+    return table
+
+
+def ticket_route(allowed_extra=()):
+    """Ticket pages: hidden (404) from an officer of another department, open to the rest of the staff."""
+    table = staff_only(STAFF - {"officer_other"} | set(allowed_extra))
+    table["officer_other"] = "404"
+    return table
+
+
+def unlocked_only(locked="track"):
+    table = everyone(locked)
+    table["enterprise_right"] = "ok"
+    return table
+
+
+ALL_STAFF = STAFF
+MATRIX = {
+    ("public.home", "GET"): everyone(),
+    ("public.submit", "GET"): everyone(),
+    ("public.submit", "POST"): everyone(),
+    ("public.track", "GET"): everyone(),
+    ("public.track", "POST"): everyone(),
+    ("public.tracked", "GET"): unlocked_only(),
+    ("public.supplement", "POST"): unlocked_only(),
+    ("public.rate", "POST"): unlocked_only(),
+    ("public.public_file", "GET"): unlocked_only("404"),
+    ("auth.login", "GET"): everyone(),
+    ("auth.login", "POST"): everyone(),
+    ("auth.set_language", "POST"): everyone(),
+    ("static", "GET"): everyone(),
+    ("vendor.asset", "GET"): everyone(),
+    ("tickets.workspace", "GET"): staff_only(ALL_STAFF),
+    ("tickets.ticket_list", "GET"): staff_only(ALL_STAFF),
+    ("tickets.detail", "GET"): ticket_route(),
+    ("tickets.history", "GET"): ticket_route(),
+    ("tickets.download", "GET"): ticket_route(),
+    ("tickets.act", "POST"): {**ticket_route(), "admin": "403"},
+    ("tickets.new_offline", "GET"): staff_only({"secretary", "supervisor"}),
+    ("tickets.new_offline", "POST"): staff_only({"secretary", "supervisor"}),
+    ("enterprises.enterprise_list", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("enterprises.enterprise_detail", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("enterprises.visit_list", "GET"): staff_only({"secretary", "supervisor"}),
+    ("enterprises.new_visit", "GET"): staff_only({"secretary"}),
+    ("enterprises.new_visit", "POST"): staff_only({"secretary"}),
+    ("admin.index", "GET"): staff_only({"admin"}),
+    ("admin.users", "GET"): staff_only({"admin"}),
+    ("admin.new_user", "GET"): staff_only({"admin"}),
+    ("admin.new_user", "POST"): staff_only({"admin"}),
+    ("admin.edit_user", "GET"): staff_only({"admin"}),
+    ("admin.edit_user", "POST"): staff_only({"admin"}),
+    ("admin.departments", "GET"): staff_only({"admin"}),
+    ("admin.departments", "POST"): staff_only({"admin"}),
+    ("admin.edit_department", "GET"): staff_only({"admin"}),
+    ("admin.edit_department", "POST"): staff_only({"admin"}),
+    ("admin.categories", "GET"): staff_only({"admin"}),
+    ("admin.categories", "POST"): staff_only({"admin"}),
+    ("admin.edit_category", "GET"): staff_only({"admin"}),
+    ("admin.edit_category", "POST"): staff_only({"admin"}),
+    # Last: it ends the session it is called in.
+    ("auth.logout", "POST"): staff_only(ALL_STAFF),
+}
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture
+def world(app, factory, login):
+    """One ticket in processing, with an internal and a public attachment, and a person of every kind."""
+    lead_dept, other_dept = factory.department("住建局"), factory.department("税务局")
+    people = {
+        "secretary": factory.user(Role.SECRETARY),
+        "officer_lead": factory.user(Role.OFFICER, department_id=lead_dept),
+        "officer_other": factory.user(Role.OFFICER, department_id=other_dept),
+        "supervisor": factory.user(Role.SUPERVISOR),
+        "admin": factory.user(Role.ADMIN),
+        "disabled": factory.user(Role.SECRETARY),
+    }
+    ref = factory.ticket(S.PROCESSING, secretary=people["secretary"], lead_officer=people["officer_lead"])
+    staff = login(app.test_client(), people["secretary"])
+    response = staff.post(f"/tickets/{ref.id}/actions/note", content_type="multipart/form-data",
+                          data={"body": "内部材料", "attachments": [(io.BytesIO(PDF), "内部.pdf")]})
+    assert response.status_code == 303
+    public = app.test_client()
+    public.post("/track", data={"number": ref.number, "code": ref.code})
+    public.post(f"/track/{ref.number}/supplement", content_type="multipart/form-data",
+                data={"attachments": [(io.BytesIO(PDF), "公开.pdf")]})
+    from app.models import Attachment, Visit
+    with app.app_context():
+        internal = Attachment.query.filter_by(is_public=False).one().id
+        public_file = Attachment.query.filter_by(is_public=True).one().id
+    visit_client = login(app.test_client(), people["secretary"])
+    visit_client.post("/visits/new", data={"enterprise_id": str(ref.enterprise_id), "kind": "visit",
+                                           "visited_on": "2026-11-15", "summary": "走访"})
+    with app.app_context():
+        assert Visit.query.count() == 1
+    return {"people": people, "ticket": ref, "internal": internal, "public_file": public_file,
+            "dept": lead_dept, "category": factory.category()}
+
+
+def url_args(endpoint, w):
+    t = w["ticket"]
+    return {
+        "public.tracked": {"number": t.number}, "public.supplement": {"number": t.number},
+        "public.rate": {"number": t.number}, "public.public_file": {"number": t.number, "attachment_id": w["public_file"]},
+        "static": {"filename": "app.css"}, "vendor.asset": {"package": "htmx", "filename": "htmx.min.js"},
+        "tickets.detail": {"ticket_id": t.id}, "tickets.history": {"ticket_id": t.id},
+        "tickets.download": {"ticket_id": t.id, "attachment_id": w["internal"]},
+        "tickets.act": {"ticket_id": t.id, "action": "note"},
+        "enterprises.enterprise_detail": {"enterprise_id": t.enterprise_id},
+        "admin.edit_user": {"user_id": w["people"]["secretary"].id},
+        "admin.edit_department": {"obj_id": w["dept"]}, "admin.edit_category": {"obj_id": w["category"]},
+    }.get(endpoint, {})
+
+
+def client_for(role, app, w, login, factory):
+    client = app.test_client()
+    t = w["ticket"]
+    if role == "enterprise_right":
+        assert client.post("/track", data={"number": t.number, "code": t.code}).status_code == 303
+    elif role == "enterprise_wrong":
+        client.post("/track", data={"number": t.number, "code": "WRONG-CODE-0000-0000-0000-0000-0000"})
+    elif role == "disabled":
+        login(client, w["people"]["disabled"])
+        factory.set_active(w["people"]["disabled"], False)
+    elif role in STAFF:
+        login(client, w["people"][role])
+    return client
+
+
+def outcome(response):
+    location = response.headers.get("Location", "")
+    if response.status_code in (301, 302, 303) and "/login?next=" in location:
+        return "login"
+    if response.status_code in (301, 302, 303) and location.endswith("/track"):
+        return "track"
+    if response.status_code in (403, 404):
+        return str(response.status_code)
+    if response.status_code in (200, 201, 204, 301, 302, 303, 400, 401, 409):
+        return "ok"
+    return f"unexpected {response.status_code}"
+
+
+def test_every_route_is_in_the_table(app):
+    routes = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    missing = routes - set(MATRIX)
+    assert not missing, f"routes without an access rule in the permission matrix: {sorted(missing)}"
+    assert not set(MATRIX) - routes, "the matrix names routes that no longer exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(role, app, world, login, factory):
+    from flask import url_for
+    client = client_for(role, app, world, login, factory)
+    mismatches = []
+    for (endpoint, method), expected_by_role in MATRIX.items():
+        with app.test_request_context():
+            url = url_for(endpoint, **url_args(endpoint, world))
+        response = client.open(url, method=method, data={})
+        got = outcome(response)
+        if got != expected_by_role[role]:
+            mismatches.append(f"{method} {url}: expected {expected_by_role[role]}, got {got}")
+    assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
+
+
+def test_lists_and_counts_do_not_leak_across_departments(app, factory, login):
+    mine = factory.user(Role.OFFICER)
+    other = factory.user(Role.OFFICER)
+    visible = factory.ticket(S.PROCESSING, lead_officer=mine, title="本部门的诉求标题")
+    hidden = factory.ticket(S.PROCESSING, lead_officer=other, title="其他部门的机密标题")
+    client = login(app.test_client(), mine)
+    for url in ("/tickets", "/tickets?q=机密", "/workspace", "/tickets?state=processing"):
+        html = client.get(url, headers={"HX-Request": "true", "HX-Target": "ticket-list"}).get_data(as_text=True)
+        assert "其他部门的机密标题" not in html and hidden.number not in html, url
+    html = client.get("/tickets").get_data(as_text=True)
+    assert "本部门的诉求标题" in html and "共 1 件" in html
+    assert visible.number in html
+
+
+def test_secretary_sees_intake_queue_and_own_enterprises_only(app, factory, login):
+    me, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    intake = factory.ticket(S.INTAKE, secretary=colleague)
+    theirs = factory.ticket(S.PROCESSING, secretary=colleague, title="同事企业的诉求")
+    mine = factory.ticket(S.PROCESSING, secretary=me)
+    client = login(app.test_client(), me)
+    html = client.get("/tickets").get_data(as_text=True)
+    assert intake.number in html and mine.number in html and theirs.number not in html
+    assert client.get(f"/tickets/{theirs.id}").status_code == 404
