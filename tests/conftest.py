@@ -52,10 +52,17 @@ def clock():
 
 
 @pytest.fixture
-def app(database, clock, tmp_path):
-    """A fresh application per test on the shared schema; every row is deleted afterwards."""
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, UPLOAD_FOLDER=str(tmp_path / "uploads"),
-                     WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, CLOCK=clock)
+def app(request, database, clock, tmp_path):
+    """A fresh application per test on the shared schema; every row is deleted afterwards.
+
+    CSRF and rate limits are off unless a test asks for them with @pytest.mark.app_config(...).
+    """
+    settings = dict(SQLALCHEMY_DATABASE_URI=database, UPLOAD_FOLDER=str(tmp_path / "uploads"),
+                    WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, CLOCK=clock)
+    marker = request.node.get_closest_marker("app_config")
+    if marker:
+        settings.update(marker.kwargs)
+    app = create_app(TestConfig, **settings)
     yield app
     with app.app_context():
         db.session.remove()
