@@ -48,7 +48,7 @@ def clean_filename(raw: str) -> str:
 
 def check_uploads(files) -> list[CheckedUpload]:
     """Validate every non-empty upload; raise ValidationFailed on the first bad one, storing nothing."""
-    files = [f for f in files if f and f.filename]
+    files = [f for f in files if f is not None and (f.filename or _has_content(f))]
     limit = current_app.config["MAX_FILES_PER_SUBMISSION"]
     if len(files) > limit:
         raise ValidationFailed(_("一次最多上传 %(n)d 个附件。", n=limit))
@@ -70,6 +70,13 @@ def check_uploads(files) -> list[CheckedUpload]:
             raise ValidationFailed(_("附件“%(name)s”的内容与扩展名不符。", name=name))
         checked.append(CheckedUpload(name, content_type, data))
     return checked
+
+
+def _has_content(upload) -> bool:
+    # A browser sends an empty part for an untouched file input; anything with bytes is kept and checked.
+    first = upload.stream.read(1)
+    upload.stream.seek(0)
+    return bool(first)
 
 
 def _zip_has(data: bytes, folder: str) -> bool:

@@ -2,6 +2,7 @@
 import pytest
 
 from app.enums import Role
+from app.extensions import db
 from app.models import User
 from tests.conftest import PASSWORD
 
@@ -9,7 +10,7 @@ from tests.conftest import PASSWORD
 def test_password_is_stored_hashed(app, factory):
     person = factory.user(Role.SECRETARY)
     with app.app_context():
-        user = User.query.get(person.id)
+        user = db.session.get(User, person.id)
         assert PASSWORD not in user.password_hash and user.check_password(PASSWORD)
 
 

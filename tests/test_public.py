@@ -283,3 +283,11 @@ def test_the_event_log_is_append_only_for_the_enterprise_too(app, factory):
     _track(client, ref.number, ref.code)
     client.post(f"/track/{ref.number}/supplement", data={"body": "补充"})
     assert factory.count(TicketEvent) == before + 1
+
+
+def test_a_file_without_a_name_is_refused_not_dropped(client, category, factory):
+    data = form(category)
+    data["attachments"] = [(io.BytesIO(PDF), "")]
+    response = client.post("/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400 and "类型不支持" in response.get_data(as_text=True)
+    assert factory.count(Ticket) == 0

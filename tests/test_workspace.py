@@ -118,8 +118,9 @@ def test_second_save_of_the_same_version_gets_a_conflict(app, factory, login):
     first, second = login(app.test_client(), secretary), login(app.test_client(), factory.user(Role.SUPERVISOR))
     form = {"version": seen["version"], "description": "描述更新了一些内容", "category_id": "", "urgency": "normal"}
     with app.app_context():
+        from app.extensions import db
         from app.models import Ticket
-        form["category_id"] = str(Ticket.query.get(ref.id).category_id)
+        form["category_id"] = str(db.session.get(Ticket, ref.id).category_id)
     ok = first.post(f"/tickets/{ref.id}/actions/edit", data={**form, "title": "甲改的标题"})
     conflict = second.post(f"/tickets/{ref.id}/actions/edit", data={**form, "title": "乙改的标题"},
                            headers={"HX-Request": "true"})
@@ -203,6 +204,7 @@ def test_record_offline_ticket_from_a_visit(app, factory, login):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "访问码" in html
     with app.app_context():
+        from app.extensions import db
         from app.models import Ticket
         ticket = Ticket.query.one()
         assert (ticket.state, ticket.channel, ticket.visit_id, ticket.secretary_id) == \

@@ -274,11 +274,11 @@ def supplement_ticket(ticket, body, files=()):
     """企业补充: the enterprise adds information or files; a ticket on hold for it resumes."""
     lifecycle.require("supplement", ticket.state)
     body = (body or "").strip()
-    if not body and not any(f and f.filename for f in files or []):
-        raise ValidationFailed(_("请填写补充说明或选择附件。"))
     if len(body) > 5000 or "\x00" in body:
         raise ValidationFailed(_("补充说明不能超过 %(n)d 字。", n=5000))
     uploads = check_uploads(files or [])
+    if not body and not uploads:
+        raise ValidationFailed(_("请填写补充说明或选择附件。"))
     event = record_event(ticket, None, EventKind.SUPPLEMENTED, body=body, public=True)
     rows = store_uploads(ticket, uploads, event=event, public=True)
     db.session.add_all(rows)
