@@ -1,0 +1,61 @@
+"""Commands an administrator runs, and the migrations that build the schema."""
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from app.enums import TicketState
+from app.extensions import db
+from app.models import Enterprise, Ticket, User
+from app.validators import is_valid_credit_code
+
+
+def test_create_user_with_and_without_a_password_prompt(app, factory):
+    factory.department("住建局")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "zhang.wei", "--role", "officer", "--department", "住建局",
+                                 "--password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["create-user", "li.na", "--role", "secretary"], input="pass-word-123\npass-word-123\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.username == "zhang.wei"))
+        assert officer.department.name == "住建局" and officer.check_password("a-long-password")
+        assert db.session.scalar(select(User).where(User.username == "li.na")).check_password("pass-word-123")
+
+
+def test_create_user_refuses_bad_input(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-user", "x1", "--role", "root", "--password", "long-enough"]).exit_code != 0
+    assert runner.invoke(args=["create-user", "x2", "--role", "officer", "--department", "无此部门",
+                               "--password", "long-enough"]).exit_code != 0
+    assert runner.invoke(args=["create-user", "x3", "--role", "admin", "--password", "short"]).exit_code != 0
+    runner.invoke(args=["create-user", "dup", "--role", "admin", "--password", "long-enough"])
+    result = runner.invoke(args=["create-user", "DUP", "--role", "admin", "--password", "long-enough"])
+    assert result.exit_code != 0 and "已被使用" in result.output
+
+
+def test_seed_demo_is_realistic_and_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo", "--tickets", "60"])
+    assert first.exit_code == 0 and "demo data loaded" in first.output
+    with app.app_context():
+        counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                  for model in (Ticket, Enterprise, User)}
+        states = set(db.session.scalars(select(Ticket.state)))
+        codes = db.session.scalars(select(Enterprise.credit_code)).all()
+    assert counts == {"Ticket": 60, "Enterprise": 40, "User": 18}
+    assert {TicketState.CLOSED.value, TicketState.PROCESSING.value, TicketState.INTAKE.value} <= states
+    assert all(is_valid_credit_code(c) for c in codes)
+    second = runner.invoke(args=["seed-demo", "--tickets", "60"])
+    assert second.exit_code == 0 and "nothing changed" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Ticket.id))) == 60
+    logins = runner.invoke(args=["demo-logins"])
+    assert "secretary1" in logins.output and "supervisor" in logins.output and "admin" in logins.output
+
+
+def test_migrations_match_the_models(app):
+    """`flask db upgrade` (run by the session fixture) builds exactly what the models describe."""
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []

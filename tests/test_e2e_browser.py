@@ -1,0 +1,156 @@
+"""End to end in a real headless Chromium (Debian's package, driven by Playwright): an enterprise submits from a
+phone, a secretary accepts, answers and dispatches, a department signs and reports, the secretary resolves, the
+enterprise confirms and rates. Screenshots of every page go to test-output/e2e/."""
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.enums import Role
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("JJ_CHROMIUM", "/usr/bin/chromium")
+OUTPUT = Path(os.environ.get("JJ_TEST_OUTPUT", Path(__file__).resolve().parent.parent / "test-output")) / "e2e"
+
+
+def _browser_or_skip():
+    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("JJ_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"JJ_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
+    pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium; CI requires it)")
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def shot(page, name):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+
+def staff_login(browser, base, person, password):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{base}/login")
+    page.fill("#username", person.username)
+    page.fill("#password", password)
+    page.click("form button.btn-primary")
+    page.wait_for_url("**/workspace")
+    return page
+
+
+def act(page, action, fields=None, done_text=None):
+    """Open an action's panel on the ticket page, fill it, submit it through HTMX and wait for the result."""
+    panel = page.locator(f"details.action-{action}")
+    panel.locator("summary").click()
+    for selector, value in (fields or {}).items():
+        element = panel.locator(selector)
+        if element.evaluate("e => e.tagName") == "SELECT":
+            element.select_option(label=value)
+        elif element.get_attribute("type") in ("checkbox", "radio"):
+            element.check()
+        else:
+            element.fill(value)
+    panel.locator("button").click()
+    if done_text:
+        page.get_by_role("status").filter(has_text=done_text).wait_for()
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_a_case_from_submission_to_rating(app, factory, live_server, browser):
+    from tests.conftest import PASSWORD
+    factory.category("水电气暖")
+    dept = factory.department("住建局")
+    secretary = factory.user(Role.SECRETARY)
+    officer = factory.user(Role.OFFICER, department_id=dept)
+    base = live_server
+
+    # The enterprise, on a phone.
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.goto(f"{base}/submit")
+    phone.fill("#enterprise_name", "苏州锐芯电子有限公司")
+    phone.fill("#credit_code", "91350100M000100Y43")
+    phone.fill("#contact_name", "李经理")
+    phone.fill("#mobile", "13912345678")
+    phone.select_option("#category_id", label="水电气暖")
+    phone.fill("#title", "厂区用电增容申请迟迟未批")
+    phone.fill("#description", "因新增产线，需要将用电容量从 800kVA 增至 1600kVA，申请已提交一个月仍无答复。")
+    shot(phone, "01-enterprise-submit-form")
+    phone.click("form.submit-form button[type=submit]")
+    phone.wait_for_selector("#access-code")
+    number = phone.inner_text("#tracking-number").strip()
+    code = phone.inner_text("#access-code").strip()
+    assert re.fullmatch(r"JJ-\d{4}-\d{6}", number)
+    shot(phone, "02-enterprise-submitted")
+
+    # The secretary accepts, replies and dispatches.
+    sec = staff_login(browser, base, secretary, PASSWORD)
+    assert number in sec.content()
+    shot(sec, "03-secretary-workspace")
+    sec.click(f"text={number}")
+    act(sec, "accept", done_text="已受理")
+    act(sec, "reply", {"textarea[name=body]": "您好，已联系供电公司核实增容方案，预计三个工作日内答复。"}, "答复已发送")
+    act(sec, "dispatch", {"select[name=lead_department_id]": "住建局",
+                          "textarea[name=instructions]": "请协调供电公司加快增容审批"}, "已转办")
+    shot(sec, "04-secretary-dispatched")
+
+    # The department signs and reports progress.
+    off = staff_login(browser, base, officer, PASSWORD)
+    assert number in off.content()
+    off.click(f"text={number}")
+    act(off, "sign", done_text="已签收")
+    act(off, "progress", {"textarea[name=body]": "已与供电公司现场踏勘，增容方案已批复。",
+                          "input[name=public]": True}, "进展已报告")
+    shot(off, "05-officer-progress")
+
+    # The secretary resolves.
+    sec.reload()
+    act(sec, "resolve", {"textarea[name=outcome]": "供电公司已批复增容至 1600kVA，预计下周完成接入。"}, "已办结")
+    shot(sec, "06-secretary-resolved")
+
+    # The enterprise looks it up, confirms and rates.
+    phone.goto(f"{base}/track")
+    phone.fill("#number", number)
+    phone.fill("#code", code)
+    phone.click("main form button")
+    phone.wait_for_url(f"**/track/{number}")
+    body = phone.content()
+    assert "供电公司已批复增容" in body and "已办结" in body
+    assert "请协调供电公司加快增容审批" not in body  # dispatch instructions are internal
+    shot(phone, "07-enterprise-tracking")
+    phone.check("input[name=satisfaction][value='5']")
+    phone.check("input[name=solved][value='solved']")
+    phone.fill("textarea[name=comment]", "效率很高，感谢！")
+    phone.click("text=提交评价")
+    phone.wait_for_selector(".state-closed")
+    shot(phone, "08-enterprise-rated-closed")
+    assert factory.get_ticket(_ticket_id(app, number))["state"] == "closed"
+
+
+def _ticket_id(app, number):
+    from app.models import Ticket
+    with app.app_context():
+        return Ticket.query.filter_by(number=number).one().id
