@@ -48,6 +48,15 @@ def create_app(config_object=Config, **overrides):
     template_helpers.register(app)
     cli.register(app)
 
+    @app.before_request
+    def _refuse_nul_bytes():
+        # No text field anywhere accepts NUL (PostgreSQL cannot even store it): refuse the request up front.
+        from app.errors import ValidationFailed
+        from flask_babel import gettext as _
+        sources = [request.args] + ([request.form] if request.method in ("POST", "PUT", "PATCH") else [])
+        if any("\x00" in value for source in sources for _key, values in source.lists() for value in values):
+            raise ValidationFailed(_("提交的内容含有无效字符，请删除后重试。"))
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

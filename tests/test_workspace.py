@@ -73,6 +73,8 @@ def test_hostile_filter_values_are_ignored_not_executed(app, factory, login):
         response = client.get(f"/tickets?{query}")
         assert response.status_code == 200, query
     assert "共 1 件" in client.get("/tickets").get_data(as_text=True)
+    nul = client.get("/tickets?q=%00")
+    assert nul.status_code == 400 and "无效字符" in nul.get_data(as_text=True)
 
 
 def test_pagination_keeps_filters(app, factory, login):
