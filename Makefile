@@ -23,7 +23,7 @@ install: $(VENV)/.runtime translations
 install-dev: $(VENV)/.dev translations
 
 translations: $(VENV)/.runtime
-	$(VENV)/bin/pybabel compile -q -d app/translations
+	$(VENV)/bin/pybabel compile -d app/translations >/dev/null
 
 db: install
 	mkdir -p instance
