@@ -31,7 +31,7 @@ class Ticket(db.Model):
     access_code_hash: Mapped[str] = mapped_column(String(64))
     submission_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at = mapped_column(UTCDateTime, index=True)
+    created_at = mapped_column(UTCDateTime)
     updated_at = mapped_column(UTCDateTime)
     accepted_at = mapped_column(UTCDateTime)
     first_replied_at = mapped_column(UTCDateTime)
@@ -43,7 +43,10 @@ class Ticket(db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_ticket_state_due", "state", "due_at"),)
+    # The list's two orders, as indexes the planner can walk instead of sorting every row.
+    __table_args__ = (Index("ix_ticket_state_due", "state", "due_at"),
+                      Index("ix_ticket_due_order", due_at.is_(None), due_at, id),
+                      Index("ix_ticket_created_order", created_at, id))
 
     enterprise = relationship("Enterprise")
     secretary = relationship("User")
