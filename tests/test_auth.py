@@ -91,3 +91,47 @@ def test_language_switch_to_english_and_back(app):
 def test_language_switch_refuses_foreign_redirects(app):
     response = app.test_client().post("/language", data={"lang": "en", "next": "https://evil.example"})
     assert response.location == "/"
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="3 per minute", TRACK_RATE_LIMIT="3 per minute")
+def test_public_forms_are_rate_limited_with_a_chinese_message(app, factory):
+    client = app.test_client()
+    tracks = [client.post("/track", data={"number": "JJ-2026-000001", "code": "X" * 28}).status_code
+              for _ in range(4)]
+    assert tracks == [200, 200, 200, 429]
+    submits = [client.post("/submit", data={}).status_code for _ in range(4)]
+    assert submits == [400, 400, 400, 429]
+    page = client.post("/submit", data={})
+    assert "操作过于频繁" in page.get_data(as_text=True) and "Traceback" not in page.get_data(as_text=True)
+
+
+def test_admin_disables_an_account_through_the_ui(app, factory, login):
+    admin, secretary = factory.user(Role.ADMIN), factory.user(Role.SECRETARY)
+    victim = login(app.test_client(), secretary)
+    admin_client = login(app.test_client(), admin)
+    page = admin_client.get(f"/admin/users/{secretary.id}").get_data(as_text=True)
+    assert secretary.username in page
+    response = admin_client.post(f"/admin/users/{secretary.id}", data={
+        "username": secretary.username, "display_name": "已离职", "role": "secretary", "department_id": ""})
+    assert response.status_code == 303
+    assert victim.get("/workspace").status_code == 302
+    assert "停用" in admin_client.get("/admin/users").get_data(as_text=True)
+
+
+def test_admin_cannot_lock_themselves_out(app, factory, login):
+    admin = factory.user(Role.ADMIN)
+    client = login(app.test_client(), admin)
+    response = client.post(f"/admin/users/{admin.id}", data={
+        "username": admin.username, "display_name": "管理员", "role": "secretary", "active": "y"})
+    assert response.status_code == 400 and "不能停用自己的账号" in response.get_data(as_text=True)
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_admin_renames_and_deactivates_a_department(app, factory, login):
+    dept = factory.department("规划局")
+    client = login(app.test_client(), factory.user(Role.ADMIN))
+    client.post(f"/admin/departments/{dept}", data={"name": "规划自然资源局"})
+    html = client.get("/admin/departments").get_data(as_text=True)
+    assert "规划自然资源局" in html and "停用" in html
+    duplicate = client.post("/admin/departments", data={"name": "规划自然资源局", "active": "y"})
+    assert duplicate.status_code == 400 and "已存在" in duplicate.get_data(as_text=True)

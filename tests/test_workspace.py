@@ -220,3 +220,19 @@ def test_visit_cannot_be_in_the_future(app, factory, login):
     response = client.post("/visits/new", data={"enterprise_id": str(enterprise), "kind": "visit",
                                                 "visited_on": "2026-12-01", "summary": "未来的走访"})
     assert response.status_code == 400 and "不能晚于今天" in response.get_data(as_text=True)
+
+
+def test_enterprise_list_searches_by_name_and_code(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    mine = factory.enterprise(secretary)
+    other = factory.enterprise(None)
+    client = login(app.test_client(), secretary)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Enterprise
+        mine_name, other_code = db.session.get(Enterprise, mine).name, db.session.get(Enterprise, other).credit_code
+    assert mine_name in client.get("/enterprises?mine=1").get_data(as_text=True)
+    by_code = client.get(f"/enterprises?q={other_code}").get_data(as_text=True)
+    assert other_code in by_code and mine_name not in by_code
+    detail = client.get(f"/enterprises/{mine}").get_data(as_text=True)
+    assert mine_name in detail and "登记走访" in detail
