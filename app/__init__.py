@@ -2,9 +2,11 @@
 import os
 
 from flask import Flask, request, session
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.clock import SystemClock
+from app.errors import ValidationFailed
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from config import BASE_DIR, INSTANCE_DIR, Config
 
@@ -51,8 +53,6 @@ def create_app(config_object=Config, **overrides):
     @app.before_request
     def _refuse_nul_bytes():
         # No text field anywhere accepts NUL (PostgreSQL cannot even store it): refuse the request up front.
-        from app.errors import ValidationFailed
-        from flask_babel import gettext as _
         sources = [request.args] + ([request.form] if request.method in ("POST", "PUT", "PATCH") else [])
         if any("\x00" in value for source in sources for _key, values in source.lists() for value in values):
             raise ValidationFailed(_("提交的内容含有无效字符，请删除后重试。"))

@@ -35,7 +35,7 @@ def register(app):
             with current_app.test_request_context():
                 user = create_user(username, display_name or username, role, password, department_id=dept_id)
         except ServiceError as exc:
-            raise click.ClickException(exc.message)
+            raise click.ClickException(exc.message) from exc
         click.echo(f"created {user.role} {user.username} (id {user.id})")
 
     @app.cli.command("seed-demo")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.clock import FrozenClock
 from app.enums import Channel, Role, Satisfaction, Solved, Urgency, VisitKind
 from app.extensions import db
-from app.models import Category, Department, Enterprise, Ticket, User, Visit
+from app.models import Category, Department, Enterprise, Ticket, User
 from app.tickets import services
 from app.tickets.intake import record_offline_ticket, submit_public_ticket
 from app.tickets.codes import new_submission_key

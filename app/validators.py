@@ -9,7 +9,7 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 def credit_code_check_char(first17: str) -> str:
     """The check character (18th) for the first 17 characters of a credit code."""
-    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS))
+    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 

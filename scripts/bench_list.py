@@ -6,7 +6,6 @@ Builds a throwaway database (SQLite under /tmp by default), bulk-loads tickets w
 then times the real routes through the Flask test client: median and p95 over repeated requests.
 """
 import argparse
-import os
 import random
 import statistics
 import sys

@@ -1,7 +1,6 @@
 """The workspace: the queue by deadline, filtered lists through HTMX, ticket actions and conflicts in the UI."""
 import io
 import re
-from datetime import timedelta
 
 from app.enums import Role, TicketState as S
 
@@ -206,7 +205,6 @@ def test_record_offline_ticket_from_a_visit(app, factory, login):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "访问码" in html
     with app.app_context():
-        from app.extensions import db
         from app.models import Ticket
         ticket = Ticket.query.one()
         assert (ticket.state, ticket.channel, ticket.visit_id, ticket.secretary_id) == \

@@ -6,7 +6,7 @@ from app.clock import utcnow
 from app.enums import Role
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Category, Department, User
+from app.models import User
 
 
 def create_user(username, display_name, role, password, *, department_id=None, email="", mobile="", active=True):

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Enterprise, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
 from app.tickets.deadlines import stage_due
-from app.tickets.services import record_event
+from app.tickets.services import commit, record_event
 from app.validators import normalize_credit_code
 
 
@@ -81,10 +81,5 @@ def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Ch
                          data={"channel": channel.label}, body=_("已登记，项目秘书将跟进办理。"))
     rows = store_uploads(ticket, uploads, event=event, public=True, uploader=actor)
     db.session.add_all(rows)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        discard_files(rows)
-        raise
+    commit(rows)
     return ticket, access_code_for(key)

@@ -31,10 +31,10 @@ def commit(files=()):
     """Commit the unit of work; a concurrent save becomes a conflict, and stored files are removed."""
     try:
         db.session.commit()
-    except StaleDataError:
+    except StaleDataError as exc:
         db.session.rollback()
         discard_files(files)
-        raise EditConflict(_("此诉求刚被其他人修改，您的操作未保存。请刷新后重试。"))
+        raise EditConflict(_("此诉求刚被其他人修改，您的操作未保存。请刷新后重试。")) from exc
     except Exception:
         db.session.rollback()
         discard_files(files)
@@ -125,8 +125,8 @@ def dispatch_ticket(ticket, actor, version, lead_department_id, support_departme
     try:
         lead_id = int(lead_department_id)
         support_ids = sorted({int(i) for i in support_department_ids or []} - {lead_id})
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("请选择主办部门。"))
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(_("请选择主办部门。")) from exc
     departments = {d.id: d for d in db.session.query(Department).filter(
         Department.id.in_([lead_id, *support_ids]), Department.is_active.is_(True))}
     if lead_id not in departments or any(i not in departments for i in support_ids):

@@ -11,10 +11,10 @@ from sqlalchemy.orm import selectinload
 from app.attachments import check_uploads, file_path
 from app.auth.decorators import roles_required
 from app.clock import utcnow
-from app.enums import Channel, Role, TicketState
+from app.enums import Channel, Role
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Assignment, Attachment, Category, Department, Enterprise, Ticket, TicketEvent, User, Visit
+from app.models import Attachment, Category, Department, Enterprise, Ticket, TicketEvent, User, Visit
 from app.tickets import access, forms, lifecycle, services
 from app.tickets.intake import find_or_create_enterprise, record_offline_ticket
 from app.tickets.queries import TicketFilters, needs_me, ticket_page
