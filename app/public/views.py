@@ -6,7 +6,8 @@ from sqlalchemy import select
 from app.attachments import check_uploads, file_path
 from app.errors import ServiceError
 from app.extensions import db, limiter
-from app.models import Attachment, Category, Ticket
+from app.models import Attachment, Ticket
+from app.reference import active_categories
 from app.public.forms import RatingForm, SubmitForm, SupplementForm, TrackForm
 from app.tickets import lifecycle
 from app.tickets.codes import code_matches, new_submission_key, normalize_number
@@ -19,10 +20,6 @@ TRACKED_KEY = "tracked_tickets"
 MAX_TRACKED = 20
 
 
-def _categories():
-    return db.session.scalars(select(Category).where(Category.is_active.is_(True)).order_by(Category.id)).all()
-
-
 @bp.get("/")
 def home():
     """Landing page: submit a problem, or look one up."""
@@ -33,7 +30,7 @@ def home():
 @limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"], methods=["POST"])
 def submit():
     """The enterprise's problem form; a resubmitted form answers with the ticket it already made."""
-    form = SubmitForm(categories=_categories())
+    form = SubmitForm(categories=active_categories())
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
         return render_template("public/submit.html", form=form)

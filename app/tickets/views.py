@@ -14,22 +14,13 @@ from app.clock import utcnow
 from app.enums import Channel, Role
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Attachment, Category, Department, Enterprise, Ticket, TicketEvent, User, Visit
+from app.models import Attachment, Enterprise, Ticket, TicketEvent, User, Visit
+from app.reference import active_categories, active_departments
 from app.tickets import access, forms, lifecycle, services
 from app.tickets.intake import find_or_create_enterprise, record_offline_ticket
 from app.tickets.queries import TicketFilters, needs_me, ticket_page
 
 bp = Blueprint("tickets", __name__)
-
-
-def active_departments():
-    """Departments that can be chosen for dispatch and filters."""
-    return db.session.scalars(select(Department).where(Department.is_active.is_(True)).order_by(Department.id)).all()
-
-
-def active_categories():
-    """Categories that can be chosen on forms and filters."""
-    return db.session.scalars(select(Category).where(Category.is_active.is_(True)).order_by(Category.id)).all()
 
 
 @bp.get("/workspace")
