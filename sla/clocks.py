@@ -1,0 +1,165 @@
+"""One SLA clock: its budget, due time, level now, the next time its level can change, and why.
+
+Pure functions over plain values. The application stores what happened (start, pauses, extensions, stop)
+and asks `evaluate` what it means at a given moment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from enum import IntEnum
+from typing import Sequence
+
+from sla.calendar import SHANGHAI, WorkCalendar
+from sla.worktime import DAY, OfficeHours, Pause, Piece, WallClock, WorkingDays, counted, reach, timeline
+
+
+class Level(IntEnum):
+    """How late a clock is; the order matters (a clock only ever moves up while it runs)."""
+
+    OK = 0
+    WARNING = 1
+    OVERDUE = 2
+    SUPERVISED = 3
+    ESCALATED = 4
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A promise: `amount` calendar hours, office hours, or working days."""
+
+    unit: str  # "hours" | "office_hours" | "working_days"
+    amount: float
+
+    def __post_init__(self):
+        if self.unit not in ("hours", "office_hours", "working_days"):
+            raise ValueError(f"unknown target unit {self.unit!r}")
+        if self.amount <= 0:
+            raise ValueError("a target must be positive")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a running clock warns and escalates."""
+
+    warning_ratio: float = 0.75
+    supervise_after_wd: int = 2
+    escalate_after_wd: int = 5
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An approved extension (延期): extra working days added to the budget."""
+
+    working_days: int
+    reason: str = ""
+    approver: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClockInput:
+    """Everything that happened to one clock."""
+
+    target: Target
+    started_at: datetime
+    stopped_at: datetime | None = None
+    pauses: Sequence[Pause] = ()
+    extensions: Sequence[Extension] = ()
+    thresholds: Thresholds = Thresholds()
+
+
+@dataclass
+class ClockStatus:
+    """What a clock means at `now`."""
+
+    due_at: datetime | None
+    level: Level
+    next_check_at: datetime | None
+    budget: timedelta
+    used: timedelta
+    thresholds_at: dict = field(default_factory=dict)  # Level -> datetime | None
+    segments: list[Piece] = field(default_factory=list)
+    running: bool = True
+    paused: bool = False
+    breached: bool = False
+
+    @property
+    def remaining(self) -> timedelta:
+        return self.budget - self.used
+
+    @property
+    def used_ratio(self) -> float:
+        return self.used / self.budget
+
+
+def measure_for(target: Target, calendar: WorkCalendar):
+    """The way this target counts time."""
+    if target.unit == "working_days":
+        return WorkingDays(calendar)
+    if target.unit == "office_hours":
+        return OfficeHours(calendar)
+    return WallClock()
+
+
+def budget_of(inp: ClockInput, calendar: WorkCalendar) -> timedelta:
+    """Counted time the clock may use: N working days end at the end of the N-th working day after the
+    start day (the rest of the start day is a gift, not a day); hours are hours; extensions add whole days."""
+    extra_days = sum(e.working_days for e in inp.extensions)
+    if inp.target.unit == "working_days":
+        start_local = inp.started_at.astimezone(SHANGHAI)
+        rest_of_day = timedelta(0)
+        if calendar.is_workday(start_local.date()):
+            next_day = start_local.date() + timedelta(days=1)
+            rest_of_day = datetime.combine(next_day, time(0), tzinfo=SHANGHAI) - start_local
+        return rest_of_day + (inp.target.amount + extra_days) * DAY
+    per_day = DAY if inp.target.unit == "hours" else OfficeHours(calendar).day_length
+    return timedelta(hours=inp.target.amount) + extra_days * per_day
+
+
+def evaluate(inp: ClockInput, now: datetime, calendar: WorkCalendar, explain: bool = False) -> ClockStatus:
+    """The clock's due time, level and next threshold at `now` (a stopped clock is judged at its stop)."""
+    measure = measure_for(inp.target, calendar)
+    budget = budget_of(inp, calendar)
+    t = inp.thresholds
+    warning_at, due_at = reach(measure, inp.started_at, [budget * t.warning_ratio, budget], inp.pauses)
+    supervised_at = escalated_at = None
+    if due_at is not None:
+        # "N working days overdue" counts working days past the due time, pauses still excluded.
+        days = WorkingDays(calendar)
+        supervised_at, escalated_at = reach(days, due_at, [t.supervise_after_wd * DAY, t.escalate_after_wd * DAY],
+                                            inp.pauses)
+    at = {Level.WARNING: warning_at, Level.OVERDUE: due_at, Level.SUPERVISED: supervised_at,
+          Level.ESCALATED: escalated_at}
+    judged_at = min(now, inp.stopped_at) if inp.stopped_at else now
+    level = Level.OK
+    for lvl, when in at.items():
+        if when is not None and when <= judged_at:
+            level = max(level, lvl)
+    running = inp.stopped_at is None
+    paused = running and any(p.start <= now and (p.end is None or p.end > now) for p in inp.pauses)
+    upcoming = [when for when in at.values() if when is not None and when > now]
+    next_check = min(upcoming) if running and upcoming else None
+    end = max(inp.started_at, judged_at)
+    used = counted(measure, inp.started_at, end, inp.pauses)
+    status = ClockStatus(due_at=due_at, level=level, next_check_at=next_check, budget=budget,
+                         used=used, thresholds_at=at, running=running, paused=paused,
+                         breached=bool(due_at and due_at < judged_at))
+    if explain:
+        status.segments = merge(list(timeline(measure, inp.started_at, end, inp.pauses)))
+    return status
+
+
+def merge(pieces: list[Piece]) -> list[Piece]:
+    """Join neighbouring pieces with the same status and label, so a week reads as a few lines."""
+    merged: list[Piece] = []
+    for p in pieces:
+        if merged and merged[-1].end == p.start and merged[-1].counted == p.counted and merged[-1].label == p.label:
+            merged[-1] = Piece(merged[-1].start, p.end, p.counted, p.label)
+        else:
+            merged.append(p)
+    return merged
