@@ -136,3 +136,30 @@ class EventKind(LabeledEnum):
     RATED = "rated", _l("企业评价")
     EDITED = "edited", _l("修改诉求信息")
     ASSIGNED = "assigned", _l("指派秘书")
+    SLA_LEVEL = "sla_level", _l("时限预警")
+    URGED = "urged", _l("催办")
+    SUPERVISED = "supervised", _l("督办")
+    EXTENSION_REQUESTED = "ext_requested", _l("申请延期")
+    EXTENSION_APPROVED = "ext_approved", _l("批准延期")
+    EXTENSION_REJECTED = "ext_rejected", _l("驳回延期")
+    SLA_RECOMPUTED = "sla_recomputed", _l("重算时限")
+
+
+class ClockKind(LabeledEnum):
+    ACKNOWLEDGE = "acknowledge", _l("受理时限")
+    FIRST_REPLY = "first_reply", _l("首次答复时限")
+    SIGN_OFF = "sign_off", _l("部门签收时限")
+    RESOLUTION = "resolution", _l("办结时限")
+    FOLLOW_UP = "follow_up", _l("回访时限")
+
+
+class SlaLevel(LabeledEnum):
+    OK = "ok", _l("正常"), "success"
+    WARNING = "warning", _l("即将到期"), "warning"
+    OVERDUE = "overdue", _l("已超期"), "danger"
+    SUPERVISED = "supervised", _l("督办"), "danger"
+    ESCALATED = "escalated", _l("升级至主任"), "dark"
+
+    @property
+    def rank(self) -> int:
+        return list(SlaLevel).index(self)

@@ -89,7 +89,7 @@ class OfficeHours(WorkingDays):
             close_at = datetime.combine(day, self.closes, tzinfo=SHANGHAI)
             bounds = [piece.start, max(piece.start, min(open_at, piece.end)),
                       max(piece.start, min(close_at, piece.end)), piece.end]
-            for (a, b), inside in zip(zip(bounds, bounds[1:]), (False, True, False), strict=True):
+            for (a, b), inside in zip(zip(bounds, bounds[1:], strict=False), (False, True, False), strict=True):
                 if b > a:
                     yield Piece(a, b, inside, "" if inside else "非办公时间")
 

@@ -1,7 +1,10 @@
 """All models, importable from one place."""
 from app.models.enterprise import Enterprise, Visit
 from app.models.org import Category, Department, User
+from app.models.sla import (CalendarOverride, ClockLevelChange, ClockPause, Extension, Notification, SlaPolicy,
+                            TicketClock, WorkerHeartbeat)
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent
 
-__all__ = ["Assignment", "Attachment", "Category", "Department", "Enterprise", "Rating", "Ticket",
-           "TicketEvent", "User", "Visit"]
+__all__ = ["Assignment", "Attachment", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
+           "Department", "Enterprise", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
+           "TicketEvent", "User", "Visit", "WorkerHeartbeat"]

@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(120), default="")
     mobile: Mapped[str] = mapped_column(String(20), default="")
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    # Escalated cases go to the center director (中心主任), a supervisor with this flag.
+    is_director: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on password change or disabling: old session cookies stop matching.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at = mapped_column(UTCDateTime)

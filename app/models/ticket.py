@@ -38,8 +38,10 @@ class Ticket(db.Model):
     dispatched_at = mapped_column(UTCDateTime)
     resolved_at = mapped_column(UTCDateTime)
     closed_at = mapped_column(UTCDateTime)
-    # Deadline of the stage the ticket is in now; the work queue sorts by it.
+    # The nearest deadline among its running clocks and the worst level they reached; the queue sorts by these.
     due_at = mapped_column(UTCDateTime)
+    sla_level: Mapped[str] = mapped_column(String(12), default="ok")
+    supervised_at = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -56,6 +58,7 @@ class Ticket(db.Model):
     events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
     attachments = relationship("Attachment", back_populates="ticket", order_by="Attachment.id")
     ratings = relationship("Rating", back_populates="ticket", order_by="Rating.id")
+    clocks = relationship("TicketClock", back_populates="ticket", order_by="TicketClock.id")
 
     @property
     def state_enum(self) -> TicketState:

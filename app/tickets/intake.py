@@ -9,8 +9,8 @@ from app.enums import Channel, EventKind, TicketState as S
 from app.extensions import db
 from app.models import Enterprise, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
-from app.tickets.deadlines import stage_due
-from app.tickets.services import commit, record_event
+from app.clocks.engine import reconcile
+from app.tickets.services import record_event, save
 from app.validators import normalize_credit_code
 
 
@@ -50,11 +50,11 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
     enterprise = find_or_create_enterprise(data["enterprise_name"], data["credit_code"], data["contact_name"],
                                            data["mobile"])
     ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key)
-    ticket.due_at = stage_due(ticket, ticket.created_at)
     event = record_event(ticket, None, EventKind.CREATED, to_state=S.INTAKE.value, public=True,
                          body=_("诉求已提交，等待受理。"))
     rows = store_uploads(ticket, uploads, event=event, public=True)
     db.session.add_all(rows)
+    reconcile(ticket, ticket.created_at)
     try:
         db.session.commit()
     except IntegrityError:
@@ -76,10 +76,9 @@ def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Ch
     ticket.accepted_at = ticket.created_at
     if actor.is_secretary:
         ticket.secretary_id = ticket.secretary_id or actor.id
-    ticket.due_at = stage_due(ticket, ticket.created_at)
     event = record_event(ticket, actor, EventKind.RECORDED, to_state=S.TRIAGE.value, public=True,
                          data={"channel": channel.label}, body=_("已登记，项目秘书将跟进办理。"))
     rows = store_uploads(ticket, uploads, event=event, public=True, uploader=actor)
     db.session.add_all(rows)
-    commit(rows)
+    save(ticket, rows)
     return ticket, access_code_for(key)

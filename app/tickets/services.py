@@ -11,7 +11,7 @@ from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
 from app.models import Assignment, Category, Department, Rating, TicketEvent
 from app.tickets import access, lifecycle
-from app.tickets.deadlines import stage_due
+from app.clocks.engine import reconcile
 
 ENTERPRISE_ACTOR = "企业"
 
@@ -41,6 +41,12 @@ def commit(files=()):
         raise
 
 
+def save(ticket, files=()):
+    """Bring the ticket's SLA clocks in step with what just changed, then commit the unit of work."""
+    reconcile(ticket, utcnow())
+    commit(files)
+
+
 def _check(ticket, actor, action, version):
     if not access.can(actor, action, ticket):
         raise NotAllowed(_("您没有权限执行此操作。"))
@@ -65,7 +71,6 @@ def _move(ticket, actor, kind, to_state, *, body="", data=None, public=False):
     ticket.state = to_state.value if isinstance(to_state, S) else to_state
     now = utcnow()
     ticket.updated_at = now
-    ticket.due_at = stage_due(ticket, now)
     return record_event(ticket, actor, kind, from_state=before, to_state=ticket.state, body=body, data=data,
                         public=public)
 
@@ -80,7 +85,7 @@ def accept_ticket(ticket, actor, version):
         data["secretary"] = [None, actor.display_name]
     _move(ticket, actor, EventKind.ACCEPTED, S.TRIAGE, data=data, public=True,
           body=_("您的诉求已受理，项目秘书将尽快答复。"))
-    commit()
+    save(ticket)
 
 
 def reject_ticket(ticket, actor, version, reason):
@@ -89,7 +94,7 @@ def reject_ticket(ticket, actor, version, reason):
     reason = _required_text(reason, _("不予受理的理由"), 2000)
     ticket.closed_at = utcnow()
     _move(ticket, actor, EventKind.REJECTED, S.REJECTED, body=reason, public=True)
-    commit()
+    save(ticket)
 
 
 def _with_files(ticket, actor, kind, body, files, *, public):
@@ -108,7 +113,7 @@ def reply_to_enterprise(ticket, actor, body, files=()):
     _event, rows = _with_files(ticket, actor, EventKind.REPLIED, body, files, public=True)
     if ticket.first_replied_at is None:
         ticket.first_replied_at = utcnow()
-    commit(rows)
+    save(ticket, rows)
 
 
 def add_note(ticket, actor, body, files=()):
@@ -116,7 +121,7 @@ def add_note(ticket, actor, body, files=()):
     _check(ticket, actor, "note", None)
     body = _required_text(body, _("备注内容"))
     _event, rows = _with_files(ticket, actor, EventKind.NOTED, body, files, public=False)
-    commit(rows)
+    save(ticket, rows)
 
 
 def dispatch_ticket(ticket, actor, version, lead_department_id, support_department_ids=(), instructions=""):
@@ -145,7 +150,7 @@ def dispatch_ticket(ticket, actor, version, lead_department_id, support_departme
     public_text = _("已转交%(lead)s办理。", lead=names["lead"])
     _move(ticket, actor, EventKind.DISPATCHED, S.PROCESSING, body=instructions, data=names)
     record_event(ticket, actor, EventKind.PROGRESS, body=public_text, public=True)
-    commit()
+    save(ticket)
 
 
 def sign_assignment(ticket, actor, version):
@@ -157,7 +162,7 @@ def sign_assignment(ticket, actor, version):
     ticket.updated_at = assignment.signed_at
     record_event(ticket, actor, EventKind.SIGNED, data={"department": assignment.department.name,
                                                          "role": assignment.role})
-    commit()
+    save(ticket)
 
 
 def return_assignment(ticket, actor, version, reason):
@@ -177,7 +182,7 @@ def return_assignment(ticket, actor, version, reason):
     else:
         ticket.updated_at = utcnow()
         record_event(ticket, actor, EventKind.RETURNED, body=reason, data=data)
-    commit()
+    save(ticket)
 
 
 def report_progress(ticket, actor, body, public=False, files=()):
@@ -185,7 +190,7 @@ def report_progress(ticket, actor, body, public=False, files=()):
     _check(ticket, actor, "progress", None)
     body = _required_text(body, _("进展情况"))
     _event, rows = _with_files(ticket, actor, EventKind.PROGRESS, body, files, public=bool(public))
-    commit(rows)
+    save(ticket, rows)
 
 
 def hold_ticket(ticket, actor, version, reason):
@@ -194,7 +199,7 @@ def hold_ticket(ticket, actor, version, reason):
     reason = _required_text(reason, _("挂起原因"), 2000)
     ticket.held_from = ticket.state
     _move(ticket, actor, EventKind.HELD, S.ON_HOLD, body=reason, public=True)
-    commit()
+    save(ticket)
 
 
 def resume_ticket(ticket, actor, version, note=""):
@@ -203,7 +208,7 @@ def resume_ticket(ticket, actor, version, note=""):
     target = ticket.held_from or S.PROCESSING.value
     ticket.held_from = None
     _move(ticket, actor, EventKind.RESUMED, target, body=(note or "").strip()[:2000], public=True)
-    commit()
+    save(ticket)
 
 
 def resolve_ticket(ticket, actor, version, outcome):
@@ -212,8 +217,9 @@ def resolve_ticket(ticket, actor, version, outcome):
     outcome = _required_text(outcome, _("办理结果"))
     ticket.outcome = outcome
     ticket.resolved_at = utcnow()
+    ticket.first_replied_at = ticket.first_replied_at or ticket.resolved_at  # the outcome answers the enterprise
     _move(ticket, actor, EventKind.RESOLVED, S.RESOLVED, body=outcome, public=True)
-    commit()
+    save(ticket)
 
 
 def _reopen(ticket, actor, reason):
@@ -230,7 +236,7 @@ def reopen_ticket(ticket, actor, version, reason):
     """重办: the problem is not solved; work starts again."""
     _check(ticket, actor, "reopen", version)
     _reopen(ticket, actor, _required_text(reason, _("重办原因"), 2000))
-    commit()
+    save(ticket)
 
 
 def close_ticket(ticket, actor, version, note=""):
@@ -238,7 +244,7 @@ def close_ticket(ticket, actor, version, note=""):
     _check(ticket, actor, "close", version)
     ticket.closed_at = utcnow()
     _move(ticket, actor, EventKind.CLOSED, S.CLOSED, body=(note or "").strip()[:2000], public=True)
-    commit()
+    save(ticket)
 
 
 def edit_ticket(ticket, actor, version, *, title, description, category_id, urgency):
@@ -264,9 +270,8 @@ def edit_ticket(ticket, actor, version, *, title, description, category_id, urge
     if "category_id" in changes:
         changes["category_id"] = [old_category, category.name]
     ticket.updated_at = utcnow()
-    ticket.due_at = stage_due(ticket, ticket.updated_at)
     record_event(ticket, actor, EventKind.EDITED, data=changes)
-    commit()
+    save(ticket)
     return True
 
 
@@ -287,7 +292,7 @@ def supplement_ticket(ticket, body, files=()):
         target = ticket.held_from or S.PROCESSING.value
         ticket.held_from = None
         _move(ticket, None, EventKind.RESUMED, target, body=_("企业已补充材料，恢复办理。"), public=True)
-    commit(rows)
+    save(ticket, rows)
 
 
 def rate_ticket(ticket, satisfaction, solved, comment=""):
@@ -308,4 +313,4 @@ def rate_ticket(ticket, satisfaction, solved, comment=""):
     else:
         ticket.closed_at = utcnow()
         _move(ticket, None, EventKind.CLOSED, S.CLOSED, body=_("企业已确认办理结果。"), public=True)
-    commit()
+    save(ticket)

@@ -1,0 +1,28 @@
+"""The working-day calendar the application uses: statutory days plus the admins' overrides."""
+from flask import g
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import CalendarOverride
+from sla.calendar import WorkCalendar, covered_years
+
+
+def current_calendar() -> WorkCalendar:
+    """The calendar with every override, built once per request or job run."""
+    cached = g.get("_jj_calendar")
+    if cached is None:
+        overrides = {o.day: o.is_workday for o in db.session.scalars(select(CalendarOverride))}
+        cached = g._jj_calendar = WorkCalendar(overrides)
+    return cached
+
+
+def forget_calendar() -> None:
+    """Drop the cached calendar after an override changed."""
+    g.pop("_jj_calendar", None)
+
+
+def uncovered_years(years) -> list[int]:
+    """Years among `years` with neither statutory data nor any override: deadlines there use Monday–Friday."""
+    with_overrides = {o.day.year for o in db.session.scalars(select(CalendarOverride))}
+    covered = set(covered_years())
+    return sorted(y for y in set(years) if y not in covered and y not in with_overrides)

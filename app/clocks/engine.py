@@ -1,0 +1,128 @@
+"""Keeps each ticket's clocks in step with its state, and asks the pure engine what they mean.
+
+`reconcile` is called by every workflow verb before it commits: from the ticket's state it derives which
+clocks must run, starts the missing ones, stops the ones that no longer apply, pauses them while the ticket
+is on hold, and refreshes due times. Level changes are left to the sweep, the one place that records them.
+"""
+from app.clocks.calendar import current_calendar
+from app.clocks.policies import policy_for, target_for, thresholds_of
+from app.enums import AssignmentStatus, ClockKind, SlaLevel, TicketState as S
+from app.extensions import db
+from app.models import ClockPause, TicketClock
+from sla.clocks import ClockInput, Extension as EngineExtension, Level, Target, Thresholds, evaluate
+from sla.worktime import Pause
+
+WORKING_STATES = {S.TRIAGE.value, S.PROCESSING.value, S.CONVENED.value, S.ON_HOLD.value}
+LEVEL_KEYS = {Level.OK: "ok", Level.WARNING: "warning", Level.OVERDUE: "overdue", Level.SUPERVISED: "supervised",
+              Level.ESCALATED: "escalated"}
+LEVEL_OF_KEY = {v: k for k, v in LEVEL_KEYS.items()}
+
+
+def wanted_clocks(ticket):
+    """(kind, assignment) pairs that should be running for the ticket as it stands."""
+    state = ticket.state
+    wanted = []
+    if state == S.INTAKE.value:
+        wanted.append((ClockKind.ACKNOWLEDGE, None))
+    if state in WORKING_STATES:
+        wanted.append((ClockKind.RESOLUTION, None))
+        if ticket.first_replied_at is None:
+            wanted.append((ClockKind.FIRST_REPLY, None))
+        wanted += [(ClockKind.SIGN_OFF, a) for a in ticket.assignments if a.status == AssignmentStatus.PENDING.value]
+    if state == S.RESOLVED.value:
+        wanted.append((ClockKind.FOLLOW_UP, None))
+    return wanted
+
+
+def _key(clock):
+    return clock.kind, clock.assignment if clock.kind == ClockKind.SIGN_OFF.value else None
+
+
+def start_clock(ticket, kind: ClockKind, now, assignment=None) -> TicketClock:
+    """Start a clock with a snapshot of the policy's targets (later policy edits do not move it)."""
+    policy = policy_for(ticket.category_id, ticket.urgency)
+    target = target_for(policy, kind, convened=ticket.state == S.CONVENED.value)
+    clock = TicketClock(ticket=ticket, kind=kind.value, assignment=assignment, policy_id=policy.id,
+                        unit=target.unit, amount=int(target.amount), warning_percent=policy.warning_percent,
+                        supervise_after_wd=policy.supervise_after_wd, escalate_after_wd=policy.escalate_after_wd,
+                        started_at=now, level=SlaLevel.OK.value)
+    db.session.add(clock)
+    return clock
+
+
+def reconcile(ticket, now) -> None:
+    """Bring the ticket's clocks in line with its state, then refresh their due times and the ticket's."""
+    running = [c for c in ticket.clocks if c.running]
+    wanted = wanted_clocks(ticket)
+    wanted_keys = {(k.value, a) for k, a in wanted}
+    for clock in running:
+        if _key(clock) not in wanted_keys:
+            stop_clock(clock, now)
+    running_keys = {_key(c) for c in ticket.clocks if c.running}
+    for kind, assignment in wanted:
+        if (kind.value, assignment) not in running_keys:
+            start_clock(ticket, kind, now, assignment)
+    on_hold = ticket.state == S.ON_HOLD.value
+    for clock in ticket.clocks:
+        if not clock.running:
+            continue
+        pause = clock.open_pause
+        if on_hold and pause is None:
+            db.session.add(ClockPause(clock=clock, started_at=now, reason=_hold_reason(ticket)))
+        elif not on_hold and pause is not None:
+            pause.ended_at = now
+        refresh(clock, now)
+    sync_ticket(ticket)
+
+
+def _hold_reason(ticket):
+    held = next((e for e in reversed(ticket.events) if e.kind == "held"), None)
+    return (held.body if held else "")[:200]
+
+
+def stop_clock(clock, now) -> None:
+    """Stop a clock (its stage is over) and close any open pause."""
+    clock.stopped_at = now
+    if clock.open_pause is not None:
+        clock.open_pause.ended_at = now
+    refresh(clock, now)
+
+
+def clock_input(clock) -> ClockInput:
+    """The engine's view of a stored clock."""
+    return ClockInput(
+        target=Target(clock.unit, clock.amount), started_at=clock.started_at, stopped_at=clock.stopped_at,
+        pauses=[Pause(p.started_at, p.ended_at, p.reason) for p in clock.pauses],
+        extensions=[EngineExtension(e.days, e.reason) for e in clock.extensions if e.status == "approved"],
+        thresholds=Thresholds(clock.warning_percent / 100, clock.supervise_after_wd, clock.escalate_after_wd))
+
+
+def status_of(clock, now, explain=False):
+    """What the clock means now, by the pure engine."""
+    return evaluate(clock_input(clock), now, current_calendar(), explain=explain)
+
+
+def refresh(clock, now):
+    """Recompute due time and next check. A level can drop here (after an extension); it only rises in the
+    sweep, which records it once and notifies, so a rise just brings the next check forward to now."""
+    status = status_of(clock, now)
+    clock.due_at = status.due_at
+    clock.breached = status.breached
+    stored = LEVEL_OF_KEY[clock.level]
+    if status.level < stored:
+        clock.level = LEVEL_KEYS[status.level]
+    if status.level > stored:
+        clock.next_check_at = now
+    else:
+        clock.next_check_at = status.next_check_at
+    return status
+
+
+def sync_ticket(ticket) -> None:
+    """The ticket's nearest running deadline and worst current level, for lists and queues."""
+    running = [c for c in ticket.clocks if c.running]
+    dues = [c.due_at for c in running if c.due_at is not None and c.open_pause is None]
+    ticket.due_at = min(dues) if dues else None
+    ranks = [LEVEL_OF_KEY[c.level] for c in running]
+    ticket.sla_level = LEVEL_KEYS[max(ranks)] if ranks else SlaLevel.OK.value
+

@@ -1,0 +1,156 @@
+"""SLA data: the calendar's overrides, policies, each ticket's clocks, level changes, extensions and the
+notification outbox."""
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class CalendarOverride(db.Model):
+    """An admin's correction of the statutory calendar for one date: a holiday or a working day."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(100), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at = mapped_column(UTCDateTime)
+
+
+class SlaPolicy(db.Model):
+    """Targets for a category and urgency; the row with neither is the default."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    urgency: Mapped[str | None] = mapped_column(String(10))
+    acknowledge_hours: Mapped[int] = mapped_column(Integer, default=24)
+    first_reply_wd: Mapped[int] = mapped_column(Integer, default=1)
+    sign_off_wd: Mapped[int] = mapped_column(Integer, default=1)
+    resolution_wd: Mapped[int] = mapped_column(Integer, default=5)
+    convened_wd: Mapped[int] = mapped_column(Integer, default=25)
+    follow_up_wd: Mapped[int] = mapped_column(Integer, default=3)
+    warning_percent: Mapped[int] = mapped_column(Integer, default=75)
+    supervise_after_wd: Mapped[int] = mapped_column(Integer, default=2)
+    escalate_after_wd: Mapped[int] = mapped_column(Integer, default=5)
+    updated_at = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("category_id", "urgency", name="uq_sla_policy_scope"),)
+
+    category = relationship("Category")
+
+
+class TicketClock(db.Model):
+    """One running or finished SLA clock of a ticket, with the targets it started with (a snapshot)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id"))
+    unit: Mapped[str] = mapped_column(String(15))
+    amount: Mapped[int] = mapped_column(Integer)
+    warning_percent: Mapped[int] = mapped_column(Integer)
+    supervise_after_wd: Mapped[int] = mapped_column(Integer)
+    escalate_after_wd: Mapped[int] = mapped_column(Integer)
+    started_at = mapped_column(UTCDateTime, nullable=False)
+    stopped_at = mapped_column(UTCDateTime)
+    due_at = mapped_column(UTCDateTime)
+    level: Mapped[str] = mapped_column(String(12), default="ok")
+    # When the sweep must look at this clock again; NULL once nothing more can happen to it.
+    next_check_at = mapped_column(UTCDateTime, index=True)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    ticket = relationship("Ticket", back_populates="clocks")
+    assignment = relationship("Assignment")
+    pauses = relationship("ClockPause", back_populates="clock", order_by="ClockPause.id")
+    extensions = relationship("Extension", back_populates="clock", order_by="Extension.id")
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None
+
+    @property
+    def open_pause(self):
+        return next((p for p in self.pauses if p.ended_at is None), None)
+
+
+class ClockPause(db.Model):
+    """A stretch during which a clock stood still (the ticket was on hold)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"), index=True)
+    started_at = mapped_column(UTCDateTime, nullable=False)
+    ended_at = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    clock = relationship("TicketClock", back_populates="pauses")
+
+
+class ClockLevelChange(db.Model):
+    """A clock reaching a level: recorded exactly once, whatever the sweep does."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    level: Mapped[str] = mapped_column(String(12))
+    at = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("clock_id", "level", name="uq_clock_level_change_once"),)
+
+
+class Extension(db.Model):
+    """延期: a request for more working days on a clock, approved or rejected by a supervisor."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"))
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    requested_at = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    clock = relationship("TicketClock", back_populates="extensions")
+    ticket = relationship("Ticket")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class Notification(db.Model):
+    """The outbox: one message for one person (in-app, email) or one webhook, delivered with retries."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # in_app | email | webhook
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    read_at = mapped_column(UTCDateTime)
+    sent_at = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),
+                      Index("ix_notification_outbox", "channel", "sent_at", "next_attempt_at"))
+
+    user = relationship("User")
+    ticket = relationship("Ticket")
+
+
+class WorkerHeartbeat(db.Model):
+    """The last time a background job ran, for health checks and the admin page."""
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    beat_at = mapped_column(UTCDateTime, nullable=False)
+    detail: Mapped[str] = mapped_column(String(300), default="")
