@@ -34,7 +34,7 @@ demo: db
 
 run: demo
 	$(PY) -m flask demo-logins
-	$(PY) -m flask run --host 127.0.0.1 --port 5000
+	SCHEDULER=1 $(PY) -m flask run --host 127.0.0.1 --port 5000
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } || echo "chromium not installed: the browser test will be skipped"

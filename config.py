@@ -61,7 +61,22 @@ class Config:
 
     PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = 50
+
+    # The SLA scheduler runs in exactly one process: the development server (SCHEDULER=1, as `make run` sets)
+    # or `flask --app wsgi sla worker`. Web workers under gunicorn leave it off.
     SCHEDULER = _bool("SCHEDULER", False)
+    SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
+
+    # Notifications: email over SMTP and a WeChat Work group-robot webhook, sent only in these hours (Beijing)
+    # on working days.
+    NOTIFY_HOURS = os.environ.get("NOTIFY_HOURS", "08:30-18:00")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "jianjian@localhost")
+    WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
 
 
 class TestConfig(Config):

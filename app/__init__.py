@@ -70,15 +70,29 @@ def create_app(config_object=Config, **overrides):
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    _maybe_start_scheduler(app)
     return app
+
+
+def _maybe_start_scheduler(app):
+    # Only when asked (SCHEDULER=1: `make run`), never under the reloader's watcher process, never in tests.
+    if not app.config["SCHEDULER"] or app.testing:
+        return
+    if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return
+    from app.clocks.scheduler import build_scheduler
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    app.extensions["jj_scheduler"] = scheduler
 
 
 def _register_blueprints(app):
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
+    from app.clocks.views import bp as sla_bp
     from app.enterprises.views import bp as enterprises_bp
     from app.public.views import bp as public_bp
     from app.tickets.views import bp as tickets_bp
     from app.vendor import bp as vendor_bp
-    for bp in (public_bp, auth_bp, tickets_bp, enterprises_bp, admin_bp, vendor_bp):
+    for bp in (public_bp, auth_bp, tickets_bp, sla_bp, enterprises_bp, admin_bp, vendor_bp):
         app.register_blueprint(bp)

@@ -12,6 +12,7 @@ from app.models import Department
 
 def register(app):
     """Attach the commands to `flask --app wsgi ...`."""
+    register_sla(app)
 
     @app.cli.command("create-user")
     @click.argument("username")
@@ -55,3 +56,26 @@ def register(app):
         for username, role, name, dept in demo_accounts():
             click.echo(f"  {username:<12} {role:<11} {name} {dept or ''}")
         click.echo("Enterprises need no account: open http://127.0.0.1:5000/submit\n")
+
+
+def register_sla(app):
+    """`flask sla sweep` (once, by hand) and `flask sla worker` (the one scheduler process)."""
+    from flask.cli import AppGroup
+
+    sla = AppGroup("sla", help="SLA deadlines: sweep once, or run the scheduler worker.")
+
+    @sla.command("sweep")
+    def sweep_command():
+        """Run one SLA sweep now and print what it did."""
+        from app.clocks.scheduler import run_delivery, run_sweep
+        click.echo(f"sweep: {run_sweep(app)}")
+        click.echo(f"delivery: {run_delivery(app)}")
+
+    @sla.command("worker")
+    def worker_command():
+        """Run the SLA scheduler in the foreground (exactly one per deployment)."""
+        from app.clocks.scheduler import build_scheduler
+        click.echo("SLA worker: sweeping every minute; Ctrl+C to stop")
+        build_scheduler(app, blocking=True).start()
+
+    app.cli.add_command(sla)

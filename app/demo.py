@@ -120,6 +120,8 @@ def _seed(ticket_count, seed):
             _seed_ticket(rng, clock, now, rng.choice(enterprises), categories, departments, users)
     finally:
         current_app.extensions["jj_clock"] = real_clock
+    from app.clocks.sweep import sweep
+    sweep(now)  # overdue demo cases are flagged, as the scheduler would have done
     return f"demo data loaded: {len(departments)} departments, {len(users)} accounts, " \
            f"{len(enterprises)} enterprises, {ticket_count} tickets"
 

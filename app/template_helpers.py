@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from flask import current_app
+from flask_login import current_user
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
 from app import enums
@@ -17,6 +18,7 @@ DETAIL_LABELS = {
     "lead": _l("主办部门"), "support": _l("协办部门"), "secretary": _l("项目秘书"), "department": _l("部门"),
     "role": _l("角色"), "title": _l("标题"), "description": _l("问题描述"), "category_id": _l("诉求类别"),
     "urgency": _l("紧急程度"), "satisfaction": _l("满意程度"), "solved": _l("解决情况"), "channel": _l("来源渠道"),
+    "clock": _l("时限"), "days": _l("工作日"), "level": _l("级别"), "due": _l("到期时间"),
 }
 ROLE_WORDS = {"lead": _l("主办"), "support": _l("协办")}
 
@@ -56,27 +58,48 @@ def due_text(dt):
     return local_dt.strftime("%Y-%m-%d %H:%M")
 
 
-def deadline(due, now):
-    """(css class, text) for a deadline badge: overdue, due today, soon, or fine."""
-    if due is None:
-        return "secondary", _("无时限")
-    left = due - now
-    if left < timedelta(0):
-        hours = int(-left.total_seconds() // 3600)
-        text = _("已超期 %(d)d 天", d=hours // 24) if hours >= 24 else _("已超期 %(h)d 小时", h=max(hours, 1))
-        return "danger", text
-    hours = int(left.total_seconds() // 3600)
-    if hours < 24:
-        return "warning", _("剩 %(h)d 小时", h=max(hours, 0))
-    return ("info" if hours < 72 else "success"), _("剩 %(d)d 天", d=hours // 24)
+LEVEL_CSS = {"ok": "success", "warning": "warning", "overdue": "danger", "supervised": "danger",
+             "escalated": "dark"}
+
+
+def sla_badge(ticket, now):
+    """(css class, text) for a ticket's nearest deadline, counted in working time, coloured by its level."""
+    from app.clocks.calendar import current_calendar
+    from sla.worktime import WorkingDays, counted
+    if ticket.due_at is None:
+        return "secondary", (_("暂停计时") if ticket.state == "on_hold" else _("无时限"))
+    days = WorkingDays(current_calendar())
+    late = now > ticket.due_at
+    span = counted(days, ticket.due_at, now) if late else counted(days, now, ticket.due_at)
+    amount = span / timedelta(days=1)
+    if amount >= 1:
+        text = _("超期 %(n).1f 个工作日", n=amount) if late else _("剩 %(n).1f 个工作日", n=amount)
+    else:
+        hours = max(int(span / timedelta(hours=1)), 0)
+        text = _("超期 %(h)d 小时", h=max(hours, 1)) if late else _("剩 %(h)d 小时", h=hours)
+    css = LEVEL_CSS.get(ticket.sla_level, "success")
+    if late and css in ("success", "warning"):
+        css = "danger"  # past due, before the sweep has recorded it
+    return css, text
 
 
 def register(app):
     """Install filters and template globals."""
     app.add_template_filter(local, "local")
-    app.add_template_global(deadline, "deadline")
+    app.add_template_global(sla_badge, "sla_badge")
     app.add_template_global(event_details, "event_details")
     app.add_template_filter(due_text, "due")
+
+    def unread_messages():
+        from app.clocks.views import unread_count
+        return unread_count(current_user)
+
+    def calendar_gaps():
+        from app.clocks.views import calendar_warning
+        return calendar_warning()
+
+    app.add_template_global(unread_messages, "unread_messages")
+    app.add_template_global(calendar_gaps, "calendar_gaps")
 
     @app.context_processor
     def inject():

@@ -32,6 +32,7 @@ class WorkCalendar:
     def __init__(self, overrides: dict[date, bool] | None = None):
         self.overrides = dict(overrides or {})
         self._covered = covered_years()
+        self._workday: dict[date, bool] = {}  # chinesecalendar validates each date slowly; days never change
 
     def is_covered(self, day: date) -> bool:
         """Whether the statutory calendar (or an override) knows this date for certain."""
@@ -39,11 +40,16 @@ class WorkCalendar:
 
     def is_workday(self, day: date) -> bool:
         """Whether people work on this date, make-up working days (调休) included."""
-        if day in self.overrides:
-            return self.overrides[day]
-        if day.year in self._covered:
-            return chinese_calendar.is_workday(day)
-        return day.weekday() < 5
+        known = self._workday.get(day)
+        if known is None:
+            if day in self.overrides:
+                known = self.overrides[day]
+            elif day.year in self._covered:
+                known = chinese_calendar.is_workday(day)
+            else:
+                known = day.weekday() < 5
+            self._workday[day] = known
+        return known
 
     def holiday_name(self, day: date) -> str | None:
         """The statutory holiday's Chinese name for a non-working day, if it has one."""

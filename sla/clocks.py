@@ -11,7 +11,7 @@ from enum import IntEnum
 from typing import Sequence
 
 from sla.calendar import SHANGHAI, WorkCalendar
-from sla.worktime import DAY, OfficeHours, Pause, Piece, WallClock, WorkingDays, counted, reach, timeline
+from sla.worktime import DAY, OfficeHours, Pause, Piece, WallClock, WorkingDays, reach, timeline
 
 
 class Level(IntEnum):
@@ -81,7 +81,7 @@ class ClockStatus:
     level: Level
     next_check_at: datetime | None
     budget: timedelta
-    used: timedelta
+    used: timedelta | None  # counted time so far; measured only when explaining (it walks the whole span)
     thresholds_at: dict = field(default_factory=dict)  # Level -> datetime | None
     segments: list[Piece] = field(default_factory=list)
     running: bool = True
@@ -144,13 +144,12 @@ def evaluate(inp: ClockInput, now: datetime, calendar: WorkCalendar, explain: bo
     paused = running and any(p.start <= now and (p.end is None or p.end > now) for p in inp.pauses)
     upcoming = [when for when in at.values() if when is not None and when > now]
     next_check = min(upcoming) if running and upcoming else None
-    end = max(inp.started_at, judged_at)
-    used = counted(measure, inp.started_at, end, inp.pauses)
-    status = ClockStatus(due_at=due_at, level=level, next_check_at=next_check, budget=budget,
-                         used=used, thresholds_at=at, running=running, paused=paused,
-                         breached=bool(due_at and due_at < judged_at))
+    status = ClockStatus(due_at=due_at, level=level, next_check_at=next_check, budget=budget, used=None,
+                         thresholds_at=at, running=running, paused=paused, breached=bool(due_at and due_at < judged_at))
     if explain:
-        status.segments = merge(list(timeline(measure, inp.started_at, end, inp.pauses)))
+        pieces = list(timeline(measure, inp.started_at, max(inp.started_at, judged_at), inp.pauses))
+        status.used = sum((p.length for p in pieces if p.counted), timedelta(0))
+        status.segments = merge(pieces)
     return status
 
 

@@ -162,6 +162,8 @@ def reach(measure, start: datetime, budgets: Sequence[timedelta],
     while k < len(pending) and cursor < start + HORIZON:
         window_end = cursor + chunk
         for piece in timeline(measure, cursor, window_end, pauses):
+            if k >= len(pending):
+                break  # every budget is placed; the rest of the window need not be walked
             if not piece.counted:
                 continue
             while k < len(pending) and used + piece.length >= pending[k][0]:

@@ -80,6 +80,26 @@ MATRIX = {
     ("admin.categories", "POST"): staff_only({"admin"}),
     ("admin.edit_category", "GET"): staff_only({"admin"}),
     ("admin.edit_category", "POST"): staff_only({"admin"}),
+    ("sla.deadlines", "GET"): ticket_route(),
+    ("sla.urge", "POST"): staff_only({"supervisor"}),
+    ("sla.supervise", "POST"): staff_only({"supervisor"}),
+    ("sla.request_extension", "POST"): staff_only({"secretary", "supervisor"}),
+    ("sla.decide_extension", "POST"): staff_only({"supervisor"}),
+    ("sla.board", "GET"): staff_only({"supervisor"}),
+    ("sla.bell", "GET"): staff_only(ALL_STAFF),
+    ("sla.notifications", "GET"): staff_only(ALL_STAFF),
+    ("sla.open_notification", "POST"): staff_only({"supervisor"}, denied="404"),
+    ("sla.read_all", "POST"): staff_only(ALL_STAFF),
+    ("sla.calendar", "GET"): staff_only({"admin"}),
+    ("sla.calendar", "POST"): staff_only({"admin"}),
+    ("sla.delete_override", "POST"): staff_only({"admin"}),
+    ("sla.policies", "GET"): staff_only({"admin"}),
+    ("sla.new_policy", "GET"): staff_only({"admin"}),
+    ("sla.new_policy", "POST"): staff_only({"admin"}),
+    ("sla.edit_policy", "GET"): staff_only({"admin"}),
+    ("sla.edit_policy", "POST"): staff_only({"admin"}),
+    ("sla.recompute", "POST"): staff_only({"admin"}),
+    ("sla.outbox", "GET"): staff_only({"admin"}),
     # Last: it ends the session it is called in.
     ("auth.logout", "POST"): staff_only(ALL_STAFF),
 }
@@ -117,8 +137,26 @@ def world(app, factory, login):
                                            "visited_on": "2026-11-15", "summary": "走访"})
     with app.app_context():
         assert Visit.query.count() == 1
+    extension = staff.post(f"/tickets/{ref.id}/extensions", data={
+        "clock_id": str(_running_clock(app, ref.id)), "days": "2", "reason": "需第三方检测"})
+    assert extension.status_code == 303, extension.get_data(as_text=True)[:300]
+    from app.models import CalendarOverride, Extension, Notification, SlaPolicy
+    from datetime import date
+    with app.app_context():
+        from app.extensions import db
+        db.session.add(CalendarOverride(day=date(2027, 1, 4), is_workday=False, note="测试"))
+        db.session.commit()
+        ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
+               "policy": SlaPolicy.query.first().id,
+               "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id}
     return {"people": people, "ticket": ref, "internal": internal, "public_file": public_file,
-            "dept": lead_dept, "category": factory.category()}
+            "dept": lead_dept, "category": factory.category(), "ids": ids}
+
+
+def _running_clock(app, ticket_id):
+    from app.models import TicketClock
+    with app.app_context():
+        return TicketClock.query.filter_by(ticket_id=ticket_id, kind="resolution", stopped_at=None).one().id
 
 
 def url_args(endpoint, w):
@@ -133,6 +171,11 @@ def url_args(endpoint, w):
         "enterprises.enterprise_detail": {"enterprise_id": t.enterprise_id},
         "admin.edit_user": {"user_id": w["people"]["secretary"].id},
         "admin.edit_department": {"obj_id": w["dept"]}, "admin.edit_category": {"obj_id": w["category"]},
+        "sla.deadlines": {"ticket_id": t.id}, "sla.urge": {"ticket_id": t.id}, "sla.supervise": {"ticket_id": t.id},
+        "sla.request_extension": {"ticket_id": t.id}, "sla.decide_extension": {"extension_id": w["ids"]["extension"]},
+        "sla.open_notification": {"note_id": w["ids"]["note"]},
+        "sla.delete_override": {"override_id": w["ids"]["override"]},
+        "sla.edit_policy": {"policy_id": w["ids"]["policy"]},
     }.get(endpoint, {})
 
 

@@ -15,7 +15,7 @@ def test_secretary_queue_is_sorted_by_deadline(app, factory, login, clock):
     clock.advance(hours=30)
     html = login(app.test_client(), me).get("/workspace").get_data(as_text=True)
     assert html.index(earlier.number) < html.index(later.number)
-    assert "已超期" in html  # the intake ticket is 6 hours past its 24-hour acknowledgement
+    assert "超期 6 小时" in html  # the intake ticket is 6 hours past its 24-hour acknowledgement
 
 
 def test_officer_queue_shows_what_to_sign(app, factory, login):

@@ -1,0 +1,80 @@
+"""Forms for SLA actions and settings."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.enums import Urgency
+from app.forms import no_nul, strip
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("意见（可选）"), filters=[strip], validators=[Optional(), Length(max=1000), no_nul])
+
+
+class SuperviseForm(FlaskForm):
+    note = TextAreaField(_l("督办意见"), filters=[strip], validators=[
+        DataRequired(_l("请填写督办意见。")), Length(max=1000, message=_l("不能超过 1000 字。")), no_nul])
+
+
+class ExtensionForm(FlaskForm):
+    clock_id = SelectField(_l("延期的时限"), coerce=int, validators=[InputRequired(_l("请选择时限。"))])
+    days = IntegerField(_l("延期工作日数"), validators=[InputRequired(_l("请填写延期天数。")),
+                                                      NumberRange(1, 30, _l("延期天数应为 1–30 个工作日。"))])
+    reason = TextAreaField(_l("延期理由"), filters=[strip], validators=[
+        DataRequired(_l("请填写延期理由。")), Length(max=1000, message=_l("不能超过 1000 字。")), no_nul])
+
+    def __init__(self, *args, clocks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clock_id.choices = [(c.id, label) for c, label in clocks]
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("审批"), validators=[DataRequired(_l("请选择批准或驳回。"))])
+    note = TextAreaField(_l("审批意见（可选）"), filters=[strip], validators=[Optional(), Length(max=1000), no_nul])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [("approve", _l("批准")), ("reject", _l("驳回"))]
+
+
+class OverrideForm(FlaskForm):
+    day = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期（年-月-日）。"))])
+    kind = SelectField(_l("设为"))
+    note = StringField(_l("说明"), filters=[strip], validators=[Optional(), Length(max=100), no_nul])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("holiday", _l("休息日（放假）")), ("workday", _l("工作日（调休上班）"))]
+
+
+def _days(label, low=0, high=60):
+    return IntegerField(label, validators=[InputRequired(_l("请填写数字。")),
+                                           NumberRange(low, high, _l("应在 %(min)s–%(max)s 之间。"))])
+
+
+class PolicyForm(FlaskForm):
+    name = StringField(_l("名称"), filters=[strip], validators=[DataRequired(_l("请填写名称。")), Length(max=80), no_nul])
+    category_id = SelectField(_l("适用类别"), coerce=str)
+    urgency = SelectField(_l("适用紧急程度"), coerce=str)
+    acknowledge_hours = _days(_l("受理时限（小时）"), 1, 240)
+    first_reply_wd = _days(_l("首次答复（工作日）"), 1)
+    sign_off_wd = _days(_l("部门签收（工作日）"), 1)
+    resolution_wd = _days(_l("办结（工作日）"), 1)
+    convened_wd = _days(_l("会办件办结（工作日）"), 1)
+    follow_up_wd = _days(_l("回访（工作日）"), 1)
+    warning_percent = _days(_l("预警比例（%）"), 10, 99)
+    supervise_after_wd = _days(_l("超期几个工作日后督办"), 0)
+    escalate_after_wd = _days(_l("超期几个工作日后升级至主任"), 0)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = [("", _l("全部类别"))] + [(str(c.id), c.name) for c in categories]
+        self.urgency.choices = [("", _l("全部"))] + Urgency.choices()
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and self.escalate_after_wd.data < self.supervise_after_wd.data:
+            self.escalate_after_wd.errors.append(_l("升级天数不能少于督办天数。"))
+            return False
+        return ok

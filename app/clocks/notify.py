@@ -1,0 +1,135 @@
+"""Who hears about a deadline, and the outbox that tells them: in-app, email over SMTP, WeChat Work webhook.
+
+Messages are queued in the same transaction as the change they report. Email and webhook messages leave only
+in working hours, and a failed delivery is retried with growing pauses; admins see what failed and why.
+"""
+import json
+import smtplib
+import urllib.request
+from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from app.clocks.calendar import current_calendar
+from app.enums import ClockKind, Role, SlaLevel
+from app.extensions import db
+from app.models import Notification, User
+from sla.calendar import SHANGHAI
+
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def _active(query):
+    return db.session.scalars(query.where(User.is_active_account.is_(True))).all()
+
+
+def owners(ticket, clock):
+    """Whoever holds the clock: the department for a sign-off, otherwise the responsible secretary."""
+    if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
+        return _active(select(User).where(User.role == Role.OFFICER.value,
+                                          User.department_id == clock.assignment.department_id))
+    secretary_id = ticket.secretary_id or ticket.enterprise.secretary_id
+    if secretary_id:
+        return _active(select(User).where(User.id == secretary_id))
+    return _active(select(User).where(User.role == Role.SECRETARY.value))
+
+
+def recipients(ticket, clock, level: SlaLevel):
+    """Warning: the owner. Overdue: owner and the lead department. Supervised: supervisors. Escalated: the
+    director (supervisors flagged 中心主任), or every supervisor when none is flagged."""
+    if level is SlaLevel.WARNING:
+        return owners(ticket, clock)
+    if level is SlaLevel.OVERDUE:
+        people = {u.id: u for u in owners(ticket, clock)}
+        lead = ticket.lead_assignment
+        if lead is not None:
+            people.update({u.id: u for u in _active(select(User).where(
+                User.role == Role.OFFICER.value, User.department_id == lead.department_id))})
+        return list(people.values())
+    supervisors = _active(select(User).where(User.role == Role.SUPERVISOR.value))
+    if level is SlaLevel.ESCALATED:
+        return [u for u in supervisors if u.is_director] or supervisors
+    return supervisors
+
+
+def queue(users, *, kind, title, body, ticket=None, now, webhook=False):
+    """Queue one in-app message per person, an email for those with an address, and the group webhook."""
+    rows = [Notification(channel="in_app", user_id=u.id, ticket=ticket, kind=kind, title=title, body=body,
+                         created_at=now) for u in users]
+    if current_app.config.get("MAIL_SERVER"):
+        rows += [Notification(channel="email", user_id=u.id, address=u.email, ticket=ticket, kind=kind,
+                              title=title, body=body, created_at=now, next_attempt_at=now)
+                 for u in users if u.email]
+    url = current_app.config.get("WEBHOOK_URL")
+    if webhook and url:
+        rows.append(Notification(channel="webhook", address=url, ticket=ticket, kind=kind, title=title, body=body,
+                                 created_at=now, next_attempt_at=now))
+    db.session.add_all(rows)
+    return rows
+
+
+def in_working_hours(now: datetime) -> bool:
+    """Whether email and webhooks may go out now: a working day, between the configured hours (Beijing)."""
+    local = now.astimezone(SHANGHAI)
+    opens, closes = (time.fromisoformat(t) for t in current_app.config["NOTIFY_HOURS"].split("-"))
+    return current_calendar().is_workday(local.date()) and opens <= local.time() < closes
+
+
+def send_email(note: Notification) -> None:
+    """Deliver one email through the configured SMTP server."""
+    cfg = current_app.config
+    msg = EmailMessage()
+    msg["Subject"] = note.title
+    msg["From"] = cfg["MAIL_FROM"]
+    msg["To"] = note.address
+    msg.set_content(note.body)
+    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
+        if cfg.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        smtp.send_message(msg)
+
+
+def send_webhook(note: Notification) -> None:
+    """Post one message in the WeChat Work group-robot format; anything but errcode 0 is a failure."""
+    payload = json.dumps({"msgtype": "text", "text": {"content": f"{note.title}\n{note.body}"}}).encode()
+    request = urllib.request.Request(note.address, data=payload, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (admin-configured URL)
+        answer = json.loads(response.read() or b"{}")
+    if answer.get("errcode", 0) != 0:
+        raise RuntimeError(f"webhook answered {answer}")
+
+
+SENDERS = {"email": send_email, "webhook": send_webhook}
+
+
+def deliver_pending(now: datetime, limit: int = 200) -> dict:
+    """Send queued email and webhook messages that are due, in working hours only; failures back off."""
+    if not in_working_hours(now):
+        return {"sent": 0, "failed": 0, "waiting": "outside working hours"}
+    due = db.session.scalars(select(Notification).where(
+        Notification.channel.in_(list(SENDERS)), Notification.sent_at.is_(None),
+        Notification.attempts < MAX_ATTEMPTS,
+        or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        .order_by(Notification.id).limit(limit)).all()
+    db.session.commit()  # release the read; each send commits on its own so a crash never resends the sent
+    sent = failed = 0
+    for note in due:
+        try:
+            SENDERS[note.channel](note)
+        except Exception as exc:  # noqa: BLE001 (any failure is recorded and retried)
+            note.attempts += 1
+            note.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            note.next_attempt_at = now + min(timedelta(minutes=2 ** note.attempts), MAX_BACKOFF)
+            failed += 1
+        else:
+            note.attempts += 1
+            note.sent_at = now
+            note.last_error = ""
+            sent += 1
+        db.session.commit()
+    return {"sent": sent, "failed": failed}

@@ -1,0 +1,40 @@
+"""APScheduler jobs: the SLA sweep and the notification outbox, every minute, in one process only."""
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from app.clock import utcnow
+from app.clocks.notify import deliver_pending
+from app.clocks.sweep import beat, sweep
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def run_sweep(app) -> dict:
+    """One sweep inside an application context (what the job and `flask sla sweep` run)."""
+    with app.app_context():
+        result = sweep(utcnow())
+        log.info("sla sweep: %s", result)
+        return result
+
+
+def run_delivery(app) -> dict:
+    """Deliver the outbox once."""
+    with app.app_context():
+        result = deliver_pending(utcnow())
+        beat("notify", utcnow(), str(result))
+        db.session.commit()
+        return result
+
+
+def build_scheduler(app, blocking: bool = False):
+    """The scheduler with both jobs; missed runs are never dropped, only merged, and run once at start."""
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    interval = app.config["SWEEP_INTERVAL_SECONDS"]
+    options = dict(trigger="interval", seconds=interval, misfire_grace_time=None, coalesce=True, max_instances=1,
+                   next_run_time=utcnow())
+    scheduler.add_job(run_sweep, args=[app], id="sla-sweep", **options)
+    scheduler.add_job(run_delivery, args=[app], id="notify", **options)
+    return scheduler

@@ -1,0 +1,239 @@
+"""SLA verbs: urge and supervise late cases, request and decide extensions, correct the calendar, change
+policies and recompute deadlines. Each checks who may act, writes, records an event and commits."""
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.clock import utcnow
+from app.clocks import notify
+from app.clocks.calendar import current_calendar, forget_calendar
+from app.clocks.engine import reconcile, refresh, sync_ticket
+from app.clocks.policies import policy_for, target_for, thresholds_of
+from app.enums import ClockKind, EventKind, OPEN_STATES, Role
+from app.errors import NotAllowed, TransitionRefused, ValidationFailed
+from app.extensions import db
+from app.models import CalendarOverride, Extension, SlaPolicy, Ticket, TicketClock, User
+from app.tickets import access
+from app.tickets.services import commit, record_event
+from sla.calendar import SHANGHAI
+from sla.worktime import WorkingDays, counted
+
+MAX_EXTENSION_DAYS = 30
+
+
+def _require_supervisor(actor):
+    if not actor.has_role(Role.SUPERVISOR):
+        raise NotAllowed(_("只有督办人员可以执行此操作。"))
+
+
+def _require_open(ticket):
+    if ticket.state not in OPEN_STATES:
+        raise TransitionRefused(_("诉求已办结或关闭，无需催办或督办。"))
+
+
+def _note(text, label, required=False, max_len=1000):
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationFailed(_("请填写%(label)s。", label=label))
+    if len(text) > max_len:
+        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=label, n=max_len))
+    return text
+
+
+def _people_on(ticket):
+    """The responsible secretary and the officers of the lead department."""
+    people = {}
+    clocks = [c for c in ticket.clocks if c.running] or ticket.clocks[-1:]
+    for clock in clocks:
+        people.update({u.id: u for u in notify.owners(ticket, clock)})
+    lead = ticket.lead_assignment
+    if lead is not None:
+        people.update({u.id: u for u in db.session.scalars(select(User).where(
+            User.role == Role.OFFICER.value, User.department_id == lead.department_id, User.is_active_account))})
+    return list(people.values())
+
+
+def urge_ticket(ticket, actor, note=""):
+    """催办: remind the people holding a late case; recorded and notified."""
+    _require_supervisor(actor)
+    _require_open(ticket)
+    note = _note(note, _("催办意见"))
+    now = utcnow()
+    body = note or _("请加快办理，并及时反馈进展。")
+    record_event(ticket, actor, EventKind.URGED, body=body)
+    notify.queue(_people_on(ticket), kind="urge", title=f"【催办】{ticket.number} {ticket.title}"[:200],
+                 body=body, ticket=ticket, now=now)
+    commit()
+
+
+def supervise_ticket(ticket, actor, note):
+    """督办: put a case under the supervisor's watch, once; the reason is required."""
+    _require_supervisor(actor)
+    _require_open(ticket)
+    if ticket.supervised_at is not None:
+        raise TransitionRefused(_("该诉求已列为督办件。"))
+    note = _note(note, _("督办意见"), required=True)
+    now = utcnow()
+    ticket.supervised_at = now
+    record_event(ticket, actor, EventKind.SUPERVISED, body=note)
+    notify.queue(_people_on(ticket), kind="supervise", title=f"【督办】{ticket.number} {ticket.title}"[:200],
+                 body=note, ticket=ticket, now=now, webhook=True)
+    commit()
+
+
+def request_extension(ticket, actor, clock_id, days, reason):
+    """申请延期: ask a supervisor for more working days on one running clock."""
+    if not (access.can(actor, "reply", ticket)):
+        raise NotAllowed(_("您没有权限为此诉求申请延期。"))
+    clock = next((c for c in ticket.clocks if c.id == clock_id and c.running), None)
+    if clock is None:
+        raise ValidationFailed(_("请选择一个正在计时的时限。"))
+    if clock.unit != "working_days":
+        raise ValidationFailed(_("按小时计算的时限不能延期。"))
+    if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise ValidationFailed(_("延期天数应为 1–%(n)d 个工作日。", n=MAX_EXTENSION_DAYS))
+    if any(e.status == "pending" for e in clock.extensions):
+        raise TransitionRefused(_("该时限已有待审批的延期申请。"))
+    reason = _note(reason, _("延期理由"), required=True)
+    now = utcnow()
+    ext = Extension(ticket=ticket, clock=clock, days=days, reason=reason, requested_by_id=actor.id, requested_at=now)
+    db.session.add(ext)
+    label = ClockKind(clock.kind).label
+    record_event(ticket, actor, EventKind.EXTENSION_REQUESTED, body=reason, data={"clock": label, "days": days})
+    supervisors = db.session.scalars(select(User).where(User.role == Role.SUPERVISOR.value,
+                                                        User.is_active_account)).all()
+    notify.queue(supervisors, kind="extension", title=f"【延期申请】{ticket.number} {ticket.title}"[:200],
+                 body=f"{actor.display_name}申请{label}延期 {days} 个工作日：{reason}", ticket=ticket, now=now)
+    commit()
+    return ext
+
+
+def decide_extension(ext, actor, approve: bool, note=""):
+    """审批延期: approve (the working days join the clock's budget) or reject, with an optional note."""
+    _require_supervisor(actor)
+    if ext.status != "pending":
+        raise TransitionRefused(_("该延期申请已处理。"))
+    note = _note(note, _("审批意见"))
+    now = utcnow()
+    ext.status = "approved" if approve else "rejected"
+    ext.decided_by_id, ext.decided_at, ext.decision_note = actor.id, now, note
+    ticket = ext.ticket
+    kind = EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REJECTED
+    record_event(ticket, actor, kind, body=note or ext.reason,
+                 data={"clock": ClockKind(ext.clock.kind).label, "days": ext.days})
+    notify.queue([ext.requested_by], kind="extension", title=f"【延期{'已批准' if approve else '未批准'}】{ticket.number}",
+                 body=note or ext.reason, ticket=ticket, now=now)
+    db.session.flush()
+    reconcile(ticket, now)
+    commit()
+
+
+def _recompute_running(since_day: date | None = None) -> int:
+    """Refresh every running clock (started before `since_day` ends) after the calendar changed."""
+    now = utcnow()
+    query = select(TicketClock).where(TicketClock.stopped_at.is_(None)).options(
+        selectinload(TicketClock.pauses), selectinload(TicketClock.extensions),
+        selectinload(TicketClock.ticket).selectinload(Ticket.clocks))
+    clocks = db.session.scalars(query).all()
+    touched = set()
+    for clock in clocks:
+        if since_day and clock.started_at.astimezone(SHANGHAI).date() > since_day:
+            continue
+        refresh(clock, now)
+        touched.add(clock.ticket)
+    for ticket in touched:
+        sync_ticket(ticket)
+    return len(touched)
+
+
+def set_override(actor, day: date, is_workday: bool, note=""):
+    """Mark a date as a holiday or a working day, whatever the statutory calendar says; deadlines follow."""
+    if not actor.is_admin:
+        raise NotAllowed(_("只有管理员可以修改工作日历。"))
+    note = _note(note, _("说明"), max_len=100)
+    row = db.session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
+    if row is None:
+        row = CalendarOverride(day=day, created_at=utcnow(), created_by_id=actor.id)
+        db.session.add(row)
+    row.is_workday, row.note = is_workday, note
+    db.session.flush()
+    forget_calendar()
+    touched = _recompute_running(day)
+    commit()
+    return touched
+
+
+def remove_override(actor, override):
+    """Return a date to the statutory calendar; deadlines follow."""
+    if not actor.is_admin:
+        raise NotAllowed(_("只有管理员可以修改工作日历。"))
+    day = override.day
+    db.session.delete(override)
+    db.session.flush()
+    forget_calendar()
+    touched = _recompute_running(day)
+    commit()
+    return touched
+
+
+POLICY_FIELDS = ("acknowledge_hours", "first_reply_wd", "sign_off_wd", "resolution_wd", "convened_wd",
+                 "follow_up_wd", "warning_percent", "supervise_after_wd", "escalate_after_wd")
+
+
+def save_policy(actor, policy, *, name, category_id, urgency, **targets):
+    """Create or change a policy; it applies to clocks started from now on."""
+    if not actor.is_admin:
+        raise NotAllowed(_("只有管理员可以修改时限标准。"))
+    clash = db.session.scalar(select(SlaPolicy).where(
+        SlaPolicy.category_id.is_(None) if category_id is None else SlaPolicy.category_id == category_id,
+        SlaPolicy.urgency.is_(None) if urgency is None else SlaPolicy.urgency == urgency))
+    if clash is not None and (policy is None or clash.id != policy.id):
+        raise ValidationFailed(_("该类别和紧急程度已有时限标准：“%(name)s”。", name=clash.name))
+    policy = policy or SlaPolicy()
+    policy.name, policy.category_id, policy.urgency = name, category_id, urgency
+    for field in POLICY_FIELDS:
+        setattr(policy, field, targets[field])
+    policy.updated_at = utcnow()
+    db.session.add(policy)
+    commit()
+    return policy
+
+
+def recompute_open_tickets(actor) -> int:
+    """Apply today's policies to every open ticket's running clocks (an explicit, audited act)."""
+    if not actor.is_admin:
+        raise NotAllowed(_("只有管理员可以重算时限。"))
+    now = utcnow()
+    tickets = db.session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES + ["resolved"])).options(
+        selectinload(Ticket.clocks).selectinload(TicketClock.pauses),
+        selectinload(Ticket.clocks).selectinload(TicketClock.extensions))).all()
+    changed = 0
+    for ticket in tickets:
+        before = {c.id: c.due_at for c in ticket.clocks if c.running}
+        policy = policy_for(ticket.category_id, ticket.urgency)
+        for clock in ticket.clocks:
+            if clock.running:
+                target = target_for(policy, ClockKind(clock.kind), convened=ticket.state == "convened")
+                thresholds = thresholds_of(policy)
+                clock.policy_id, clock.unit, clock.amount = policy.id, target.unit, int(target.amount)
+                clock.warning_percent = policy.warning_percent
+                clock.supervise_after_wd = thresholds.supervise_after_wd
+                clock.escalate_after_wd = thresholds.escalate_after_wd
+        reconcile(ticket, now)  # also starts clocks a ticket from before the SLA engine never had
+        after = {c.id: c.due_at for c in ticket.clocks if c.running}
+        if after != before:
+            changed += 1
+            record_event(ticket, actor, EventKind.SLA_RECOMPUTED, data={
+                "due": [min((d for d in before.values() if d), default=None),
+                        min((d for d in after.values() if d), default=None)]})
+    commit()
+    return changed
+
+
+def overdue_working_days(due_at, now) -> float:
+    """How many working days a deadline is behind (0 when not yet due)."""
+    if due_at is None or now <= due_at:
+        return 0.0
+    return counted(WorkingDays(current_calendar()), due_at, now) / timedelta(days=1)

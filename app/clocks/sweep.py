@@ -1,0 +1,114 @@
+"""The SLA sweep: look only at clocks whose next threshold has passed, move them up, record and notify once.
+
+Its cost follows the clocks that change, not the clocks that run: the rest wait behind `next_check_at`.
+Each batch is one transaction (level change, ticket event, notifications and the next check together), so a
+crash loses nothing and repeats nothing. A database lock keeps a stray second sweeper out; the unique key on
+(clock, level) is the second guard.
+"""
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from app.clocks import notify
+from app.clocks.engine import LEVEL_KEYS, LEVEL_OF_KEY, status_of, sync_ticket
+from app.enums import ClockKind, EventKind, SlaLevel
+from app.extensions import db
+from app.models import Assignment, ClockLevelChange, Ticket, TicketClock, WorkerHeartbeat
+from app.template_helpers import due_text
+from app.tickets.services import record_event
+from sla.clocks import Level
+
+SWEEP_LOCK_KEY = 7_324_100  # pg advisory lock id for "the SLA sweep"
+SYSTEM = "系统"
+
+
+def _lock() -> bool:
+    """Take the sweep lock for this transaction; False when another sweeper holds it."""
+    if db.engine.dialect.name == "postgresql":
+        return bool(db.session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK_KEY}).scalar())
+    db.session.execute(text("SELECT 1"))  # SQLite: the transaction began with BEGIN IMMEDIATE, a write lock
+    return True
+
+
+def _record_once(clock, level: Level, at) -> bool:
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ClockLevelChange).values(clock_id=clock.id, ticket_id=clock.ticket_id, level=LEVEL_KEYS[level],
+                                           at=at).on_conflict_do_nothing(index_elements=["clock_id", "level"])
+    return db.session.execute(stmt).rowcount == 1
+
+
+def _message(ticket, clock, level: SlaLevel, status):
+    kind = ClockKind(clock.kind).label
+    if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
+        kind = f"{clock.assignment.department.name}{kind}"
+    title = f"【{level.label}】{ticket.number} {ticket.title}"[:200]
+    if level is SlaLevel.WARNING:
+        body = f"{kind}将于 {due_text(status.due_at)} 到期，请尽快处理。"
+    else:
+        body = f"{kind}已于 {due_text(status.due_at)} 到期，目前为“{level.label}”。"
+    return title, body + f"\n企业：{ticket.enterprise.name}"
+
+
+def _process(clock, now) -> int:
+    """Move one clock to its level now; returns how many level changes were newly recorded."""
+    status = status_of(clock, now)
+    old = LEVEL_OF_KEY[clock.level]
+    recorded = 0
+    ticket = clock.ticket
+    for rank in range(old + 1, status.level + 1):
+        level = Level(rank)
+        if not _record_once(clock, level, status.thresholds_at[level] or now):
+            continue  # another sweep already recorded it
+        recorded += 1
+        sla_level = SlaLevel(LEVEL_KEYS[level])
+        title, body = _message(ticket, clock, sla_level, status)
+        record_event(ticket, None, EventKind.SLA_LEVEL, body=body, actor_name=SYSTEM,
+                     data={"clock": ClockKind(clock.kind).label, "level": sla_level.label})
+        notify.queue(notify.recipients(ticket, clock, sla_level), kind=sla_level.value, title=title, body=body,
+                     ticket=ticket, now=now, webhook=level >= Level.OVERDUE)
+    if status.level > old:
+        clock.level = LEVEL_KEYS[status.level]
+    clock.due_at = status.due_at
+    clock.breached = status.breached
+    clock.next_check_at = status.next_check_at if status.next_check_at and status.next_check_at > now else None
+    sync_ticket(ticket)
+    return recorded
+
+
+def sweep(now, batch_size: int = 500) -> dict:
+    """Process every clock whose next check has passed, in batches of one transaction each."""
+    totals = {"checked": 0, "recorded": 0, "batches": 0, "skipped": False}
+    while True:
+        if not _lock():
+            db.session.rollback()
+            totals["skipped"] = True
+            return totals
+        query = (select(TicketClock)
+                 .where(TicketClock.next_check_at <= now, TicketClock.stopped_at.is_(None))
+                 .order_by(TicketClock.next_check_at, TicketClock.id).limit(batch_size)
+                 .options(selectinload(TicketClock.pauses), selectinload(TicketClock.extensions),
+                          selectinload(TicketClock.assignment).joinedload(Assignment.department),
+                          selectinload(TicketClock.ticket).selectinload(Ticket.clocks),
+                          selectinload(TicketClock.ticket).joinedload(Ticket.enterprise),
+                          selectinload(TicketClock.ticket).selectinload(Ticket.assignments)))
+        if db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(of=TicketClock, skip_locked=True)
+        clocks = db.session.scalars(query).all()
+        for clock in clocks:
+            totals["recorded"] += _process(clock, now)
+        totals["checked"] += len(clocks)
+        totals["batches"] += 1
+        beat("sla-sweep", now, f"checked {totals['checked']}, recorded {totals['recorded']}")
+        db.session.commit()
+        if len(clocks) < batch_size:
+            return totals
+
+
+def beat(name, now, detail="") -> None:
+    """Record that a background job ran (health checks read it)."""
+    row = db.session.get(WorkerHeartbeat, name)
+    if row is None:
+        db.session.add(WorkerHeartbeat(name=name, beat_at=now, detail=detail[:300]))
+    else:
+        row.beat_at, row.detail = now, detail[:300]

@@ -1,0 +1,314 @@
+"""Deadlines in the UI: the explain panel, the overdue board, extensions, notifications, calendar and policies."""
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.auth.decorators import roles_required
+from app.clock import utcnow
+from app.clocks import services
+from app.clocks.calendar import current_calendar, uncovered_years
+from app.clocks.engine import status_of
+from app.clocks.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
+from app.enums import ClockKind, Role, SlaLevel
+from app.errors import ServiceError
+from app.extensions import db
+from app.models import (CalendarOverride, Extension, Notification, SlaPolicy, Ticket, TicketClock,
+                        WorkerHeartbeat)
+from app.reference import active_categories
+from app.tickets import access
+from app.tickets.views import viewable_ticket
+from sla.calendar import SHANGHAI, covered_years
+
+bp = Blueprint("sla", __name__)
+
+
+def clock_rows(ticket, now):
+    """Each clock of the ticket with what the engine says about it, newest first, explained."""
+    return [(clock, status_of(clock, now, explain=True)) for clock in reversed(ticket.clocks)]
+
+
+def clock_label(clock):
+    """A clock's name for people, with the department for a sign-off clock."""
+    label = ClockKind(clock.kind).label
+    if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
+        return f"{clock.assignment.department.name} · {label}"
+    return label
+
+
+def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
+    """The "时限" panel of a ticket: every clock, how its deadline came about, extensions and SLA actions."""
+    now = utcnow()
+    running = [c for c in ticket.clocks if c.running and c.unit == "working_days"]
+    forms = forms or {}
+    context = dict(
+        ticket=ticket, rows=clock_rows(ticket, now), now=now, error=error, message=message,
+        clock_label=clock_label,
+        can_request=bool(running) and access.can(current_user, "reply", ticket),
+        can_supervise=current_user.is_supervisor and ticket.state in ("intake", "triage", "processing",
+                                                                       "convened", "on_hold"),
+        extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
+        urge_form=forms.get("urge") or NoteForm(), supervise_form=forms.get("supervise") or SuperviseForm(),
+        decision_form=DecisionForm(),
+        pending=[e for e in ticket_extensions(ticket) if e.status == "pending"],
+        extensions=ticket_extensions(ticket))
+    return render_template("clocks/_deadlines.html", **context), status
+
+
+def ticket_extensions(ticket):
+    return db.session.scalars(select(Extension).where(Extension.ticket_id == ticket.id).order_by(Extension.id)).all()
+
+
+@bp.get("/tickets/<int:ticket_id>/deadlines")
+@login_required
+def deadlines(ticket_id):
+    """The deadline panel (polled by the ticket page every minute)."""
+    return deadline_panel(viewable_ticket(ticket_id))
+
+
+def _panel_action(ticket_id, form_key, form, run, done):
+    ticket = viewable_ticket(ticket_id)
+    if not form.validate_on_submit():
+        message = next((e for errors in form.errors.values() for e in errors), _("提交的内容有误。"))
+        return deadline_panel(ticket, error=message, forms={form_key: form}, status=400)
+    try:
+        run(ticket)
+    except ServiceError as exc:
+        db.session.rollback()
+        return deadline_panel(viewable_ticket(ticket_id), error=exc.message, forms={form_key: form}, status=exc.status)
+    db.session.expire_all()
+    if not request.htmx:
+        flash(done, "success")
+        return redirect(url_for("tickets.detail", ticket_id=ticket_id), 303)
+    return deadline_panel(viewable_ticket(ticket_id), message=done)
+
+
+@bp.post("/tickets/<int:ticket_id>/urge")
+@roles_required(Role.SUPERVISOR)
+def urge(ticket_id):
+    """催办 a late case."""
+    form = NoteForm()
+    return _panel_action(ticket_id, "urge", form, lambda t: services.urge_ticket(t, current_user, form.note.data),
+                         _("已催办，相关人员已收到提醒。"))
+
+
+@bp.post("/tickets/<int:ticket_id>/supervise")
+@roles_required(Role.SUPERVISOR)
+def supervise(ticket_id):
+    """督办 a case."""
+    form = SuperviseForm()
+    return _panel_action(ticket_id, "supervise", form,
+                         lambda t: services.supervise_ticket(t, current_user, form.note.data), _("已列为督办件。"))
+
+
+@bp.post("/tickets/<int:ticket_id>/extensions")
+@roles_required(Role.SECRETARY, Role.SUPERVISOR)
+def request_extension(ticket_id):
+    """申请延期 for one running clock."""
+    ticket = viewable_ticket(ticket_id)
+    running = [c for c in ticket.clocks if c.running and c.unit == "working_days"]
+    form = ExtensionForm(clocks=[(c, clock_label(c)) for c in running])
+    return _panel_action(ticket_id, "extension", form, lambda t: services.request_extension(
+        t, current_user, form.clock_id.data, form.days.data, form.reason.data), _("延期申请已提交，等待督办审批。"))
+
+
+@bp.post("/extensions/<int:extension_id>/decide")
+@roles_required(Role.SUPERVISOR)
+def decide_extension(extension_id):
+    """Approve or reject an extension request."""
+    ext = db.session.get(Extension, extension_id) or abort(404)
+    form = DecisionForm()
+    done = _("已批准延期，时限已顺延。") if form.decision.data == "approve" else _("已驳回延期申请。")
+    response = _panel_action(ext.ticket_id, "decision", form, lambda t: services.decide_extension(
+        ext, current_user, form.decision.data == "approve", form.note.data), done)
+    if request.form.get("back") == "board" and not request.htmx:
+        return redirect(url_for("sla.board"), 303)
+    return response
+
+
+@bp.get("/board/overdue")
+@roles_required(Role.SUPERVISOR)
+def board():
+    """督办台: every running clock at or past its deadline, the latest first, and pending extensions."""
+    now = utcnow()
+    late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
+    level = request.args.get("level")
+    query = (select(TicketClock).where(TicketClock.stopped_at.is_(None))
+             .options(joinedload(TicketClock.ticket).joinedload(Ticket.enterprise),
+                      joinedload(TicketClock.ticket).joinedload(Ticket.secretary),
+                      selectinload(TicketClock.assignment))
+             .order_by(TicketClock.due_at).limit(300))
+    query = query.where(TicketClock.level == level) if level in late + ["warning"] else \
+        query.where(TicketClock.level.in_(late))
+    clocks = db.session.scalars(query).all()
+    rows = [(c, services.overdue_working_days(c.due_at, now)) for c in clocks]
+    counts = dict(db.session.execute(select(TicketClock.level, func.count()).where(
+        TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
+    pending = db.session.scalars(select(Extension).where(Extension.status == "pending")
+                                 .options(joinedload(Extension.ticket)).order_by(Extension.id)).all()
+    return render_template("clocks/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
+                           clock_label=clock_label, decision_form=DecisionForm())
+
+
+# ---- notifications --------------------------------------------------------------------------------------
+
+def unread_count(user) -> int:
+    """Unread in-app messages for the bell."""
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.channel == "in_app", Notification.read_at.is_(None)))
+
+
+@bp.get("/notifications/bell")
+@login_required
+def bell():
+    """The bell with its unread count (polled)."""
+    return render_template("clocks/_bell.html", unread=unread_count(current_user))
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    """The person's messages, newest first."""
+    rows = db.session.scalars(select(Notification).where(
+        Notification.user_id == current_user.id, Notification.channel == "in_app")
+        .order_by(Notification.id.desc()).limit(200)).all()
+    return render_template("clocks/notifications.html", rows=rows)
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    """Mark every message read."""
+    db.session.execute(Notification.__table__.update().where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+    return redirect(url_for("sla.notifications"), 303)
+
+
+@bp.post("/notifications/<int:note_id>/open")
+@login_required
+def open_notification(note_id):
+    """Mark one message read and go to its ticket."""
+    note = db.session.get(Notification, note_id)
+    if note is None or note.user_id != current_user.id:
+        abort(404)
+    note.read_at = note.read_at or utcnow()
+    db.session.commit()
+    if note.ticket_id:
+        return redirect(url_for("tickets.detail", ticket_id=note.ticket_id), 303)
+    return redirect(url_for("sla.notifications"), 303)
+
+
+# ---- admin: calendar, policies, outbox ------------------------------------------------------------------
+
+@bp.route("/admin/calendar", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def calendar():
+    """The working-day calendar: statutory coverage, the next year's warning, and admin overrides."""
+    form = OverrideForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            touched = services.set_override(current_user, form.day.data, form.kind.data == "workday", form.note.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.day.errors = [exc.message]
+            status = exc.status
+        else:
+            flash(_("已保存。%(n)d 件在办诉求的时限已重新计算。", n=touched), "success")
+            return redirect(url_for("sla.calendar"), 303)
+    elif request.method == "POST":
+        status = 400
+    today = utcnow().astimezone(SHANGHAI).date()
+    overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
+    cal = current_calendar()
+    month = [today.replace(day=1) + timedelta(days=i) for i in range(62)]
+    return render_template("clocks/calendar.html", form=form, overrides=overrides, covered=covered_years(),
+                           missing=uncovered_years([today.year, today.year + 1]), cal=cal, days=month,
+                           today=today), status
+
+
+@bp.post("/admin/calendar/<int:override_id>/delete")
+@roles_required(Role.ADMIN)
+def delete_override(override_id):
+    """Remove an override."""
+    row = db.session.get(CalendarOverride, override_id) or abort(404)
+    touched = services.remove_override(current_user, row)
+    flash(_("已删除。%(n)d 件在办诉求的时限已重新计算。", n=touched), "success")
+    return redirect(url_for("sla.calendar"), 303)
+
+
+@bp.get("/admin/policies")
+@roles_required(Role.ADMIN)
+def policies():
+    """SLA policies by category and urgency."""
+    rows = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.category_id.is_not(None), SlaPolicy.id)).all()
+    return render_template("clocks/policies.html", rows=rows)
+
+
+def _policy_form_page(policy):
+    form = PolicyForm(categories=active_categories(), obj=None if request.method == "POST" else policy)
+    if request.method == "GET" and policy is not None:
+        form.category_id.data = str(policy.category_id or "")
+        form.urgency.data = policy.urgency or ""
+    if form.validate_on_submit():
+        values = {f: getattr(form, f).data for f in services.POLICY_FIELDS}
+        try:
+            services.save_policy(current_user, policy, name=form.name.data,
+                                 category_id=int(form.category_id.data) if form.category_id.data else None,
+                                 urgency=form.urgency.data or None, **values)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.name.errors = [exc.message]
+        else:
+            flash(_("时限标准已保存，适用于此后开始计时的时限。已在办的诉求不受影响，如需按新标准重算，请点击“按现行标准重算”。"),
+                  "success")
+            return redirect(url_for("sla.policies"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("clocks/policy_form.html", form=form, policy=policy), status
+
+
+@bp.route("/admin/policies/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_policy():
+    """Add a policy for a category and/or urgency."""
+    return _policy_form_page(None)
+
+
+@bp.route("/admin/policies/<int:policy_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_policy(policy_id):
+    """Change a policy's targets."""
+    return _policy_form_page(db.session.get(SlaPolicy, policy_id) or abort(404))
+
+
+@bp.post("/admin/policies/recompute")
+@roles_required(Role.ADMIN)
+def recompute():
+    """Apply the current policies to every open ticket (audited on each ticket it changes)."""
+    changed = services.recompute_open_tickets(current_user)
+    flash(_("已按现行标准重算，%(n)d 件诉求的时限发生变化（均已记入操作记录）。", n=changed), "success")
+    return redirect(url_for("sla.policies"), 303)
+
+
+@bp.get("/admin/outbox")
+@roles_required(Role.ADMIN)
+def outbox():
+    """Notification delivery: what waits, what failed and why, and when the background jobs last ran."""
+    failed = db.session.scalars(select(Notification).where(
+        Notification.channel != "in_app", Notification.sent_at.is_(None), Notification.attempts > 0)
+        .order_by(Notification.id.desc()).limit(100)).all()
+    waiting = db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.channel != "in_app", Notification.sent_at.is_(None)))
+    beats = db.session.scalars(select(WorkerHeartbeat)).all()
+    return render_template("clocks/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow())
+
+
+def calendar_warning():
+    """Years around today that fall back to Monday–Friday, for the banner admins and supervisors see."""
+    today = utcnow().astimezone(SHANGHAI).date()
+    years = [today.year] + ([today.year + 1] if today >= date(today.year, 10, 1) else [])
+    return uncovered_years(years)
