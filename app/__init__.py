@@ -1,7 +1,7 @@
 """Jianjian (件件): the enterprise service center's issue tracker."""
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,9 @@ from config import BASE_DIR, INSTANCE_DIR, Config
 
 
 def select_locale():
-    """Chinese unless the person chose English with the language switch."""
+    """Chinese unless the person chose English with the language switch (background jobs speak Chinese)."""
+    if not has_request_context():
+        return "zh"
     lang = session.get("lang")
     return lang if lang in ("zh", "en") else "zh"
 

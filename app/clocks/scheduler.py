@@ -1,5 +1,6 @@
 """APScheduler jobs: the SLA sweep and the notification outbox, every minute, in one process only."""
 import logging
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -34,7 +35,7 @@ def build_scheduler(app, blocking: bool = False):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     interval = app.config["SWEEP_INTERVAL_SECONDS"]
     options = dict(trigger="interval", seconds=interval, misfire_grace_time=None, coalesce=True, max_instances=1,
-                   next_run_time=utcnow())
+                   next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(run_sweep, args=[app], id="sla-sweep", **options)
     scheduler.add_job(run_delivery, args=[app], id="notify", **options)
     return scheduler

@@ -35,7 +35,8 @@ def _record_once(clock, level: Level, at) -> bool:
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(ClockLevelChange).values(clock_id=clock.id, ticket_id=clock.ticket_id, level=LEVEL_KEYS[level],
                                            at=at).on_conflict_do_nothing(index_elements=["clock_id", "level"])
-    return db.session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: a skipped conflict returns no row on both databases.
+    return db.session.execute(stmt.returning(ClockLevelChange.id)).scalar() is not None
 
 
 def _message(ticket, clock, level: SlaLevel, status):
