@@ -2,7 +2,7 @@
 notifies the right people, holds and extensions move deadlines, and email and webhooks really leave."""
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.clocks.sweep import sweep
 from app.enums import Role, TicketState as S
 from app.extensions import db
-from app.models import (CalendarOverride, ClockLevelChange, Notification, SlaPolicy, Ticket, TicketClock,
+from app.models import (CalendarOverride, ClockLevelChange, Notification, Ticket, TicketClock,
                         TicketEvent, User)
 from sla.calendar import SHANGHAI
 

@@ -5,7 +5,7 @@ clocks must run, starts the missing ones, stops the ones that no longer apply, p
 is on hold, and refreshes due times. Level changes are left to the sweep, the one place that records them.
 """
 from app.clocks.calendar import current_calendar
-from app.clocks.policies import policy_for, target_for, thresholds_of
+from app.clocks.policies import policy_for, target_for
 from app.enums import AssignmentStatus, ClockKind, SlaLevel, TicketState as S
 from app.extensions import db
 from app.models import ClockPause, TicketClock

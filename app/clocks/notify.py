@@ -22,34 +22,54 @@ MAX_ATTEMPTS = 12
 MAX_BACKOFF = timedelta(hours=6)
 
 
-def _active(query):
-    return db.session.scalars(query.where(User.is_active_account.is_(True))).all()
+class People:
+    """Looks up who to tell, remembering answers for the length of one sweep or request."""
+
+    def __init__(self):
+        self._memo = {}
+
+    def _users(self, key, *conditions):
+        if key not in self._memo:
+            self._memo[key] = db.session.scalars(
+                select(User).where(User.is_active_account.is_(True), *conditions).order_by(User.id)).all()
+        return self._memo[key]
+
+    def officers(self, department_id):
+        return self._users(("officers", department_id), User.role == Role.OFFICER.value,
+                           User.department_id == department_id)
+
+    def user(self, user_id):
+        return self._users(("user", user_id), User.id == user_id)
+
+    def secretaries(self):
+        return self._users("secretaries", User.role == Role.SECRETARY.value)
+
+    def supervisors(self):
+        return self._users("supervisors", User.role == Role.SUPERVISOR.value)
 
 
-def owners(ticket, clock):
+def owners(ticket, clock, people: People | None = None):
     """Whoever holds the clock: the department for a sign-off, otherwise the responsible secretary."""
+    people = people or People()
     if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
-        return _active(select(User).where(User.role == Role.OFFICER.value,
-                                          User.department_id == clock.assignment.department_id))
+        return people.officers(clock.assignment.department_id)
     secretary_id = ticket.secretary_id or ticket.enterprise.secretary_id
-    if secretary_id:
-        return _active(select(User).where(User.id == secretary_id))
-    return _active(select(User).where(User.role == Role.SECRETARY.value))
+    return people.user(secretary_id) if secretary_id else people.secretaries()
 
 
-def recipients(ticket, clock, level: SlaLevel):
+def recipients(ticket, clock, level: SlaLevel, people: People | None = None):
     """Warning: the owner. Overdue: owner and the lead department. Supervised: supervisors. Escalated: the
     director (supervisors flagged 中心主任), or every supervisor when none is flagged."""
+    people = people or People()
     if level is SlaLevel.WARNING:
-        return owners(ticket, clock)
+        return owners(ticket, clock, people)
     if level is SlaLevel.OVERDUE:
-        people = {u.id: u for u in owners(ticket, clock)}
+        found = {u.id: u for u in owners(ticket, clock, people)}
         lead = ticket.lead_assignment
         if lead is not None:
-            people.update({u.id: u for u in _active(select(User).where(
-                User.role == Role.OFFICER.value, User.department_id == lead.department_id))})
-        return list(people.values())
-    supervisors = _active(select(User).where(User.role == Role.SUPERVISOR.value))
+            found.update({u.id: u for u in people.officers(lead.department_id)})
+        return list(found.values())
+    supervisors = people.supervisors()
     if level is SlaLevel.ESCALATED:
         return [u for u in supervisors if u.is_director] or supervisors
     return supervisors

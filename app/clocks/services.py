@@ -44,15 +44,13 @@ def _note(text, label, required=False, max_len=1000):
 
 def _people_on(ticket):
     """The responsible secretary and the officers of the lead department."""
-    people = {}
-    clocks = [c for c in ticket.clocks if c.running] or ticket.clocks[-1:]
-    for clock in clocks:
-        people.update({u.id: u for u in notify.owners(ticket, clock)})
+    lookup, found = notify.People(), {}
+    for clock in [c for c in ticket.clocks if c.running] or ticket.clocks[-1:]:
+        found.update({u.id: u for u in notify.owners(ticket, clock, lookup)})
     lead = ticket.lead_assignment
     if lead is not None:
-        people.update({u.id: u for u in db.session.scalars(select(User).where(
-            User.role == Role.OFFICER.value, User.department_id == lead.department_id, User.is_active_account))})
-    return list(people.values())
+        found.update({u.id: u for u in lookup.officers(lead.department_id)})
+    return list(found.values())
 
 
 def urge_ticket(ticket, actor, note=""):

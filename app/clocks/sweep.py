@@ -31,12 +31,16 @@ def _lock() -> bool:
     return True
 
 
-def _record_once(clock, level: Level, at) -> bool:
+def _record_once(rows) -> set:
+    """Insert level changes, skipping any already recorded; returns the (clock id, level) pairs that are new.
+
+    One statement per batch; RETURNING (not rowcount) tells which rows went in, on both databases."""
+    if not rows:
+        return set()
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(ClockLevelChange).values(clock_id=clock.id, ticket_id=clock.ticket_id, level=LEVEL_KEYS[level],
-                                           at=at).on_conflict_do_nothing(index_elements=["clock_id", "level"])
-    # RETURNING, not rowcount: a skipped conflict returns no row on both databases.
-    return db.session.execute(stmt.returning(ClockLevelChange.id)).scalar() is not None
+    stmt = (insert(ClockLevelChange).values(rows).on_conflict_do_nothing(index_elements=["clock_id", "level"])
+            .returning(ClockLevelChange.clock_id, ClockLevelChange.level))
+    return {(clock_id, level) for clock_id, level in db.session.execute(stmt)}
 
 
 def _message(ticket, clock, level: SlaLevel, status):
@@ -51,30 +55,34 @@ def _message(ticket, clock, level: SlaLevel, status):
     return title, body + f"\n企业：{ticket.enterprise.name}"
 
 
-def _process(clock, now) -> int:
-    """Move one clock to its level now; returns how many level changes were newly recorded."""
-    status = status_of(clock, now)
-    old = LEVEL_OF_KEY[clock.level]
-    recorded = 0
-    ticket = clock.ticket
-    for rank in range(old + 1, status.level + 1):
-        level = Level(rank)
-        if not _record_once(clock, level, status.thresholds_at[level] or now):
-            continue  # another sweep already recorded it
-        recorded += 1
-        sla_level = SlaLevel(LEVEL_KEYS[level])
-        title, body = _message(ticket, clock, sla_level, status)
-        record_event(ticket, None, EventKind.SLA_LEVEL, body=body, actor_name=SYSTEM,
-                     data={"clock": ClockKind(clock.kind).label, "level": sla_level.label})
-        notify.queue(notify.recipients(ticket, clock, sla_level), kind=sla_level.value, title=title, body=body,
-                     ticket=ticket, now=now, webhook=level >= Level.OVERDUE)
-    if status.level > old:
-        clock.level = LEVEL_KEYS[status.level]
-    clock.due_at = status.due_at
-    clock.breached = status.breached
-    clock.next_check_at = status.next_check_at if status.next_check_at and status.next_check_at > now else None
-    sync_ticket(ticket)
-    return recorded
+def _process_batch(clocks, now, people) -> int:
+    """Move each clock to its level now: record new levels once, then tell people; returns how many were new."""
+    statuses = {clock.id: status_of(clock, now) for clock in clocks}
+    candidates = [dict(clock_id=clock.id, ticket_id=clock.ticket_id, level=LEVEL_KEYS[Level(rank)],
+                       at=statuses[clock.id].thresholds_at[Level(rank)] or now)
+                  for clock in clocks
+                  for rank in range(LEVEL_OF_KEY[clock.level] + 1, statuses[clock.id].level + 1)]
+    new = _record_once(candidates)
+    for clock in clocks:
+        status, ticket = statuses[clock.id], clock.ticket
+        for rank in range(LEVEL_OF_KEY[clock.level] + 1, status.level + 1):
+            level = Level(rank)
+            if (clock.id, LEVEL_KEYS[level]) not in new:
+                continue  # another sweep already recorded and announced it
+            sla_level = SlaLevel(LEVEL_KEYS[level])
+            title, body = _message(ticket, clock, sla_level, status)
+            record_event(ticket, None, EventKind.SLA_LEVEL, body=body, actor_name=SYSTEM,
+                         data={"clock": ClockKind(clock.kind).label, "level": sla_level.label})
+            notify.queue(notify.recipients(ticket, clock, sla_level, people), kind=sla_level.value, title=title,
+                         body=body, ticket=ticket, now=now, webhook=level >= Level.OVERDUE)
+        if status.level > LEVEL_OF_KEY[clock.level]:
+            clock.level = LEVEL_KEYS[status.level]
+        clock.due_at = status.due_at
+        clock.breached = status.breached
+        clock.next_check_at = status.next_check_at if status.next_check_at and status.next_check_at > now else None
+    for ticket in {clock.ticket for clock in clocks}:
+        sync_ticket(ticket)
+    return len(new)
 
 
 def sweep(now, batch_size: int = 500) -> dict:
@@ -96,8 +104,9 @@ def sweep(now, batch_size: int = 500) -> dict:
         if db.engine.dialect.name == "postgresql":
             query = query.with_for_update(of=TicketClock, skip_locked=True)
         clocks = db.session.scalars(query).all()
-        for clock in clocks:
-            totals["recorded"] += _process(clock, now)
+        people = notify.People()
+        with db.session.no_autoflush:  # one flush per batch, at commit, instead of one per query
+            totals["recorded"] += _process_batch(clocks, now, people)
         totals["checked"] += len(clocks)
         totals["batches"] += 1
         beat("sla-sweep", now, f"checked {totals['checked']}, recorded {totals['recorded']}")
