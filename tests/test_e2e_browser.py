@@ -126,6 +126,17 @@ def test_a_case_from_submission_to_rating(app, factory, live_server, browser):
                           "input[name=public]": True}, "进展已报告")
     shot(off, "05-officer-progress")
 
+    # A supervisor reads the deadlines: the board, and the explanation on the ticket page.
+    supervisor = factory.user(Role.SUPERVISOR)
+    sup = staff_login(browser, base, supervisor, PASSWORD)
+    sup.goto(f"{base}/board/overdue?level=warning")
+    shot(sup, "05b-supervisor-board")
+    sup.goto(f"{base}/tickets/{_ticket_id(app, number)}")
+    sup.wait_for_selector("#deadlines")
+    sup.locator("#deadlines details.explain summary").first.click()
+    assert "个工作日" in sup.inner_text("#deadlines")
+    shot(sup, "05c-deadline-explained")
+
     # The secretary resolves.
     sec.reload()
     act(sec, "resolve", {"textarea[name=outcome]": "供电公司已批复增容至 1600kVA，预计下周完成接入。"}, "已办结")

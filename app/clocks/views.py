@@ -27,8 +27,9 @@ bp = Blueprint("sla", __name__)
 
 
 def clock_rows(ticket, now):
-    """Each clock of the ticket with what the engine says about it, newest first, explained."""
-    return [(clock, status_of(clock, now, explain=True)) for clock in reversed(ticket.clocks)]
+    """Each clock of the ticket with what the engine says about it, running ones first, then newest first."""
+    ordered = sorted(ticket.clocks, key=lambda c: (not c.running, -c.started_at.timestamp(), -c.id))
+    return [(clock, status_of(clock, now, explain=True)) for clock in ordered]
 
 
 def clock_label(clock):
@@ -46,7 +47,7 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
     forms = forms or {}
     context = dict(
         ticket=ticket, rows=clock_rows(ticket, now), now=now, error=error, message=message,
-        clock_label=clock_label,
+        clock_label=clock_label, overdue_days=services.overdue_working_days,
         can_request=bool(running) and access.can(current_user, "reply", ticket),
         can_supervise=current_user.is_supervisor and ticket.state in ("intake", "triage", "processing",
                                                                        "convened", "on_hold"),
