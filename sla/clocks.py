@@ -83,7 +83,8 @@ class ClockStatus:
     budget: timedelta
     used: timedelta | None  # counted time so far; measured only when explaining (it walks the whole span)
     thresholds_at: dict = field(default_factory=dict)  # Level -> datetime | None
-    segments: list[Piece] = field(default_factory=list)
+    segments: list[Piece] = field(default_factory=list)  # start → now (or the stop): what has happened
+    plan: list[Piece] = field(default_factory=list)  # start → due: how the deadline comes about
     running: bool = True
     paused: bool = False
     breached: bool = False
@@ -150,6 +151,8 @@ def evaluate(inp: ClockInput, now: datetime, calendar: WorkCalendar, explain: bo
         pieces = list(timeline(measure, inp.started_at, max(inp.started_at, judged_at), inp.pauses))
         status.used = sum((p.length for p in pieces if p.counted), timedelta(0))
         status.segments = merge(pieces)
+        if due_at is not None:
+            status.plan = merge(list(timeline(measure, inp.started_at, due_at, inp.pauses)))
     return status
 
 

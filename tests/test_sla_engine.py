@@ -86,6 +86,9 @@ def test_segments_explain_weekends_holidays_make_up_days_and_pauses():
     labels = [(s.label, s.counted) for s in status.segments]
     assert ("国庆节", False) in labels and ("挂起：等待材料", False) in labels and ("调休上班", True) in labels
     assert sum(s.seconds for s in status.segments) == (end_of(2026, 10, 10) - start).total_seconds()
+    planned = evaluate(clock, start, CAL, explain=True).plan  # explained ahead of time, from the first minute
+    assert planned[0].start == start and planned[-1].end == status.due_at
+    assert ("国庆节", False) in [(s.label, s.counted) for s in planned]
 
 
 def test_thresholds_are_configurable():
