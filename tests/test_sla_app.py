@@ -358,3 +358,28 @@ def test_scheduler_jobs_never_drop_missed_runs(app):
     assert set(jobs) == {"sla-sweep", "notify"}
     for job in jobs.values():
         assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
+
+
+def test_reopening_gives_resolution_a_fresh_budget(app, factory, clock, login):
+    secretary = factory.user(Role.SECRETARY)
+    ref = factory.ticket(S.RESOLVED, secretary=secretary)
+    clock.set(bj(2026, 11, 25, 10))
+    client = login(app.test_client(), secretary)
+    client.post(f"/tickets/{ref.id}/actions/reopen", data={"version": factory.get_ticket(ref.id)["version"],
+                                                            "reason": "企业反映仍未解决"})
+    with app.app_context():
+        resolution = db.session.scalars(select(TicketClock).where(
+            TicketClock.ticket_id == ref.id, TicketClock.kind == "resolution").order_by(TicketClock.id)).all()
+    assert len(resolution) == 2 and resolution[0].stopped_at is not None
+    assert resolution[1].due_at == bj(2026, 12, 3) and resolution[1].level == "ok"
+
+
+def test_urge_from_the_board_returns_to_the_board(app, factory, clock, login):
+    supervisor = factory.user(Role.SUPERVISOR)
+    ref = factory.ticket(S.TRIAGE)
+    clock.set(bj(2026, 11, 30, 10))
+    run_sweep(app)
+    client = login(app.test_client(), supervisor)
+    response = client.post(f"/tickets/{ref.id}/urge", data={"back": "board"})
+    assert response.status_code == 303 and response.location.endswith("/board/overdue")
+    assert "urged" in factory.get_ticket(ref.id)["events"]

@@ -83,6 +83,8 @@ def _panel_action(ticket_id, form_key, form, run, done):
     db.session.expire_all()
     if not request.htmx:
         flash(done, "success")
+        if request.form.get("back") == "board":
+            return redirect(url_for("sla.board"), 303)
         return redirect(url_for("tickets.detail", ticket_id=ticket_id), 303)
     return deadline_panel(viewable_ticket(ticket_id), message=done)
 
@@ -123,11 +125,8 @@ def decide_extension(extension_id):
     ext = db.session.get(Extension, extension_id) or abort(404)
     form = DecisionForm()
     done = _("已批准延期，时限已顺延。") if form.decision.data == "approve" else _("已驳回延期申请。")
-    response = _panel_action(ext.ticket_id, "decision", form, lambda t: services.decide_extension(
+    return _panel_action(ext.ticket_id, "decision", form, lambda t: services.decide_extension(
         ext, current_user, form.decision.data == "approve", form.note.data), done)
-    if request.form.get("back") == "board" and not request.htmx:
-        return redirect(url_for("sla.board"), 303)
-    return response
 
 
 @bp.get("/board/overdue")
