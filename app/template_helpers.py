@@ -6,7 +6,10 @@ from flask_login import current_user
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
 from app import enums
+from app.clocks.calendar import calendar_warning, current_calendar
+from app.clocks.notify import unread_count
 from sla.calendar import SHANGHAI
+from sla.worktime import WorkingDays, counted
 
 
 def local(dt, fmt="%Y-%m-%d %H:%M"):
@@ -64,8 +67,6 @@ LEVEL_CSS = {"ok": "success", "warning": "warning", "overdue": "danger", "superv
 
 def sla_badge(ticket, now):
     """(css class, text) for a ticket's nearest deadline, counted in working time, coloured by its level."""
-    from app.clocks.calendar import current_calendar
-    from sla.worktime import WorkingDays, counted
     if ticket.due_at is None:
         return "secondary", (_("暂停计时") if ticket.state == "on_hold" else _("无时限"))
     days = WorkingDays(current_calendar())
@@ -90,16 +91,8 @@ def register(app):
     app.add_template_global(event_details, "event_details")
     app.add_template_filter(due_text, "due")
 
-    def unread_messages():
-        from app.clocks.views import unread_count
-        return unread_count(current_user)
-
-    def calendar_gaps():
-        from app.clocks.views import calendar_warning
-        return calendar_warning()
-
-    app.add_template_global(unread_messages, "unread_messages")
-    app.add_template_global(calendar_gaps, "calendar_gaps")
+    app.add_template_global(lambda: unread_count(current_user), "unread_messages")
+    app.add_template_global(calendar_warning, "calendar_gaps")
 
     @app.context_processor
     def inject():

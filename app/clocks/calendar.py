@@ -1,10 +1,13 @@
 """The working-day calendar the application uses: statutory days plus the admins' overrides."""
+from datetime import date
+
 from flask import g
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import CalendarOverride
-from sla.calendar import WorkCalendar, covered_years
+from sla.calendar import SHANGHAI, WorkCalendar, covered_years
 
 
 def current_calendar() -> WorkCalendar:
@@ -26,3 +29,10 @@ def uncovered_years(years) -> list[int]:
     with_overrides = {o.day.year for o in db.session.scalars(select(CalendarOverride))}
     covered = set(covered_years())
     return sorted(y for y in set(years) if y not in covered and y not in with_overrides)
+
+
+def calendar_warning() -> list[int]:
+    """Years that fall back to Monday–Friday around today (this year; from October on, next year too)."""
+    today = utcnow().astimezone(SHANGHAI).date()
+    years = [today.year] + ([today.year + 1] if today >= date(today.year, 10, 1) else [])
+    return uncovered_years(years)

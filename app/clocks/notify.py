@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.clocks.calendar import current_calendar
 from app.enums import ClockKind, Role, SlaLevel
@@ -73,6 +73,12 @@ def recipients(ticket, clock, level: SlaLevel, people: People | None = None):
     if level is SlaLevel.ESCALATED:
         return [u for u in supervisors if u.is_director] or supervisors
     return supervisors
+
+
+def unread_count(user) -> int:
+    """Unread in-app messages for the bell."""
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.channel == "in_app", Notification.read_at.is_(None)))
 
 
 def queue(users, *, kind, title, body, ticket=None, now, webhook=False):

@@ -1,5 +1,5 @@
 """Deadlines in the UI: the explain panel, the overdue board, extensions, notifications, calendar and policies."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from app.auth.decorators import roles_required
 from app.clock import utcnow
 from app.clocks import services
 from app.clocks.calendar import current_calendar, uncovered_years
+from app.clocks.notify import unread_count
 from app.clocks.engine import status_of
 from app.clocks.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
 from app.enums import ClockKind, Role, SlaLevel
@@ -154,12 +155,6 @@ def board():
 
 
 # ---- notifications --------------------------------------------------------------------------------------
-
-def unread_count(user) -> int:
-    """Unread in-app messages for the bell."""
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.channel == "in_app", Notification.read_at.is_(None)))
-
 
 @bp.get("/notifications/bell")
 @login_required
@@ -305,10 +300,3 @@ def outbox():
         Notification.channel != "in_app", Notification.sent_at.is_(None)))
     beats = db.session.scalars(select(WorkerHeartbeat)).all()
     return render_template("clocks/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow())
-
-
-def calendar_warning():
-    """Years around today that fall back to Monday–Friday, for the banner admins and supervisors see."""
-    today = utcnow().astimezone(SHANGHAI).date()
-    years = [today.year] + ([today.year + 1] if today >= date(today.year, 10, 1) else [])
-    return uncovered_years(years)
