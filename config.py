@@ -30,7 +30,11 @@ DEV_SECRET_KEY = "dev-only-not-secret"
 class Config:
     """Application settings; every value can be overridden by an environment variable of the same name."""
 
+    # "production" turns on the start-up checks (a real SECRET_KEY, no debug) and secure cookies.
+    ENV = os.environ.get("JJ_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # How many reverse proxies sit in front (nginx: 1); their X-Forwarded-* headers are then trusted.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
@@ -55,7 +59,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", os.environ.get("JJ_ENV") == "production")
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 12 * 3600))
 
@@ -66,6 +70,9 @@ class Config:
     # or `flask --app wsgi sla worker`. Web workers under gunicorn leave it off.
     SCHEDULER = _bool("SCHEDULER", False)
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
+    SWEEP_BATCH_SIZE = int(os.environ.get("SWEEP_BATCH_SIZE", 500))
+    # /healthz reports unhealthy when the SLA worker has not swept for this long.
+    HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("HEARTBEAT_MAX_AGE_SECONDS", 300))
 
     # Notifications: email over SMTP and a WeChat Work group-robot webhook, sent only in these hours (Beijing)
     # on working days.
@@ -77,6 +84,19 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "jianjian@localhost")
     WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
+
+
+def check_production(config) -> None:
+    """Refuse to run in production with the development secret key or with debug on."""
+    if config.get("ENV") != "production":
+        return
+    problems = []
+    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY) or len(config.get("SECRET_KEY", "")) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if config.get("DEBUG"):
+        problems.append("debug must be off")
+    if problems:
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 
 
 class TestConfig(Config):

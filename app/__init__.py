@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.clock import SystemClock
 from app.errors import ValidationFailed
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from config import BASE_DIR, INSTANCE_DIR, Config
+from config import BASE_DIR, INSTANCE_DIR, Config, check_production
 
 
 def select_locale():
@@ -24,6 +24,11 @@ def create_app(config_object=Config, **overrides):
     app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_object)
     app.config.update(overrides)
+    check_production(app.config)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
     os.makedirs(app.instance_path, exist_ok=True)
     app.extensions["jj_clock"] = overrides.get("CLOCK") or SystemClock()
 
@@ -68,6 +73,8 @@ def create_app(config_object=Config, **overrides):
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if current_user.is_authenticated or request.path.startswith("/track"):
             response.headers["Cache-Control"] = "no-store"
         return response
@@ -93,8 +100,9 @@ def _register_blueprints(app):
     from app.auth.views import bp as auth_bp
     from app.clocks.views import bp as sla_bp
     from app.enterprises.views import bp as enterprises_bp
+    from app.ops import bp as ops_bp
     from app.public.views import bp as public_bp
     from app.tickets.views import bp as tickets_bp
     from app.vendor import bp as vendor_bp
-    for bp in (public_bp, auth_bp, tickets_bp, sla_bp, enterprises_bp, admin_bp, vendor_bp):
+    for bp in (public_bp, auth_bp, tickets_bp, sla_bp, enterprises_bp, admin_bp, vendor_bp, ops_bp):
         app.register_blueprint(bp)

@@ -12,7 +12,9 @@ from app.models import Department
 
 def register(app):
     """Attach the commands to `flask --app wsgi ...`."""
+    from app.ops import register_cli
     register_sla(app)
+    register_cli(app)
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -5,6 +5,10 @@ Each batch is one transaction (level change, ticket event, notifications and the
 crash loses nothing and repeats nothing. A database lock keeps a stray second sweeper out; the unique key on
 (clock, level) is the second guard.
 """
+import os
+import time
+
+from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -85,8 +89,9 @@ def _process_batch(clocks, now, people) -> int:
     return len(new)
 
 
-def sweep(now, batch_size: int = 500) -> dict:
+def sweep(now, batch_size: int | None = None) -> dict:
     """Process every clock whose next check has passed, in batches of one transaction each."""
+    batch_size = batch_size or current_app.config["SWEEP_BATCH_SIZE"]
     totals = {"checked": 0, "recorded": 0, "batches": 0, "skipped": False}
     while True:
         if not _lock():
@@ -111,8 +116,17 @@ def sweep(now, batch_size: int = 500) -> dict:
         totals["batches"] += 1
         beat("sla-sweep", now, f"checked {totals['checked']}, recorded {totals['recorded']}")
         db.session.commit()
+        _after_batch_hook()
         if len(clocks) < batch_size:
             return totals
+
+
+def _after_batch_hook() -> None:
+    # Reliability tests kill the worker here, between two committed batches.
+    pause = os.environ.get("JJ_SWEEP_PAUSE_AFTER_BATCH")
+    if pause:
+        print("batch committed", flush=True)
+        time.sleep(float(pause))
 
 
 def beat(name, now, detail="") -> None:

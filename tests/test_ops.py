@@ -1,0 +1,92 @@
+"""Production settings, the health check, security headers, and backups taken while the app runs."""
+import sqlite3
+
+import pytest
+
+from app import create_app
+from app.enums import Role, TicketState as S
+from config import DEV_SECRET_KEY, Config
+
+
+def test_production_refuses_the_development_secret_and_debug(database):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY=DEV_SECRET_KEY)
+    with pytest.raises(RuntimeError, match="debug"):
+        create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY="x" * 40, DEBUG=True)
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY="k" * 40,
+                     SESSION_COOKIE_SECURE=True, TRUSTED_PROXIES=1)
+    response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_security_headers_and_cookies(app, factory):
+    person = factory.user(Role.SECRETARY)
+    client = app.test_client()
+    page = client.get("/submit")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert "<script>" not in page.get_data(as_text=True)  # no inline script anywhere: CSP would block it
+    from tests.conftest import PASSWORD
+    login = client.post("/login", data={"username": person.username, "password": PASSWORD})
+    cookie = login.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/workspace").headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_reports_database_and_scheduler(app, factory, clock):
+    client = app.test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json["scheduler"] == "never ran"
+    factory.ticket(S.TRIAGE)
+    with app.app_context():
+        from app.clocks.sweep import sweep
+        sweep(clock.now())
+    ok = client.get("/healthz")
+    assert ok.status_code == 200 and ok.json == {"database": "ok", "scheduler": "ok",
+                                                 "scheduler_heartbeat_age_seconds": 0.0}
+    clock.advance(minutes=10)
+    stale = client.get("/healthz")
+    assert stale.status_code == 503 and stale.json["scheduler"] == "stale"
+
+
+def test_backup_and_restore(app, factory, tmp_path):
+    with app.app_context():
+        from app.extensions import db
+        dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        return _backup_on_postgres(app, factory, tmp_path)
+    first = factory.ticket(S.INTAKE)
+    target = tmp_path / "backups" / "jj.db"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0 and "'integrity': 'ok'" in result.output and "'tickets': 1" in result.output
+    second = factory.ticket(S.INTAKE)
+    assert factory.count(__import__("app.models", fromlist=["Ticket"]).Ticket) == 2
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Ticket
+        numbers = {t.number for t in db.session.query(Ticket)}
+    assert numbers == {first.number} and second.number not in numbers
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not a database at all" * 100)
+    result = runner.invoke(args=["restore", str(broken), "--yes"])
+    assert result.exit_code != 0
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _backup_on_postgres(app, factory, tmp_path):
+    import subprocess
+    ref = factory.ticket(S.INTAKE)
+    target = tmp_path / "jj.dump"
+    result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    listing = subprocess.run(["pg_restore", "--list", str(target)], capture_output=True, text=True, check=True)
+    assert "TABLE DATA public ticket" in listing.stdout
+    data = subprocess.run(["pg_restore", "--data-only", "--table=ticket", "--file=-", str(target)],
+                          capture_output=True, text=True, check=True)
+    assert ref.number in data.stdout
