@@ -2,6 +2,7 @@
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import ServiceError
 from app.extensions import db
@@ -23,6 +24,12 @@ def register(app):
     def service_error(exc):
         db.session.rollback()
         return _page(exc.status, _("操作未完成"), exc.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale(exc):
+        # A race the service could not turn into a conflict itself: still a conflict, never a 500.
+        db.session.rollback()
+        return _page(409, _("操作未完成"), _("此诉求刚被其他人修改，您的操作未保存。请刷新后重试。"))
 
     @app.errorhandler(400)
     def bad_request(exc):

@@ -23,7 +23,12 @@ def find_or_create_enterprise(name, credit_code, contact_name="", mobile=""):
     if enterprise is None:
         enterprise = Enterprise(name=name, credit_code=code, contact_name=contact_name, mobile=mobile,
                                 created_at=utcnow())
-        db.session.add(enterprise)
+        try:
+            # A savepoint: two first submissions of the same company at once must both succeed.
+            with db.session.begin_nested():
+                db.session.add(enterprise)
+        except IntegrityError:
+            enterprise = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
     return enterprise
 
 
@@ -47,18 +52,19 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
     existing = db.session.scalar(select(Ticket).where(Ticket.submission_key_hash == key_hash))
     if existing is not None:
         return existing, access_code_for(submission_key), False
-    enterprise = find_or_create_enterprise(data["enterprise_name"], data["credit_code"], data["contact_name"],
-                                           data["mobile"])
-    ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key)
-    event = record_event(ticket, None, EventKind.CREATED, to_state=S.INTAKE.value, public=True,
-                         body=_("诉求已提交，等待受理。"))
-    rows = store_uploads(ticket, uploads, event=event, public=True)
-    db.session.add_all(rows)
-    reconcile(ticket, ticket.created_at)
+    rows = []
     try:
+        enterprise = find_or_create_enterprise(data["enterprise_name"], data["credit_code"], data["contact_name"],
+                                               data["mobile"])
+        ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key)
+        event = record_event(ticket, None, EventKind.CREATED, to_state=S.INTAKE.value, public=True,
+                             body=_("诉求已提交，等待受理。"))
+        rows = store_uploads(ticket, uploads, event=event, public=True)
+        db.session.add_all(rows)
+        reconcile(ticket, ticket.created_at)
         db.session.commit()
     except IntegrityError:
-        # The same form won a race in another worker: answer with that ticket.
+        # The same form won a race in another worker (its key is unique): answer with that ticket.
         db.session.rollback()
         discard_files(rows)
         existing = db.session.scalar(select(Ticket).where(Ticket.submission_key_hash == key_hash))

@@ -43,7 +43,12 @@ def commit(files=()):
 
 def save(ticket, files=()):
     """Bring the ticket's SLA clocks in step with what just changed, then commit the unit of work."""
-    reconcile(ticket, utcnow())
+    try:
+        reconcile(ticket, utcnow())  # its queries flush the ticket: a concurrent save shows up here already
+    except StaleDataError as exc:
+        db.session.rollback()
+        discard_files(files)
+        raise EditConflict(_("此诉求刚被其他人修改，您的操作未保存。请刷新后重试。")) from exc
     commit(files)
 
 
