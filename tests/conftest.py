@@ -6,12 +6,15 @@ the logged-in user, across clients), so factories open their own context and ret
 """
 import os
 import re
+import shutil
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.clock import FrozenClock
@@ -119,3 +122,48 @@ def csrf_token_from(html: str) -> str:
         re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+# ---- a real browser (Debian's Chromium through Playwright) ----------------------------------------------
+
+CHROMIUM = os.environ.get("JJ_CHROMIUM", "/usr/bin/chromium")
+
+
+def _browser_or_skip():
+    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("JJ_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"JJ_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
+    pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium; CI requires it)")
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def staff_login(browser, base, person, password):
+    """Log a staff member in through the real login form in a new page."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{base}/login")
+    page.fill("#username", person.username)
+    page.fill("#password", password)
+    page.click("main form button.btn-primary")
+    page.wait_for_url("**/workspace")
+    return page

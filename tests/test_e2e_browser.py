@@ -3,63 +3,20 @@ phone, a secretary accepts, answers and dispatches, a department signs and repor
 enterprise confirms and rates. Screenshots of every page go to test-output/e2e/."""
 import os
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
 from app.enums import Role
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("JJ_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("JJ_TEST_OUTPUT", Path(__file__).resolve().parent.parent / "test-output")) / "e2e"
-
-
-def _browser_or_skip():
-    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
-        return
-    if os.environ.get("JJ_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"JJ_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
-    pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium; CI requires it)")
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    _browser_or_skip()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 def shot(page, name):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
-
-
-def staff_login(browser, base, person, password):
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{base}/login")
-    page.fill("#username", person.username)
-    page.fill("#password", password)
-    page.click("form button.btn-primary")
-    page.wait_for_url("**/workspace")
-    return page
 
 
 def act(page, action, fields=None, done_text=None):
