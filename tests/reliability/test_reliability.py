@@ -189,7 +189,7 @@ def test_two_secretaries_saving_the_same_version(gunicorn):
         from app.tickets.intake import submit_public_ticket
         from app.tickets import services
         a = create_user("sec.a", "甲", "secretary", "password-123")
-        b = create_user("sec.b", "乙", "supervisor", "password-123")
+        create_user("sec.b", "乙", "supervisor", "password-123")
         category = _category(url)
         ids = []
         for n in range(100):
@@ -217,7 +217,8 @@ def test_two_secretaries_saving_the_same_version(gunicorn):
         barrier = threading.Barrier(2)
         results = {}
 
-        def save(name):
+        def save(name, ticket_id=ticket_id, version=version, category_id=category_id, barrier=barrier,
+                 results=results):
             form = {"csrf_token": token[name], "version": str(version), "title": f"{name} 的修改",
                     "description": "两人同时修改同一诉求", "category_id": str(category_id), "urgency": "normal"}
             barrier.wait()
