@@ -90,3 +90,34 @@ def _backup_on_postgres(app, factory, tmp_path):
     data = subprocess.run(["pg_restore", "--data-only", "--table=ticket", "--file=-", str(target)],
                           capture_output=True, text=True, check=True)
     assert ref.number in data.stdout
+
+
+def test_rate_limits_are_shared_by_workers_through_redis(database):
+    """Two application processes (here: two app objects) count one address's attempts together in Redis."""
+    import uuid
+
+    import redis
+    prefix = f"jj-test-{uuid.uuid4().hex}"
+    settings = dict(SQLALCHEMY_DATABASE_URI=database, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+                    RATELIMIT_KEY_PREFIX=prefix, TRACK_RATE_LIMIT="4 per minute", WTF_CSRF_ENABLED=False)
+    first, second = create_app(Config, **settings), create_app(Config, **settings)
+    statuses = []
+    for app in (first, second, first, second, first, second):
+        statuses.append(app.test_client().post("/track", data={"number": "JJ-2026-000001", "code": "X"}).status_code)
+    assert statuses == [200, 200, 200, 200, 429, 429]
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    keys = list(client.scan_iter(f"*{prefix}*"))
+    assert keys, "the counters must live in Redis, where every worker on every host sees them"
+    # A separate process (another worker) sees the same count and is refused too.
+    import subprocess
+    import sys
+    code = ("from app import create_app; from config import Config; import sys; "
+            f"app = create_app(Config, SQLALCHEMY_DATABASE_URI={database!r}, "
+            f"RATELIMIT_STORAGE_URI='redis://127.0.0.1:6379/0', RATELIMIT_KEY_PREFIX={prefix!r}, "
+            "TRACK_RATE_LIMIT='4 per minute', WTF_CSRF_ENABLED=False); "
+            "print(app.test_client().post('/track', data={'number': 'x', 'code': 'y'}).status_code)")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           cwd=str(__import__("config").BASE_DIR))
+    assert other.stdout.strip().endswith("429")
+    for key in keys:
+        client.delete(key)
