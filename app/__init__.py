@@ -100,9 +100,11 @@ def _register_blueprints(app):
     from app.auth.views import bp as auth_bp
     from app.clocks.views import bp as sla_bp
     from app.enterprises.views import bp as enterprises_bp
+    from app.meetings.views import bp as meetings_bp
     from app.ops import bp as ops_bp
     from app.public.views import bp as public_bp
     from app.tickets.views import bp as tickets_bp
     from app.vendor import bp as vendor_bp
-    for bp in (public_bp, auth_bp, tickets_bp, sla_bp, enterprises_bp, admin_bp, vendor_bp, ops_bp):
+    for bp in (public_bp, auth_bp, tickets_bp, sla_bp, meetings_bp, enterprises_bp, admin_bp, vendor_bp,
+               ops_bp):
         app.register_blueprint(bp)

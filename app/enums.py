@@ -143,6 +143,11 @@ class EventKind(LabeledEnum):
     EXTENSION_APPROVED = "ext_approved", _l("批准延期")
     EXTENSION_REJECTED = "ext_rejected", _l("驳回延期")
     SLA_RECOMPUTED = "sla_recomputed", _l("重算时限")
+    CONVENED = "convened", _l("召开会办")
+    MEETING_HELD = "meeting_held", _l("会办会议纪要")
+    PLAN_DECIDED = "plan_decided", _l("形成办理方案")
+    ACTION_ADDED = "action_added", _l("会办事项")
+    ACTION_DONE = "action_done", _l("会办事项完成")
 
 
 class ClockKind(LabeledEnum):
@@ -151,6 +156,7 @@ class ClockKind(LabeledEnum):
     SIGN_OFF = "sign_off", _l("部门签收时限")
     RESOLUTION = "resolution", _l("办结时限")
     FOLLOW_UP = "follow_up", _l("回访时限")
+    ACTION_ITEM = "action_item", _l("会办事项时限")
 
 
 class SlaLevel(LabeledEnum):

@@ -93,7 +93,7 @@ class Factory:
     def ticket(self, state: str | S = S.INTAKE, *, secretary: Person | None = None, lead_officer: Person | None = None,
                support_department_ids=(), enterprise_id=None, category_id=None, urgency=Urgency.NORMAL.value,
                title="厂房施工许可办理咨询", description="施工图审查已通过，想了解施工许可证还需要哪些材料。") -> TicketRef:
-        """A ticket driven through the real workflow to `state` ("convened" is set directly until meetings exist)."""
+        """A ticket driven through the real workflow to `state`."""
         state = S(state)
         secretary = secretary or self.user(Role.SECRETARY)
         lead_officer = lead_officer or self.user(Role.OFFICER)
@@ -131,8 +131,9 @@ class Factory:
                 elif step == "close":
                     services.close_ticket(t, sec, t.version, "回访满意")
                 elif step == "convene":
-                    t.state = S.CONVENED.value
-                    db.session.commit()
+                    from app.meetings.services import convene_meeting
+                    convene_meeting(sec, [t], subject=f"{t.title}会办", starts_at=t.created_at, place="会议室",
+                                    agenda="", lead_department_id=officer.department_id)
             return TicketRef(ticket.id, ticket.number, code, secretary, lead_officer, lead_officer.department_id,
                              enterprise_id, list(support_department_ids))
 

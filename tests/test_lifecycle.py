@@ -1,11 +1,14 @@
 """The ticket state machine: every action in every state is either carried out or refused without change."""
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy.orm import Session
 
 from app.enums import AssignmentStatus, EventKind, Role, TicketState as S
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
-from app.models import Ticket, TicketEvent, User
+from app.meetings import services as meetings
+from app.models import Meeting, Ticket, TicketEvent, User
 from app.tickets import lifecycle, services
 
 # Where each action leads from each state it is allowed in (None: the state does not change).
@@ -26,6 +29,8 @@ EXPECTED = {
     "edit": {s: None for s in (S.INTAKE, S.TRIAGE, S.PROCESSING, S.CONVENED, S.ON_HOLD)},
     "supplement": {s: None for s in (S.INTAKE, S.TRIAGE, S.PROCESSING, S.CONVENED)} | {S.ON_HOLD: S.PROCESSING},
     "rate": {S.RESOLVED: S.CLOSED},
+    "convene": {S.PROCESSING: S.CONVENED},
+    "plan": {S.CONVENED: S.PROCESSING},
 }
 
 
@@ -55,8 +60,23 @@ def _run(action, ticket, ref, supervisor, officer, category_id):
                                              category_id=category_id, urgency="urgent"),
         "supplement": lambda: services.supplement_ticket(ticket, "补充材料说明"),
         "rate": lambda: services.rate_ticket(ticket, "5", "solved", "满意"),
+        "convene": lambda: meetings.convene_meeting(
+            supervisor, [ticket], subject="用电增容会办", starts_at=datetime(2026, 11, 18, 2, tzinfo=timezone.utc),
+            place="三楼会议室", agenda="", lead_department_id=ref.lead_department_id),
+        "plan": lambda: _decide(ticket, supervisor),
     }
     calls[action]()
+
+
+def _decide(ticket, supervisor):
+    meeting = ticket.meetings[-1] if ticket.meetings else None
+    if meeting is None:  # a ticket that was never convened: a held meeting that names it, to be refused
+        meeting = Meeting(subject="x", starts_at=ticket.created_at, place="x", convened_by_id=supervisor.id,
+                          status="held", tickets=[ticket])
+        db.session.add(meeting)
+    elif meeting.status != "held":
+        meetings.record_minutes(supervisor, meeting, "会议纪要", "会办结论：由住建局牵头办理")
+    meetings.decide_plan(supervisor, meeting)
 
 
 @pytest.mark.parametrize("state", list(S), ids=lambda s: s.value)

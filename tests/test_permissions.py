@@ -101,6 +101,16 @@ MATRIX = {
     ("sla.edit_policy", "POST"): staff_only({"admin"}),
     ("sla.recompute", "POST"): staff_only({"admin"}),
     ("sla.outbox", "GET"): staff_only({"admin"}),
+    ("meetings.convene", "GET"): {**staff_only({"secretary", "supervisor"}), "officer_other": "403"},
+    ("meetings.convene", "POST"): {**staff_only({"secretary", "supervisor"}), "officer_other": "403"},
+    ("meetings.meeting_list", "GET"): staff_only(ALL_STAFF),
+    ("meetings.detail", "GET"): {**staff_only(ALL_STAFF), "officer_other": "404"},
+    ("meetings.confirm", "POST"): {**staff_only({"officer_lead"}), "officer_other": "404"},
+    ("meetings.minutes", "POST"): staff_only({"secretary", "supervisor"}),
+    ("meetings.add_item", "POST"): staff_only({"secretary", "supervisor"}),
+    ("meetings.item_done", "POST"): {**staff_only({"secretary", "supervisor", "officer_lead"}),
+                                     "officer_other": "404"},
+    ("meetings.plan", "POST"): staff_only({"secretary", "supervisor"}),
     # Last: it ends the session it is called in.
     ("auth.logout", "POST"): staff_only(ALL_STAFF),
 }
@@ -149,9 +159,20 @@ def world(app, factory, login):
         db.session.add(CalendarOverride(day=date(2027, 1, 4), is_workday=False, note="测试"))
         db.session.commit()
         sweep(app.extensions["jj_clock"].now())  # a fresh heartbeat keeps /healthz at 200
+    second = factory.ticket(S.PROCESSING, secretary=people["secretary"], lead_officer=people["officer_lead"])
+    with app.test_request_context():
+        from app.meetings import services as meetings
+        from app.models import Ticket, User
+        sec = db.session.get(User, people["secretary"].id)
+        meeting = meetings.convene_meeting(sec, [db.session.get(Ticket, second.id)], subject="会办",
+                                           starts_at=app.extensions["jj_clock"].now(), place="会议室", agenda="",
+                                           lead_department_id=lead_dept)
+        item = meetings.add_action_item(sec, meeting, second.id, "出具意见", lead_dept, 3)
+        meeting_id, item_id = meeting.id, item.id
         ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
                "policy": SlaPolicy.query.first().id,
-               "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id}
+               "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
+               "meeting": meeting_id, "item": item_id}
     return {"people": people, "ticket": ref, "internal": internal, "public_file": public_file,
             "dept": lead_dept, "category": factory.category(), "ids": ids}
 
@@ -179,6 +200,10 @@ def url_args(endpoint, w):
         "sla.open_notification": {"note_id": w["ids"]["note"]},
         "sla.delete_override": {"override_id": w["ids"]["override"]},
         "sla.edit_policy": {"policy_id": w["ids"]["policy"]},
+        "meetings.convene": {"ticket_id": t.id}, "meetings.detail": {"meeting_id": w["ids"]["meeting"]},
+        "meetings.confirm": {"meeting_id": w["ids"]["meeting"]}, "meetings.minutes": {"meeting_id": w["ids"]["meeting"]},
+        "meetings.add_item": {"meeting_id": w["ids"]["meeting"]}, "meetings.plan": {"meeting_id": w["ids"]["meeting"]},
+        "meetings.item_done": {"item_id": w["ids"]["item"]},
     }.get(endpoint, {})
 
 

@@ -31,18 +31,31 @@ def wanted_clocks(ticket):
         wanted += [(ClockKind.SIGN_OFF, a) for a in ticket.assignments if a.status == AssignmentStatus.PENDING.value]
     if state == S.RESOLVED.value:
         wanted.append((ClockKind.FOLLOW_UP, None))
+    if state not in (S.CLOSED.value, S.REJECTED.value):
+        wanted += [(ClockKind.ACTION_ITEM, item) for item in ticket.open_action_items]
     return wanted
 
 
 def _key(clock):
-    return clock.kind, clock.assignment if clock.kind == ClockKind.SIGN_OFF.value else None
+    if clock.kind == ClockKind.SIGN_OFF.value:
+        return clock.kind, clock.assignment
+    if clock.kind == ClockKind.ACTION_ITEM.value:
+        return clock.kind, clock.action_item
+    return clock.kind, None
 
 
-def start_clock(ticket, kind: ClockKind, now, assignment=None) -> TicketClock:
-    """Start a clock with a snapshot of the policy's targets (later policy edits do not move it)."""
+def start_clock(ticket, kind: ClockKind, now, subject=None) -> TicketClock:
+    """Start a clock with a snapshot of the policy's targets (later policy edits do not move it); a sign-off
+    clock belongs to an assignment, an action-item clock to its item and its own number of working days."""
     policy = policy_for(ticket.category_id, ticket.urgency)
-    target = target_for(policy, kind, convened=ticket.state == S.CONVENED.value)
-    clock = TicketClock(ticket=ticket, kind=kind.value, assignment=assignment, policy_id=policy.id,
+    assignment = subject if kind is ClockKind.SIGN_OFF else None
+    action_item = subject if kind is ClockKind.ACTION_ITEM else None
+    if action_item is not None:
+        target = Target("working_days", action_item.working_days)
+    else:
+        target = target_for(policy, kind, convened=ticket.state == S.CONVENED.value)
+    clock = TicketClock(ticket=ticket, kind=kind.value, assignment=assignment, action_item=action_item,
+                        policy_id=policy.id,
                         unit=target.unit, amount=int(target.amount), warning_percent=policy.warning_percent,
                         supervise_after_wd=policy.supervise_after_wd, escalate_after_wd=policy.escalate_after_wd,
                         started_at=now, level=SlaLevel.OK.value)
@@ -59,9 +72,9 @@ def reconcile(ticket, now) -> None:
         if _key(clock) not in wanted_keys:
             stop_clock(clock, now)
     running_keys = {_key(c) for c in ticket.clocks if c.running}
-    for kind, assignment in wanted:
-        if (kind.value, assignment) not in running_keys:
-            start_clock(ticket, kind, now, assignment)
+    for kind, subject in wanted:
+        if (kind.value, subject) not in running_keys:
+            start_clock(ticket, kind, now, subject)
     on_hold = ticket.state == S.ON_HOLD.value
     for clock in ticket.clocks:
         if not clock.running:

@@ -53,6 +53,12 @@ def owners(ticket, clock, people: People | None = None):
     people = people or People()
     if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
         return people.officers(clock.assignment.department_id)
+    if clock.kind == ClockKind.ACTION_ITEM.value and clock.action_item is not None:
+        item = clock.action_item
+        if item.owner_department_id:
+            return people.officers(item.owner_department_id)
+        if item.owner_user_id:
+            return people.user(item.owner_user_id)
     secretary_id = ticket.secretary_id or ticket.enterprise.secretary_id
     return people.user(secretary_id) if secretary_id else people.secretaries()
 

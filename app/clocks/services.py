@@ -212,7 +212,7 @@ def recompute_open_tickets(actor) -> int:
         before = {c.id: c.due_at for c in ticket.clocks if c.running}
         policy = policy_for(ticket.category_id, ticket.urgency)
         for clock in ticket.clocks:
-            if clock.running:
+            if clock.running and clock.kind != ClockKind.ACTION_ITEM.value:  # items keep their own days
                 target = target_for(policy, ClockKind(clock.kind), convened=ticket.state == "convened")
                 thresholds = thresholds_of(policy)
                 clock.policy_id, clock.unit, clock.amount = policy.id, target.unit, int(target.amount)

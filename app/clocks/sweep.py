@@ -51,6 +51,8 @@ def _message(ticket, clock, level: SlaLevel, status):
     kind = ClockKind(clock.kind).label
     if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
         kind = f"{clock.assignment.department.name}{kind}"
+    if clock.kind == ClockKind.ACTION_ITEM.value and clock.action_item is not None:
+        kind = f"会办事项“{clock.action_item.title[:30]}”"
     title = f"【{level.label}】{ticket.number} {ticket.title}"[:200]
     if level is SlaLevel.WARNING:
         body = f"{kind}将于 {due_text(status.due_at)} 到期，请尽快处理。"
@@ -103,6 +105,7 @@ def sweep(now, batch_size: int | None = None) -> dict:
                  .order_by(TicketClock.next_check_at, TicketClock.id).limit(batch_size)
                  .options(selectinload(TicketClock.pauses), selectinload(TicketClock.extensions),
                           selectinload(TicketClock.assignment).joinedload(Assignment.department),
+                          selectinload(TicketClock.action_item),
                           selectinload(TicketClock.ticket).selectinload(Ticket.clocks),
                           selectinload(TicketClock.ticket).joinedload(Ticket.enterprise),
                           selectinload(TicketClock.ticket).selectinload(Ticket.assignments)))

@@ -38,6 +38,8 @@ def clock_label(clock):
     label = ClockKind(clock.kind).label
     if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
         return f"{clock.assignment.department.name} · {label}"
+    if clock.kind == ClockKind.ACTION_ITEM.value and clock.action_item is not None:
+        return f"{label}：{clock.action_item.title[:30]}（{clock.action_item.owner_label}）"
     return label
 
 

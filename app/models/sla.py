@@ -50,6 +50,7 @@ class TicketClock(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_item.id"))
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id"))
     unit: Mapped[str] = mapped_column(String(15))
     amount: Mapped[int] = mapped_column(Integer)
@@ -66,6 +67,7 @@ class TicketClock(db.Model):
 
     ticket = relationship("Ticket", back_populates="clocks")
     assignment = relationship("Assignment")
+    action_item = relationship("ActionItem")
     pauses = relationship("ClockPause", back_populates="clock", order_by="ClockPause.id")
     extensions = relationship("Extension", back_populates="clock", order_by="Extension.id")
 

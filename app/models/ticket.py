@@ -59,6 +59,13 @@ class Ticket(db.Model):
     attachments = relationship("Attachment", back_populates="ticket", order_by="Attachment.id")
     ratings = relationship("Rating", back_populates="ticket", order_by="Rating.id")
     clocks = relationship("TicketClock", back_populates="ticket", order_by="TicketClock.id")
+    meetings = relationship("Meeting", secondary="meeting_ticket", back_populates="tickets", order_by="Meeting.id")
+    action_items = relationship("ActionItem", back_populates="ticket", order_by="ActionItem.id")
+
+    @property
+    def open_action_items(self):
+        """Meeting action items on this ticket that are not done yet."""
+        return [i for i in self.action_items if i.status == "open"]
 
     @property
     def state_enum(self) -> TicketState:

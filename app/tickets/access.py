@@ -2,10 +2,10 @@
 from sqlalchemy import false, or_, select, true
 
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentStatus, Role, TicketState
-from app.models import Assignment, Enterprise, Ticket
+from app.models import ActionItem, Assignment, Enterprise, MeetingInvite, Ticket, meeting_ticket
 
 STAFF_ACTIONS = {"accept", "reject", "dispatch", "hold", "resume", "resolve", "reopen", "close", "reply",
-                 "edit"}
+                 "edit", "convene", "plan"}
 DEPARTMENT_ACTIONS = {"sign", "return", "progress"}
 
 
@@ -21,7 +21,13 @@ def visible_filter(user):
         return or_(Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id,
                    Ticket.enterprise_id.in_(own_enterprises))
     if user.is_officer and user.department_id:
-        return Ticket.id.in_(select(Assignment.ticket_id).where(Assignment.department_id == user.department_id))
+        # Dispatched to the department, or the department sits in a meeting on it or owns one of its action items.
+        return or_(Ticket.id.in_(select(Assignment.ticket_id).where(Assignment.department_id == user.department_id)),
+                   Ticket.id.in_(select(meeting_ticket.c.ticket_id).join(
+                       MeetingInvite, MeetingInvite.meeting_id == meeting_ticket.c.meeting_id).where(
+                       MeetingInvite.department_id == user.department_id)),
+                   Ticket.id.in_(select(ActionItem.ticket_id).where(
+                       ActionItem.owner_department_id == user.department_id)))
     return false()
 
 
@@ -40,7 +46,10 @@ def can_view(user, ticket) -> bool:
         return (ticket.state == TicketState.INTAKE.value or ticket.secretary_id == user.id
                 or ticket.enterprise.secretary_id == user.id)
     if user.is_officer:
-        return any(a.department_id == user.department_id for a in ticket.assignments)
+        dept = user.department_id
+        return (any(a.department_id == dept for a in ticket.assignments)
+                or any(i.department_id == dept for m in ticket.meetings for i in m.invites)
+                or any(item.owner_department_id == dept for item in ticket.action_items))
     return False
 
 

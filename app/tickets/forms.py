@@ -32,6 +32,7 @@ class ReasonForm(VersionedForm):
 
 class ResolveForm(VersionedForm):
     outcome = _text(_l("办理结果（企业可见）"), _l("请填写办理结果。"))
+    override_reason = _text(_l("强制办结理由（仅在会办事项未完成时由督办填写）"), None, 1000, required=False)
 
 
 class CloseForm(VersionedForm):

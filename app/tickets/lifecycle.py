@@ -17,6 +17,8 @@ ACTIONS: dict[str, tuple[frozenset, object]] = {
     "hold": (frozenset(OPEN_WORK), S.ON_HOLD),
     "resume": (frozenset({S.ON_HOLD}), "held_from"),
     "resolve": (frozenset(OPEN_WORK), S.RESOLVED),
+    "convene": (frozenset({S.PROCESSING}), S.CONVENED),
+    "plan": (frozenset({S.CONVENED}), S.PROCESSING),
     "reopen": (frozenset({S.RESOLVED}), S.PROCESSING),
     "close": (frozenset({S.RESOLVED}), S.CLOSED),
     "reply": (frozenset(OPEN_WORK | {S.ON_HOLD, S.RESOLVED}), None),

@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.attachments import check_uploads, discard_files, store_uploads
 from app.clock import utcnow
 from app.enums import AssignmentRole, AssignmentStatus, EventKind, Satisfaction, Solved, TicketState as S, Urgency
-from app.errors import EditConflict, NotAllowed, ValidationFailed
+from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.models import Assignment, Category, Department, Rating, TicketEvent
 from app.tickets import access, lifecycle
@@ -216,14 +216,25 @@ def resume_ticket(ticket, actor, version, note=""):
     save(ticket)
 
 
-def resolve_ticket(ticket, actor, version, outcome):
-    """办结: record the outcome the enterprise will see and ask it to confirm."""
+def resolve_ticket(ticket, actor, version, outcome, override_reason=""):
+    """办结: record the outcome the enterprise will see and ask it to confirm. Open meeting action items block
+    it, unless a supervisor overrides with a reason."""
     _check(ticket, actor, "resolve", version)
     outcome = _required_text(outcome, _("办理结果"))
+    open_items = ticket.open_action_items
+    override = (override_reason or "").strip()
+    if open_items and not override:
+        raise TransitionRefused(_("还有 %(n)d 项会办事项未完成，不能办结。督办人员可填写理由后强制办结。",
+                                  n=len(open_items)))
+    if open_items and not actor.is_supervisor:
+        raise NotAllowed(_("只有督办人员可以在会办事项未完成时强制办结。"))
+    if len(override) > 1000:
+        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=_("强制办结理由"), n=1000))
     ticket.outcome = outcome
     ticket.resolved_at = utcnow()
     ticket.first_replied_at = ticket.first_replied_at or ticket.resolved_at  # the outcome answers the enterprise
-    _move(ticket, actor, EventKind.RESOLVED, S.RESOLVED, body=outcome, public=True)
+    data = {"override": override, "open_items": [i.title for i in open_items]} if open_items else None
+    _move(ticket, actor, EventKind.RESOLVED, S.RESOLVED, body=outcome, public=True, data=data)
     save(ticket)
 
 

@@ -98,8 +98,8 @@ ACTIONS = {
                    _l("已挂起，等待企业。")),
     "resume": Action(forms.CloseForm, lambda t, u, f: services.resume_ticket(t, u, f.version.data, f.note.data),
                      _l("已恢复办理。")),
-    "resolve": Action(forms.ResolveForm, lambda t, u, f: services.resolve_ticket(t, u, f.version.data,
-                                                                                 f.outcome.data), _l("已办结。")),
+    "resolve": Action(forms.ResolveForm, lambda t, u, f: services.resolve_ticket(
+        t, u, f.version.data, f.outcome.data, f.override_reason.data), _l("已办结。")),
     "reopen": Action(forms.ReasonForm, lambda t, u, f: services.reopen_ticket(t, u, f.version.data, f.reason.data),
                      _l("已重办。")),
     "close": Action(forms.CloseForm, lambda t, u, f: services.close_ticket(t, u, f.version.data, f.note.data),

@@ -1,0 +1,183 @@
+"""会办 verbs: convene a meeting for one or more tickets, confirm attendance, record minutes and decisions,
+track action items (each an SLA clock), and return the tickets to processing once a plan is decided."""
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.clocks import notify
+from app.clocks.engine import reconcile
+from app.enums import EventKind, Role, TicketState as S
+from app.errors import NotAllowed, TransitionRefused, ValidationFailed
+from app.extensions import db
+from app.models import ActionItem, Department, Meeting, MeetingGuest, MeetingInvite, User
+from app.tickets import access, lifecycle
+from app.tickets.services import commit, record_event
+from sla.calendar import SHANGHAI
+
+MAX_GUESTS = 10
+
+
+def _text(value, label, max_len, required=True):
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(_("请填写%(label)s。", label=label))
+    if len(value) > max_len:
+        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=label, n=max_len))
+    return value
+
+
+def can_manage(user, meeting) -> bool:
+    """Secretaries and supervisors who may act on the meeting's tickets run the meeting."""
+    return user.has_role(Role.SECRETARY, Role.SUPERVISOR) and all(access.can_view(user, t) for t in meeting.tickets)
+
+
+def can_view(user, meeting) -> bool:
+    """Managers, supervisors and admins, and officers of an invited or owning department."""
+    if user.has_role(Role.SUPERVISOR, Role.ADMIN) or can_manage(user, meeting):
+        return True
+    if user.is_officer:
+        return any(i.department_id == user.department_id for i in meeting.invites) or any(
+            a.owner_department_id == user.department_id for a in meeting.action_items)
+    return False
+
+
+def _people(department_ids):
+    return db.session.scalars(select(User).where(User.role == Role.OFFICER.value, User.is_active_account,
+                                                 User.department_id.in_(department_ids))).all()
+
+
+def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agenda, lead_department_id,
+                    support_department_ids=(), guests=()):
+    """召开会办: one meeting for related tickets; each goes to `convened` and the departments are invited."""
+    if not tickets:
+        raise ValidationFailed(_("请选择要会办的诉求。"))
+    for ticket in tickets:
+        if not access.can(actor, "convene", ticket):
+            raise NotAllowed(_("您没有权限为诉求 %(n)s 召开会办。", n=ticket.number))
+        lifecycle.require("convene", ticket.state)
+    subject = _text(subject, _("会议主题"), 200)
+    place = _text(place, _("会议地点"), 200)
+    agenda = _text(agenda, _("会议议程"), 5000, required=False)
+    ids = [lead_department_id, *[i for i in support_department_ids if i != lead_department_id]]
+    departments = {d.id: d for d in db.session.scalars(select(Department).where(
+        Department.id.in_(ids), Department.is_active.is_(True)))}
+    if lead_department_id not in departments or len(departments) != len(set(ids)):
+        raise ValidationFailed(_("请选择有效的参会部门。"))
+    guests = [(u.strip()[:120], c.strip()[:120]) for u, c in guests if u and u.strip()][:MAX_GUESTS]
+    now = utcnow()
+    meeting = Meeting(subject=subject, starts_at=starts_at, place=place, agenda=agenda, convened_by_id=actor.id,
+                      created_at=now, tickets=list(tickets))
+    db.session.add(meeting)
+    for dep_id in dict.fromkeys(ids):
+        db.session.add(MeetingInvite(meeting=meeting, department_id=dep_id,
+                                     role="lead" if dep_id == lead_department_id else "support"))
+    for unit, contact in guests:
+        db.session.add(MeetingGuest(meeting=meeting, unit=unit, contact=contact))
+    when = starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    for ticket in tickets:
+        before = ticket.state
+        ticket.state = S.CONVENED.value
+        ticket.updated_at = now
+        record_event(ticket, actor, EventKind.CONVENED, from_state=before, to_state=ticket.state, public=True,
+                     body=_("已召开会办会协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=when, p=place),
+                     data={"meeting": subject})
+        reconcile(ticket, now)
+    notify.queue(_people(list(departments)), kind="meeting", title=f"【会办通知】{subject}"[:200],
+                 body=f"{when} {place}\n{agenda}", ticket=tickets[0], now=now)
+    commit()
+    return meeting
+
+
+def confirm_attendance(actor, meeting):
+    """An invited department confirms it will attend."""
+    invite = next((i for i in meeting.invites if actor.is_officer and i.department_id == actor.department_id), None)
+    if invite is None:
+        raise NotAllowed(_("您的部门未被邀请参加此次会办。"))
+    if invite.confirmed_at is not None:
+        raise TransitionRefused(_("已确认参会。"))
+    invite.confirmed_at, invite.confirmed_by_id = utcnow(), actor.id
+    commit()
+
+
+def record_minutes(actor, meeting, minutes_internal, minutes_public):
+    """会议纪要: the internal minutes and the decisions meant for the enterprise (shown on its tracking page)."""
+    if not can_manage(actor, meeting):
+        raise NotAllowed(_("只有召集会办的项目秘书或督办人员可以填写纪要。"))
+    internal = _text(minutes_internal, _("会议纪要"), 10000)
+    public = _text(minutes_public, _("对企业公开的会办结论"), 5000)
+    now = utcnow()
+    first = meeting.status != "held"
+    meeting.minutes_internal, meeting.minutes_public = internal, public
+    meeting.status, meeting.held_at = "held", meeting.held_at or now
+    for ticket in meeting.tickets:
+        record_event(ticket, actor, EventKind.MEETING_HELD, body=public, public=True,
+                     data={"meeting": meeting.subject} if first else {"meeting": meeting.subject, "edited": "是"})
+    commit()
+
+
+def add_action_item(actor, meeting, ticket_id, title, owner_department_id, working_days):
+    """A decided task with an owner department and a due date in working days (swept like any clock)."""
+    if not can_manage(actor, meeting):
+        raise NotAllowed(_("只有召集会办的项目秘书或督办人员可以布置会办事项。"))
+    ticket = next((t for t in meeting.tickets if t.id == ticket_id), None)
+    if ticket is None:
+        raise ValidationFailed(_("请选择本次会办涉及的诉求。"))
+    if ticket.state in (S.CLOSED.value, S.REJECTED.value, S.RESOLVED.value):
+        raise TransitionRefused(_("诉求已办结，不能再布置会办事项。"))
+    title = _text(title, _("事项内容"), 300)
+    department = db.session.get(Department, owner_department_id) if owner_department_id else None
+    if department is None or not department.is_active:
+        raise ValidationFailed(_("请选择责任部门。"))
+    if not isinstance(working_days, int) or not 1 <= working_days <= 60:
+        raise ValidationFailed(_("办理时限应为 1–60 个工作日。"))
+    now = utcnow()
+    item = ActionItem(meeting=meeting, ticket=ticket, title=title, owner_department=department,
+                      working_days=working_days, created_at=now)
+    db.session.add(item)
+    record_event(ticket, actor, EventKind.ACTION_ADDED, body=title,
+                 data={"owner": department.name, "days": working_days})
+    reconcile(ticket, now)
+    notify.queue(_people([department.id]), kind="action_item", title=f"【会办事项】{title}"[:200],
+                 body=_("请在 %(n)d 个工作日内完成。", n=working_days), ticket=ticket, now=now)
+    commit()
+    return item
+
+
+def complete_action_item(actor, item, note=""):
+    """The owner department (or the meeting's secretary) marks an action item done; its clock stops."""
+    if item.status != "open":
+        raise TransitionRefused(_("该事项已完成。"))
+    owner = actor.is_officer and actor.department_id == item.owner_department_id
+    if not (owner or can_manage(actor, item.meeting)):
+        raise NotAllowed(_("只有责任部门或会办召集人可以办结该事项。"))
+    note = _text(note, _("完成情况"), 2000, required=False)
+    now = utcnow()
+    item.status, item.done_at, item.done_by_id, item.done_note = "done", now, actor.id, note
+    record_event(item.ticket, actor, EventKind.ACTION_DONE, body=note or item.title, data={"owner": item.owner_label})
+    reconcile(item.ticket, now)
+    commit()
+
+
+def decide_plan(actor, meeting):
+    """形成办理方案: after the minutes, the meeting's tickets go back to processing with the plan."""
+    if not can_manage(actor, meeting):
+        raise NotAllowed(_("只有召集会办的项目秘书或督办人员可以确定办理方案。"))
+    if meeting.status != "held":
+        raise TransitionRefused(_("请先填写会议纪要，再确定办理方案。"))
+    now = utcnow()
+    moved = 0
+    for ticket in meeting.tickets:
+        if ticket.state != S.CONVENED.value:
+            continue
+        ticket.state, ticket.updated_at = S.PROCESSING.value, now
+        record_event(ticket, actor, EventKind.PLAN_DECIDED, from_state=S.CONVENED.value, to_state=ticket.state,
+                     body=meeting.minutes_public, public=True, data={"meeting": meeting.subject})
+        reconcile(ticket, now)
+        moved += 1
+    if moved == 0:
+        raise TransitionRefused(_("本次会办涉及的诉求都已不在会办中。"))
+    meeting.plan_decided_at = now
+    commit()
+    return moved
