@@ -94,10 +94,38 @@ def test_a_case_from_submission_to_rating(app, factory, live_server, browser):
     assert "个工作日" in sup.inner_text("#deadlines")
     shot(sup, "05c-deadline-explained")
 
-    # The secretary resolves.
+    # Hard case: the secretary convenes a meeting, records the decision and an action item.
     sec.reload()
+    sec.click("text=召开会办")
+    sec.fill("#starts_at", "2026-11-18T14:30")
+    sec.fill("#place", "服务中心三楼会议室")
+    sec.fill("#guests", "供电公司 李科长")
+    sec.click("main form button.btn-primary")
+    sec.wait_for_url("**/meetings/*")
+    sec.locator("details.action summary", has_text="填写纪要").click()
+    sec.fill("#minutes_internal", "供电公司同意优先安排增容。")
+    sec.fill("#minutes_public", "会议决定：供电公司一周内完成增容方案批复，住建局跟进。")
+    sec.click("text=保存纪要")
+    sec.locator("details.action summary", has_text="布置会办事项").click()
+    sec.fill("#title", "出具增容方案批复意见")
+    sec.fill("#working_days", "3")
+    sec.click("button:text-is('布置')")
+    sec.get_by_role("status").filter(has_text="会办事项已布置").wait_for()
+    shot(sec, "06a-meeting")
+    meeting_url = sec.url
+    off.goto(meeting_url)
+    off.fill("input[name=note]", "已出具批复意见")
+    off.click("button:has-text('完成')")
+    off.get_by_role("status").filter(has_text="会办事项已完成").wait_for()
+    sec.goto(meeting_url)
+    sec.click("text=形成办理方案，诉求恢复办理")
+    sec.get_by_role("status").filter(has_text="已形成办理方案").wait_for()
+    shot(sec, "06b-meeting-plan-decided")
+
+    # The secretary resolves.
+    sec.goto(f"{base}/tickets/{_ticket_id(app, number)}")
     act(sec, "resolve", {"textarea[name=outcome]": "供电公司已批复增容至 1600kVA，预计下周完成接入。"}, "已办结")
-    shot(sec, "06-secretary-resolved")
+    shot(sec, "06c-secretary-resolved")
 
     # The enterprise looks it up, confirms and rates.
     phone.goto(f"{base}/track")
@@ -107,6 +135,7 @@ def test_a_case_from_submission_to_rating(app, factory, live_server, browser):
     phone.wait_for_url(f"**/track/{number}")
     body = phone.content()
     assert "供电公司已批复增容" in body and "已办结" in body
+    assert "一周内完成增容方案批复" in body and "同意优先安排" not in body  # public decisions only
     assert "请协调供电公司加快增容审批" not in body  # dispatch instructions are internal
     shot(phone, "07-enterprise-tracking")
     phone.check("input[name=satisfaction][value='5']")

@@ -182,7 +182,22 @@ TEXT = st.one_of(st.text(max_size=300), st.sampled_from(PAYLOADS + ["", " ", "\x
 def _form_targets(factory):
     secretary, admin, supervisor = factory.user(Role.SECRETARY), factory.user(Role.ADMIN), factory.user(Role.SUPERVISOR)
     ref = factory.ticket(S.TRIAGE, secretary=secretary)
+    convened = factory.ticket(S.CONVENED, secretary=secretary)
+    working = factory.ticket(S.PROCESSING, secretary=secretary)
+    with factory.app.test_request_context():
+        from app.extensions import db
+        from app.meetings import services as meetings
+        from app.models import Meeting, User
+        meeting = db.session.scalar(__import__("sqlalchemy").select(Meeting))
+        item = meetings.add_action_item(db.session.get(User, secretary.id), meeting, convened.id, "事项",
+                                        convened.lead_department_id, 3)
+        meeting_id, item_id = meeting.id, item.id
     fields = {
+        f"/tickets/{working.id}/convene": (secretary, ["subject", "starts_at", "place", "agenda", "lead_department_id",
+                                                       "support_department_ids", "ticket_ids", "guests"]),
+        f"/meetings/{meeting_id}/minutes": (secretary, ["minutes_internal", "minutes_public"]),
+        f"/meetings/{meeting_id}/items": (secretary, ["ticket_id", "title", "owner_department_id", "working_days"]),
+        f"/action-items/{item_id}/done": (secretary, ["note"]),
         "/submit": (None, ["enterprise_name", "credit_code", "confirm_code", "contact_name", "mobile", "category_id",
                            "urgency", "title", "description", "homepage", "submission_key"]),
         "/track": (None, ["number", "code"]),
@@ -210,7 +225,7 @@ def _form_targets(factory):
     return fields
 
 
-@pytest.mark.parametrize("target", range(17))
+@pytest.mark.parametrize("target", range(21))
 def test_fuzz_every_form(app, factory, login, target):
     targets = list(_form_targets(factory).items())
     url, (person, names) = targets[target]
@@ -241,5 +256,6 @@ def test_form_table_covers_every_post_route(app, factory):
     buttons = {"/logout", "/language", "/notifications/read-all", "/notifications/<id>/open", "/tickets/<id>/urge",
                "/admin/policies/recompute", "/admin/calendar/<id>/delete", "/extensions/<id>/decide",
                "/track/<id>/rate", "/track/<id>/supplement", "/tickets/<id>/actions/<id>", "/admin/users/<id>",
-               "/admin/departments/<id>", "/admin/categories", "/admin/categories/<id>", "/admin/policies/<id>"}
+               "/admin/departments/<id>", "/admin/categories", "/admin/categories/<id>", "/admin/policies/<id>",
+               "/meetings/<id>/confirm", "/meetings/<id>/plan"}
     assert post_rules - covered - buttons == set()

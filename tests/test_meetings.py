@@ -1,0 +1,169 @@
+"""会办: convening, minutes, action items with working-day deadlines, and what the enterprise may read."""
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.enums import Role, TicketState as S
+from app.extensions import db
+from app.models import ActionItem, ClockLevelChange, Meeting, Notification, TicketClock
+from sla.calendar import SHANGHAI
+
+
+def bj(y, m, d, hh=0, mm=0):
+    return datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+
+
+def convene(client, ticket_id, lead, support=(), related=(), **extra):
+    data = {"subject": "用电增容会办", "starts_at": "2026-11-18T14:30", "place": "服务中心三楼会议室",
+            "agenda": "研究增容方案", "lead_department_id": str(lead),
+            "support_department_ids": [str(s) for s in support], "ticket_ids": [str(r) for r in related],
+            "guests": "市政设计院 张工 13900000000\n供电公司 李科长"}
+    data.update(extra)
+    return client.post(f"/tickets/{ticket_id}/convene", data=data)
+
+
+def test_a_meeting_from_convening_to_the_plan(app, factory, login, clock):
+    secretary, supervisor = factory.user(Role.SECRETARY), factory.user(Role.SUPERVISOR)
+    lead_officer, other_dept = factory.user(Role.OFFICER), factory.department("规划局")
+    support_officer = factory.user(Role.OFFICER, department_id=other_dept)
+    ref = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=lead_officer)
+    related = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=lead_officer, title="同企业另一诉求")
+    sec = login(app.test_client(), secretary)
+    response = convene(sec, ref.id, lead_officer.department_id, support=[other_dept], related=[related.id])
+    assert response.status_code == 303
+    meeting_url = response.location
+    assert factory.get_ticket(ref.id)["state"] == factory.get_ticket(related.id)["state"] == S.CONVENED.value
+    with app.app_context():
+        meeting = db.session.scalar(select(Meeting))
+        assert [g.unit for g in meeting.guests] == ["市政设计院", "供电公司"]
+        assert {i.department_id: i.role for i in meeting.invites} == {lead_officer.department_id: "lead",
+                                                                       other_dept: "support"}
+        invited = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.kind == "meeting"))}
+        assert {lead_officer.id, support_officer.id} <= invited
+    # The invited support department sees the meeting and the ticket, and confirms.
+    officer = login(app.test_client(), support_officer)
+    assert "用电增容会办" in officer.get("/meetings").get_data(as_text=True)
+    assert officer.get(f"/tickets/{ref.id}").status_code == 200
+    officer.post(f"{meeting_url}/confirm")
+    assert "已确认" in officer.get(meeting_url).get_data(as_text=True)
+    # Minutes: the internal part stays inside, the conclusion reaches the enterprise.
+    sec.post(f"{meeting_url}/minutes", data={"minutes_internal": "供电公司内部容量紧张，需市里协调（内部）",
+                                             "minutes_public": "会议决定：由住建局牵头，两周内完成增容方案批复。"})
+    public = app.test_client()
+    public.post("/track", data={"number": ref.number, "code": ref.code})
+    page = public.get(f"/track/{ref.number}").get_data(as_text=True)
+    assert "两周内完成增容方案批复" in page and "容量紧张" not in page and "会办" in page
+    # An action item: a clock owned by the department.
+    clock.set(bj(2026, 9, 28, 10))
+    sec.post(f"{meeting_url}/items", data={"ticket_id": str(ref.id), "title": "出具增容方案批复",
+                                           "owner_department_id": str(lead_officer.department_id),
+                                           "working_days": "5"})
+    with app.app_context():
+        item_clock = db.session.scalar(select(TicketClock).where(TicketClock.kind == "action_item"))
+        assert item_clock.due_at == bj(2026, 10, 11)  # 5 working days across National Day, 10-10 make-up day
+    # Resolving is refused while the item is open; a supervisor may override with a reason.
+    plan = sec.post(f"{meeting_url}/plan")
+    assert plan.status_code == 303 and factory.get_ticket(ref.id)["state"] == S.PROCESSING.value
+    version = factory.get_ticket(ref.id)["version"]
+    refused = sec.post(f"/tickets/{ref.id}/actions/resolve", data={"version": version, "outcome": "已办"},
+                       headers={"HX-Request": "true"})
+    assert refused.status_code == 409 and "会办事项未完成" in refused.get_data(as_text=True)
+    no_reason = login(app.test_client(), supervisor).post(
+        f"/tickets/{ref.id}/actions/resolve", data={"version": version, "outcome": "已办"},
+        headers={"HX-Request": "true"})
+    assert no_reason.status_code == 409
+    secretary_override = sec.post(f"/tickets/{ref.id}/actions/resolve", headers={"HX-Request": "true"},
+                                  data={"version": version, "outcome": "已办", "override_reason": "企业撤回"})
+    assert secretary_override.status_code == 403
+    # The owner completes it; the ticket can then be resolved normally.
+    with app.app_context():
+        item_id = db.session.scalar(select(ActionItem.id))
+    login(app.test_client(), lead_officer).post(f"/action-items/{item_id}/done", data={"note": "已批复"})
+    with app.app_context():
+        assert db.session.get(ActionItem, item_id).status == "done"
+        assert db.session.get(TicketClock, item_clock.id).stopped_at is not None
+    version = factory.get_ticket(ref.id)["version"]
+    assert sec.post(f"/tickets/{ref.id}/actions/resolve",
+                    data={"version": version, "outcome": "已批复并接入"}).status_code == 303
+    events = factory.get_ticket(ref.id)["events"]
+    for kind in ("convened", "meeting_held", "action_added", "plan_decided", "action_done", "resolved"):
+        assert kind in events, kind
+
+
+def test_supervisor_overrides_open_action_items_with_a_reason(app, factory, login):
+    supervisor = factory.user(Role.SUPERVISOR)
+    officer = factory.user(Role.OFFICER)
+    ref = factory.ticket(S.CONVENED, lead_officer=officer)
+    client = login(app.test_client(), supervisor)
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id))
+    client.post(f"/meetings/{meeting_id}/items", data={"ticket_id": str(ref.id), "title": "补充检测报告",
+                                                       "owner_department_id": str(officer.department_id),
+                                                       "working_days": "3"})
+    version = factory.get_ticket(ref.id)["version"]
+    response = client.post(f"/tickets/{ref.id}/actions/resolve", data={
+        "version": version, "outcome": "企业撤回诉求", "override_reason": "企业已自行解决，无需再检测"})
+    assert response.status_code == 303 and factory.get_ticket(ref.id)["state"] == S.RESOLVED.value
+    with app.app_context():
+        from app.models import TicketEvent
+        event = db.session.scalar(select(TicketEvent).where(TicketEvent.kind == "resolved"))
+        assert event.details["override"] == "企业已自行解决，无需再检测"
+        assert event.details["open_items"] == ["补充检测报告"]
+
+
+def test_action_items_are_swept_and_owners_told(app, factory, login, clock):
+    secretary, officer = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    ref = factory.ticket(S.CONVENED, secretary=secretary, lead_officer=officer)
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id))
+    login(app.test_client(), secretary).post(f"/meetings/{meeting_id}/items", data={
+        "ticket_id": str(ref.id), "title": "现场踏勘", "owner_department_id": str(officer.department_id),
+        "working_days": "2"})
+    clock.set(bj(2026, 11, 19, 10))
+    with app.app_context():
+        from app.clocks.sweep import sweep
+        sweep(clock.now())
+        item_clock = db.session.scalar(select(TicketClock).where(TicketClock.kind == "action_item"))
+        levels = set(db.session.scalars(select(ClockLevelChange.level).where(
+            ClockLevelChange.clock_id == item_clock.id)))
+        told = {n.user_id for n in db.session.scalars(select(Notification).where(
+            Notification.kind == "overdue", Notification.ticket_id == ref.id))}
+    assert levels == {"warning", "overdue"} and officer.id in told
+    page = login(app.test_client(), officer).get("/meetings").get_data(as_text=True)
+    assert "现场踏勘" in page
+
+
+def test_bad_meeting_input_changes_nothing(app, factory, login):
+    secretary, officer = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    ref = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer)
+    client = login(app.test_client(), secretary)
+    for changes in ({"subject": ""}, {"starts_at": "明天下午"}, {"place": ""}, {"lead_department_id": "999999"}):
+        response = convene(client, ref.id, officer.department_id, **changes)
+        assert response.status_code == 400, changes
+    assert factory.get_ticket(ref.id)["state"] == S.PROCESSING.value
+    closed = factory.ticket(S.CLOSED, secretary=secretary, lead_officer=officer)
+    response = convene(client, closed.id, officer.department_id)
+    assert response.status_code == 400 and "不能执行此操作" in response.get_data(as_text=True)
+    convene(client, ref.id, officer.department_id)
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id))
+    for days in ("0", "61", "x"):
+        bad = client.post(f"/meetings/{meeting_id}/items", data={
+            "ticket_id": str(ref.id), "title": "事项", "owner_department_id": str(officer.department_id),
+            "working_days": days})
+        assert bad.status_code == 400
+    early_plan = client.post(f"/meetings/{meeting_id}/plan")
+    assert early_plan.status_code == 409 and "请先填写会议纪要" in early_plan.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ActionItem.id)) is None
+
+
+def test_meeting_page_prints_on_a4(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    ref = factory.ticket(S.CONVENED, secretary=secretary)
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id))
+    html = login(app.test_client(), secretary).get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert "会办记录" in html and "no-print" in html and ref.number in html
+    css = app.test_client().get("/static/app.css").get_data(as_text=True)
+    assert "@page { size: A4" in css and "@media print" in css
