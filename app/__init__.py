@@ -102,9 +102,10 @@ def _register_blueprints(app):
     from app.enterprises.views import bp as enterprises_bp
     from app.meetings.views import bp as meetings_bp
     from app.ops import bp as ops_bp
+    from app.projects.views import bp as projects_bp
     from app.public.views import bp as public_bp
     from app.tickets.views import bp as tickets_bp
     from app.vendor import bp as vendor_bp
-    for bp in (public_bp, auth_bp, tickets_bp, sla_bp, meetings_bp, enterprises_bp, admin_bp, vendor_bp,
-               ops_bp):
+    for bp in (public_bp, auth_bp, tickets_bp, sla_bp, meetings_bp, projects_bp, enterprises_bp, admin_bp,
+               vendor_bp, ops_bp):
         app.register_blueprint(bp)

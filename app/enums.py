@@ -169,3 +169,11 @@ class SlaLevel(LabeledEnum):
     @property
     def rank(self) -> int:
         return list(SlaLevel).index(self)
+
+
+class ProcedureStatus(LabeledEnum):
+    NOT_STARTED = "not_started", _l("未启动"), "secondary"
+    PREPARING = "preparing", _l("材料准备中"), "info"
+    SUBMITTED = "submitted", _l("已报审"), "primary"
+    APPROVED = "approved", _l("已办结"), "success"
+    REJECTED = "rejected", _l("未通过"), "danger"

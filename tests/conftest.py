@@ -72,6 +72,9 @@ def app(request, database, clock, tmp_path):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+        from app.projects.services import ensure_reference_data
+        ensure_reference_data()  # the stages and procedure types the migration seeds
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -111,6 +111,21 @@ MATRIX = {
     ("meetings.item_done", "POST"): {**staff_only({"secretary", "supervisor", "officer_lead"}),
                                      "officer_other": "404"},
     ("meetings.plan", "POST"): staff_only({"secretary", "supervisor"}),
+    ("projects.sheet", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("projects.figure", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("projects.gantt", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("projects.export", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("projects.new_project", "GET"): staff_only({"secretary", "supervisor"}),
+    ("projects.new_project", "POST"): staff_only({"secretary", "supervisor"}),
+    ("projects.detail", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("projects.milestones", "POST"): staff_only({"secretary", "supervisor", "admin"}),
+    ("projects.procedures", "GET"): staff_only(ALL_STAFF),
+    ("projects.new_procedure", "GET"): staff_only({"secretary", "supervisor"}),
+    ("projects.new_procedure", "POST"): staff_only({"secretary", "supervisor"}),
+    ("projects.update_procedure", "POST"): {**staff_only({"secretary", "supervisor", "admin", "officer_lead"}),
+                                            "officer_other": "404"},
+    ("projects.procedure_types", "GET"): staff_only({"admin"}),
+    ("projects.procedure_types", "POST"): staff_only({"admin"}),
     # Last: it ends the session it is called in.
     ("auth.logout", "POST"): staff_only(ALL_STAFF),
 }
@@ -169,10 +184,18 @@ def world(app, factory, login):
                                            lead_department_id=lead_dept)
         item = meetings.add_action_item(sec, meeting, second.id, "出具意见", lead_dept, 3)
         meeting_id, item_id = meeting.id, item.id
+        from app.models import Enterprise, ProcedureType
+        from app.projects import services as projects
+        project = projects.create_project(sec, db.session.get(Enterprise, ref.enterprise_id), name="新厂房项目",
+                                          investment_wan=50000, industry="", park="", leader="")
+        kind = ProcedureType.query.filter_by(code="construction_permit").one()
+        kind.department_id = lead_dept
+        procedure = projects.create_procedure(sec, project.enterprise, kind.id, project=project)
+        project_id, procedure_id = project.id, procedure.id
         ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
-               "meeting": meeting_id, "item": item_id}
+               "meeting": meeting_id, "item": item_id, "project": project_id, "procedure": procedure_id}
     return {"people": people, "ticket": ref, "internal": internal, "public_file": public_file,
             "dept": lead_dept, "category": factory.category(), "ids": ids}
 
@@ -204,6 +227,9 @@ def url_args(endpoint, w):
         "meetings.confirm": {"meeting_id": w["ids"]["meeting"]}, "meetings.minutes": {"meeting_id": w["ids"]["meeting"]},
         "meetings.add_item": {"meeting_id": w["ids"]["meeting"]}, "meetings.plan": {"meeting_id": w["ids"]["meeting"]},
         "meetings.item_done": {"item_id": w["ids"]["item"]},
+        "projects.figure": {"key": "start_rate"}, "projects.detail": {"project_id": w["ids"]["project"]},
+        "projects.milestones": {"project_id": w["ids"]["project"]},
+        "projects.update_procedure": {"procedure_id": w["ids"]["procedure"]},
     }.get(endpoint, {})
 
 

@@ -89,6 +89,7 @@ class OfflineTicketForm(FlaskForm):
                                   validators=[Optional(), Length(max=18), no_nul])
     channel = SelectField(_l("来源渠道"))
     visit_id = HiddenField()
+    project_id = SelectField(_l("关联项目（可选）"), coerce=str, validators=[Optional()])
     contact_name = StringField(_l("联系人"), filters=[strip], validators=[
         DataRequired(_l("请填写联系人姓名。")), Length(max=40), no_nul])
     mobile = StringField(_l("联系电话"), filters=[strip], validators=[DataRequired(_l("请填写联系电话。")), no_nul])
@@ -99,8 +100,9 @@ class OfflineTicketForm(FlaskForm):
     description = _text(_l("问题描述"), _l("请描述问题。"))
     attachments = MultipleFileField(_l("附件（可选）"))
 
-    def __init__(self, *args, enterprises=(), categories=(), **kwargs):
+    def __init__(self, *args, enterprises=(), categories=(), projects=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.project_id.choices = [("", _l("无"))] + [(str(p.id), p.name) for p in projects]
         self.enterprise_id.choices = [("", _l("请选择已登记企业"))] + [(str(e.id), e.name) for e in enterprises]
         self.category_id.choices = [("", _l("请选择"))] + [(str(c.id), c.name) for c in categories]
         self.channel.choices = [(c.value, c.label) for c in OFFLINE_CHANNELS]

@@ -74,11 +74,12 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
     return ticket, access_code_for(submission_key), True
 
 
-def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Channel, visit=None):
+def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Channel, visit=None, project=None):
     """A secretary records a problem from a visit, call or forum; it starts accepted, in triage."""
     key = new_submission_key()
     ticket = _new_ticket(enterprise, channel=channel, state=S.TRIAGE, data=data, key=key)
     ticket.visit = visit
+    ticket.project = project
     ticket.accepted_at = ticket.created_at
     if actor.is_secretary:
         ticket.secretary_id = ticket.secretary_id or actor.id

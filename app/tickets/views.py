@@ -14,7 +14,7 @@ from app.clock import utcnow
 from app.enums import Channel, Role
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Attachment, Enterprise, Ticket, TicketEvent, User, Visit
+from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, User, Visit
 from app.reference import active_categories, active_departments
 from app.tickets import access, forms, lifecycle, services
 from app.tickets.intake import find_or_create_enterprise, record_offline_ticket
@@ -205,9 +205,12 @@ def download(ticket_id, attachment_id):
 def new_offline():
     """Record a problem heard on a visit, a call, a forum, a reception day or at the "办不成事" window."""
     enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
-    form = forms.OfflineTicketForm(enterprises=enterprises, categories=active_categories())
+    projects = db.session.scalars(select(Project).order_by(Project.name)).all()
+    form = forms.OfflineTicketForm(enterprises=enterprises, categories=active_categories(), projects=projects)
     visit = None
     visit_id = request.values.get("visit_id", type=int)
+    if request.method == "GET" and request.args.get("project_id"):
+        form.project_id.data = request.args["project_id"]
     if visit_id:
         visit = db.session.get(Visit, visit_id)
         if visit is None or (current_user.is_secretary and visit.secretary_id != current_user.id):
@@ -232,6 +235,7 @@ def new_offline():
     data = {"title": form.title.data, "description": form.description.data,
             "category_id": int(form.category_id.data), "urgency": form.urgency.data,
             "contact_name": form.contact_name.data, "mobile": form.mobile.data}
+    project = db.session.get(Project, int(form.project_id.data)) if form.project_id.data else None
     ticket, code = record_offline_ticket(current_user, enterprise, data, uploads,
-                                         channel=Channel(form.channel.data), visit=visit)
+                                         channel=Channel(form.channel.data), visit=visit, project=project)
     return render_template("tickets/recorded.html", ticket=ticket, code=code)

@@ -1,0 +1,95 @@
+"""一表制 and 代办: investment projects with their stages, and the permits the center handles for enterprises."""
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class ProjectStage(db.Model):
+    """A column of the tracking sheet: 签约 → 拿地 → 开工 → 竣工 → 投产, and any stage the admin adds."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Project(db.Model):
+    """An investment project followed on the sheet (促建表)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    investment_wan: Mapped[int] = mapped_column(Integer, default=0)  # 万元
+    industry: Mapped[str] = mapped_column(String(60), default="")
+    park: Mapped[str] = mapped_column(String(60), default="")
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    leader: Mapped[str] = mapped_column(String(60), default="")
+    created_at = mapped_column(UTCDateTime)
+
+    enterprise = relationship("Enterprise")
+    secretary = relationship("User")
+    milestones = relationship("Milestone", back_populates="project", order_by="Milestone.id")
+    procedures = relationship("Procedure", back_populates="project", order_by="Procedure.id")
+    tickets = relationship("Ticket", back_populates="project", order_by="Ticket.id")
+
+    def milestone(self, code):
+        """The project's milestone for a stage code, if planned."""
+        return next((m for m in self.milestones if m.stage.code == code), None)
+
+
+class Milestone(db.Model):
+    """One stage of one project: planned and actual dates."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("project_stage.id"))
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    actual_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("project_id", "stage_id", name="uq_milestone_stage"),)
+
+    project = relationship("Project", back_populates="milestones")
+    stage = relationship("ProjectStage")
+
+
+class ProcedureType(db.Model):
+    """A permit or registration the center handles (工商注册, 施工许可证 …), who issues it, how long it takes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    standard_wd: Mapped[int] = mapped_column(Integer, default=10)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    department = relationship("Department")
+
+
+class Procedure(db.Model):
+    """代办: one permit being handled for an enterprise (and maybe a project stage), with its due date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("project_stage.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("procedure_type.id"), index=True)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="not_started")
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    approved_on: Mapped[date | None] = mapped_column(Date, index=True)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at = mapped_column(UTCDateTime)
+    updated_at = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("project_id", "type_id", name="uq_procedure_project_type"),)
+
+    enterprise = relationship("Enterprise")
+    project = relationship("Project", back_populates="procedures")
+    stage = relationship("ProjectStage")
+    type = relationship("ProcedureType")
+    secretary = relationship("User")

@@ -1,0 +1,58 @@
+"""挂图作战: a Gantt-style wall chart drawn on the server as SVG (no JavaScript), planned against actual."""
+from datetime import date, timedelta
+
+from markupsafe import Markup, escape
+
+ROW, LABEL, WIDTH, TOP = 34, 260, 1100, 44
+
+
+def gantt_svg(projects, stages, today: date) -> Markup:
+    """One row per project: grey planned span and hollow planned marks, green actual span and filled marks."""
+    dates = [d for p in projects for m in p.milestones for d in (m.planned_on, m.actual_on) if d] + [today]
+    start, end = min(dates) - timedelta(days=15), max(dates) + timedelta(days=15)
+    span = max((end - start).days, 1)
+    height = TOP + ROW * max(len(projects), 1) + 30
+
+    def x(d):
+        return LABEL + (WIDTH - LABEL - 20) * (d - start).days / span
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" class="gantt" role="img" '
+             f'aria-label="项目推进挂图">',
+             '<rect width="100%" height="100%" fill="#fff"/>']
+    month = date(start.year, start.month, 1)
+    while month <= end:
+        if month >= start:
+            parts.append(f'<line x1="{x(month):.1f}" y1="{TOP - 14}" x2="{x(month):.1f}" y2="{height - 24}" '
+                         f'stroke="#e3e7ec"/><text x="{x(month) + 3:.1f}" y="{TOP - 18}" font-size="12" '
+                         f'fill="#5b6673">{month.year}-{month.month:02d}</text>')
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    for row, project in enumerate(projects):
+        y = TOP + row * ROW + ROW / 2
+        parts.append(f'<text x="8" y="{y + 5:.1f}" font-size="14" fill="#1d2733">{escape(project.name[:18])}</text>')
+        by_stage = {m.stage_id: m for m in project.milestones}
+        planned = [by_stage[s.id].planned_on for s in stages if s.id in by_stage and by_stage[s.id].planned_on]
+        actual = [by_stage[s.id].actual_on for s in stages if s.id in by_stage and by_stage[s.id].actual_on]
+        if planned:
+            parts.append(f'<line x1="{x(min(planned)):.1f}" y1="{y - 6:.1f}" x2="{x(max(planned)):.1f}" '
+                         f'y2="{y - 6:.1f}" stroke="#adb5bd" stroke-width="6" stroke-linecap="round"/>')
+        if actual:
+            parts.append(f'<line x1="{x(min(actual)):.1f}" y1="{y + 6:.1f}" x2="{x(max(actual)):.1f}" '
+                         f'y2="{y + 6:.1f}" stroke="#198754" stroke-width="6" stroke-linecap="round"/>')
+        for stage in stages:
+            m = by_stage.get(stage.id)
+            if m and m.planned_on:
+                parts.append(f'<circle cx="{x(m.planned_on):.1f}" cy="{y - 6:.1f}" r="6" fill="#fff" stroke="#495057" '
+                             f'stroke-width="2"><title>{escape(stage.name)} 计划 {m.planned_on}</title></circle>')
+            if m and m.actual_on:
+                late = m.planned_on and m.actual_on > m.planned_on
+                parts.append(f'<circle cx="{x(m.actual_on):.1f}" cy="{y + 6:.1f}" r="6" '
+                             f'fill="{"#dc3545" if late else "#198754"}"><title>{escape(stage.name)} 实际 '
+                             f'{m.actual_on}</title></circle>')
+            if m and (m.actual_on or m.planned_on):
+                parts.append(f'<text x="{x(m.actual_on or m.planned_on) - 10:.1f}" y="{y + 22:.1f}" font-size="10" '
+                             f'fill="#5b6673">{escape(stage.name)}</text>')
+    parts.append(f'<line x1="{x(today):.1f}" y1="{TOP - 14}" x2="{x(today):.1f}" y2="{height - 24}" '
+                 f'stroke="#dc3545" stroke-dasharray="4 3"/><text x="{x(today) + 4:.1f}" y="{height - 10}" '
+                 f'font-size="12" fill="#dc3545">今天 {today}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

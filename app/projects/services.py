@@ -1,0 +1,200 @@
+"""一表制 and 代办 verbs, the sheet's cell colours and the figures the zone reports."""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.clocks.calendar import current_calendar
+from app.enums import ProcedureStatus, Role
+from app.errors import NotAllowed, ValidationFailed
+from app.extensions import db
+from app.models import Department, Milestone, Procedure, ProcedureType, Project, ProjectStage
+from sla.calendar import SHANGHAI
+
+DEFAULT_STAGES = [("sign", "签约"), ("land", "拿地"), ("start", "开工"), ("complete", "竣工"), ("production", "投产")]
+DEFAULT_TYPES = [("business_registration", "工商注册", 3, "市场监管局"), ("project_filing", "项目备案", 5, "行政审批局"),
+                 ("land_planning_permit", "用地规划许可证", 20, "规划自然资源局"),
+                 ("works_planning_permit", "工程规划许可证", 20, "规划自然资源局"),
+                 ("construction_permit", "施工许可证", 7, "住建局"), ("completion_acceptance", "竣工验收", 15, "住建局"),
+                 ("property_registration", "不动产登记", 5, "规划自然资源局")]
+DUE_SOON_DAYS = 10
+
+
+def ensure_reference_data() -> None:
+    """The default stages and procedure types (the migration adds them; this restores any that are missing and
+    links types to departments of the same name)."""
+    stages = {s.code for s in db.session.scalars(select(ProjectStage))}
+    for i, (code, name) in enumerate(DEFAULT_STAGES):
+        if code not in stages:
+            db.session.add(ProjectStage(code=code, name=name, position=i))
+    departments = {d.name: d.id for d in db.session.scalars(select(Department))}
+    types = {t.code: t for t in db.session.scalars(select(ProcedureType))}
+    for code, name, days, dept in DEFAULT_TYPES:
+        row = types.get(code) or ProcedureType(code=code, name=name, standard_wd=days, is_active=True)
+        row.department_id = row.department_id or departments.get(dept)
+        db.session.add(row)
+    db.session.commit()
+
+
+def today() -> date:
+    """Today in Beijing."""
+    return utcnow().astimezone(SHANGHAI).date()
+
+
+def stages():
+    """The sheet's columns in order."""
+    return db.session.scalars(select(ProjectStage).order_by(ProjectStage.position, ProjectStage.id)).all()
+
+
+def _require_staff(actor):
+    if not actor.has_role(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN):
+        raise NotAllowed(_("您没有权限修改项目。"))
+
+
+def _text(value, label, max_len, required=True):
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(_("请填写%(label)s。", label=label))
+    if len(value) > max_len:
+        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=label, n=max_len))
+    return value
+
+
+def create_project(actor, enterprise, *, name, investment_wan, industry, park, leader, secretary_id=None):
+    """Put a project on the sheet, with an empty milestone for every stage."""
+    _require_staff(actor)
+    if enterprise is None:
+        raise ValidationFailed(_("请选择企业。"))
+    if not isinstance(investment_wan, int) or not 0 <= investment_wan <= 10_000_000:
+        raise ValidationFailed(_("总投资应为 0–10000000 万元。"))
+    project = Project(enterprise=enterprise, name=_text(name, _("项目名称"), 120), investment_wan=investment_wan,
+                      industry=_text(industry, _("行业"), 60, False), park=_text(park, _("园区"), 60, False),
+                      leader=_text(leader, _("联系领导"), 60, False),
+                      secretary_id=secretary_id or (actor.id if actor.is_secretary else enterprise.secretary_id),
+                      created_at=utcnow())
+    db.session.add(project)
+    for stage in stages():
+        db.session.add(Milestone(project=project, stage=stage))
+    db.session.commit()
+    return project
+
+
+def set_milestones(actor, project, dates: dict):
+    """Record planned and actual dates: {stage_id: (planned, actual)}; an actual date cannot be in the future."""
+    _require_staff(actor)
+    now = today()
+    by_stage = {m.stage_id: m for m in project.milestones}
+    for stage in stages():
+        planned, actual = dates.get(stage.id, (None, None))
+        if actual and actual > now:
+            raise ValidationFailed(_("“%(s)s”的实际日期不能晚于今天。", s=stage.name))
+        milestone = by_stage.get(stage.id) or Milestone(project=project, stage=stage)
+        milestone.planned_on, milestone.actual_on = planned, actual
+        db.session.add(milestone)
+    db.session.commit()
+
+
+def create_procedure(actor, enterprise, type_id, *, project=None, stage_id=None, note=""):
+    """Start handling a permit for an enterprise (and a project stage)."""
+    _require_staff(actor)
+    kind = db.session.get(ProcedureType, type_id)
+    if kind is None or not kind.is_active:
+        raise ValidationFailed(_("请选择代办事项类型。"))
+    if enterprise is None:
+        raise ValidationFailed(_("请选择企业。"))
+    if project is not None and any(p.type_id == kind.id for p in project.procedures):
+        raise ValidationFailed(_("该项目已有“%(n)s”代办记录。", n=kind.name))
+    now = utcnow()
+    procedure = Procedure(enterprise=enterprise, project=project, stage_id=stage_id, type=kind,
+                          secretary_id=actor.id if actor.is_secretary else enterprise.secretary_id,
+                          note=_text(note, _("备注"), 2000, False), created_at=now, updated_at=now)
+    db.session.add(procedure)
+    db.session.commit()
+    return procedure
+
+
+def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on=None, note=""):
+    """Move a procedure on: the due date runs the standard working days from submission (Chinese calendar)."""
+    if not (actor.has_role(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN) or
+            (actor.is_officer and actor.department_id == procedure.type.department_id)):
+        raise NotAllowed(_("您没有权限更新此代办事项。"))
+    state = ProcedureStatus.get(status)
+    if state is None:
+        raise ValidationFailed(_("请选择状态。"))
+    if state in (ProcedureStatus.SUBMITTED, ProcedureStatus.APPROVED, ProcedureStatus.REJECTED) and not submitted_on:
+        raise ValidationFailed(_("请填写报审日期。"))
+    if state is ProcedureStatus.APPROVED and not approved_on:
+        raise ValidationFailed(_("请填写办结日期。"))
+    if approved_on and submitted_on and approved_on < submitted_on:
+        raise ValidationFailed(_("办结日期不能早于报审日期。"))
+    if any(d and d > today() for d in (submitted_on, approved_on)):
+        raise ValidationFailed(_("日期不能晚于今天。"))
+    procedure.status = state.value
+    procedure.submitted_on = submitted_on
+    procedure.approved_on = approved_on if state is ProcedureStatus.APPROVED else None
+    procedure.due_on = (current_calendar().add_working_days(submitted_on, procedure.type.standard_wd)
+                        if submitted_on else None)
+    procedure.note = _text(note, _("备注"), 2000, False) or procedure.note
+    procedure.updated_at = utcnow()
+    db.session.commit()
+
+
+def cell_state(milestone, on: date) -> str:
+    """How a stage stands: done (on time or late), late, due soon, planned, or nothing planned."""
+    if milestone is None or (milestone.planned_on is None and milestone.actual_on is None):
+        return "empty"
+    if milestone.actual_on:
+        late = milestone.planned_on and milestone.actual_on > milestone.planned_on
+        return "done_late" if late else "done"
+    if milestone.planned_on < on:
+        return "late"
+    if milestone.planned_on <= on + timedelta(days=DUE_SOON_DAYS):
+        return "soon"
+    return "planned"
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (the way the zone counts 拿地 → 施工许可)."""
+    cal = current_calendar()
+    return sum(cal.is_workday(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+
+@dataclass
+class Figure:
+    """One reported figure and the projects behind it."""
+
+    key: str
+    label: str
+    value: float | None
+    unit: str
+    projects: list = field(default_factory=list)
+    detail: dict = field(default_factory=dict)  # project id -> what it contributed
+
+
+def figures(projects, year: int) -> list[Figure]:
+    """The zone's figures over `projects` for `year`, each with the projects it counts."""
+    land_to_permit, sign_to_start = Figure("land_to_permit", _("拿地到施工许可平均工作日"), None, _("个工作日")), \
+        Figure("sign_to_start", _("签约到开工平均工作日"), None, _("个工作日"))
+    for p in projects:
+        land, start, sign = p.milestone("land"), p.milestone("start"), p.milestone("sign")
+        permit = next((x for x in p.procedures if x.type.code == "construction_permit" and x.approved_on), None)
+        if land and land.actual_on and permit and permit.approved_on.year == year:
+            land_to_permit.projects.append(p)
+            land_to_permit.detail[p.id] = working_days_between(land.actual_on, permit.approved_on)
+        if sign and sign.actual_on and start and start.actual_on and start.actual_on.year == year:
+            sign_to_start.projects.append(p)
+            sign_to_start.detail[p.id] = working_days_between(sign.actual_on, start.actual_on)
+    for fig in (land_to_permit, sign_to_start):
+        fig.value = round(sum(fig.detail.values()) / len(fig.detail), 1) if fig.detail else None
+    signed = [p for p in projects if (m := p.milestone("sign")) and m.actual_on and m.actual_on.year == year]
+    started = [p for p in signed if (m := p.milestone("start")) and m.actual_on and m.actual_on.year == year]
+    start_rate = Figure("start_rate", _("开工率（本年签约项目中已开工）"),
+                        round(100 * len(started) / len(signed), 1) if signed else None, "%", started,
+                        {p.id: "已开工" for p in started} | {p.id: "未开工" for p in signed if p not in started})
+    start_rate.projects = signed
+    producing = [p for p in projects if (m := p.milestone("production")) and m.actual_on and m.actual_on.year == year]
+    in_production = Figure("in_production", _("本年投产项目"), len(producing), _("个"), producing,
+                           {p.id: str(p.milestone("production").actual_on) for p in producing})
+    return [land_to_permit, sign_to_start, start_rate, in_production]

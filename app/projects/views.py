@@ -1,0 +1,309 @@
+"""一表制 (the project sheet, wall chart, figures, Excel) and 代办 (procedures) pages."""
+import io
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import selectinload
+
+from app.auth.decorators import roles_required
+from app.enums import ProcedureStatus, Role
+from app.errors import ServiceError
+from app.extensions import db
+from app.clock import utcnow
+from app.models import Enterprise, Milestone, Procedure, ProcedureType, Project, ProjectStage, Ticket, User
+from app.projects import services
+from app.projects.excel import sheet_workbook
+from app.projects.forms import ProcedureForm, ProcedureTypeForm, ProcedureUpdateForm, ProjectForm, StageForm
+from app.projects.gantt import gantt_svg
+from app.reference import active_departments
+from app.tickets.access import visible_filter
+
+bp = Blueprint("projects", __name__)
+PROJECT_ROLES = (Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _filters():
+    args = request.args
+    year = args.get("year", type=int) or services.today().year
+    return {"park": (args.get("park") or "").strip()[:60], "industry": (args.get("industry") or "").strip()[:60],
+            "secretary": args.get("secretary", type=int), "year": year if 2000 <= year <= 2100 else services.today().year}
+
+
+def _projects(f):
+    query = select(Project).options(selectinload(Project.milestones).joinedload(Milestone.stage),
+                                    selectinload(Project.procedures).joinedload(Procedure.type),
+                                    selectinload(Project.enterprise), selectinload(Project.secretary))
+    if f["park"]:
+        query = query.where(Project.park == f["park"])
+    if f["industry"]:
+        query = query.where(Project.industry == f["industry"])
+    if f["secretary"]:
+        query = query.where(Project.secretary_id == f["secretary"])
+    return db.session.scalars(query.order_by(Project.id)).all()
+
+
+def _choices():
+    parks = sorted({p for p in db.session.scalars(select(Project.park).distinct()) if p})
+    industries = sorted({p for p in db.session.scalars(select(Project.industry).distinct()) if p})
+    secretaries = db.session.scalars(select(User).where(User.role == Role.SECRETARY.value)
+                                     .order_by(User.display_name)).all()
+    return parks, industries, secretaries
+
+
+@bp.get("/projects")
+@roles_required(*PROJECT_ROLES)
+def sheet():
+    """The tracking sheet: a row per project, a column per stage, each cell coloured by how it stands."""
+    f = _filters()
+    projects = _projects(f)
+    parks, industries, secretaries = _choices()
+    return render_template("projects/sheet.html", projects=projects, stages=services.stages(), f=f,
+                           figures=services.figures(projects, f["year"]), today=services.today(),
+                           cell_state=services.cell_state, parks=parks, industries=industries,
+                           secretaries=secretaries)
+
+
+@bp.get("/projects/figures/<key>")
+@roles_required(*PROJECT_ROLES)
+def figure(key):
+    """The projects behind one figure, with what each contributed."""
+    f = _filters()
+    found = next((fig for fig in services.figures(_projects(f), f["year"]) if fig.key == key), None)
+    if found is None:
+        abort(404)
+    return render_template("projects/figure.html", fig=found, f=f)
+
+
+@bp.get("/projects/gantt")
+@roles_required(*PROJECT_ROLES)
+def gantt():
+    """挂图作战: planned against actual, drawn on the server as SVG for a wall screen."""
+    f = _filters()
+    return render_template("projects/gantt.html", svg=gantt_svg(_projects(f), services.stages(), services.today()),
+                           f=f)
+
+
+@bp.get("/projects/sheet.xlsx")
+@roles_required(*PROJECT_ROLES)
+def export():
+    """The sheet as an Excel workbook with the same colours (text cells never become formulas)."""
+    f = _filters()
+    data = sheet_workbook(_projects(f), services.stages(), services.today())
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"一表制-{services.today()}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _enterprises():
+    return db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@roles_required(Role.SECRETARY, Role.SUPERVISOR)
+def new_project():
+    """Put a project on the sheet."""
+    form = ProjectForm(enterprises=_enterprises())
+    if form.validate_on_submit():
+        try:
+            project = services.create_project(
+                current_user, db.session.get(Enterprise, int(form.enterprise_id.data)), name=form.name.data,
+                investment_wan=form.investment_wan.data, industry=form.industry.data, park=form.park.data,
+                leader=form.leader.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.name.errors = [exc.message]
+        else:
+            flash(_("项目已建立，请填写各阶段计划日期。"), "success")
+            return redirect(url_for("projects.detail", project_id=project.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("projects/new.html", form=form), status
+
+
+def _project(project_id) -> Project:
+    return db.session.get(Project, project_id) or abort(404)
+
+
+def _detail_page(project, *, errors=None, status=200):
+    tickets = db.session.scalars(select(Ticket).where(Ticket.project_id == project.id, visible_filter(current_user))
+                                 .order_by(Ticket.id)).all()
+    return render_template("projects/detail.html", project=project, stages=services.stages(), today=services.today(),
+                           cell_state=services.cell_state, tickets=tickets, errors=errors or [],
+                           update_form=ProcedureUpdateForm(), now=utcnow()), status
+
+
+def _types():
+    return db.session.scalars(select(ProcedureType).where(ProcedureType.is_active.is_(True))
+                              .order_by(ProcedureType.id)).all()
+
+
+@bp.get("/projects/<int:project_id>")
+@roles_required(*PROJECT_ROLES)
+def detail(project_id):
+    """One project: its stages, procedures and the problems (tickets) raised on it."""
+    return _detail_page(_project(project_id))
+
+
+def _date(value):
+    value = (value or "").strip()
+    return date.fromisoformat(value) if value else None
+
+
+@bp.post("/projects/<int:project_id>/milestones")
+@roles_required(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN)
+def milestones(project_id):
+    """Save planned and actual dates of every stage."""
+    project = _project(project_id)
+    if not FlaskForm().validate_on_submit():
+        return _detail_page(project, errors=[_("页面已过期，请刷新后重试。")], status=400)
+    dates = {}
+    try:
+        for stage in services.stages():
+            dates[stage.id] = (_date(request.form.get(f"planned_{stage.id}")),
+                               _date(request.form.get(f"actual_{stage.id}")))
+    except ValueError:
+        return _detail_page(project, errors=[_("日期格式应为 年-月-日。")], status=400)
+    try:
+        services.set_milestones(current_user, project, dates)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _detail_page(_project(project_id), errors=[exc.message], status=exc.status)
+    flash(_("阶段日期已保存。"), "success")
+    return redirect(url_for("projects.detail", project_id=project_id), 303)
+
+
+# ---- 代办 -------------------------------------------------------------------------------------------------
+
+def _visible_procedures():
+    query = select(Procedure).options(selectinload(Procedure.type), selectinload(Procedure.enterprise),
+                                      selectinload(Procedure.secretary), selectinload(Procedure.project))
+    if current_user.is_officer:
+        query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
+            ProcedureType.department_id == current_user.department_id)))
+    elif not current_user.has_role(*PROJECT_ROLES):
+        query = query.where(Procedure.id.is_(None))
+    return query
+
+
+@bp.get("/procedures")
+@login_required
+def procedures():
+    """代办 list, by secretary, department (officers: their department's) and status, with this month's count."""
+    query = _visible_procedures()
+    status = request.args.get("status", "")
+    if ProcedureStatus.get(status):
+        query = query.where(Procedure.status == status)
+    secretary = request.args.get("secretary", type=int)
+    if secretary:
+        query = query.where(Procedure.secretary_id == secretary)
+    department = request.args.get("department", type=int)
+    if department:
+        query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
+            ProcedureType.department_id == department)))
+    rows = db.session.scalars(query.order_by(Procedure.due_on.is_(None), Procedure.due_on, Procedure.id)
+                              .limit(500)).all()
+    today = services.today()
+    done_this_month = db.session.scalar(select(func.count()).select_from(
+        _visible_procedures().where(Procedure.status == ProcedureStatus.APPROVED.value,
+                                    extract("year", Procedure.approved_on) == today.year,
+                                    extract("month", Procedure.approved_on) == today.month).subquery()))
+    _, _, secretaries = _choices()
+    return render_template("projects/procedures.html", rows=rows, today=today, done_this_month=done_this_month,
+                           status=status, secretary=secretary, department=department, secretaries=secretaries,
+                           departments=active_departments(), update_form=ProcedureUpdateForm())
+
+
+@bp.route("/procedures/new", methods=["GET", "POST"])
+@roles_required(Role.SECRETARY, Role.SUPERVISOR)
+def new_procedure():
+    """Start a procedure for an enterprise, or for a project's stage."""
+    project = db.session.get(Project, request.values.get("project_id", type=int) or 0)
+    form = ProcedureForm(types=_types(), stages=services.stages(), enterprises=_enterprises())
+    if project is not None and request.method == "GET":
+        form.enterprise_id.data = str(project.enterprise_id)
+    if form.validate_on_submit():
+        enterprise = project.enterprise if project else db.session.get(Enterprise, int(form.enterprise_id.data or 0))
+        try:
+            services.create_procedure(current_user, enterprise, form.type_id.data, project=project,
+                                      stage_id=int(form.stage_id.data) if form.stage_id.data else None,
+                                      note=form.note.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.type_id.errors = [exc.message]
+        else:
+            flash(_("代办事项已登记。"), "success")
+            if project:
+                return redirect(url_for("projects.detail", project_id=project.id), 303)
+            return redirect(url_for("projects.procedures"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("projects/new_procedure.html", form=form, project=project), status
+
+
+@bp.post("/procedures/<int:procedure_id>")
+@login_required
+def update_procedure(procedure_id):
+    """Move a procedure on (submitted, approved …); its due date follows the calendar."""
+    procedure = db.session.get(Procedure, procedure_id) or abort(404)
+    if not db.session.scalar(_visible_procedures().where(Procedure.id == procedure.id)):
+        abort(404)
+    form = ProcedureUpdateForm()
+    back = request.form.get("back") or ""
+    target = url_for("projects.detail", project_id=procedure.project_id) if back == "project" and \
+        procedure.project_id else url_for("projects.procedures")
+    if not form.validate_on_submit():
+        flash(next((e for errs in form.errors.values() for e in errs), _("提交的内容有误。")), "danger")
+        return redirect(target, 303)
+    try:
+        services.update_procedure(current_user, procedure, status=form.status.data,
+                                  submitted_on=form.submitted_on.data, approved_on=form.approved_on.data,
+                                  note=form.note.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(target, 303)
+    flash(_("代办事项已更新。"), "success")
+    return redirect(target, 303)
+
+
+# ---- admin: procedure catalogue and stages ----------------------------------------------------------------
+
+@bp.route("/admin/procedure-types", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def procedure_types():
+    """The procedure catalogue (who issues each, standard working days) and the sheet's stages."""
+    form, stage_form = ProcedureTypeForm(departments=active_departments()), StageForm(prefix="stage")
+    status = 200
+    if request.method == "POST" and request.form.get("kind") == "stage":
+        if stage_form.validate_on_submit():
+            if db.session.scalar(select(ProjectStage.id).where(ProjectStage.name == stage_form.name.data)):
+                stage_form.name.errors = [_("名称“%(name)s”已存在。", name=stage_form.name.data)]
+                status = 400
+            else:
+                # Existing projects get the new stage's milestone when their dates are next saved.
+                position = (db.session.scalar(select(func.max(ProjectStage.position))) or 0) + 1
+                db.session.add(ProjectStage(code=f"custom_{position}", name=stage_form.name.data, position=position))
+                db.session.commit()
+                flash(_("已新增阶段。"), "success")
+                return redirect(url_for("projects.procedure_types"), 303)
+        else:
+            status = 400
+    elif request.method == "POST":
+        if form.validate_on_submit():
+            if db.session.scalar(select(ProcedureType.id).where(ProcedureType.name == form.name.data)):
+                form.name.errors = [_("名称“%(name)s”已存在。", name=form.name.data)]
+                status = 400
+            else:
+                position = db.session.scalar(select(func.count(ProcedureType.id))) + 1
+                db.session.add(ProcedureType(code=f"custom_{position}", name=form.name.data,
+                                             department_id=int(form.department_id.data) if form.department_id.data
+                                             else None, standard_wd=form.standard_wd.data, is_active=True))
+                db.session.commit()
+                flash(_("已新增代办事项类型。"), "success")
+                return redirect(url_for("projects.procedure_types"), 303)
+        else:
+            status = 400
+    types = db.session.scalars(select(ProcedureType).order_by(ProcedureType.id)).all()
+    return render_template("projects/admin.html", form=form, stage_form=stage_form, types=types,
+                           stages=services.stages()), status
