@@ -1,4 +1,5 @@
 """Form building blocks shared by the public and staff forms."""
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 
@@ -13,3 +14,13 @@ def no_nul(form, field):
 def strip(value):
     """Trim surrounding white space from text input."""
     return value.strip() if isinstance(value, str) else value
+
+
+def id_arg(name: str, source=None) -> int | None:
+    """A positive id from the query string or form, or None: anything else (text, 10**30) is ignored."""
+    raw = (source if source is not None else request.values).get(name)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None

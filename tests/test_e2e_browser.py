@@ -146,6 +146,21 @@ def test_a_case_from_submission_to_rating(app, factory, live_server, browser):
     shot(phone, "08-enterprise-rated-closed")
     assert factory.get_ticket(_ticket_id(app, number))["state"] == "closed"
 
+    # The project sheet and the wall chart, as a secretary shows them on the screen.
+    from tests.test_projects import make_project
+    from datetime import date
+    make_project(app, factory, secretary, "芯片封测基地", {
+        "sign": (date(2026, 2, 1), date(2026, 2, 13)), "land": (date(2026, 9, 1), date(2026, 9, 28)),
+        "start": (date(2026, 11, 20), None), "complete": (date(2027, 6, 30), None)},
+        permit_approved=date(2026, 10, 12))
+    make_project(app, factory, secretary, "新材料产业园", {
+        "sign": (date(2026, 3, 1), date(2026, 3, 2)), "land": (date(2026, 5, 1), None)})
+    sec.goto(f"{base}/projects")
+    assert "芯片封测基地" in sec.content()
+    shot(sec, "09-project-sheet")
+    sec.goto(f"{base}/projects/gantt")
+    shot(sec, "10-project-wall-chart")
+
 
 def _ticket_id(app, number):
     from app.models import Ticket

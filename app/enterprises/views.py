@@ -10,6 +10,7 @@ from app.enterprises.services import log_visit
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
+from app.forms import id_arg
 from app.models import Enterprise, Ticket, Visit
 from app.tickets.access import visible_filter
 from app.tickets.queries import Page
@@ -24,7 +25,7 @@ ENTERPRISE_ROLES = (Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN)
 def enterprise_list():
     """Enterprises in the zone, searchable by name or credit code; secretaries see theirs first."""
     q = (request.args.get("q") or "").strip()[:60]
-    page_no = max(1, request.args.get("page", 1, type=int) or 1)
+    page_no = min(id_arg("page", request.args) or 1, 100000)
     query = select(Enterprise)
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"

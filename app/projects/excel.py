@@ -6,7 +6,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from app.projects.services import cell_state
 
-FILLS = {"done": "C6EFCE", "done_late": "FFE699", "late": "FFC7CE", "soon": "FFEB9C", "planned": "DDEBF7"}
+FILLS = {"done": "C6EFCE", "done_late": "F8CBAD", "late": "FFC7CE", "soon": "FFEB9C", "planned": "DDEBF7"}
 LEGEND = {"done": "按期完成", "done_late": "逾期完成", "late": "已逾期", "soon": "即将到期", "planned": "按计划"}
 
 

@@ -20,8 +20,10 @@ def gantt_svg(projects, stages, today: date) -> Markup:
              f'aria-label="项目推进挂图">',
              '<rect width="100%" height="100%" fill="#fff"/>']
     month = date(start.year, start.month, 1)
+    px_per_month = (WIDTH - LABEL - 20) * 30.4 / span
+    step = max(1, int(64 // px_per_month) + (64 % px_per_month > 0))  # labels at least 64 px apart
     while month <= end:
-        if month >= start:
+        if month >= start and (month.month - 1) % step == 0:
             parts.append(f'<line x1="{x(month):.1f}" y1="{TOP - 14}" x2="{x(month):.1f}" y2="{height - 24}" '
                          f'stroke="#e3e7ec"/><text x="{x(month) + 3:.1f}" y="{TOP - 18}" font-size="12" '
                          f'fill="#5b6673">{month.year}-{month.month:02d}</text>')

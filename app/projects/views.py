@@ -13,6 +13,7 @@ from app.auth.decorators import roles_required
 from app.enums import ProcedureStatus, Role
 from app.errors import ServiceError
 from app.extensions import db
+from app.forms import id_arg
 from app.clock import utcnow
 from app.models import Enterprise, Milestone, Procedure, ProcedureType, Project, ProjectStage, Ticket, User
 from app.projects import services
@@ -30,7 +31,7 @@ def _filters():
     args = request.args
     year = args.get("year", type=int) or services.today().year
     return {"park": (args.get("park") or "").strip()[:60], "industry": (args.get("industry") or "").strip()[:60],
-            "secretary": args.get("secretary", type=int), "year": year if 2000 <= year <= 2100 else services.today().year}
+            "secretary": id_arg("secretary", args), "year": year if 2000 <= year <= 2100 else services.today().year}
 
 
 def _projects(f):
@@ -195,10 +196,10 @@ def procedures():
     status = request.args.get("status", "")
     if ProcedureStatus.get(status):
         query = query.where(Procedure.status == status)
-    secretary = request.args.get("secretary", type=int)
+    secretary = id_arg("secretary", request.args)
     if secretary:
         query = query.where(Procedure.secretary_id == secretary)
-    department = request.args.get("department", type=int)
+    department = id_arg("department", request.args)
     if department:
         query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
             ProcedureType.department_id == department)))
@@ -219,7 +220,8 @@ def procedures():
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def new_procedure():
     """Start a procedure for an enterprise, or for a project's stage."""
-    project = db.session.get(Project, request.values.get("project_id", type=int) or 0)
+    project_id = id_arg("project_id")
+    project = db.session.get(Project, project_id) if project_id else None
     form = ProcedureForm(types=_types(), stages=services.stages(), enterprises=_enterprises())
     if project is not None and request.method == "GET":
         form.enterprise_id.data = str(project.enterprise_id)

@@ -14,6 +14,7 @@ from app.clock import utcnow
 from app.enums import Channel, Role
 from app.errors import ServiceError
 from app.extensions import db
+from app.forms import id_arg
 from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, User, Visit
 from app.reference import active_categories, active_departments
 from app.tickets import access, forms, lifecycle, services
@@ -208,7 +209,7 @@ def new_offline():
     projects = db.session.scalars(select(Project).order_by(Project.name)).all()
     form = forms.OfflineTicketForm(enterprises=enterprises, categories=active_categories(), projects=projects)
     visit = None
-    visit_id = request.values.get("visit_id", type=int)
+    visit_id = id_arg("visit_id")
     if request.method == "GET" and request.args.get("project_id"):
         form.project_id.data = request.args["project_id"]
     if visit_id:

@@ -192,7 +192,18 @@ def _form_targets(factory):
         item = meetings.add_action_item(db.session.get(User, secretary.id), meeting, convened.id, "事项",
                                         convened.lead_department_id, 3)
         meeting_id, item_id = meeting.id, item.id
+        from app.models import Enterprise
+        from app.projects import services as projects
+        project = projects.create_project(db.session.get(User, secretary.id), db.session.get(Enterprise, ref.enterprise_id),
+                                          name="项目", investment_wan=1, industry="", park="", leader="")
+        procedure = projects.create_procedure(db.session.get(User, secretary.id), project.enterprise, 1, project=project)
+        project_id, procedure_id = project.id, procedure.id
     fields = {
+        "/projects/new": (secretary, ["enterprise_id", "name", "investment_wan", "industry", "park", "leader"]),
+        f"/projects/{project_id}/milestones": (secretary, ["planned_1", "actual_1", "planned_3", "actual_3"]),
+        "/procedures/new": (secretary, ["enterprise_id", "type_id", "stage_id", "note", "project_id"]),
+        f"/procedures/{procedure_id}": (secretary, ["status", "submitted_on", "approved_on", "note", "back"]),
+        "/admin/procedure-types": (admin, ["kind", "name", "department_id", "standard_wd", "stage-name"]),
         f"/tickets/{working.id}/convene": (secretary, ["subject", "starts_at", "place", "agenda", "lead_department_id",
                                                        "support_department_ids", "ticket_ids", "guests"]),
         f"/meetings/{meeting_id}/minutes": (secretary, ["minutes_internal", "minutes_public"]),
@@ -211,7 +222,8 @@ def _form_targets(factory):
         f"/tickets/{ref.id}/extensions": (secretary, ["clock_id", "days", "reason"]),
         f"/tickets/{ref.id}/supervise": (supervisor, ["note"]),
         "/tickets/new": (secretary, ["enterprise_id", "new_enterprise_name", "new_credit_code", "channel",
-                                     "contact_name", "mobile", "category_id", "urgency", "title", "description"]),
+                                     "contact_name", "mobile", "category_id", "urgency", "title", "description",
+                                     "visit_id", "project_id"]),
         "/visits/new": (secretary, ["enterprise_id", "kind", "visited_on", "participants", "summary"]),
         "/admin/users/new": (admin, ["username", "display_name", "role", "department_id", "email", "mobile",
                                      "password"]),
@@ -225,7 +237,7 @@ def _form_targets(factory):
     return fields
 
 
-@pytest.mark.parametrize("target", range(21))
+@pytest.mark.parametrize("target", range(26))
 def test_fuzz_every_form(app, factory, login, target):
     targets = list(_form_targets(factory).items())
     url, (person, names) = targets[target]

@@ -1,0 +1,165 @@
+"""一表制 and 代办: figures on hand-built data, sheet colours, the wall chart, the Excel export, procedures."""
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.enums import Role
+from app.extensions import db
+from app.models import Enterprise, Milestone, Procedure, ProcedureType, Project, ProjectStage
+
+
+def make_project(app, factory, secretary, name, dates, permit_approved=None):
+    """A project with {stage code: (planned, actual)} and optionally an approved construction permit."""
+    from app.models import User
+    from app.projects import services
+    enterprise_id = factory.enterprise(secretary)
+    with app.test_request_context():
+        sec = db.session.get(User, secretary.id)
+        project = services.create_project(sec, db.session.get(Enterprise, enterprise_id), name=name,
+                                          investment_wan=30000, industry="集成电路", park="科技城", leader="张区长")
+        stages = {s.code: s.id for s in db.session.scalars(select(ProjectStage))}
+        services.set_milestones(sec, project, {stages[c]: v for c, v in dates.items()})
+        if permit_approved:
+            kind = db.session.scalar(select(ProcedureType).where(ProcedureType.code == "construction_permit"))
+            procedure = services.create_procedure(sec, project.enterprise, kind.id, project=project)
+            services.update_procedure(sec, procedure, status="approved", submitted_on=permit_approved,
+                                      approved_on=permit_approved)
+        return project.id
+
+
+def test_figures_on_known_data(app, factory, login, clock):
+    secretary = factory.user(Role.SECRETARY)
+    a = make_project(app, factory, secretary, "芯片封测基地", {
+        "sign": (date(2026, 2, 1), date(2026, 2, 13)), "land": (date(2026, 9, 1), date(2026, 9, 28)),
+        "start": (date(2026, 2, 20), date(2026, 2, 24))}, permit_approved=date(2026, 10, 12))
+    b = make_project(app, factory, secretary, "新材料产业园", {
+        "sign": (date(2026, 3, 1), date(2026, 3, 2)), "production": (date(2026, 10, 1), date(2026, 10, 30))})
+    make_project(app, factory, secretary, "去年签约项目", {"sign": (date(2025, 5, 1), date(2025, 5, 6))})
+    with app.test_request_context():
+        from app.projects.services import figures
+        projects = db.session.scalars(select(Project).order_by(Project.id)).all()
+        result = {f.key: f for f in figures(projects, 2026)}
+    # 09-28 → 10-12: 9-29, 9-30, 10-8, 10-9, 10-10 (make-up Saturday), 10-12; National Day 10-1…10-7 skipped.
+    assert result["land_to_permit"].value == 6 and [p.id for p in result["land_to_permit"].projects] == [a]
+    # 02-13 → 02-24: 02-14 (make-up Saturday) and 02-24; the Spring Festival 02-15…02-23 skipped.
+    assert result["sign_to_start"].value == 2
+    assert result["start_rate"].value == 50.0 and {p.id for p in result["start_rate"].projects} == {a, b}
+    assert result["in_production"].value == 1 and [p.id for p in result["in_production"].projects] == [b]
+    client = login(app.test_client(), secretary)
+    page = client.get("/projects?year=2026").get_data(as_text=True)
+    assert "芯片封测基地" in page and "50.0" in page
+    drill = client.get("/projects/figures/land_to_permit?year=2026").get_data(as_text=True)
+    assert "芯片封测基地" in drill and "新材料产业园" not in drill
+
+
+def test_sheet_cells_are_coloured_by_how_each_stage_stands():
+    from app.projects.services import cell_state
+    today = date(2026, 11, 16)
+    m = Milestone
+    assert cell_state(None, today) == "empty"
+    assert cell_state(m(planned_on=date(2026, 11, 1), actual_on=date(2026, 10, 30)), today) == "done"
+    assert cell_state(m(planned_on=date(2026, 11, 1), actual_on=date(2026, 11, 3)), today) == "done_late"
+    assert cell_state(m(planned_on=date(2026, 11, 10)), today) == "late"
+    assert cell_state(m(planned_on=date(2026, 11, 20)), today) == "soon"
+    assert cell_state(m(planned_on=date(2027, 2, 1)), today) == "planned"
+
+
+def test_excel_export_matches_the_sheet_and_never_holds_formulas(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    make_project(app, factory, secretary, "=HYPERLINK(\"http://evil\",\"点我\")", {
+        "sign": (date(2026, 1, 5), date(2026, 1, 5)), "land": (date(2026, 3, 1), None)})
+    response = login(app.test_client(), secretary).get("/projects/sheet.xlsx")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    wb = load_workbook(io.BytesIO(response.data))
+    ws = wb["一表制"]
+    assert [c.value for c in ws[1]][:7] == ["项目", "企业", "总投资（万元）", "行业", "园区", "项目秘书", "签约"]
+    name = ws.cell(row=2, column=1)
+    assert name.data_type == "s" and name.value.startswith("'=HYPERLINK")
+    assert ws.cell(row=2, column=3).value == 30000
+    assert ws.cell(row=2, column=7).fill.fgColor.rgb.endswith("C6EFCE")  # signed on time: done
+    assert ws.cell(row=2, column=8).fill.fgColor.rgb.endswith("FFC7CE")  # land planned 03-01, not yet: late
+    assert "图例" in wb.sheetnames
+
+
+def test_wall_chart_is_server_side_svg_with_escaped_names(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    make_project(app, factory, secretary, "<script>alert(1)</script>", {
+        "sign": (date(2026, 1, 5), date(2026, 1, 9)), "start": (date(2026, 6, 1), None)})
+    html = login(app.test_client(), secretary).get("/projects/gantt").get_data(as_text=True)
+    assert "<svg" in html and "<circle" in html and "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_future_actual_dates_are_refused(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    project_id = make_project(app, factory, secretary, "智能制造项目", {})
+    with app.app_context():
+        stage = db.session.scalar(select(ProjectStage).where(ProjectStage.code == "start"))
+    client = login(app.test_client(), secretary)
+    response = client.post(f"/projects/{project_id}/milestones", data={f"actual_{stage.id}": "2027-01-01"})
+    assert response.status_code == 400 and "不能晚于今天" in response.get_data(as_text=True)
+    bad = client.post(f"/projects/{project_id}/milestones", data={f"planned_{stage.id}": "明年"})
+    assert bad.status_code == 400 and "日期格式" in bad.get_data(as_text=True)
+
+
+def test_procedures_get_working_day_due_dates_and_officers_see_their_own(app, factory, login, clock):
+    secretary = factory.user(Role.SECRETARY)
+    officer, other = factory.user(Role.OFFICER), factory.user(Role.OFFICER)
+    with app.app_context():
+        kind = db.session.scalar(select(ProcedureType).where(ProcedureType.code == "construction_permit"))
+        kind.department_id = officer.department_id
+        db.session.commit()
+        kind_id = kind.id
+    enterprise_id = factory.enterprise(secretary)
+    client = login(app.test_client(), secretary)
+    assert client.post("/procedures/new", data={"enterprise_id": str(enterprise_id),
+                                                "type_id": str(kind_id)}).status_code == 303
+    with app.app_context():
+        procedure_id = db.session.scalar(select(Procedure.id))
+    # Submitted 2026-09-28; 7 working days: 9-29, 9-30, 10-8, 10-9, 10-10, 10-12, 10-13.
+    response = login(app.test_client(), officer).post(f"/procedures/{procedure_id}", data={
+        "status": "submitted", "submitted_on": "2026-09-28"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(Procedure, procedure_id).due_on == date(2026, 10, 13)
+    assert "施工许可证" in login(app.test_client(), officer).get("/procedures").get_data(as_text=True)
+    assert "施工许可证" not in login(app.test_client(), other).get("/procedures").get_data(as_text=True)
+    assert login(app.test_client(), other).post(f"/procedures/{procedure_id}",
+                                                data={"status": "approved"}).status_code == 404
+    missing_date = client.post(f"/procedures/{procedure_id}", data={"status": "approved",
+                                                                    "submitted_on": "2026-09-28"})
+    assert missing_date.status_code == 303
+    with app.app_context():
+        assert db.session.get(Procedure, procedure_id).status == "submitted"  # refused: no approval date
+    client.post(f"/procedures/{procedure_id}", data={"status": "approved", "submitted_on": "2026-09-28",
+                                                     "approved_on": "2026-11-16"})
+    page = client.get("/procedures").get_data(as_text=True)
+    assert "本月协助完成手续办理 1 项" in page
+
+
+def test_project_tickets_are_listed_on_the_project(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    project_id = make_project(app, factory, secretary, "研发中心项目", {})
+    with app.app_context():
+        enterprise_id = db.session.get(Project, project_id).enterprise_id
+    category = factory.category()
+    client = login(app.test_client(), secretary)
+    client.post("/tickets/new", data={"enterprise_id": str(enterprise_id), "channel": "visit",
+                                      "project_id": str(project_id), "contact_name": "赵总", "mobile": "13900000000",
+                                      "category_id": str(category), "urgency": "normal",
+                                      "title": "施工图审查进度", "description": "施工图审查迟迟未完成。"})
+    page = client.get(f"/projects/{project_id}").get_data(as_text=True)
+    assert "施工图审查进度" in page
+
+
+def test_bad_project_input_stores_nothing(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    enterprise_id = factory.enterprise(secretary)
+    client = login(app.test_client(), secretary)
+    for data in ({"name": "", "investment_wan": "1"}, {"name": "项目", "investment_wan": "-5"},
+                 {"name": "项目", "investment_wan": "abc"}, {"name": "长" * 121, "investment_wan": "1"}):
+        response = client.post("/projects/new", data={"enterprise_id": str(enterprise_id), **data})
+        assert response.status_code == 400, data
+    assert factory.count(Project) == 0
