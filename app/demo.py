@@ -17,6 +17,7 @@ from app.tickets import services
 from app.tickets.intake import record_offline_ticket, submit_public_ticket
 from app.tickets.codes import new_submission_key
 from app.validators import CREDIT_CODE_CHARS, credit_code_check_char
+from sla.calendar import SHANGHAI
 
 DEMO_PASSWORD = "jianjian2026"
 DEPARTMENTS = ["行政审批局", "住建局", "规划自然资源局", "市场监管局", "税务局", "人社局", "生态环境局", "科技创新局"]
@@ -105,7 +106,10 @@ def _seed(ticket_count, seed):
         db.session.commit()
     enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.id)).all()
 
-    if db.session.scalar(select(func.count(Ticket.id))):
+    from app.models import Project
+    has_tickets = bool(db.session.scalar(select(func.count(Ticket.id))))
+    has_projects = bool(db.session.scalar(select(func.count(Project.id))))
+    if has_tickets and has_projects:
         return "demo data already present: nothing changed"
 
     real_clock = current_app.extensions["jj_clock"]
@@ -113,17 +117,89 @@ def _seed(ticket_count, seed):
     clock = FrozenClock(now)
     current_app.extensions["jj_clock"] = clock
     try:
-        _seed_visits(rng, clock, now, enterprises)
-        for i in range(ticket_count):
-            start = now - timedelta(days=90) + timedelta(days=90 * i / ticket_count, hours=rng.uniform(0, 8))
-            clock.set(start)
-            _seed_ticket(rng, clock, now, rng.choice(enterprises), categories, departments, users)
+        if not has_tickets:
+            _seed_visits(rng, clock, now, enterprises)
+            for i in range(ticket_count):
+                start = now - timedelta(days=90) + timedelta(days=90 * i / ticket_count, hours=rng.uniform(0, 8))
+                clock.set(start)
+                _seed_ticket(rng, clock, now, rng.choice(enterprises), categories, departments, users)
+            _seed_meetings(rng, now, departments)
+        if not has_projects:
+            clock.set(now)
+            _seed_projects(rng, now, enterprises, departments)
     finally:
         current_app.extensions["jj_clock"] = real_clock
     from app.clocks.sweep import sweep
     sweep(now)  # overdue demo cases are flagged, as the scheduler would have done
     return f"demo data loaded: {len(departments)} departments, {len(users)} accounts, " \
            f"{len(enterprises)} enterprises, {ticket_count} tickets"
+
+
+PROJECT_NAMES = ["12 英寸晶圆封测基地", "新能源电池材料产业园", "生物医药研发中心", "高端装备智能工厂", "光电显示模组项目",
+                 "工业互联网平台总部", "精密模具产业化项目", "创新药中试基地", "智能网联汽车零部件项目", "半导体设备零部件项目",
+                 "数据中心二期", "新型显示材料项目"]
+
+
+def _seed_meetings(rng, now, departments):
+    """Three convened meetings on tickets in processing, with minutes and action items."""
+    from app.meetings import services as meetings
+    clock = current_app.extensions["jj_clock"]
+    tickets = db.session.scalars(select(Ticket).where(Ticket.state == "processing").order_by(Ticket.id)).all()
+    for ticket in tickets[:3]:
+        clock.set(now - timedelta(days=rng.randint(3, 8)))
+        lead = ticket.lead_assignment
+        others = [d.id for d in departments.values() if not lead or d.id != lead.department_id]
+        meeting = meetings.convene_meeting(
+            ticket.secretary, [ticket], subject=f"{ticket.enterprise.name}{ticket.title}专题会办",
+            starts_at=clock.now() + timedelta(days=1), place="企业服务中心三楼会议室", agenda="研究解决方案，明确责任分工。",
+            lead_department_id=lead.department_id if lead else others[0], support_department_ids=others[:1],
+            guests=[("市政设计院", "张工 13900000001")])
+        clock.set(clock.now() + timedelta(days=1, hours=3))
+        meetings.record_minutes(ticket.secretary, meeting, "各部门就办理路径达成一致，明确了时间节点。",
+                                "会议决定：由牵头部门在五个工作日内出具书面意见，中心跟踪督办。")
+        item = meetings.add_action_item(ticket.secretary, meeting, ticket.id, "出具书面办理意见",
+                                        lead.department_id if lead else others[0], 5)
+        if rng.random() < 0.5:
+            meetings.complete_action_item(ticket.secretary, item, "已出具书面意见。")
+        meetings.decide_plan(ticket.secretary, meeting)
+    clock.set(now)
+
+
+def _seed_projects(rng, now, enterprises, departments):
+    """A dozen projects on the sheet, at every stage, with their procedures."""
+    from app.models import Project, ProcedureType, ProjectStage, User
+    from app.projects import services as projects
+    projects.ensure_reference_data()
+    if db.session.scalar(select(func.count(Project.id))):
+        return
+    today = now.astimezone(SHANGHAI).date()
+    stages = {s.code: s.id for s in db.session.scalars(select(ProjectStage))}
+    kinds = {k.code: k for k in db.session.scalars(select(ProcedureType))}
+    for i, name in enumerate(PROJECT_NAMES):
+        enterprise = enterprises[(i * 3) % len(enterprises)]
+        secretary = db.session.get(User, enterprise.secretary_id)
+        project = projects.create_project(secretary, enterprise, name=name, investment_wan=rng.choice([8000, 20000, 50000, 120000]),
+                                          industry=enterprise.industry, park=enterprise.park, leader="区领导")
+        signed = today - timedelta(days=rng.randint(60, 420))
+        plan = {"sign": signed, "land": signed + timedelta(days=60), "start": signed + timedelta(days=150),
+                "complete": signed + timedelta(days=480), "production": signed + timedelta(days=540)}
+        progress = i % 5  # how far the project has come
+        dates = {}
+        for n, code in enumerate(["sign", "land", "start", "complete", "production"]):
+            actual = plan[code] + timedelta(days=rng.randint(-10, 25)) if n <= progress else None
+            dates[stages[code]] = (plan[code], actual if actual and actual <= today else None)
+        projects.set_milestones(secretary, project, dates)
+        for code in ("project_filing", "land_planning_permit", "construction_permit"):
+            procedure = projects.create_procedure(secretary, enterprise, kinds[code].id, project=project)
+            land_actual = dates[stages["land"]][1]
+            if land_actual:
+                submitted = land_actual + timedelta(days=rng.randint(1, 10))
+                approved = submitted + timedelta(days=rng.randint(5, 25))
+                if approved <= today:
+                    projects.update_procedure(secretary, procedure, status="approved", submitted_on=submitted,
+                                              approved_on=approved)
+                elif submitted <= today:
+                    projects.update_procedure(secretary, procedure, status="submitted", submitted_on=submitted)
 
 
 def _seed_visits(rng, clock, now, enterprises):
