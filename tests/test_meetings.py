@@ -167,3 +167,17 @@ def test_meeting_page_prints_on_a4(app, factory, login):
     assert "会办记录" in html and "no-print" in html and ref.number in html
     css = app.test_client().get("/static/app.css").get_data(as_text=True)
     assert "@page { size: A4" in css and "@media print" in css
+
+
+def test_meetings_and_items_appear_in_the_officers_workspace(app, factory, login, clock):
+    secretary, officer = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    ref = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer)
+    sec = login(app.test_client(), secretary)
+    convene(sec, ref.id, officer.department_id)
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id))
+    sec.post(f"/meetings/{meeting_id}/items", data={"ticket_id": str(ref.id), "title": "补充环评材料审查",
+                                                    "owner_department_id": str(officer.department_id),
+                                                    "working_days": "3"})
+    page = login(app.test_client(), officer).get("/workspace").get_data(as_text=True)
+    assert "用电增容会办" in page and "补充环评材料审查" in page and "2026-11-19 24:00" in page

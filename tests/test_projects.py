@@ -163,3 +163,13 @@ def test_bad_project_input_stores_nothing(app, factory, login):
         response = client.post("/projects/new", data={"enterprise_id": str(enterprise_id), **data})
         assert response.status_code == 400, data
     assert factory.count(Project) == 0
+
+
+def test_year_filter_keeps_projects_with_a_milestone_that_year(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    make_project(app, factory, secretary, "今年开工项目", {"start": (date(2026, 5, 1), date(2026, 5, 3))})
+    make_project(app, factory, secretary, "前年竣工项目", {"complete": (date(2024, 5, 1), date(2024, 5, 3))})
+    client = login(app.test_client(), secretary)
+    page = client.get("/projects?year=2026&only_year=1").get_data(as_text=True)
+    assert "今年开工项目" in page and "前年竣工项目" not in page
+    assert "前年竣工项目" in client.get("/projects?year=2026").get_data(as_text=True)

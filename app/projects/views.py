@@ -31,7 +31,8 @@ def _filters():
     args = request.args
     year = args.get("year", type=int) or services.today().year
     return {"park": (args.get("park") or "").strip()[:60], "industry": (args.get("industry") or "").strip()[:60],
-            "secretary": id_arg("secretary", args), "year": year if 2000 <= year <= 2100 else services.today().year}
+            "secretary": id_arg("secretary", args), "year": year if 2000 <= year <= 2100 else services.today().year,
+            "only_year": args.get("only_year") == "1"}
 
 
 def _projects(f):
@@ -44,7 +45,12 @@ def _projects(f):
         query = query.where(Project.industry == f["industry"])
     if f["secretary"]:
         query = query.where(Project.secretary_id == f["secretary"])
-    return db.session.scalars(query.order_by(Project.id)).all()
+    projects = db.session.scalars(query.order_by(Project.id)).all()
+    if f.get("only_year"):
+        year = f["year"]
+        projects = [p for p in projects if not p.milestones or any(
+            d and d.year == year for m in p.milestones for d in (m.planned_on, m.actual_on))]
+    return projects
 
 
 def _choices():

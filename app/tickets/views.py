@@ -29,7 +29,9 @@ bp = Blueprint("tickets", __name__)
 def workspace():
     """What needs the logged-in person now, sorted by deadline."""
     queue = needs_me(current_user, utcnow())
-    return render_template("tickets/workspace.html", queue=queue, now=utcnow())
+    from app.meetings.queries import upcoming_for
+    meetings, items = upcoming_for(current_user, utcnow())
+    return render_template("tickets/workspace.html", queue=queue, now=utcnow(), meetings=meetings, items=items)
 
 
 @bp.get("/tickets")
