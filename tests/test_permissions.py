@@ -126,6 +126,7 @@ MATRIX = {
                                             "officer_other": "404"},
     ("projects.procedure_types", "GET"): staff_only({"admin"}),
     ("projects.procedure_types", "POST"): staff_only({"admin"}),
+    ("projects.edit_procedure_type", "POST"): staff_only({"admin"}),
     # Last: it ends the session it is called in.
     ("auth.logout", "POST"): staff_only(ALL_STAFF),
 }
@@ -230,6 +231,7 @@ def url_args(endpoint, w):
         "projects.figure": {"key": "start_rate"}, "projects.detail": {"project_id": w["ids"]["project"]},
         "projects.milestones": {"project_id": w["ids"]["project"]},
         "projects.update_procedure": {"procedure_id": w["ids"]["procedure"]},
+        "projects.edit_procedure_type": {"type_id": 1},
     }.get(endpoint, {})
 
 

@@ -173,3 +173,20 @@ def test_year_filter_keeps_projects_with_a_milestone_that_year(app, factory, log
     page = client.get("/projects?year=2026&only_year=1").get_data(as_text=True)
     assert "今年开工项目" in page and "前年竣工项目" not in page
     assert "前年竣工项目" in client.get("/projects?year=2026").get_data(as_text=True)
+
+
+def test_admin_edits_the_procedure_catalogue(app, factory, login):
+    dept = factory.department("行政审批局")
+    client = login(app.test_client(), factory.user(Role.ADMIN))
+    with app.app_context():
+        kind_id = db.session.scalar(select(ProcedureType.id).where(ProcedureType.code == "project_filing"))
+    client.post(f"/admin/procedure-types/{kind_id}", data={"name": "项目备案", "department_id": str(dept),
+                                                           "standard_wd": "3", "active": "y"})
+    client.post("/admin/procedure-types", data={"kind": "type", "name": "消防设计审查", "department_id": str(dept),
+                                                "standard_wd": "15"})
+    bad = client.post(f"/admin/procedure-types/{kind_id}", data={"name": "项目备案", "standard_wd": "0"})
+    assert bad.status_code == 303
+    with app.app_context():
+        kind = db.session.get(ProcedureType, kind_id)
+        assert (kind.standard_wd, kind.department_id, kind.is_active) == (3, dept, True)
+        assert db.session.scalar(select(ProcedureType).where(ProcedureType.name == "消防设计审查")).standard_wd == 15

@@ -315,3 +315,25 @@ def procedure_types():
     types = db.session.scalars(select(ProcedureType).order_by(ProcedureType.id)).all()
     return render_template("projects/admin.html", form=form, stage_form=stage_form, types=types,
                            stages=services.stages()), status
+
+
+@bp.post("/admin/procedure-types/<int:type_id>")
+@roles_required(Role.ADMIN)
+def edit_procedure_type(type_id):
+    """Change who issues a procedure, its standard working days, or retire it."""
+    kind = db.session.get(ProcedureType, type_id) or abort(404)
+    form = ProcedureTypeForm(departments=active_departments())
+    form.name.data = form.name.data or kind.name
+    if not form.validate_on_submit():
+        flash(next((e for errs in form.errors.values() for e in errs), _("提交的内容有误。")), "danger")
+        return redirect(url_for("projects.procedure_types"), 303)
+    clash = db.session.scalar(select(ProcedureType.id).where(ProcedureType.name == form.name.data))
+    if clash and clash != kind.id:
+        flash(_("名称“%(name)s”已存在。", name=form.name.data), "danger")
+        return redirect(url_for("projects.procedure_types"), 303)
+    kind.name, kind.standard_wd = form.name.data, form.standard_wd.data
+    kind.department_id = int(form.department_id.data) if form.department_id.data else None
+    kind.is_active = request.form.get("active") == "y"
+    db.session.commit()
+    flash(_("已保存。"), "success")
+    return redirect(url_for("projects.procedure_types"), 303)
