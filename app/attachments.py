@@ -87,15 +87,21 @@ def _zip_has(data: bytes, folder: str) -> bool:
         return False
 
 
-def store_uploads(ticket, uploads: list[CheckedUpload], *, event=None, public=True, uploader=None):
-    """Write checked uploads to the upload folder and return their (unsaved) Attachment rows."""
+def write_file(upload: CheckedUpload) -> str:
+    """Write one checked upload under a random name in the upload folder; returns that name."""
     folder = current_app.config["UPLOAD_FOLDER"]
     os.makedirs(folder, exist_ok=True)
+    stored = secrets.token_hex(16)
+    with open(os.path.join(folder, stored), "wb") as fh:
+        fh.write(upload.data)
+    return stored
+
+
+def store_uploads(ticket, uploads: list[CheckedUpload], *, event=None, public=True, uploader=None):
+    """Write checked uploads to the upload folder and return their (unsaved) Attachment rows."""
     rows = []
     for up in uploads:
-        stored = secrets.token_hex(16)
-        with open(os.path.join(folder, stored), "wb") as fh:
-            fh.write(up.data)
+        stored = write_file(up)
         rows.append(Attachment(ticket=ticket, event=event, original_name=up.name, stored_name=stored,
                                content_type=up.content_type, size=len(up.data), is_public=public,
                                uploaded_by_id=uploader.id if uploader else None, created_at=utcnow()))

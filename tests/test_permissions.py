@@ -127,6 +127,10 @@ MATRIX = {
     ("projects.procedure_types", "GET"): staff_only({"admin"}),
     ("projects.procedure_types", "POST"): staff_only({"admin"}),
     ("projects.edit_procedure_type", "POST"): staff_only({"admin"}),
+    ("projects.upload_documents", "POST"): {**staff_only({"secretary", "supervisor", "admin", "officer_lead"}),
+                                            "officer_other": "404", "admin": "ok"},
+    ("projects.download_document", "GET"): {**staff_only({"secretary", "supervisor", "admin", "officer_lead"}),
+                                            "officer_other": "404"},
     # Last: it ends the session it is called in.
     ("auth.logout", "POST"): staff_only(ALL_STAFF),
 }
@@ -193,10 +197,14 @@ def world(app, factory, login):
         kind.department_id = lead_dept
         procedure = projects.create_procedure(sec, project.enterprise, kind.id, project=project)
         project_id, procedure_id = project.id, procedure.id
+        from werkzeug.datastructures import FileStorage
+        projects.attach_documents(sec, procedure, [FileStorage(io.BytesIO(PDF), "批复.pdf")])
+        document_id = procedure.documents[0].id
         ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
-               "meeting": meeting_id, "item": item_id, "project": project_id, "procedure": procedure_id}
+               "meeting": meeting_id, "item": item_id, "project": project_id, "procedure": procedure_id,
+               "document": document_id}
     return {"people": people, "ticket": ref, "internal": internal, "public_file": public_file,
             "dept": lead_dept, "category": factory.category(), "ids": ids}
 
@@ -232,6 +240,8 @@ def url_args(endpoint, w):
         "projects.milestones": {"project_id": w["ids"]["project"]},
         "projects.update_procedure": {"procedure_id": w["ids"]["procedure"]},
         "projects.edit_procedure_type": {"type_id": 1},
+        "projects.upload_documents": {"procedure_id": w["ids"]["procedure"]},
+        "projects.download_document": {"procedure_id": w["ids"]["procedure"], "document_id": w["ids"]["document"]},
     }.get(endpoint, {})
 
 

@@ -190,3 +190,32 @@ def test_admin_edits_the_procedure_catalogue(app, factory, login):
         kind = db.session.get(ProcedureType, kind_id)
         assert (kind.standard_wd, kind.department_id, kind.is_active) == (3, dept, True)
         assert db.session.scalar(select(ProcedureType).where(ProcedureType.name == "消防设计审查")).standard_wd == 15
+
+
+def test_procedure_documents_are_checked_kept_and_only_shown_to_those_who_may(app, factory, login):
+    secretary, officer, other = factory.user(Role.SECRETARY), factory.user(Role.OFFICER), factory.user(Role.OFFICER)
+    with app.app_context():
+        kind = db.session.scalar(select(ProcedureType).where(ProcedureType.code == "construction_permit"))
+        kind.department_id = officer.department_id
+        db.session.commit()
+        kind_id = kind.id
+    client = login(app.test_client(), secretary)
+    client.post("/procedures/new", data={"enterprise_id": str(factory.enterprise(secretary)), "type_id": str(kind_id)})
+    with app.app_context():
+        procedure_id = db.session.scalar(select(Procedure.id))
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    bad = client.post(f"/procedures/{procedure_id}/documents", content_type="multipart/form-data",
+                      data={"documents": [(io.BytesIO(b"MZ\x90 not a pdf"), "申请表.pdf")]})
+    assert bad.status_code == 303
+    with app.app_context():
+        assert db.session.get(Procedure, procedure_id).documents == []
+    login(app.test_client(), officer).post(f"/procedures/{procedure_id}/documents", content_type="multipart/form-data",
+                                           data={"documents": [(io.BytesIO(pdf), "施工许可证.pdf")]})
+    with app.app_context():
+        document_id = db.session.get(Procedure, procedure_id).documents[0].id
+    download = client.get(f"/procedures/{procedure_id}/documents/{document_id}")
+    assert download.status_code == 200 and download.data == pdf
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    outsider = login(app.test_client(), other)
+    assert outsider.get(f"/procedures/{procedure_id}/documents/{document_id}").status_code == 404
+    assert "施工许可证.pdf" in client.get("/procedures").get_data(as_text=True)

@@ -2,11 +2,11 @@
 from app.models.enterprise import Enterprise, Visit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
 from app.models.org import Category, Department, User
-from app.models.project import Milestone, Procedure, ProcedureType, Project, ProjectStage
+from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
 from app.models.sla import (CalendarOverride, ClockLevelChange, ClockPause, Extension, Notification, SlaPolicy,
                             TicketClock, WorkerHeartbeat)
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent
 
-__all__ = ["Milestone", "Procedure", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
+__all__ = ["Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "Enterprise", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "User", "Visit", "WorkerHeartbeat"]

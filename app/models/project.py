@@ -93,3 +93,19 @@ class Procedure(db.Model):
     stage = relationship("ProjectStage")
     type = relationship("ProcedureType")
     secretary = relationship("User")
+    documents = relationship("ProcedureDocument", back_populates="procedure", order_by="ProcedureDocument.id")
+
+
+class ProcedureDocument(db.Model):
+    """A file kept with a procedure (application forms, approvals), stored like ticket attachments."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at = mapped_column(UTCDateTime)
+
+    procedure = relationship("Procedure", back_populates="documents")

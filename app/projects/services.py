@@ -10,7 +10,8 @@ from app.clocks.calendar import current_calendar
 from app.enums import ProcedureStatus, Role
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
-from app.models import Department, Milestone, Procedure, ProcedureType, Project, ProjectStage
+from app.attachments import check_uploads, discard_files, write_file
+from app.models import Department, Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
 from sla.calendar import SHANGHAI
 
 DEFAULT_STAGES = [("sign", "签约"), ("land", "拿地"), ("start", "开工"), ("complete", "竣工"), ("production", "投产")]
@@ -139,6 +140,29 @@ def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on
     procedure.note = _text(note, _("备注"), 2000, False) or procedure.note
     procedure.updated_at = utcnow()
     db.session.commit()
+
+
+def attach_documents(actor, procedure, files):
+    """Keep files with a procedure (checked by content like every upload); nothing is stored if one fails."""
+    if not (actor.has_role(Role.SECRETARY, Role.SUPERVISOR) or
+            (actor.is_officer and actor.department_id == procedure.type.department_id)):
+        raise NotAllowed(_("您没有权限为此代办事项上传材料。"))
+    uploads = check_uploads(files)
+    if not uploads:
+        raise ValidationFailed(_("请选择要上传的材料。"))
+    names = []
+    try:
+        for up in uploads:
+            names.append(write_file(up))
+            db.session.add(ProcedureDocument(procedure=procedure, original_name=up.name, stored_name=names[-1],
+                                             content_type=up.content_type, size=len(up.data),
+                                             uploaded_by_id=actor.id, created_at=utcnow()))
+        procedure.updated_at = utcnow()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        discard_files([ProcedureDocument(stored_name=n) for n in names])
+        raise
 
 
 def cell_state(milestone, on: date) -> str:

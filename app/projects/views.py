@@ -14,8 +14,10 @@ from app.enums import ProcedureStatus, Role
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg
+from app.attachments import file_path
 from app.clock import utcnow
-from app.models import Enterprise, Milestone, Procedure, ProcedureType, Project, ProjectStage, Ticket, User
+from app.models import (Enterprise, Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage,
+                        Ticket, User)
 from app.projects import services
 from app.projects.excel import sheet_workbook
 from app.projects.forms import ProcedureForm, ProcedureTypeForm, ProcedureUpdateForm, ProjectForm, StageForm
@@ -253,13 +255,9 @@ def new_procedure():
 @login_required
 def update_procedure(procedure_id):
     """Move a procedure on (submitted, approved …); its due date follows the calendar."""
-    procedure = db.session.get(Procedure, procedure_id) or abort(404)
-    if not db.session.scalar(_visible_procedures().where(Procedure.id == procedure.id)):
-        abort(404)
+    procedure = _visible_procedure(procedure_id)
     form = ProcedureUpdateForm()
-    back = request.form.get("back") or ""
-    target = url_for("projects.detail", project_id=procedure.project_id) if back == "project" and \
-        procedure.project_id else url_for("projects.procedures")
+    target = _procedure_back(procedure)
     if not form.validate_on_submit():
         flash(next((e for errs in form.errors.values() for e in errs), _("提交的内容有误。")), "danger")
         return redirect(target, 303)
@@ -273,6 +271,49 @@ def update_procedure(procedure_id):
         return redirect(target, 303)
     flash(_("代办事项已更新。"), "success")
     return redirect(target, 303)
+
+
+@bp.post("/procedures/<int:procedure_id>/documents")
+@login_required
+def upload_documents(procedure_id):
+    """Add files to a procedure."""
+    procedure = _visible_procedure(procedure_id)
+    target = _procedure_back(procedure)
+    if not FlaskForm().validate_on_submit():
+        flash(_("页面已过期，请刷新后重试。"), "danger")
+        return redirect(target, 303)
+    try:
+        services.attach_documents(current_user, procedure, request.files.getlist("documents"))
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(target, 303)
+    flash(_("材料已上传。"), "success")
+    return redirect(target, 303)
+
+
+@bp.get("/procedures/<int:procedure_id>/documents/<int:document_id>")
+@login_required
+def download_document(procedure_id, document_id):
+    """A procedure's file, for those who may see the procedure, always as a download."""
+    procedure = _visible_procedure(procedure_id)
+    document = db.session.get(ProcedureDocument, document_id)
+    if document is None or document.procedure_id != procedure.id:
+        abort(404)
+    return send_file(file_path(document), mimetype=document.content_type, as_attachment=True,
+                     download_name=document.original_name)
+
+
+def _visible_procedure(procedure_id):
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None or not db.session.scalar(_visible_procedures().where(Procedure.id == procedure.id)):
+        abort(404)
+    return procedure
+
+
+def _procedure_back(procedure):
+    if request.form.get("back") == "project" and procedure.project_id:
+        return url_for("projects.detail", project_id=procedure.project_id)
+    return url_for("projects.procedures")
 
 
 # ---- admin: procedure catalogue and stages ----------------------------------------------------------------
