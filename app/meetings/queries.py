@@ -1,7 +1,7 @@
 """What meetings ask of a person: the meetings they attend soon, and the open action items they own."""
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
