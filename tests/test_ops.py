@@ -5,7 +5,7 @@ import pytest
 
 from app import create_app
 from app.enums import Role, TicketState as S
-from config import DEV_SECRET_KEY, Config
+from config import BASE_DIR, DEV_SECRET_KEY, Config
 
 
 def test_production_refuses_the_development_secret_and_debug(database):
@@ -63,7 +63,8 @@ def test_backup_and_restore(app, factory, tmp_path):
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0 and "'integrity': 'ok'" in result.output and "'tickets': 1" in result.output
     second = factory.ticket(S.INTAKE)
-    assert factory.count(__import__("app.models", fromlist=["Ticket"]).Ticket) == 2
+    from app.models import Ticket
+    assert factory.count(Ticket) == 2
     result = runner.invoke(args=["restore", str(target), "--yes"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -117,7 +118,7 @@ def test_rate_limits_are_shared_by_workers_through_redis(database):
             "TRACK_RATE_LIMIT='4 per minute', WTF_CSRF_ENABLED=False); "
             "print(app.test_client().post('/track', data={'number': 'x', 'code': 'y'}).status_code)")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           cwd=str(__import__("config").BASE_DIR))
+                           cwd=str(BASE_DIR))
     assert other.stdout.strip().endswith("429")
     for key in keys:
         client.delete(key)

@@ -40,8 +40,8 @@ def live_db(tmp_path):
 def app_for(url, **settings):
     """An application object on the live database, for setting up data and checking results."""
     from app import create_app
-    from config import Config
-    return create_app(Config, SQLALCHEMY_DATABASE_URI=__import__("config").database_url(url), SECRET_KEY=SECRET,
+    from config import Config, database_url
+    return create_app(Config, SQLALCHEMY_DATABASE_URI=database_url(url), SECRET_KEY=SECRET,
                       RATELIMIT_ENABLED=False, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", **settings)
 
 

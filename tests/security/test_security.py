@@ -7,6 +7,7 @@ import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import select
 
 from app.enums import Role, TicketState as S
 
@@ -188,7 +189,7 @@ def _form_targets(factory):
         from app.extensions import db
         from app.meetings import services as meetings
         from app.models import Meeting, User
-        meeting = db.session.scalar(__import__("sqlalchemy").select(Meeting))
+        meeting = db.session.scalar(select(Meeting))
         item = meetings.add_action_item(db.session.get(User, secretary.id), meeting, convened.id, "事项",
                                         convened.lead_department_id, 3)
         meeting_id, item_id = meeting.id, item.id
