@@ -196,7 +196,7 @@ def world(app, factory, login):
         kind = ProcedureType.query.filter_by(code="construction_permit").one()
         kind.department_id = lead_dept
         procedure = projects.create_procedure(sec, project.enterprise, kind.id, project=project)
-        project_id, procedure_id = project.id, procedure.id
+        project_id, procedure_id, type_id = project.id, procedure.id, kind.id
         from werkzeug.datastructures import FileStorage
         projects.attach_documents(sec, procedure, [FileStorage(io.BytesIO(PDF), "批复.pdf")])
         document_id = procedure.documents[0].id
@@ -204,7 +204,7 @@ def world(app, factory, login):
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
                "meeting": meeting_id, "item": item_id, "project": project_id, "procedure": procedure_id,
-               "document": document_id}
+               "document": document_id, "type": type_id}
     return {"people": people, "ticket": ref, "internal": internal, "public_file": public_file,
             "dept": lead_dept, "category": factory.category(), "ids": ids}
 
@@ -239,7 +239,7 @@ def url_args(endpoint, w):
         "projects.figure": {"key": "start_rate"}, "projects.detail": {"project_id": w["ids"]["project"]},
         "projects.milestones": {"project_id": w["ids"]["project"]},
         "projects.update_procedure": {"procedure_id": w["ids"]["procedure"]},
-        "projects.edit_procedure_type": {"type_id": 1},
+        "projects.edit_procedure_type": {"type_id": w["ids"]["type"]},
         "projects.upload_documents": {"procedure_id": w["ids"]["procedure"]},
         "projects.download_document": {"procedure_id": w["ids"]["procedure"], "document_id": w["ids"]["document"]},
     }.get(endpoint, {})

@@ -197,7 +197,10 @@ def _form_targets(factory):
         from app.projects import services as projects
         project = projects.create_project(db.session.get(User, secretary.id), db.session.get(Enterprise, ref.enterprise_id),
                                           name="项目", investment_wan=1, industry="", park="", leader="")
-        procedure = projects.create_procedure(db.session.get(User, secretary.id), project.enterprise, 1, project=project)
+        from app.models import ProcedureType
+        kind_id = db.session.scalar(select(ProcedureType.id).where(ProcedureType.code == "project_filing"))
+        procedure = projects.create_procedure(db.session.get(User, secretary.id), project.enterprise, kind_id,
+                                              project=project)
         project_id, procedure_id = project.id, procedure.id
     fields = {
         "/projects/new": (secretary, ["enterprise_id", "name", "investment_wan", "industry", "park", "leader"]),
