@@ -14,6 +14,7 @@ from app.clocks.policies import policy_for, target_for, thresholds_of
 from app.enums import ClockKind, EventKind, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
+from app.text import clean_text
 from app.models import CalendarOverride, Extension, SlaPolicy, Ticket, TicketClock, User
 from app.tickets import access
 from app.tickets.services import commit, record_event
@@ -33,15 +34,6 @@ def _require_open(ticket):
         raise TransitionRefused(_("诉求已办结或关闭，无需催办或督办。"))
 
 
-def _note(text, label, required=False, max_len=1000):
-    text = (text or "").strip()
-    if required and not text:
-        raise ValidationFailed(_("请填写%(label)s。", label=label))
-    if len(text) > max_len:
-        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=label, n=max_len))
-    return text
-
-
 def _people_on(ticket):
     """The responsible secretary and the officers of the lead department."""
     lookup, found = notify.People(), {}
@@ -57,7 +49,7 @@ def urge_ticket(ticket, actor, note=""):
     """催办: remind the people holding a late case; recorded and notified."""
     _require_supervisor(actor)
     _require_open(ticket)
-    note = _note(note, _("催办意见"))
+    note = clean_text(note, _("催办意见"), 1000, required=False)
     now = utcnow()
     body = note or _("请加快办理，并及时反馈进展。")
     record_event(ticket, actor, EventKind.URGED, body=body)
@@ -72,7 +64,7 @@ def supervise_ticket(ticket, actor, note):
     _require_open(ticket)
     if ticket.supervised_at is not None:
         raise TransitionRefused(_("该诉求已列为督办件。"))
-    note = _note(note, _("督办意见"), required=True)
+    note = clean_text(note, _("督办意见"), 1000)
     now = utcnow()
     ticket.supervised_at = now
     record_event(ticket, actor, EventKind.SUPERVISED, body=note)
@@ -94,7 +86,7 @@ def request_extension(ticket, actor, clock_id, days, reason):
         raise ValidationFailed(_("延期天数应为 1–%(n)d 个工作日。", n=MAX_EXTENSION_DAYS))
     if any(e.status == "pending" for e in clock.extensions):
         raise TransitionRefused(_("该时限已有待审批的延期申请。"))
-    reason = _note(reason, _("延期理由"), required=True)
+    reason = clean_text(reason, _("延期理由"), 1000)
     now = utcnow()
     ext = Extension(ticket=ticket, clock=clock, days=days, reason=reason, requested_by_id=actor.id, requested_at=now)
     db.session.add(ext)
@@ -113,7 +105,7 @@ def decide_extension(ext, actor, approve: bool, note=""):
     _require_supervisor(actor)
     if ext.status != "pending":
         raise TransitionRefused(_("该延期申请已处理。"))
-    note = _note(note, _("审批意见"))
+    note = clean_text(note, _("审批意见"), 1000, required=False)
     now = utcnow()
     ext.status = "approved" if approve else "rejected"
     ext.decided_by_id, ext.decided_at, ext.decision_note = actor.id, now, note
@@ -150,7 +142,7 @@ def set_override(actor, day: date, is_workday: bool, note=""):
     """Mark a date as a holiday or a working day, whatever the statutory calendar says; deadlines follow."""
     if not actor.is_admin:
         raise NotAllowed(_("只有管理员可以修改工作日历。"))
-    note = _note(note, _("说明"), max_len=100)
+    note = clean_text(note, _("说明"), 100, required=False)
     row = db.session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
     if row is None:
         row = CalendarOverride(day=day, created_at=utcnow(), created_by_id=actor.id)

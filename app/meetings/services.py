@@ -11,21 +11,13 @@ from app.clocks.engine import reconcile
 from app.enums import EventKind, Role, TicketState as S
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
+from app.text import clean_text
 from app.models import ActionItem, Department, Meeting, MeetingGuest, MeetingInvite, User
 from app.tickets import access, lifecycle
 from app.tickets.services import commit, record_event
 from sla.calendar import SHANGHAI
 
 MAX_GUESTS = 10
-
-
-def _text(value, label, max_len, required=True):
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(_("请填写%(label)s。", label=label))
-    if len(value) > max_len:
-        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=label, n=max_len))
-    return value
 
 
 def can_manage(user, meeting) -> bool:
@@ -57,9 +49,9 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
         if not access.can(actor, "convene", ticket):
             raise NotAllowed(_("您没有权限为诉求 %(n)s 召开会办。", n=ticket.number))
         lifecycle.require("convene", ticket.state)
-    subject = _text(subject, _("会议主题"), 200)
-    place = _text(place, _("会议地点"), 200)
-    agenda = _text(agenda, _("会议议程"), 5000, required=False)
+    subject = clean_text(subject, _("会议主题"), 200)
+    place = clean_text(place, _("会议地点"), 200)
+    agenda = clean_text(agenda, _("会议议程"), 5000, required=False)
     ids = [lead_department_id, *[i for i in support_department_ids if i != lead_department_id]]
     departments = {d.id: d for d in db.session.scalars(select(Department).where(
         Department.id.in_(ids), Department.is_active.is_(True)))}
@@ -105,8 +97,8 @@ def record_minutes(actor, meeting, minutes_internal, minutes_public):
     """会议纪要: the internal minutes and the decisions meant for the enterprise (shown on its tracking page)."""
     if not can_manage(actor, meeting):
         raise NotAllowed(_("只有召集会办的项目秘书或督办人员可以填写纪要。"))
-    internal = _text(minutes_internal, _("会议纪要"), 10000)
-    public = _text(minutes_public, _("对企业公开的会办结论"), 5000)
+    internal = clean_text(minutes_internal, _("会议纪要"), 10000)
+    public = clean_text(minutes_public, _("对企业公开的会办结论"), 5000)
     now = utcnow()
     first = meeting.status != "held"
     meeting.minutes_internal, meeting.minutes_public = internal, public
@@ -126,7 +118,7 @@ def add_action_item(actor, meeting, ticket_id, title, owner_department_id, worki
         raise ValidationFailed(_("请选择本次会办涉及的诉求。"))
     if ticket.state in (S.CLOSED.value, S.REJECTED.value, S.RESOLVED.value):
         raise TransitionRefused(_("诉求已办结，不能再布置会办事项。"))
-    title = _text(title, _("事项内容"), 300)
+    title = clean_text(title, _("事项内容"), 300)
     department = db.session.get(Department, owner_department_id) if owner_department_id else None
     if department is None or not department.is_active:
         raise ValidationFailed(_("请选择责任部门。"))
@@ -152,7 +144,7 @@ def complete_action_item(actor, item, note=""):
     owner = actor.is_officer and actor.department_id == item.owner_department_id
     if not (owner or can_manage(actor, item.meeting)):
         raise NotAllowed(_("只有责任部门或会办召集人可以办结该事项。"))
-    note = _text(note, _("完成情况"), 2000, required=False)
+    note = clean_text(note, _("完成情况"), 2000, required=False)
     now = utcnow()
     item.status, item.done_at, item.done_by_id, item.done_note = "done", now, actor.id, note
     record_event(item.ticket, actor, EventKind.ACTION_DONE, body=note or item.title, data={"owner": item.owner_label})

@@ -10,6 +10,7 @@ from app.clocks.calendar import current_calendar
 from app.enums import ProcedureStatus, Role
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
+from app.text import clean_text
 from app.attachments import check_uploads, discard_files, write_file
 from app.models import Department, Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
 from sla.calendar import SHANGHAI
@@ -54,15 +55,6 @@ def _require_staff(actor):
         raise NotAllowed(_("您没有权限修改项目。"))
 
 
-def _text(value, label, max_len, required=True):
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(_("请填写%(label)s。", label=label))
-    if len(value) > max_len:
-        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=label, n=max_len))
-    return value
-
-
 def create_project(actor, enterprise, *, name, investment_wan, industry, park, leader, secretary_id=None):
     """Put a project on the sheet, with an empty milestone for every stage."""
     _require_staff(actor)
@@ -70,9 +62,9 @@ def create_project(actor, enterprise, *, name, investment_wan, industry, park, l
         raise ValidationFailed(_("请选择企业。"))
     if not isinstance(investment_wan, int) or not 0 <= investment_wan <= 10_000_000:
         raise ValidationFailed(_("总投资应为 0–10000000 万元。"))
-    project = Project(enterprise=enterprise, name=_text(name, _("项目名称"), 120), investment_wan=investment_wan,
-                      industry=_text(industry, _("行业"), 60, False), park=_text(park, _("园区"), 60, False),
-                      leader=_text(leader, _("联系领导"), 60, False),
+    project = Project(enterprise=enterprise, name=clean_text(name, _("项目名称"), 120),
+                      investment_wan=investment_wan, industry=clean_text(industry, _("行业"), 60, False),
+                      park=clean_text(park, _("园区"), 60, False), leader=clean_text(leader, _("联系领导"), 60, False),
                       secretary_id=secretary_id or (actor.id if actor.is_secretary else enterprise.secretary_id),
                       created_at=utcnow())
     db.session.add(project)
@@ -110,7 +102,7 @@ def create_procedure(actor, enterprise, type_id, *, project=None, stage_id=None,
     now = utcnow()
     procedure = Procedure(enterprise=enterprise, project=project, stage_id=stage_id, type=kind,
                           secretary_id=actor.id if actor.is_secretary else enterprise.secretary_id,
-                          note=_text(note, _("备注"), 2000, False), created_at=now, updated_at=now)
+                          note=clean_text(note, _("备注"), 2000, False), created_at=now, updated_at=now)
     db.session.add(procedure)
     db.session.commit()
     return procedure
@@ -137,7 +129,7 @@ def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on
     procedure.approved_on = approved_on if state is ProcedureStatus.APPROVED else None
     procedure.due_on = (current_calendar().add_working_days(submitted_on, procedure.type.standard_wd)
                         if submitted_on else None)
-    procedure.note = _text(note, _("备注"), 2000, False) or procedure.note
+    procedure.note = clean_text(note, _("备注"), 2000, False) or procedure.note
     procedure.updated_at = utcnow()
     db.session.commit()
 

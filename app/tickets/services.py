@@ -9,6 +9,7 @@ from app.clock import utcnow
 from app.enums import AssignmentRole, AssignmentStatus, EventKind, Satisfaction, Solved, TicketState as S, Urgency
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
+from app.text import clean_text
 from app.models import Assignment, Category, Department, Rating, TicketEvent
 from app.tickets import access, lifecycle
 from app.clocks.engine import reconcile
@@ -60,17 +61,6 @@ def _check(ticket, actor, action, version):
         raise EditConflict(_("此诉求已被其他人修改（您看到的是旧版本）。请刷新页面后再操作，您填写的内容未保存。"))
 
 
-def _required_text(value, label, max_len=5000):
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(_("请填写%(label)s。", label=label))
-    if len(value) > max_len:
-        raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=label, n=max_len))
-    if "\x00" in value:
-        raise ValidationFailed(_("%(label)s含有无效字符。", label=label))
-    return value
-
-
 def _move(ticket, actor, kind, to_state, *, body="", data=None, public=False):
     before = ticket.state
     ticket.state = to_state.value if isinstance(to_state, S) else to_state
@@ -96,7 +86,7 @@ def accept_ticket(ticket, actor, version):
 def reject_ticket(ticket, actor, version, reason):
     """不予受理: refuse an intake ticket with a reason the enterprise sees."""
     _check(ticket, actor, "reject", version)
-    reason = _required_text(reason, _("不予受理的理由"), 2000)
+    reason = clean_text(reason, _("不予受理的理由"), 2000)
     ticket.closed_at = utcnow()
     _move(ticket, actor, EventKind.REJECTED, S.REJECTED, body=reason, public=True)
     save(ticket)
@@ -114,7 +104,7 @@ def _with_files(ticket, actor, kind, body, files, *, public):
 def reply_to_enterprise(ticket, actor, body, files=()):
     """答复: a public reply; the first one counts as the ticket's first reply."""
     _check(ticket, actor, "reply", None)
-    body = _required_text(body, _("答复内容"))
+    body = clean_text(body, _("答复内容"))
     _event, rows = _with_files(ticket, actor, EventKind.REPLIED, body, files, public=True)
     if ticket.first_replied_at is None:
         ticket.first_replied_at = utcnow()
@@ -124,7 +114,7 @@ def reply_to_enterprise(ticket, actor, body, files=()):
 def add_note(ticket, actor, body, files=()):
     """内部备注: a note only staff ever see."""
     _check(ticket, actor, "note", None)
-    body = _required_text(body, _("备注内容"))
+    body = clean_text(body, _("备注内容"))
     _event, rows = _with_files(ticket, actor, EventKind.NOTED, body, files, public=False)
     save(ticket, rows)
 
@@ -173,7 +163,7 @@ def sign_assignment(ticket, actor, version):
 def return_assignment(ticket, actor, version, reason):
     """退回: the department hands its part back with a reason; a returned lead sends the ticket to triage."""
     _check(ticket, actor, "return", version)
-    reason = _required_text(reason, _("退回理由"), 2000)
+    reason = clean_text(reason, _("退回理由"), 2000)
     assignment = access.department_assignment(actor, ticket)
     assignment.status = AssignmentStatus.RETURNED.value
     assignment.returned_at = utcnow()
@@ -193,7 +183,7 @@ def return_assignment(ticket, actor, version, reason):
 def report_progress(ticket, actor, body, public=False, files=()):
     """办理进展: the department reports what it has done; optionally visible to the enterprise."""
     _check(ticket, actor, "progress", None)
-    body = _required_text(body, _("进展情况"))
+    body = clean_text(body, _("进展情况"))
     _event, rows = _with_files(ticket, actor, EventKind.PROGRESS, body, files, public=bool(public))
     save(ticket, rows)
 
@@ -201,7 +191,7 @@ def report_progress(ticket, actor, body, public=False, files=()):
 def hold_ticket(ticket, actor, version, reason):
     """挂起: wait on the enterprise; the reason is shown to it."""
     _check(ticket, actor, "hold", version)
-    reason = _required_text(reason, _("挂起原因"), 2000)
+    reason = clean_text(reason, _("挂起原因"), 2000)
     ticket.held_from = ticket.state
     _move(ticket, actor, EventKind.HELD, S.ON_HOLD, body=reason, public=True)
     save(ticket)
@@ -220,7 +210,7 @@ def resolve_ticket(ticket, actor, version, outcome, override_reason=""):
     """办结: record the outcome the enterprise will see and ask it to confirm. Open meeting action items block
     it, unless a supervisor overrides with a reason."""
     _check(ticket, actor, "resolve", version)
-    outcome = _required_text(outcome, _("办理结果"))
+    outcome = clean_text(outcome, _("办理结果"))
     open_items = ticket.open_action_items
     override = (override_reason or "").strip()
     if open_items and not override:
@@ -251,7 +241,7 @@ def _reopen(ticket, actor, reason):
 def reopen_ticket(ticket, actor, version, reason):
     """重办: the problem is not solved; work starts again."""
     _check(ticket, actor, "reopen", version)
-    _reopen(ticket, actor, _required_text(reason, _("重办原因"), 2000))
+    _reopen(ticket, actor, clean_text(reason, _("重办原因"), 2000))
     save(ticket)
 
 
@@ -266,8 +256,8 @@ def close_ticket(ticket, actor, version, note=""):
 def edit_ticket(ticket, actor, version, *, title, description, category_id, urgency):
     """修改: correct a ticket's title, description, category or urgency; before and after are logged."""
     _check(ticket, actor, "edit", version)
-    title = _required_text(title, _("标题"), 100)
-    description = _required_text(description, _("问题描述"))
+    title = clean_text(title, _("标题"), 100)
+    description = clean_text(description, _("问题描述"))
     category = db.session.get(Category, int(category_id)) if str(category_id).isdigit() else None
     if category is None or not category.is_active:
         raise ValidationFailed(_("请选择有效的诉求类别。"))
