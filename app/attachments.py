@@ -7,7 +7,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, send_file
 from flask_babel import gettext as _
 
 from app.clock import utcnow
@@ -121,3 +121,9 @@ def discard_files(rows) -> None:
 def file_path(attachment) -> str:
     """Where an attachment's bytes live on disk."""
     return os.path.join(current_app.config["UPLOAD_FOLDER"], attachment.stored_name)
+
+
+def send_stored(row):
+    """A stored file (ticket attachment or procedure document) as a download with its recorded content type,
+    never rendered inline."""
+    return send_file(file_path(row), mimetype=row.content_type, as_attachment=True, download_name=row.original_name)

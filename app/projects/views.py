@@ -14,7 +14,7 @@ from app.enums import ProcedureStatus, Role
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg
-from app.attachments import file_path
+from app.attachments import send_stored
 from app.clock import utcnow
 from app.models import (Enterprise, Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage,
                         Ticket, User)
@@ -299,8 +299,7 @@ def download_document(procedure_id, document_id):
     document = db.session.get(ProcedureDocument, document_id)
     if document is None or document.procedure_id != procedure.id:
         abort(404)
-    return send_file(file_path(document), mimetype=document.content_type, as_attachment=True,
-                     download_name=document.original_name)
+    return send_stored(document)
 
 
 def _visible_procedure(procedure_id):

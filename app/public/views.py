@@ -1,9 +1,9 @@
 """The enterprise side: no account, a tracking number and an access code."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.attachments import check_uploads, file_path
+from app.attachments import check_uploads, send_stored
 from app.errors import ServiceError
 from app.extensions import db, limiter
 from app.models import Attachment, Ticket
@@ -141,5 +141,4 @@ def public_file(number, attachment_id):
     attachment = db.session.get(Attachment, attachment_id)
     if ticket is None or attachment is None or attachment.ticket_id != ticket.id or not attachment.is_public:
         abort(404)
-    return send_file(file_path(attachment), mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.original_name)
+    return send_stored(attachment)

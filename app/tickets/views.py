@@ -2,13 +2,13 @@
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.attachments import check_uploads, file_path
+from app.attachments import check_uploads, send_stored
 from app.auth.decorators import roles_required
 from app.clock import utcnow
 from app.enums import Channel, Role
@@ -199,8 +199,7 @@ def download(ticket_id, attachment_id):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.ticket_id != ticket.id:
         abort(404)
-    return send_file(file_path(attachment), mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.original_name)
+    return send_stored(attachment)
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
