@@ -85,6 +85,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "jianjian@localhost")
     WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
 
+    # The service hall's screen opens /hall?token=KIOSK_TOKEN without logging in; empty turns that off.
+    KIOSK_TOKEN = os.environ.get("KIOSK_TOKEN", "")
+
 
 def check_production(config) -> None:
     """Refuse to run in production with the development secret key or with debug on."""

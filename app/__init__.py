@@ -97,6 +97,7 @@ def _maybe_start_scheduler(app):
 
 def _register_blueprints(app):
     from app.admin.views import bp as admin_bp
+    from app.assessment.views import bp as assessment_bp, panel_context
     from app.auth.views import bp as auth_bp
     from app.clocks.views import bp as sla_bp
     from app.enterprises.views import bp as enterprises_bp
@@ -107,5 +108,6 @@ def _register_blueprints(app):
     from app.tickets.views import bp as tickets_bp
     from app.vendor import bp as vendor_bp
     for bp in (public_bp, auth_bp, tickets_bp, sla_bp, meetings_bp, projects_bp, enterprises_bp, admin_bp,
-               vendor_bp, ops_bp):
+               assessment_bp, vendor_bp, ops_bp):
         app.register_blueprint(bp)
+    app.add_template_global(panel_context, "assessment_panel")

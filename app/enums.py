@@ -148,6 +148,10 @@ class EventKind(LabeledEnum):
     PLAN_DECIDED = "plan_decided", _l("形成办理方案")
     ACTION_ADDED = "action_added", _l("会办事项")
     ACTION_DONE = "action_done", _l("会办事项完成")
+    SCORE_EXCLUDED = "score_excluded", _l("不纳入考核")
+    SCORE_INCLUDED = "score_included", _l("恢复纳入考核")
+    APPEAL_FILED = "appeal_filed", _l("考核申诉")
+    APPEAL_DECIDED = "appeal_decided", _l("申诉处理")
 
 
 class ClockKind(LabeledEnum):
@@ -169,6 +173,12 @@ class SlaLevel(LabeledEnum):
     @property
     def rank(self) -> int:
         return list(SlaLevel).index(self)
+
+
+class AppealStatus(LabeledEnum):
+    PENDING = "pending", _l("待处理"), "warning"
+    ACCEPTED = "accepted", _l("已采纳"), "success"
+    REJECTED = "rejected", _l("未采纳"), "secondary"
 
 
 class ProcedureStatus(LabeledEnum):

@@ -1,4 +1,6 @@
 """All models, importable from one place."""
+from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, EnterpriseEvaluation, ScoreExclusion,
+                                   ScoringRule)
 from app.models.enterprise import Enterprise, Visit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
 from app.models.org import Category, Department, User
@@ -7,6 +9,7 @@ from app.models.sla import (CalendarOverride, ClockLevelChange, ClockPause, Exte
                             TicketClock, WorkerHeartbeat)
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent
 
-__all__ = ["Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
+__all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
+           "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "Enterprise", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "User", "Visit", "WorkerHeartbeat"]

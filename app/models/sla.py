@@ -59,7 +59,7 @@ class TicketClock(db.Model):
     escalate_after_wd: Mapped[int] = mapped_column(Integer)
     started_at = mapped_column(UTCDateTime, nullable=False)
     stopped_at = mapped_column(UTCDateTime)
-    due_at = mapped_column(UTCDateTime)
+    due_at = mapped_column(UTCDateTime, index=True)  # the monthly assessment ranges over it
     level: Mapped[str] = mapped_column(String(12), default="ok")
     # When the sweep must look at this clock again; NULL once nothing more can happen to it.
     next_check_at = mapped_column(UTCDateTime, index=True)

@@ -107,7 +107,7 @@ class Assignment(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=AssignmentStatus.PENDING.value)
     instructions: Mapped[str] = mapped_column(Text, default="")
     return_reason: Mapped[str] = mapped_column(Text, default="")
-    dispatched_at = mapped_column(UTCDateTime)
+    dispatched_at = mapped_column(UTCDateTime, index=True)
     signed_at = mapped_column(UTCDateTime)
     returned_at = mapped_column(UTCDateTime)
     dispatched_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -138,6 +138,9 @@ class TicketEvent(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[str] = mapped_column(Text, default="{}")
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Monthly figures count events of a kind in a month, and enterprises active in a month.
+    __table_args__ = (Index("ix_ticket_event_kind_at", "kind", "at"), Index("ix_ticket_event_at", "at"))
 
     ticket = relationship("Ticket", back_populates="events")
     attachments = relationship("Attachment", back_populates="event")
@@ -178,7 +181,7 @@ class Rating(db.Model):
     satisfaction: Mapped[str] = mapped_column(String(1))
     solved: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, index=True)
 
     ticket = relationship("Ticket", back_populates="ratings")
 

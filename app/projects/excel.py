@@ -4,22 +4,11 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from app.excel import text_cell
 from app.projects.services import cell_state
 
 FILLS = {"done": "C6EFCE", "done_late": "F8CBAD", "late": "FFC7CE", "soon": "FFEB9C", "planned": "DDEBF7"}
 LEGEND = {"done": "按期完成", "done_late": "逾期完成", "late": "已逾期", "soon": "即将到期", "planned": "按计划"}
-
-
-def safe_text(value) -> str:
-    """Text that Excel will not run: a leading = + - @ (or tab/CR) gets an apostrophe in front."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _text_cell(ws, row, col, value):
-    cell = ws.cell(row=row, column=col, value=safe_text(value))
-    cell.data_type = "s"
-    return cell
 
 
 def sheet_workbook(projects, stages, today) -> bytes:
@@ -29,7 +18,7 @@ def sheet_workbook(projects, stages, today) -> bytes:
     ws.title = "一表制"
     headers = ["项目", "企业", "总投资（万元）", "行业", "园区", "项目秘书"] + [s.name for s in stages]
     for col, title in enumerate(headers, start=1):
-        cell = _text_cell(ws, 1, col, title)
+        cell = text_cell(ws, 1, col, title)
         cell.font = Font(bold=True)
     for row, project in enumerate(projects, start=2):
         values = [project.name, project.enterprise.name, None, project.industry, project.park,
@@ -38,7 +27,7 @@ def sheet_workbook(projects, stages, today) -> bytes:
             if col == 3:
                 ws.cell(row=row, column=col, value=project.investment_wan)
             else:
-                _text_cell(ws, row, col, value)
+                text_cell(ws, row, col, value)
         by_stage = {m.stage_id: m for m in project.milestones}
         for offset, stage in enumerate(stages):
             milestone = by_stage.get(stage.id)
@@ -46,7 +35,7 @@ def sheet_workbook(projects, stages, today) -> bytes:
             text = ""
             if milestone is not None and (milestone.planned_on or milestone.actual_on):
                 text = f"计划 {milestone.planned_on or '—'}\n实际 {milestone.actual_on or '—'}"
-            cell = _text_cell(ws, row, 7 + offset, text)
+            cell = text_cell(ws, row, 7 + offset, text)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if state in FILLS:
                 cell.fill = PatternFill("solid", fgColor=FILLS[state])
@@ -56,7 +45,7 @@ def sheet_workbook(projects, stages, today) -> bytes:
         ws.column_dimensions[chr(ord("G") + offset)].width = 18
     legend = wb.create_sheet("图例")
     for row, (state, label) in enumerate(LEGEND.items(), start=1):
-        _text_cell(legend, row, 1, label).fill = PatternFill("solid", fgColor=FILLS[state])
+        text_cell(legend, row, 1, label).fill = PatternFill("solid", fgColor=FILLS[state])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

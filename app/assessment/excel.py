@@ -1,0 +1,67 @@
+"""The monthly report as an Excel workbook: a sheet per table; text cells never become formulas."""
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from app.assessment.metrics import AWARD_LABELS, BY_KEY, METRICS, UNIT_KINDS, UNIT_LABELS
+from app.assessment.scoring import RANKED
+from app.enums import AppealStatus, Channel, ClockKind
+from app.excel import text_cell
+
+
+def _table(ws, headers, rows):
+    for col, title in enumerate(headers, start=1):
+        text_cell(ws, 1, col, title).font = Font(bold=True)
+    for r, values in enumerate(rows, start=2):
+        for col, value in enumerate(values, start=1):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                ws.cell(row=r, column=col, value=value)
+            else:
+                text_cell(ws, r, col, "" if value is None else value)
+    for col in range(1, len(headers) + 1):
+        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 16 if col > 1 else 28
+
+
+def _rate(value):
+    return None if value is None else round(value, 1)
+
+
+def report_workbook(result: dict, month_label: str, status_text: str) -> bytes:
+    """Sheets: 概览, 渠道, 类别, 秘书排名, 部室排名, 不纳入考核, 申诉."""
+    c = result["center"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("概览")
+    overview = [
+        (_("月份"), month_label), (_("状态"), status_text), (_("收到诉求"), c["received"]),
+        (_("受理"), c["accepted"]), (_("提交会办"), c["convened"]), (_("办结"), c["resolved"]),
+        (_("关闭"), c["closed"]), (_("办结率 %"), _rate(c["completion"]["rate"])),
+        (_("满意率 %"), _rate(c["ratings"]["satisfaction"])), (_("解决率 %"), _rate(c["ratings"]["solved"])),
+        (_("评价数"), c["ratings"]["counted"]), (_("走访"), c["visits"]),
+        (_("代办事项办结"), c["procedures_completed"]), (_("项目开工"), c["projects_started"]),
+    ]
+    overview += [(_("%(kind)s按时率 %%", kind=ClockKind(k).label), _rate(v["rate"])) for k, v in c["on_time"].items()]
+    _table(ws, [_("指标"), _("数值")], overview)
+    _table(wb.create_sheet(_("渠道")), [_("渠道"), _("件数")],
+           [(Channel(code).label, n) for code, n in c["by_channel"]])
+    _table(wb.create_sheet(_("类别")), [_("类别"), _("件数")], c["by_category"])
+    for kind in UNIT_KINDS:
+        metrics = METRICS[kind]
+        rows = []
+        for u in result["units"][kind]:
+            rows.append([u["rank"] if u["status"] == RANKED else None, u["name"], u["volume"], u["score"]]
+                        + [_rate(u["figures"][m.key]["rate"]) for m in metrics]
+                        + [str(AWARD_LABELS[kind]) if u["gold"] else ""])
+        _table(wb.create_sheet(_("%(unit)s排名", unit=UNIT_LABELS[kind])),
+               [_("名次"), _("名称"), _("纳入考核件数"), _("得分")] + [str(BY_KEY[m.key].label) for m in metrics]
+               + [_("奖项")], rows)
+    _table(wb.create_sheet(_("不纳入考核")), [_("诉求编号"), _("标题"), _("原因"), _("设置人")],
+           [(e["number"], e["title"], e["reason"], e["by"]) for e in result["exclusions"]])
+    _table(wb.create_sheet(_("申诉")), [_("诉求编号"), _("标题"), _("申诉单位"), _("理由"), _("结果"), _("处理意见")],
+           [(a["number"], a["title"], a["unit"], a["reason"], AppealStatus(a["status"]).label, a["decision"])
+            for a in result["appeals"]])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,192 @@
+"""The lines behind every figure, as SQL: one row per (unit, metric, ticket or rating or visit), with the
+value it earns and the reason it counts or not. Scores, drill-downs and published snapshots all read these
+rows, so the database does the counting for 100,000 tickets and the numbers always agree with the lists.
+
+A clock is judged once, in the month it was decided: on time → the month it stopped; late → the month its
+due time passed (while running, or by stopping after it). Due times already exclude paused time and include
+approved extensions. A breach belongs to whoever held the clock when it broke: acknowledgement, first reply
+and follow-up to the ticket's secretary; a sign-off to the assignment's department; the resolution clock to
+the lead department when one held the case at that moment, otherwise to the secretary; an action item to
+its owner department.
+"""
+from sqlalchemy import (DateTime, Float, Integer, String, and_, case, cast, exists, literal, null, or_, select,
+                        type_coerce, union_all)
+
+from app.assessment.metrics import DEPARTMENT, METRICS, SECRETARY
+from app.enums import AssignmentRole, AssignmentStatus, ClockKind
+from app.models import (ActionItem, Appeal, Assignment, ClockPause, EnterpriseEvaluation, Rating, ScoreExclusion,
+                        Ticket, TicketClock, Visit)
+from app.models.types import UTCDateTime
+
+HOLDING = [AssignmentStatus.PENDING.value, AssignmentStatus.SIGNED.value]
+
+
+def _moment(column):
+    # A typed NULL keeps PostgreSQL's UNION happy; a real column is only re-labelled, because SQLite's
+    # CAST(... AS DATETIME) would turn the stored text into a number.
+    if column is None:
+        return type_coerce(cast(null(), DateTime), UTCDateTime)
+    return type_coerce(column, UTCDateTime)
+
+
+def _line(unit_id, ticket_id, ref_id, value, reason, due_at, done_at):
+    return [unit_id.label("unit_id"), cast(ticket_id, Integer).label("ticket_id"),
+            cast(ref_id, Integer).label("ref_id"), cast(value, Float).label("value"),
+            cast(reason, String).label("reason"), _moment(due_at).label("due_at"),
+            _moment(done_at).label("done_at")]
+
+
+def on_time():
+    """The clock stopped by its due time."""
+    return and_(TicketClock.stopped_at.is_not(None), TicketClock.stopped_at <= TicketClock.due_at)
+
+
+def _decided_at():
+    """When the clock's outcome was settled: its stop if on time, else the moment it broke."""
+    return case((on_time(), TicketClock.stopped_at), else_=TicketClock.due_at)
+
+
+def paused_now():
+    """The clock stands still right now (its ticket is on hold)."""
+    return exists().where(ClockPause.clock_id == TicketClock.id, ClockPause.ended_at.is_(None))
+
+
+def decided_in(month, now):
+    """The clock's outcome was settled within the month (and by now)."""
+    decided = _decided_at()
+    # decided <= due_at and decided >= started_at, so the two plain bounds let the due_at index narrow the scan.
+    return and_(TicketClock.due_at >= month.start, TicketClock.started_at < month.end,
+                decided >= month.start, decided < month.end,
+                or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))
+
+
+def lead_department_at(moment):
+    """The department that led the clock's ticket at `moment` (a correlated subquery; NULL if none)."""
+    return (select(Assignment.department_id)
+            .where(Assignment.ticket_id == TicketClock.ticket_id, Assignment.role == AssignmentRole.LEAD.value,
+                   Assignment.status.in_(HOLDING), Assignment.dispatched_at <= moment)
+            .order_by(Assignment.id.desc()).limit(1).scalar_subquery())
+
+
+def _lead_department_for_rating():
+    return (select(Assignment.department_id)
+            .where(Assignment.ticket_id == Rating.ticket_id, Assignment.role == AssignmentRole.LEAD.value,
+                   Assignment.status.in_(HOLDING), Assignment.dispatched_at <= Rating.created_at)
+            .order_by(Assignment.id.desc()).limit(1).scalar_subquery())
+
+
+def _clock_lines(unit, kinds, month, now, *, join=None, where=()):
+    ok = on_time()
+    query = select(*_line(unit, TicketClock.ticket_id, TicketClock.id, case((ok, 1.0), else_=0.0),
+                          case((ok, "on_time"), (TicketClock.stopped_at.is_not(None), "late"),
+                               else_="late_open"),
+                          TicketClock.due_at, TicketClock.stopped_at))
+    query = query.select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
+    if join is not None:
+        query = query.join(*join)
+    return query.where(TicketClock.kind.in_([k.value for k in kinds]), decided_in(month, now), unit.is_not(None),
+                       *where)
+
+
+def _completion_lines(month, now):
+    done = and_(TicketClock.stopped_at.is_not(None), TicketClock.stopped_at < month.end)
+    return (select(*_line(Ticket.secretary_id, TicketClock.ticket_id, TicketClock.id, case((done, 1.0), else_=0.0),
+                          case((done, "resolved"), else_="unresolved"), TicketClock.due_at, TicketClock.stopped_at))
+            .select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
+            .where(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.due_at >= month.start,
+                   TicketClock.due_at < month.end, Ticket.secretary_id.is_not(None),
+                   or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now()))))
+
+
+def _rating_lines(unit, month, solved: bool):
+    if solved:
+        value = case((Rating.solved == "solved", 1.0), (Rating.solved == "partly", 0.5), else_=0.0)
+        reason = case((Rating.solved == "solved", "solved"), (Rating.solved == "partly", "partly"), else_="unsolved")
+    else:
+        happy = Rating.satisfaction.in_(["4", "5"])
+        value, reason = case((happy, 1.0), else_=0.0), case((happy, "satisfied"), else_="not_satisfied")
+    return (select(*_line(unit, Rating.ticket_id, Rating.id, value, reason, None, Rating.created_at))
+            .select_from(Rating).join(Ticket, Ticket.id == Rating.ticket_id)
+            .where(Rating.created_at >= month.start, Rating.created_at < month.end, unit.is_not(None)))
+
+
+def _return_lines(month):
+    returned = Assignment.status == AssignmentStatus.RETURNED.value
+    return (select(*_line(Assignment.department_id, Assignment.ticket_id, Assignment.id,
+                          case((returned, 1.0), else_=0.0), case((returned, "returned"), else_="kept"),
+                          Assignment.dispatched_at, Assignment.returned_at))
+            .where(Assignment.dispatched_at >= month.start, Assignment.dispatched_at < month.end))
+
+
+def _reopen_lines(month):
+    later = TicketClock.__table__.alias("later")
+    reopened = exists().where(later.c.ticket_id == TicketClock.ticket_id, later.c.kind == ClockKind.RESOLUTION.value,
+                              later.c.id > TicketClock.id)
+    lead = lead_department_at(TicketClock.stopped_at)
+    return (select(*_line(lead, TicketClock.ticket_id, TicketClock.id, case((reopened, 1.0), else_=0.0),
+                          case((reopened, "reopened"), else_="not_reopened"), TicketClock.due_at,
+                          TicketClock.stopped_at))
+            .where(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.stopped_at >= month.start,
+                   TicketClock.stopped_at < month.end, lead.is_not(None)))
+
+
+def _visit_lines(month):
+    return (select(*_line(Visit.secretary_id, null(), Visit.id, literal(1.0), literal("visit"), None,
+                          Visit.created_at))
+            .where(Visit.visited_on >= month.first_day, Visit.visited_on <= month.last_day))
+
+
+def _evaluation_lines(kind, month):
+    e = EnterpriseEvaluation
+    return (select(*_line(e.unit_id, null(), e.id, (e.lawful + e.efficiency + e.execution + e.attitude) / 20.0,
+                          literal("evaluation"), None, e.created_at))
+            .where(e.month == str(month), e.unit_kind == kind))
+
+
+def metric_lines(kind: str, month, now) -> dict:
+    """One SELECT per metric for a kind of unit, before exclusions and appeals."""
+    if kind == SECRETARY:
+        return {
+            "response": _clock_lines(Ticket.secretary_id, [ClockKind.ACKNOWLEDGE, ClockKind.FIRST_REPLY], month, now),
+            "on_time": _clock_lines(Ticket.secretary_id, [ClockKind.RESOLUTION], month, now,
+                                    where=[lead_department_at(_decided_at()).is_(None)]),
+            "completion": _completion_lines(month, now),
+            "satisfaction": _rating_lines(Ticket.secretary_id, month, solved=False),
+            "solved": _rating_lines(Ticket.secretary_id, month, solved=True),
+            "visits": _visit_lines(month),
+            "evaluation": _evaluation_lines(SECRETARY, month),
+        }
+    lead = lead_department_at(_decided_at())
+    return {
+        "sign_off": _clock_lines(Assignment.department_id, [ClockKind.SIGN_OFF], month, now,
+                                 join=(Assignment, Assignment.id == TicketClock.assignment_id)),
+        "on_time": _clock_lines(lead, [ClockKind.RESOLUTION], month, now),
+        "returns": _return_lines(month),
+        "reopens": _reopen_lines(month),
+        "satisfaction": _rating_lines(_lead_department_for_rating(), month, solved=False),
+        "action_items": _clock_lines(ActionItem.owner_department_id, [ClockKind.ACTION_ITEM], month, now,
+                                     join=(ActionItem, ActionItem.id == TicketClock.action_item_id)),
+        "evaluation": _evaluation_lines(DEPARTMENT, month),
+    }
+
+
+def facts(kind: str, month, now):
+    """Every line for one kind of unit in a month, with exclusions and accepted appeals applied: a
+    subquery with metric, unit_id, ticket_id, ref_id, value, counted, reason, note, due_at, done_at."""
+    lines = metric_lines(kind, month, now)
+    keys = [m.key for m in METRICS[kind]]
+    raw = union_all(*[lines[key].add_columns(literal(key).label("metric")) for key in keys]).subquery("raw")
+    accepted = (select(Appeal.ticket_id, Appeal.unit_id, Appeal.decision_reason)
+                .where(Appeal.unit_kind == kind, Appeal.status == "accepted").subquery("accepted"))
+    excluded = raw.c.ticket_id.is_not(None) & ScoreExclusion.id.is_not(None)
+    appealed = accepted.c.ticket_id.is_not(None)
+    return (select(raw.c.metric, raw.c.unit_id, raw.c.ticket_id, raw.c.ref_id, raw.c.value,
+                   case((excluded, False), (appealed, False), else_=True).label("counted"),
+                   case((excluded, "excluded"), (appealed, "appeal"), else_=raw.c.reason).label("reason"),
+                   case((excluded, ScoreExclusion.reason), (appealed, accepted.c.decision_reason),
+                        else_="").label("note"),
+                   raw.c.due_at, raw.c.done_at)
+            .select_from(raw)
+            .outerjoin(ScoreExclusion, ScoreExclusion.ticket_id == raw.c.ticket_id)
+            .outerjoin(accepted, and_(accepted.c.ticket_id == raw.c.ticket_id, accepted.c.unit_id == raw.c.unit_id))
+            .subquery("facts"))

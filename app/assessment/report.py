@@ -1,0 +1,111 @@
+"""The centre's month in figures: what came in, by which channel and category, what was done, how fast and
+how well. Each figure is one aggregate query; the result is plain data so a published month can freeze it."""
+from sqlalchemy import and_, case, func, or_, select
+
+from app.assessment.facts import decided_in, on_time, paused_now
+from app.enums import Channel, ClockKind, EventKind
+from app.extensions import db
+from app.models import (Category, Milestone, Procedure, ProjectStage, Rating, ScoreExclusion, Ticket, TicketClock,
+                        TicketEvent, Visit)
+
+TREND_MONTHS = 6
+
+
+def _rate(earned, counted):
+    return round(100.0 * earned / counted, 1) if counted else None
+
+
+def _count(query):
+    return int(db.session.scalar(query) or 0)
+
+
+def _tickets_with_event(kind, month):
+    return _count(select(func.count(TicketEvent.ticket_id.distinct())).where(
+        TicketEvent.kind == kind.value, TicketEvent.at >= month.start, TicketEvent.at < month.end))
+
+
+def received(month) -> int:
+    """Tickets that came in during the month."""
+    return _count(select(func.count(Ticket.id)).where(Ticket.created_at >= month.start,
+                                                      Ticket.created_at < month.end))
+
+
+def _not_excluded():
+    return ~TicketClock.ticket_id.in_(select(ScoreExclusion.ticket_id))
+
+
+def on_time_by_kind(month, now) -> dict:
+    """Per clock kind: clocks decided in the month and how many of them in time (excluded tickets left out)."""
+    ok = on_time()
+    rows = db.session.execute(
+        select(TicketClock.kind, func.count(), func.sum(case((ok, 1), else_=0)))
+        .where(decided_in(month, now), _not_excluded()).group_by(TicketClock.kind)).all()
+    found = {kind: {"counted": int(n), "on_time": int(k or 0), "rate": _rate(k or 0, n)} for kind, n, k in rows}
+    return {k.value: found.get(k.value, {"counted": 0, "on_time": 0, "rate": None}) for k in ClockKind}
+
+
+def completion(month, now) -> dict:
+    """办结率 for the centre: resolution deadlines in the month, and how many were met by the month's end."""
+    done = and_(TicketClock.stopped_at.is_not(None), TicketClock.stopped_at < month.end)
+    n, k = db.session.execute(
+        select(func.count(), func.sum(case((done, 1), else_=0)))
+        .where(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.due_at >= month.start,
+               TicketClock.due_at < month.end, _not_excluded(),
+               or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))).one()
+    return {"counted": int(n or 0), "resolved": int(k or 0), "rate": _rate(k or 0, n or 0)}
+
+
+def ratings(month) -> dict:
+    """Satisfaction and solved rates of the month's ratings."""
+    n, happy, solved = db.session.execute(
+        select(func.count(), func.sum(case((Rating.satisfaction.in_(["4", "5"]), 1), else_=0)),
+               func.sum(case((Rating.solved == "solved", 1.0), (Rating.solved == "partly", 0.5), else_=0.0)))
+        .where(Rating.created_at >= month.start, Rating.created_at < month.end)).one()
+    return {"counted": int(n or 0), "satisfaction": _rate(happy or 0, n or 0), "solved": _rate(solved or 0, n or 0)}
+
+
+def month_figures(month, now) -> dict:
+    """Every figure of the centre's monthly report, as plain data."""
+    in_month = and_(Ticket.created_at >= month.start, Ticket.created_at < month.end)
+    channels = dict(db.session.execute(select(Ticket.channel, func.count()).where(in_month)
+                                       .group_by(Ticket.channel)).all())
+    categories = db.session.execute(
+        select(Category.name, func.count(Ticket.id)).join(Ticket, Ticket.category_id == Category.id)
+        .where(in_month).group_by(Category.name).order_by(func.count(Ticket.id).desc(), Category.name)).all()
+    started = _count(select(func.count(Milestone.id)).join(ProjectStage, ProjectStage.id == Milestone.stage_id)
+                     .where(ProjectStage.code == "start", Milestone.actual_on >= month.first_day,
+                            Milestone.actual_on <= month.last_day))
+    return {
+        "month": str(month),
+        "received": sum(channels.values()),
+        "by_channel": [[c.value, int(channels.get(c.value, 0))] for c in Channel],
+        "by_category": [[name, int(n)] for name, n in categories],
+        "accepted": _tickets_with_event(EventKind.ACCEPTED, month),
+        "convened": _tickets_with_event(EventKind.CONVENED, month),
+        "resolved": _tickets_with_event(EventKind.RESOLVED, month),
+        "closed": _tickets_with_event(EventKind.CLOSED, month),
+        "completion": completion(month, now),
+        "on_time": on_time_by_kind(month, now),
+        "ratings": ratings(month),
+        "visits": _count(select(func.count(Visit.id)).where(Visit.visited_on >= month.first_day,
+                                                            Visit.visited_on <= month.last_day)),
+        "procedures_completed": _count(select(func.count(Procedure.id)).where(
+            Procedure.approved_on >= month.first_day, Procedure.approved_on <= month.last_day)),
+        "projects_started": started,
+        "trend": trend(month),
+    }
+
+
+def trend(month) -> list:
+    """Received and resolved for the month and the five before it, oldest first."""
+    months = [month]
+    for _i in range(TREND_MONTHS - 1):
+        months.insert(0, months[0].previous())
+    return [[str(m), received(m), _tickets_with_event(EventKind.RESOLVED, m)] for m in months]
+
+
+def change(current, previous):
+    """Month-on-month difference of two numbers (None when either is missing)."""
+    if current is None or previous is None:
+        return None
+    return round(current - previous, 1)

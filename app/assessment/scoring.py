@@ -1,0 +1,153 @@
+"""From the month's lines to figures, scores, ranks and the gold award, for one kind of unit.
+
+Score = Σ weight × points / Σ weight, over the metrics that have data for the unit: a secretary nobody rated
+is neither punished nor rewarded on satisfaction, the other weights carry the score. Ranks are standard
+competition ranks on the score rounded to two decimals (90.00, 90.00, 85.50 → 1, 1, 3). The award goes to
+every unit at rank 1 if its score reaches the bar; otherwise nobody gets it that month.
+"""
+from dataclasses import asdict, dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+
+from app.assessment.facts import facts
+from app.assessment.metrics import BY_KEY, DEPARTMENT, METRICS, SECRETARY
+from app.enums import Role
+from app.extensions import db
+from app.models import Department, User
+
+RANKED, BELOW_MINIMUM, NO_TICKETS = "ranked", "below_minimum", "no_tickets"
+
+
+@dataclass
+class Figure:
+    """One metric of one unit: how many lines counted, what they earned, the rate and the points."""
+
+    metric: str
+    counted: int = 0
+    earned: float = 0.0
+    excluded: int = 0
+    rate: float | None = None
+    points: float | None = None
+
+
+@dataclass
+class UnitScore:
+    """A unit's month: its figures, volume, score, rank and award."""
+
+    kind: str
+    unit_id: int
+    name: str
+    figures: dict = field(default_factory=dict)
+    volume: int = 0
+    score: float | None = None
+    rank: int | None = None
+    status: str = NO_TICKETS
+    gold: bool = False
+
+    def as_dict(self) -> dict:
+        """Plain data for a frozen snapshot."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        """Back from a frozen snapshot."""
+        figures = {k: Figure(**v) for k, v in data.get("figures", {}).items()}
+        return cls(**{**data, "figures": figures})
+
+
+def units(kind: str) -> dict:
+    """Every active unit of a kind by id, with its name (units with no tickets are listed too)."""
+    if kind == DEPARTMENT:
+        rows = db.session.execute(select(Department.id, Department.name).where(Department.is_active))
+    else:
+        rows = db.session.execute(select(User.id, User.display_name).where(
+            User.role == Role.SECRETARY.value, User.is_active_account))
+    return {unit_id: name for unit_id, name in rows}
+
+
+def _names_for(kind, ids):
+    if not ids:
+        return {}
+    if kind == DEPARTMENT:
+        return dict(db.session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).all())
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def tally(kind: str, month, now):
+    """Per unit and metric, the counted lines, what they earned and the excluded ones; per unit, the
+    number of distinct counted tickets. Two GROUP BY queries over the month's lines."""
+    f = facts(kind, month, now)
+    rows = db.session.execute(
+        select(f.c.unit_id, f.c.metric, func.sum(case((f.c.counted, 1), else_=0)),
+               func.sum(case((f.c.counted, f.c.value), else_=0.0)), func.sum(case((f.c.counted, 0), else_=1)))
+        .group_by(f.c.unit_id, f.c.metric)).all()
+    ticket_metrics = [m.key for m in METRICS[kind] if m.counts_tickets]
+    volumes = dict(db.session.execute(
+        select(f.c.unit_id, func.count(f.c.ticket_id.distinct()))
+        .where(f.c.counted, f.c.metric.in_(ticket_metrics)).group_by(f.c.unit_id)).all())
+    return rows, volumes
+
+
+def score_units(kind: str, rows, volumes, rule) -> list[UnitScore]:
+    """Figures, scores, ranks and awards from tallied rows, under a rule (weights, minimum, bar)."""
+    names = units(kind)
+    extra = {r[0] for r in rows} - set(names)
+    names.update(_names_for(kind, extra))  # a unit made inactive still answers for its month
+    scores = {uid: UnitScore(kind, uid, name) for uid, name in names.items()}
+    for unit_id, metric, counted, earned, excluded in rows:
+        unit = scores.get(unit_id)
+        if unit is None:
+            continue
+        fig = Figure(metric, int(counted or 0), float(earned or 0.0), int(excluded or 0))
+        m = BY_KEY[metric]
+        if m.target_count:
+            target = max(rule.visit_target, 1)
+            fig.rate = min(100.0, 100.0 * fig.counted / target) if fig.counted else 0.0
+            fig.points = fig.rate
+        elif fig.counted:
+            fig.rate = 100.0 * fig.earned / fig.counted
+            fig.points = m.points(fig.rate)
+        unit.figures[metric] = fig
+    weights = rule.weights
+    for unit in scores.values():
+        unit.volume = int(volumes.get(unit.unit_id, 0))
+        for m in METRICS[kind]:
+            unit.figures.setdefault(m.key, Figure(m.key, rate=0.0 if m.target_count else None,
+                                                  points=0.0 if m.target_count else None))
+        if unit.volume == 0:
+            unit.status = NO_TICKETS
+            continue
+        scored = [(weights.get(k, 0), fig.points) for k, fig in unit.figures.items() if fig.points is not None]
+        total = sum(w for w, _p in scored)
+        unit.score = round(sum(w * p for w, p in scored) / total, 2) if total else 0.0
+        unit.status = RANKED if unit.volume >= rule.min_tickets else BELOW_MINIMUM
+    ranked = rank([u for u in scores.values() if u.status == RANKED])
+    for unit in ranked:
+        unit.gold = unit.rank == 1 and unit.score >= rule.gold_min_score
+    rest = sorted((u for u in scores.values() if u.status != RANKED),
+                  key=lambda u: (u.status != BELOW_MINIMUM, -(u.score or 0), u.name))
+    return ranked + rest
+
+
+def rank(units_: list[UnitScore]) -> list[UnitScore]:
+    """Standard competition ranking by score (ties share a rank, the next rank skips), then by name."""
+    ordered = sorted(units_, key=lambda u: (-round(u.score, 2), u.name))
+    previous, previous_rank = None, 0
+    for position, unit in enumerate(ordered, start=1):
+        key = round(unit.score, 2)
+        unit.rank = previous_rank if key == previous else position
+        previous, previous_rank = key, unit.rank
+    return ordered
+
+
+def citation(unit: UnitScore, kind: str) -> str:
+    """A one-line reason for an award from the unit's own figures: 本月办结 32 件，按时办结率 100%，满意率 97%."""
+    resolved = unit.figures["completion"].earned if kind == SECRETARY else unit.figures["on_time"].counted
+    parts = [_("本月办结 %(n)d 件", n=int(resolved))]
+    for key in ("on_time", "response", "sign_off", "satisfaction"):
+        fig = unit.figures.get(key)
+        if fig is not None and fig.rate is not None:
+            parts.append(_("%(label)s %(rate)s%%", label=BY_KEY[key].label, rate=f"{fig.rate:.0f}"))
+    parts.append(_("综合得分 %(score)s", score=f"{unit.score:.1f}"))
+    return _("，").join(parts)

@@ -1,0 +1,446 @@
+"""Monthly assessment pages: rankings, drill-downs, publishing, the centre report and its Excel, appeals,
+exclusions, the enterprises' evaluation form, the weights, and the live board for the service hall."""
+import hmac
+import io
+import time
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.assessment import charts, report, services
+from app.assessment.excel import report_workbook
+from app.assessment.forms import (AppealDecisionForm, AppealForm, EvaluationForm, PublishForm, ReasonForm,
+                                  rule_form)
+from app.assessment.metrics import (AWARD_LABELS, BY_KEY, DEPARTMENT, METRICS, SECRETARY, UNIT_KINDS, UNIT_LABELS,
+                                    reason_label)
+from app.assessment.period import SHANGHAI, Month
+from app.assessment.scoring import BELOW_MINIMUM, NO_TICKETS, RANKED, UnitScore, citation
+from app.auth.decorators import roles_required
+from app.clock import utcnow
+from app.enums import AppealStatus, Channel, ClockKind, OPEN_STATES, Role, SlaLevel, TicketState
+from app.errors import ServiceError
+from app.extensions import db, limiter
+from app.forms import id_arg
+from app.models import Appeal, Assignment, Category, Department, Enterprise, Ticket
+from app.tickets.views import viewable_ticket
+
+bp = Blueprint("assessment", __name__)
+PAGE = 200
+
+
+def _month(text) -> Month:
+    month = Month.parse(text)
+    if month is None or month.start > utcnow():
+        abort(404)
+    return month
+
+
+def _choose(month: Month):
+    """(result, run, is_draft) for the month as this person may see it: a supervisor sees the live draft when
+    asked or when nothing is published; everyone else only published versions."""
+    version = id_arg("version")
+    if version is not None:
+        run = services.latest_run(month, version)
+        if run is None:
+            abort(404)
+        return run.summary, run, False
+    run = services.latest_run(month)
+    if current_user.is_supervisor and (run is None or request.args.get("view") == "draft"):
+        return services.live_result(month), run, True
+    if run is None:
+        return None, None, False
+    return run.summary, run, False
+
+
+def _can_drill(kind, unit_id, draft):
+    if current_user.is_supervisor:
+        return True
+    if draft:
+        return False
+    if current_user.is_admin:
+        return True
+    if kind == SECRETARY:
+        return current_user.is_secretary and current_user.id == unit_id
+    return current_user.is_officer and current_user.department_id == unit_id
+
+
+def _view_args(run, draft):
+    if draft:
+        return {"view": "draft"}
+    return {"version": run.version} if run is not None and request.args.get("version") else {}
+
+
+def _units(result):
+    return {kind: [UnitScore.from_dict(u) for u in result["units"][kind]] for kind in UNIT_KINDS}
+
+
+@bp.get("/assessment")
+@login_required
+def index():
+    """Months to look at: recent months for supervisors (draft or published), published ones for everyone."""
+    published = services.published_months()
+    months = []
+    if current_user.is_supervisor:
+        m = services.current_month()
+        for _i in range(12):
+            months.append(m)
+            m = m.previous()
+    else:
+        months = [Month.parse(p) for p in published]
+    pending = db.session.scalar(select(func.count(Appeal.id)).where(Appeal.status == AppealStatus.PENDING.value))
+    return render_template("assessment/index.html", months=months, published=set(published),
+                           pending_appeals=pending if current_user.is_supervisor else 0)
+
+
+@bp.get("/assessment/<month_text>")
+@login_required
+def month_page(month_text):
+    """The month's rankings of secretaries and departments, with the award winners and how each score came."""
+    month = _month(month_text)
+    result, run, draft = _choose(month)
+    form = PublishForm()
+    return _render_month(month, result, run, draft, form)
+
+
+def _render_month(month, result, run, draft, form, status=200):
+    units = _units(result) if result else None
+    return render_template(
+        "assessment/month.html", month=month, result=result, run=run, draft=draft, units=units,
+        runs=services.runs_of(month), form=form, metrics=METRICS, labels=UNIT_LABELS, awards=AWARD_LABELS,
+        view_args=_view_args(run, draft), can_drill=lambda kind, uid: _can_drill(kind, uid, draft),
+        citation=citation, RANKED=RANKED, BELOW_MINIMUM=BELOW_MINIMUM, NO_TICKETS=NO_TICKETS,
+        month_over=month.end <= utcnow()), status
+
+
+@bp.post("/assessment/<month_text>/publish")
+@roles_required(Role.SUPERVISOR)
+def publish(month_text):
+    """Freeze the month (or publish a new version of it, with a reason)."""
+    month = _month(month_text)
+    form = PublishForm()
+    if form.validate_on_submit():
+        try:
+            run = services.publish_month(month, current_user, form.note.data or "", republish=form.republish.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.note.errors = [exc.message]
+            flash(exc.message, "danger")
+            result, run, draft = _choose(month)
+            return _render_month(month, result, run, draft, form, status=exc.status)
+        flash(_("%(m)s 考评已发布（第 %(v)d 版）。", m=month.label, v=run.version), "success")
+        return redirect(url_for("assessment.month_page", month_text=str(month)), 303)
+    result, run, draft = _choose(month)
+    return _render_month(month, result, run, draft, form, status=400)
+
+
+@bp.get("/assessment/<month_text>/<kind>/<int:unit_id>/<metric>")
+@login_required
+def drill(month_text, kind, unit_id, metric):
+    """The tickets behind one figure, each with the reason it counts or not."""
+    month = _month(month_text)
+    if kind not in UNIT_KINDS or metric not in {m.key for m in METRICS[kind]}:
+        abort(404)
+    result, run, draft = _choose(month)
+    if result is None or not _can_drill(kind, unit_id, draft):
+        abort(403 if result is not None else 404)
+    unit = next((UnitScore.from_dict(u) for u in result["units"][kind] if u["unit_id"] == unit_id), None)
+    if unit is None:
+        abort(404)
+    page = max(1, min(id_arg("page") or 1, 100000))
+    rows, total = services.fact_lines(month, kind, unit_id, metric, run=None if draft else run, limit=PAGE,
+                                      offset=(page - 1) * PAGE)
+    return render_template("assessment/drill.html", month=month, unit=unit, kind=kind, metric=BY_KEY[metric],
+                           fig=unit.figures[metric], rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE)),
+                           run=run, draft=draft, view_args=_view_args(run, draft), reason_label=reason_label,
+                           labels=UNIT_LABELS, weights=result["rules"][kind]["weights"])
+
+
+@bp.get("/assessment/<month_text>/report")
+@login_required
+def report_page(month_text):
+    """The centre's monthly report: figures, month-on-month, charts, rankings and citations; prints on A4."""
+    month = _month(month_text)
+    result, run, draft = _choose(month)
+    if result is None:
+        return render_template("assessment/unpublished.html", month=month), 404
+    units = _units(result)
+    c, p = result["center"], result["previous"]
+    chart = {
+        "channels": charts.bar_chart([(Channel(code).label, n) for code, n in c["by_channel"] if n],
+                                     label=_("按渠道")),
+        "categories": charts.bar_chart(c["by_category"][:12], label=_("按类别")),
+        "trend": charts.trend_chart(c["trend"], label=_("近六个月收到与办结"), legend=(_("收到"), _("办结"))),
+    }
+    for kind in UNIT_KINDS:
+        ranked = [u for u in units[kind] if u.status == RANKED]
+        chart[kind] = charts.bar_chart([(u.name, u.score) for u in ranked], label=str(UNIT_LABELS[kind]),
+                                       max_value=100, highlight={u.name for u in ranked if u.gold})
+    return render_template("assessment/report.html", month=month, result=result, c=c, p=p, run=run, draft=draft,
+                           units=units, chart=chart, change=report.change, labels=UNIT_LABELS, awards=AWARD_LABELS,
+                           metrics=METRICS, citation=citation, Channel=Channel, ClockKind=ClockKind, RANKED=RANKED,
+                           view_args=_view_args(run, draft), AppealStatus=AppealStatus)
+
+
+@bp.get("/assessment/<month_text>/report.xlsx")
+@login_required
+def report_excel(month_text):
+    """The monthly report as an Excel workbook, a sheet per table."""
+    month = _month(month_text)
+    result, run, draft = _choose(month)
+    if result is None:
+        abort(404)
+    status = _("草稿（实时计算）") if draft else _("已发布 第 %(v)d 版", v=run.version)
+    data = report_workbook(result, month.label, status)
+    name = f"月度考评-{month}{'-草稿' if draft else f'-v{run.version}'}.xlsx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- exclusions and appeals --------------------------------------------------------------------------------
+
+def _back(ticket):
+    return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#assessment", 303)
+
+
+def _run(ticket, verb, done_message):
+    try:
+        verb()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        flash(done_message, "success")
+    return _back(ticket)
+
+
+def _form_error(form):
+    return next((e for errors in form.errors.values() for e in errors), _("请检查填写的内容。"))
+
+
+@bp.post("/assessment/tickets/<int:ticket_id>/exclude")
+@roles_required(Role.SUPERVISOR)
+def exclude(ticket_id):
+    """不纳入考核 for one ticket, with a reason."""
+    ticket = viewable_ticket(ticket_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_form_error(form), "danger")
+        return _back(ticket)
+    return _run(ticket, lambda: services.exclude_ticket(ticket, current_user, form.reason.data),
+                _("已设为不纳入考核。"))
+
+
+@bp.post("/assessment/tickets/<int:ticket_id>/include")
+@roles_required(Role.SUPERVISOR)
+def include(ticket_id):
+    """Put an excluded ticket back into the scores, with a reason."""
+    ticket = viewable_ticket(ticket_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_form_error(form), "danger")
+        return _back(ticket)
+    return _run(ticket, lambda: services.include_ticket(ticket, current_user, form.reason.data),
+                _("已恢复纳入考核。"))
+
+
+@bp.post("/assessment/tickets/<int:ticket_id>/appeal")
+@roles_required(Role.SECRETARY, Role.OFFICER)
+def appeal(ticket_id):
+    """申诉: ask that this ticket not count against one's own unit."""
+    ticket = viewable_ticket(ticket_id)
+    form = AppealForm()
+    if not form.validate_on_submit():
+        flash(_form_error(form), "danger")
+        return _back(ticket)
+    return _run(ticket, lambda: services.file_appeal(ticket, current_user, form.reason.data),
+                _("申诉已提交，督办人员处理后会在考评中体现。"))
+
+
+@bp.get("/assessment/appeals")
+@login_required
+def appeals():
+    """Appeals: all of them with decision forms for supervisors, one's own unit's for the others."""
+    rows = services.appeals_for(current_user)
+    return render_template("assessment/appeals.html", appeals=rows, form=AppealDecisionForm(),
+                           unit_name=services.unit_name, labels=UNIT_LABELS, AppealStatus=AppealStatus)
+
+
+@bp.post("/assessment/appeals/<int:appeal_id>/decide")
+@roles_required(Role.SUPERVISOR)
+def decide(appeal_id):
+    """Accept or reject an appeal with a reason."""
+    item = db.session.get(Appeal, appeal_id) or abort(404)
+    form = AppealDecisionForm()
+    if not form.validate_on_submit():
+        flash(_form_error(form), "danger")
+    else:
+        try:
+            services.decide_appeal(item, current_user, form.decision.data == "accept", form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            flash(_("申诉已处理。"), "success")
+    return redirect(url_for("assessment.appeals"), 303)
+
+
+def panel_context(ticket) -> dict:
+    """What the ticket page's 考核 panel shows this person: exclusion, appeals, and the forms they may use."""
+    user = current_user
+    mine = services.appeal_unit(user, ticket)
+    visible = [a for a in db.session.scalars(select(Appeal).where(Appeal.ticket_id == ticket.id)).all()
+               if user.has_role(Role.SUPERVISOR, Role.ADMIN) or (mine and (a.unit_kind, a.unit_id) == mine)]
+    filed = mine is not None and any((a.unit_kind, a.unit_id) == mine for a in visible)
+    return {"exclusion": services.exclusion_of(ticket), "appeals": visible, "can_exclude": user.is_supervisor,
+            "can_appeal": mine is not None and not filed, "reason_form": ReasonForm(), "appeal_form": AppealForm(),
+            "unit_name": services.unit_name, "AppealStatus": AppealStatus}
+
+
+# --- enterprise evaluation -------------------------------------------------------------------------------
+
+@bp.get("/assessment/<month_text>/invitations")
+@roles_required(Role.SUPERVISOR)
+def invitations(month_text):
+    """Enterprises active in the month and their personal evaluation links, to send by email or SMS."""
+    month = _month(month_text)
+    return render_template("assessment/invitations.html", month=month,
+                           rows=services.enterprises_to_invite(month))
+
+
+def _evaluation_target(token):
+    found = services.read_evaluation_token(token)
+    if found is None:
+        abort(404)
+    enterprise = db.session.get(Enterprise, found[0]) or abort(404)
+    return enterprise, found[1]
+
+
+@bp.route("/evaluate/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def evaluate(token):
+    """综合打分: the enterprise scores its secretary and the departments it dealt with, once a month each."""
+    enterprise, month = _evaluation_target(token)
+    units = services.evaluation_units(enterprise.id, month)
+    done = services.evaluations_done(enterprise.id, month)
+    form = EvaluationForm()
+    target = request.form.get("unit", "") if request.method == "POST" else ""
+    status = 200
+    if request.method == "POST":
+        kind, _sep, raw_id = target.partition(":")
+        unit_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else 0
+        if form.validate_on_submit():
+            try:
+                services.submit_evaluation(enterprise.id, month, kind, unit_id,
+                                           {k: getattr(form, k).data for k in services.CRITERIA}, form.comment.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+                status = exc.status
+            else:
+                flash(_("感谢您的评价！"), "success")
+                return redirect(url_for("assessment.evaluate", token=token), 303)
+        else:
+            status = 400
+    return render_template("assessment/evaluate.html", enterprise=enterprise, month=month, form=form,
+                           units=[(k, uid, services.unit_name(k, uid), (k, uid) in done) for k, uid in units],
+                           target=target, labels=UNIT_LABELS), status
+
+
+# --- weights -----------------------------------------------------------------------------------------------
+
+@bp.route("/admin/scoring", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def scoring_rules():
+    """Weights per metric (adding up to 100), minimum volume, award bar and visit target, per kind of unit."""
+    forms, status = {}, 200
+    for kind in UNIT_KINDS:
+        rule = services.rule_for(kind)
+        data = {"min_tickets": rule.min_tickets, "gold_min_score": rule.gold_min_score,
+                "visit_target": rule.visit_target, **{f"w_{k}": v for k, v in rule.weights.items()}}
+        posted = request.method == "POST" and request.form.get("kind") == kind
+        forms[kind] = rule_form(kind)(data=None if posted else data, prefix=kind)
+    if request.method == "POST":
+        kind = request.form.get("kind")
+        form = forms.get(kind) or abort(400)
+        if form.validate_on_submit():
+            try:
+                services.save_rule(kind, current_user, {m.key: getattr(form, f"w_{m.key}").data for m in METRICS[kind]},
+                                   form.min_tickets.data, form.gold_min_score.data, form.visit_target.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                form.form_errors.append(exc.message)
+                status = exc.status
+            else:
+                flash(_("考核规则已保存，新规则用于尚未发布的月份。"), "success")
+                return redirect(url_for("assessment.scoring_rules"), 303)
+        else:
+            status = 400
+    return render_template("assessment/rules.html", forms=forms, metrics=METRICS, labels=UNIT_LABELS), status
+
+
+# --- the live board ----------------------------------------------------------------------------------------
+
+def _kiosk_ok() -> bool:
+    if current_user.is_authenticated:
+        return True
+    expected = current_app.config.get("KIOSK_TOKEN") or ""
+    given = request.args.get("token", "")
+    return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+_LEADERS_CACHE: dict = {}
+
+
+def _leaders(month):
+    """Top three of each ranking, recomputed at most once a minute per process (the board polls)."""
+    key = (str(month), int(time.monotonic() // 60))
+    if key not in _LEADERS_CACHE:
+        _LEADERS_CACHE.clear()
+        _LEADERS_CACHE[key] = {kind: [u for u in services.live_scores(kind, month) if u.status == RANKED][:3]
+                               for kind in UNIT_KINDS}
+    return _LEADERS_CACHE[key]
+
+
+def _board_context():
+    now = utcnow()
+    month = Month.containing(now)
+    local = now.astimezone(SHANGHAI)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    today_new = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.created_at >= midnight))
+    by_state = dict(db.session.execute(select(Ticket.state, func.count()).where(Ticket.state.in_(OPEN_STATES))
+                                       .group_by(Ticket.state)).all())
+    late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
+    lead = (select(Department.name).join(Assignment, Assignment.department_id == Department.id)
+            .where(Assignment.ticket_id == Ticket.id, Assignment.role == "lead",
+                   Assignment.status.in_(["pending", "signed"])).limit(1).scalar_subquery())
+    # Only the number, category, a shortened title and who holds it: no enterprise or contact data.
+    overdue = db.session.execute(
+        select(Ticket.number, Ticket.title, Ticket.due_at, Ticket.sla_level, Category.name, lead)
+        .join(Category, Category.id == Ticket.category_id)
+        .where(Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late))
+        .order_by(Ticket.due_at.is_(None), Ticket.due_at).limit(10)).all()
+    overdue_total = db.session.scalar(select(func.count(Ticket.id)).where(
+        Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late)))
+    return dict(now=now, month=month, today_new=today_new or 0, by_state=by_state, states=TicketState,
+                open_states=OPEN_STATES, overdue=overdue, overdue_total=overdue_total or 0,
+                completion=report.completion(month, now), ratings=report.ratings(month), leaders=_leaders(month),
+                labels=UNIT_LABELS, SlaLevel=SlaLevel, token=request.args.get("token", "")[:200])
+
+
+@bp.get("/hall")
+def hall():
+    """大屏: the service hall's live board; a logged-in person or the configured kiosk token may open it."""
+    if not _kiosk_ok():
+        return redirect(url_for("auth.login", next=request.path))
+    return render_template("assessment/hall.html", **_board_context())
+
+
+@bp.get("/hall/panel")
+def hall_panel():
+    """The board's contents, polled by HTMX every 30 seconds."""
+    if not _kiosk_ok():
+        abort(403)
+    return render_template("assessment/_hall_panel.html", **_board_context())

@@ -1,0 +1,122 @@
+"""Monthly assessment (监督制): scoring rules, exclusions, appeals, enterprise evaluations and published months."""
+import json
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class ScoringRule(db.Model):
+    """How one kind of unit (secretaries or departments) is scored: weights per metric and the award bar."""
+
+    unit_kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    weights_json: Mapped[str] = mapped_column(Text, default="{}")
+    min_tickets: Mapped[int] = mapped_column(Integer, default=5)
+    gold_min_score: Mapped[int] = mapped_column(Integer, default=90)
+    visit_target: Mapped[int] = mapped_column(Integer, default=4)
+    updated_at = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    @property
+    def weights(self) -> dict:
+        """Weight per metric key, in points out of 100."""
+        return json.loads(self.weights_json or "{}")
+
+
+class ScoreExclusion(db.Model):
+    """不纳入考核: a supervisor took a ticket out of every unit's scores, with a reason."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at = mapped_column(UTCDateTime, nullable=False)
+
+    ticket = relationship("Ticket")
+    created_by = relationship("User")
+
+
+class Appeal(db.Model):
+    """申诉: a unit asks that one ticket not count against it; a supervisor accepts or rejects it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    unit_kind: Mapped[str] = mapped_column(String(12))
+    unit_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | rejected
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    filed_at = mapped_column(UTCDateTime, nullable=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("ticket_id", "unit_kind", "unit_id", name="uq_appeal_ticket_unit"),)
+
+    ticket = relationship("Ticket")
+    filed_by = relationship("User", foreign_keys=[filed_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class EnterpriseEvaluation(db.Model):
+    """综合打分: an enterprise's monthly 1–5 marks for its secretary or a department it dealt with."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
+    month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
+    unit_kind: Mapped[str] = mapped_column(String(12))
+    unit_id: Mapped[int] = mapped_column(Integer)
+    lawful: Mapped[int] = mapped_column(Integer)  # 依法履职
+    efficiency: Mapped[int] = mapped_column(Integer)  # 办事效率
+    execution: Mapped[int] = mapped_column(Integer)  # 执行力
+    attitude: Mapped[int] = mapped_column(Integer)  # 服务态度
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "month", "unit_kind", "unit_id",
+                                       name="uq_evaluation_once_a_month"),)
+
+    enterprise = relationship("Enterprise")
+
+
+class AssessmentRun(db.Model):
+    """A published month: every figure frozen as it stood, one version per (re-)publication."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    version: Mapped[int] = mapped_column(Integer)
+    published_at = mapped_column(UTCDateTime, nullable=False)
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    summary_json: Mapped[str] = mapped_column(Text)  # rules, unit scores and the centre's figures
+
+    __table_args__ = (UniqueConstraint("month", "version", name="uq_assessment_run_version"),)
+
+    published_by = relationship("User")
+
+    @property
+    def summary(self) -> dict:
+        """The frozen results."""
+        return json.loads(self.summary_json)
+
+
+class AssessmentFact(db.Model):
+    """One line behind a published figure: which ticket counted for which unit and metric, and why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("assessment_run.id"))
+    unit_kind: Mapped[str] = mapped_column(String(12))
+    unit_id: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    counted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    due_at = mapped_column(UTCDateTime)
+    done_at = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_assessment_fact_lookup", "run_id", "unit_kind", "unit_id", "metric"),)
