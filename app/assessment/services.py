@@ -180,7 +180,7 @@ def _tickets_in_month(month, now):
     ids = set()
     for kind in UNIT_KINDS:
         f = facts(kind, month, now)
-        ids |= set(db.session.scalars(select(f.c.ticket_id.distinct()).where(f.c.ticket_id.is_not(None))))
+        ids |= set(db.session.scalars(select(f.c.ticket_id).distinct().where(f.c.ticket_id.is_not(None))))
     return ids
 
 
@@ -347,9 +347,9 @@ def evaluation_units(enterprise_id: int, month: Month) -> list[tuple[str, int]]:
     active = (select(TicketEvent.ticket_id).where(TicketEvent.at >= month.start, TicketEvent.at < month.end)
               .distinct())
     tickets = select(Ticket.id).where(Ticket.enterprise_id == enterprise_id, Ticket.id.in_(active))
-    secretaries = db.session.scalars(select(Ticket.secretary_id.distinct()).where(
+    secretaries = db.session.scalars(select(Ticket.secretary_id).distinct().where(
         Ticket.id.in_(tickets), Ticket.secretary_id.is_not(None))).all()
-    departments = db.session.scalars(select(Assignment.department_id.distinct()).where(
+    departments = db.session.scalars(select(Assignment.department_id).distinct().where(
         Assignment.ticket_id.in_(tickets))).all()
     return [(SECRETARY, s) for s in sorted(secretaries)] + [(DEPARTMENT, d) for d in sorted(departments)]
 
@@ -373,7 +373,7 @@ def submit_evaluation(enterprise_id: int, month: Month, kind: str, unit_id: int,
             values[key] = 0
         if not 1 <= values[key] <= 5:
             raise ValidationFailed(_("请为每一项选择 1 到 5 分。"))
-    comment = clean_text(comment, _("意见建议"), 1000)
+    comment = clean_text(comment, _("意见建议"), 1000, required=False)
     if (kind, unit_id) in evaluations_done(enterprise_id, month):
         raise EditConflict(_("本月已评价过该单位，感谢您的反馈。"))
     row = EnterpriseEvaluation(enterprise_id=enterprise_id, month=str(month), unit_kind=kind, unit_id=unit_id,
