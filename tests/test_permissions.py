@@ -131,6 +131,24 @@ MATRIX = {
                                             "officer_other": "404", "admin": "ok"},
     ("projects.download_document", "GET"): {**staff_only({"secretary", "supervisor", "admin", "officer_lead"}),
                                             "officer_other": "404"},
+    ("assessment.index", "GET"): staff_only(ALL_STAFF),
+    ("assessment.month_page", "GET"): staff_only(ALL_STAFF),  # others read "not published yet"
+    ("assessment.publish", "POST"): staff_only({"supervisor"}),
+    ("assessment.drill", "GET"): staff_only({"supervisor"}, denied="404"),  # a draft: supervisors only
+    ("assessment.report_page", "GET"): staff_only({"supervisor"}, denied="404"),
+    ("assessment.report_excel", "GET"): staff_only({"supervisor"}, denied="404"),
+    ("assessment.appeals", "GET"): staff_only(ALL_STAFF),
+    ("assessment.decide", "POST"): staff_only({"supervisor"}),
+    ("assessment.exclude", "POST"): staff_only({"supervisor"}),
+    ("assessment.include", "POST"): staff_only({"supervisor"}),
+    ("assessment.appeal", "POST"): {**staff_only({"secretary", "officer_lead"}), "officer_other": "404"},
+    ("assessment.invitations", "GET"): staff_only({"supervisor"}),
+    ("assessment.evaluate", "GET"): everyone(),
+    ("assessment.evaluate", "POST"): everyone(),
+    ("assessment.scoring_rules", "GET"): staff_only({"admin"}),
+    ("assessment.scoring_rules", "POST"): staff_only({"admin"}),
+    ("assessment.hall", "GET"): staff_only(ALL_STAFF),
+    ("assessment.hall_panel", "GET"): staff_only(ALL_STAFF, denied="403") | {r: "403" for r in NOT_STAFF},
     # Last: it ends the session it is called in.
     ("auth.logout", "POST"): staff_only(ALL_STAFF),
 }
@@ -200,11 +218,15 @@ def world(app, factory, login):
         from werkzeug.datastructures import FileStorage
         projects.attach_documents(sec, procedure, [FileStorage(io.BytesIO(PDF), "批复.pdf")])
         document_id = procedure.documents[0].id
+        from app.assessment import services as assessment
+        from app.assessment.period import Month
+        appeal = assessment.file_appeal(db.session.get(Ticket, ref.id), sec, "企业撤回诉求")
+        token = assessment.evaluation_token(ref.enterprise_id, Month(2026, 11))
         ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
                "meeting": meeting_id, "item": item_id, "project": project_id, "procedure": procedure_id,
-               "document": document_id, "type": type_id}
+               "document": document_id, "type": type_id, "appeal": appeal.id, "token": token}
     return {"people": people, "ticket": ref, "internal": internal, "public_file": public_file,
             "dept": lead_dept, "category": factory.category(), "ids": ids}
 
@@ -242,6 +264,13 @@ def url_args(endpoint, w):
         "projects.edit_procedure_type": {"type_id": w["ids"]["type"]},
         "projects.upload_documents": {"procedure_id": w["ids"]["procedure"]},
         "projects.download_document": {"procedure_id": w["ids"]["procedure"], "document_id": w["ids"]["document"]},
+        "assessment.month_page": {"month_text": "2026-10"}, "assessment.publish": {"month_text": "2026-10"},
+        "assessment.drill": {"month_text": "2026-10", "kind": "secretary", "unit_id": w["people"]["secretary"].id,
+                             "metric": "response"},
+        "assessment.report_page": {"month_text": "2026-10"}, "assessment.report_excel": {"month_text": "2026-10"},
+        "assessment.invitations": {"month_text": "2026-11"}, "assessment.decide": {"appeal_id": w["ids"]["appeal"]},
+        "assessment.exclude": {"ticket_id": t.id}, "assessment.include": {"ticket_id": t.id},
+        "assessment.appeal": {"ticket_id": t.id}, "assessment.evaluate": {"token": w["ids"]["token"]},
     }.get(endpoint, {})
 
 

@@ -202,7 +202,21 @@ def _form_targets(factory):
         procedure = projects.create_procedure(db.session.get(User, secretary.id), project.enterprise, kind_id,
                                               project=project)
         project_id, procedure_id = project.id, procedure.id
+        from app.assessment import services as assessment
+        from app.assessment.period import Month
+        from app.models import Ticket
+        appeal_id = assessment.file_appeal(db.session.get(Ticket, working.id), db.session.get(User, secretary.id),
+                                           "企业撤回").id
+        token = assessment.evaluation_token(ref.enterprise_id, Month(2026, 11))
     fields = {
+        f"/assessment/tickets/{ref.id}/exclude": (supervisor, ["reason"]),
+        f"/assessment/tickets/{ref.id}/include": (supervisor, ["reason"]),
+        f"/assessment/tickets/{ref.id}/appeal": (secretary, ["reason"]),
+        f"/assessment/appeals/{appeal_id}/decide": (supervisor, ["decision", "reason"]),
+        "/assessment/2026-10/publish": (supervisor, ["republish", "note"]),
+        "/admin/scoring": (admin, ["kind", "secretary-w_response", "secretary-w_on_time", "secretary-min_tickets",
+                                   "secretary-gold_min_score", "secretary-visit_target", "department-w_returns"]),
+        f"/evaluate/{token}": (None, ["unit", "lawful", "efficiency", "execution", "attitude", "comment"]),
         "/projects/new": (secretary, ["enterprise_id", "name", "investment_wan", "industry", "park", "leader"]),
         f"/projects/{project_id}/milestones": (secretary, ["planned_1", "actual_1", "planned_3", "actual_3"]),
         "/procedures/new": (secretary, ["enterprise_id", "type_id", "stage_id", "note", "project_id"]),
@@ -241,7 +255,7 @@ def _form_targets(factory):
     return fields
 
 
-@pytest.mark.parametrize("target", range(26))
+@pytest.mark.parametrize("target", range(33))
 def test_fuzz_every_form(app, factory, login, target):
     targets = list(_form_targets(factory).items())
     url, (person, names) = targets[target]
@@ -265,7 +279,12 @@ def test_fuzz_every_form(app, factory, login, target):
 
 
 def test_form_table_covers_every_post_route(app, factory):
-    covered = {re.sub(r"/\d+", "/<id>", u) for u in _form_targets(factory)}
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for url in _form_targets(factory):
+        method = "GET" if url == "/tickets" else "POST"
+        rule, _args = adapter.match(url, method=method, return_rule=True)
+        covered.add(re.sub(r"<[^>]+>", "<id>", rule.rule))
     post_rules = {re.sub(r"<[^>]+>", "<id>", r.rule) for r in app.url_map.iter_rules() if "POST" in r.methods}
     # Routes without free-text input: a button (logout, language, read-all, urge, recompute), a decision or a
     # delete with an id, or the enterprise tracking actions that need an unlocked session (tested elsewhere).
