@@ -170,12 +170,23 @@ def metric_lines(kind: str, month, now) -> dict:
     }
 
 
-def facts(kind: str, month, now):
+def facts(kind: str, month, now, *, only=None, unit_id=None, ticket_ids=None):
     """Every line for one kind of unit in a month, with exclusions and accepted appeals applied: a
-    subquery with metric, unit_id, ticket_id, ref_id, value, counted, reason, note, due_at, done_at."""
+    subquery with metric, unit_id, ticket_id, ref_id, value, counted, reason, note, due_at, done_at.
+    `only` (metric keys), `unit_id` and `ticket_ids` narrow it inside each metric's query."""
     lines = metric_lines(kind, month, now)
-    keys = [m.key for m in METRICS[kind]]
-    raw = union_all(*[lines[key].add_columns(literal(key).label("metric")) for key in keys]).subquery("raw")
+    parts = []
+    for key in (m.key for m in METRICS[kind]):
+        if only is not None and key not in only:
+            continue
+        sub = lines[key].subquery()
+        part = select(*sub.c, literal(key).label("metric"))
+        if unit_id is not None:
+            part = part.where(sub.c.unit_id == unit_id)
+        if ticket_ids is not None:
+            part = part.where(sub.c.ticket_id.in_(list(ticket_ids)))
+        parts.append(part)
+    raw = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("raw")
     accepted = (select(Appeal.ticket_id, Appeal.unit_id, Appeal.decision_reason)
                 .where(Appeal.unit_kind == kind, Appeal.status == "accepted").subquery("accepted"))
     excluded = raw.c.ticket_id.is_not(None) & ScoreExclusion.id.is_not(None)

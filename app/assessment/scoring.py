@@ -74,18 +74,25 @@ def _names_for(kind, ids):
     return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
-def tally(kind: str, month, now):
-    """Per unit and metric, the counted lines, what they earned and the excluded ones; per unit, the
-    number of distinct counted tickets. Two GROUP BY queries over the month's lines."""
-    f = facts(kind, month, now)
-    rows = db.session.execute(
-        select(f.c.unit_id, f.c.metric, func.sum(case((f.c.counted, 1), else_=0)),
-               func.sum(case((f.c.counted, f.c.value), else_=0.0)), func.sum(case((f.c.counted, 0), else_=1)))
-        .group_by(f.c.unit_id, f.c.metric)).all()
-    ticket_metrics = [m.key for m in METRICS[kind] if m.counts_tickets]
-    volumes = dict(db.session.execute(
-        select(f.c.unit_id, func.count(f.c.ticket_id.distinct()))
-        .where(f.c.counted, f.c.metric.in_(ticket_metrics)).group_by(f.c.unit_id)).all())
+def tally(kind: str, month, now, **narrow):
+    """Per unit and metric: the counted lines, what they earned, and the lines left out; per unit, the
+    number of distinct counted tickets. One GROUP BY pass over the month's lines, one column set per metric."""
+    f = facts(kind, month, now, **narrow)
+    metrics = METRICS[kind]
+    ticket_metrics = [m.key for m in metrics if m.counts_tickets]
+    columns = [f.c.unit_id, func.count(case((f.c.counted & f.c.metric.in_(ticket_metrics), f.c.ticket_id)).distinct())]
+    for m in metrics:
+        mine = f.c.metric == m.key
+        columns += [func.sum(case((mine & f.c.counted, 1), else_=0)),
+                    func.sum(case((mine & f.c.counted, f.c.value), else_=0.0)),
+                    func.sum(case((mine & ~f.c.counted, 1), else_=0))]
+    rows, volumes = [], {}
+    for row in db.session.execute(select(*columns).group_by(f.c.unit_id)):
+        volumes[row[0]] = row[1]
+        for i, m in enumerate(metrics):
+            counted, earned, excluded = row[2 + 3 * i: 5 + 3 * i]
+            if counted or excluded:
+                rows.append((row[0], m.key, counted, earned, excluded))
     return rows, volumes
 
 

@@ -85,19 +85,28 @@ def live_scores(kind: str, month: Month, rule: Rule | None = None) -> list[UnitS
     return score_units(kind, rows, volumes, rule)
 
 
-def live_result(month: Month) -> dict:
-    """Everything a month's page shows, computed now: rules, both rankings and the centre's figures."""
+def live_unit(kind: str, month: Month, unit_id: int, metric: str, rule: Rule):
+    """One unit's live figure for one metric (the drill-down's header), or None if there is no such unit."""
+    rows, volumes = tally(kind, month, utcnow(), only=[metric], unit_id=unit_id)
+    return next((u for u in score_units(kind, rows, volumes, rule) if u.unit_id == unit_id), None)
+
+
+def live_result(month: Month, *, with_report: bool = True) -> dict:
+    """Everything a month's pages show, computed now: rules and both rankings, and (unless only the
+    rankings are wanted) the centre's figures, last month's for comparison, exclusions and appeals."""
     now = utcnow()
     rules = {kind: rule_for(kind) for kind in UNIT_KINDS}
-    return {
+    result = {
         "month": str(month),
         "rules": {k: r.as_dict() for k, r in rules.items()},
         "units": {k: [u.as_dict() for u in live_scores(k, month, rules[k])] for k in UNIT_KINDS},
-        "center": report.month_figures(month, now),
-        "previous": _previous_figures(month, now),
         "exclusions": exclusions_in(month, now),
         "appeals": appeals_in(month, now),
     }
+    if with_report:
+        result["center"] = report.month_figures(month, now)
+        result["previous"] = _previous_figures(month, now)
+    return result
 
 
 def _previous_figures(month: Month, now) -> dict:
@@ -165,7 +174,7 @@ def fact_lines(month: Month, kind: str, unit_id: int, metric: str, run=None, lim
     if run is not None:
         f = select(AssessmentFact).where(AssessmentFact.run_id == run.id, AssessmentFact.unit_kind == kind).subquery()
     else:
-        f = facts(kind, month, utcnow())
+        f = facts(kind, month, utcnow(), only=[metric], unit_id=unit_id)
     where = [f.c.unit_id == unit_id, f.c.metric == metric]
     total = db.session.scalar(select(func.count()).select_from(f).where(*where))
     rows = db.session.execute(
@@ -176,12 +185,13 @@ def fact_lines(month: Month, kind: str, unit_id: int, metric: str, run=None, lim
     return rows, int(total or 0)
 
 
-def _tickets_in_month(month, now):
-    ids = set()
+def _counted_in_month(month, now, ticket_ids) -> set:
+    """Which of these tickets have a line in the month's figures (for either kind of unit)."""
+    found = set()
     for kind in UNIT_KINDS:
-        f = facts(kind, month, now)
-        ids |= set(db.session.scalars(select(f.c.ticket_id).distinct().where(f.c.ticket_id.is_not(None))))
-    return ids
+        f = facts(kind, month, now, ticket_ids=ticket_ids)
+        found |= set(db.session.scalars(select(f.c.ticket_id).distinct()))
+    return found
 
 
 def exclusions_in(month: Month, now) -> list:
@@ -192,7 +202,7 @@ def exclusions_in(month: Month, now) -> list:
         .order_by(ScoreExclusion.id)).all()
     if not rows:
         return []
-    touched = _tickets_in_month(month, now)
+    touched = _counted_in_month(month, now, {ex.ticket_id for ex, *_rest in rows})
     return [{"ticket_id": ex.ticket_id, "number": number, "title": title, "reason": ex.reason, "by": by,
              "at": ex.created_at.isoformat()} for ex, number, title, by in rows if ex.ticket_id in touched]
 
@@ -204,7 +214,7 @@ def appeals_in(month: Month, now) -> list:
         .order_by(Appeal.id)).all()
     if not rows:
         return []
-    touched = _tickets_in_month(month, now)
+    touched = _counted_in_month(month, now, {appeal.ticket_id for appeal, *_rest in rows})
     out = []
     for appeal, number, title in rows:
         if appeal.ticket_id in touched or month.start <= appeal.filed_at < month.end:

@@ -38,21 +38,24 @@ def _month(text) -> Month:
     return month
 
 
-def _choose(month: Month):
-    """(result, run, is_draft) for the month as this person may see it: a supervisor sees the live draft when
-    asked or when nothing is published; everyone else only published versions."""
+def _pick(month: Month):
+    """(run, is_draft): a supervisor sees the live draft when asked or when nothing is published; everyone
+    else only published versions (run None and not a draft: nothing to show)."""
     version = id_arg("version")
     if version is not None:
-        run = services.latest_run(month, version)
-        if run is None:
-            abort(404)
-        return run.summary, run, False
+        return services.latest_run(month, version) or abort(404), False
     run = services.latest_run(month)
     if current_user.is_supervisor and (run is None or request.args.get("view") == "draft"):
-        return services.live_result(month), run, True
-    if run is None:
-        return None, None, False
-    return run.summary, run, False
+        return run, True
+    return run, False
+
+
+def _choose(month: Month, with_report=True):
+    """(result, run, is_draft) for the month as this person may see it."""
+    run, draft = _pick(month)
+    if draft:
+        return services.live_result(month, with_report=with_report), run, True
+    return (run.summary if run else None), run, False
 
 
 def _can_drill(kind, unit_id, draft):
@@ -100,7 +103,7 @@ def index():
 def month_page(month_text):
     """The month's rankings of secretaries and departments, with the award winners and how each score came."""
     month = _month(month_text)
-    result, run, draft = _choose(month)
+    result, run, draft = _choose(month, with_report=False)
     form = PublishForm()
     return _render_month(month, result, run, draft, form)
 
@@ -128,11 +131,11 @@ def publish(month_text):
             db.session.rollback()
             form.note.errors = [exc.message]
             flash(exc.message, "danger")
-            result, run, draft = _choose(month)
+            result, run, draft = _choose(month, with_report=False)
             return _render_month(month, result, run, draft, form, status=exc.status)
         flash(_("%(m)s 考评已发布（第 %(v)d 版）。", m=month.label, v=run.version), "success")
         return redirect(url_for("assessment.month_page", month_text=str(month)), 303)
-    result, run, draft = _choose(month)
+    result, run, draft = _choose(month, with_report=False)
     return _render_month(month, result, run, draft, form, status=400)
 
 
@@ -143,10 +146,18 @@ def drill(month_text, kind, unit_id, metric):
     month = _month(month_text)
     if kind not in UNIT_KINDS or metric not in {m.key for m in METRICS[kind]}:
         abort(404)
-    result, run, draft = _choose(month)
-    if result is None or not _can_drill(kind, unit_id, draft):
-        abort(403 if result is not None else 404)
-    unit = next((UnitScore.from_dict(u) for u in result["units"][kind] if u["unit_id"] == unit_id), None)
+    run, draft = _pick(month)
+    if not draft and run is None:
+        abort(404)
+    if not _can_drill(kind, unit_id, draft):
+        abort(403)
+    if draft:
+        rule = services.rule_for(kind)
+        unit, weights = services.live_unit(kind, month, unit_id, metric, rule), rule.weights
+    else:
+        summary = run.summary
+        unit = next((UnitScore.from_dict(u) for u in summary["units"][kind] if u["unit_id"] == unit_id), None)
+        weights = summary["rules"][kind]["weights"]
     if unit is None:
         abort(404)
     page = max(1, min(id_arg("page") or 1, 100000))
@@ -155,7 +166,7 @@ def drill(month_text, kind, unit_id, metric):
     return render_template("assessment/drill.html", month=month, unit=unit, kind=kind, metric=BY_KEY[metric],
                            fig=unit.figures[metric], rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE)),
                            run=run, draft=draft, view_args=_view_args(run, draft), reason_label=reason_label,
-                           labels=UNIT_LABELS, weights=result["rules"][kind]["weights"])
+                           labels=UNIT_LABELS, weights=weights)
 
 
 @bp.get("/assessment/<month_text>/report")

@@ -119,7 +119,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_rating_created_at'), ['created_at'], unique=False)
 
     with op.batch_alter_table('ticket_clock', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_ticket_clock_due_at'), ['due_at'], unique=False)
+        batch_op.create_index('ix_ticket_clock_kind_due', ['kind', 'due_at'], unique=False)
 
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_event_at', ['at'], unique=False)
@@ -135,7 +135,7 @@ def downgrade():
         batch_op.drop_index('ix_ticket_event_at')
 
     with op.batch_alter_table('ticket_clock', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ticket_clock_due_at'))
+        batch_op.drop_index('ix_ticket_clock_kind_due')
 
     with op.batch_alter_table('rating', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rating_created_at'))
