@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from app.enums import Role
-from tests.conftest import staff_login
+from tests.conftest import PASSWORD, staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -166,3 +166,37 @@ def _ticket_id(app, number):
     from app.models import Ticket
     with app.app_context():
         return Ticket.query.filter_by(number=number).one().id
+
+
+def test_a_supervisor_publishes_october_and_opens_the_report_and_the_hall_board(app, factory, live_server, browser):
+    from tests.test_assessment import Month10
+    clock = app.extensions["jj_clock"]
+    back_to = clock.now()
+    with app.test_request_context():
+        b = Month10(clock)
+        for name, n, late, happy in (("周敏", 6, (), 6), ("吴刚", 6, (4, 5), 4), ("郑洁", 2, (), 2)):
+            secretary = b.user(name, "secretary")
+            ratings = [("5", "solved")] * happy + [("3", "partly")] * (n - happy)
+            b.first_contact(secretary, n, late=late, ratings=ratings)
+    clock.set(back_to)
+    supervisor = factory.user(Role.SUPERVISOR)
+    sup = staff_login(browser, live_server, supervisor, PASSWORD)
+    sup.goto(f"{live_server}/assessment/2026-10")
+    assert "草稿" in sup.content() and "金牌秘书：周敏" in sup.content()
+    sup.click("text=发布本月考评")
+    sup.wait_for_selector("text=已发布 第 1 版")
+    body = sup.content()
+    assert "金牌秘书：周敏" in body and "不足 5 件，不参与排名" in body
+    shot(sup, "11-assessment-published")
+    sup.click("main >> text=月度报告")
+    sup.wait_for_selector("svg.chart")
+    assert "企业服务中心 2026年10月 月度报告" in sup.content()
+    shot(sup, "12-monthly-report")
+    sup.emulate_media(media="print")
+    shot(sup, "13-monthly-report-print")
+    sup.emulate_media(media="screen")
+    sup.set_viewport_size({"width": 1920, "height": 1080})
+    sup.goto(f"{live_server}/hall")
+    sup.wait_for_selector("text=今日新增诉求")
+    assert "13812345678" not in sup.content()
+    shot(sup, "14-hall-board")
