@@ -98,6 +98,8 @@ def check_production(config) -> None:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     if config.get("DEBUG"):
         problems.append("debug must be off")
+    if config.get("KIOSK_TOKEN") and len(config["KIOSK_TOKEN"]) < 24:
+        problems.append("KIOSK_TOKEN, when set, must be at least 24 random characters (it opens the hall board)")
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 

@@ -106,10 +106,11 @@ def _seed(ticket_count, seed):
         db.session.commit()
     enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.id)).all()
 
-    from app.models import Project
+    from app.models import AssessmentRun, Project
     has_tickets = bool(db.session.scalar(select(func.count(Ticket.id))))
     has_projects = bool(db.session.scalar(select(func.count(Project.id))))
-    if has_tickets and has_projects:
+    has_assessment = bool(db.session.scalar(select(func.count(AssessmentRun.id))))
+    if has_tickets and has_projects and has_assessment:
         return "demo data already present: nothing changed"
 
     real_clock = current_app.extensions["jj_clock"]
@@ -131,8 +132,36 @@ def _seed(ticket_count, seed):
         current_app.extensions["jj_clock"] = real_clock
     from app.clocks.sweep import sweep
     sweep(now)  # overdue demo cases are flagged, as the scheduler would have done
+    if not has_assessment:
+        _seed_assessment(rng, users)
     return f"demo data loaded: {len(departments)} departments, {len(users)} accounts, " \
            f"{len(enterprises)} enterprises, {ticket_count} tickets"
+
+
+def _seed_assessment(rng, users):
+    """Last month as the centre would have it: enterprises' evaluations, an exclusion, two appeals (one
+    decided), and the month published; this month stays a live draft."""
+    from app.assessment import services as assessment
+    from app.errors import ServiceError
+    month = assessment.current_month().previous()
+    supervisor = users["supervisor"]
+    for row in assessment.enterprises_to_invite(month)[:20]:
+        for kind, unit_id in assessment.evaluation_units(row["id"], month):
+            marks = {k: rng.choice([3, 4, 4, 5, 5, 5]) for k in assessment.CRITERIA}
+            try:
+                assessment.submit_evaluation(row["id"], month, kind, unit_id, marks)
+            except ServiceError:
+                db.session.rollback()
+    late = db.session.scalars(
+        select(Ticket).where(Ticket.created_at >= month.start, Ticket.created_at < month.end,
+                             Ticket.secretary_id.is_not(None)).order_by(Ticket.id).limit(3)).all()
+    if len(late) == 3:
+        assessment.exclude_ticket(late[0], supervisor, "企业重复提交的同一诉求，已合并办理")
+        first = assessment.file_appeal(late[1], db.session.get(User, late[1].secretary_id),
+                                       "企业负责人出国，补充材料延误两周，非秘书原因")
+        assessment.decide_appeal(first, supervisor, True, "情况属实，该件不计入该秘书考核")
+        assessment.file_appeal(late[2], db.session.get(User, late[2].secretary_id), "企业要求暂缓办理")
+    assessment.publish_month(month, supervisor, "")
 
 
 PROJECT_NAMES = ["12 英寸晶圆封测基地", "新能源电池材料产业园", "生物医药研发中心", "高端装备智能工厂", "光电显示模组项目",

@@ -13,6 +13,8 @@ def test_production_refuses_the_development_secret_and_debug(database):
         create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY=DEV_SECRET_KEY)
     with pytest.raises(RuntimeError, match="debug"):
         create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY="x" * 40, DEBUG=True)
+    with pytest.raises(RuntimeError, match="KIOSK_TOKEN"):
+        create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY="x" * 40, KIOSK_TOKEN="hall")
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY="k" * 40,
                      SESSION_COOKIE_SECURE=True, TRUSTED_PROXIES=1)
     response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})

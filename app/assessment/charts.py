@@ -21,12 +21,12 @@ def bar_chart(rows, *, label: str, unit: str = "", width=560, highlight=None, ma
         y = top + i * row_h
         length = 0 if value is None else span * value / top_value
         colour = GOLD if highlight is not None and name in highlight else BAR
-        parts.append(f'<text x="{left - 8}" y="{y + 17}" font-size="13" fill="{INK}" text-anchor="end">'
+        parts.append(f'<text x="{left - 8}" y="{y + 17}" font-size="15" fill="{INK}" text-anchor="end">'
                      f'{escape(str(name)[:14])}</text>')
         parts.append(f'<rect x="{left}" y="{y + 4}" width="{length:.1f}" height="{row_h - 10}" rx="2" '
                      f'fill="{colour}"/>')
         text = "—" if value is None else (f"{value:.1f}" if isinstance(value, float) else str(value))
-        parts.append(f'<text x="{left + length + 6:.1f}" y="{y + 17}" font-size="12" fill="{MUTED}">'
+        parts.append(f'<text x="{left + length + 6:.1f}" y="{y + 17}" font-size="14" fill="{MUTED}">'
                      f'{escape(text)}{escape(unit)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -1,8 +1,9 @@
 """From the month's lines to figures, scores, ranks and the gold award, for one kind of unit.
 
 Score = Σ weight × points / Σ weight, over the metrics that have data for the unit: a secretary nobody rated
-is neither punished nor rewarded on satisfaction, the other weights carry the score. Ranks are standard
-competition ranks on the score rounded to two decimals (90.00, 90.00, 85.50 → 1, 1, 3). The award goes to
+is neither punished nor rewarded on satisfaction, the other weights carry the score. Scores are kept to one
+decimal, as shown, and ranks are standard competition ranks on them (90.0, 90.0, 85.5 → 1, 1, 3), so two units
+that look equal are equal. The award goes to
 every unit at rank 1 if its score reaches the bar; otherwise nobody gets it that month.
 """
 from dataclasses import asdict, dataclass, field
@@ -127,7 +128,7 @@ def score_units(kind: str, rows, volumes, rule) -> list[UnitScore]:
             continue
         scored = [(weights.get(k, 0), fig.points) for k, fig in unit.figures.items() if fig.points is not None]
         total = sum(w for w, _p in scored)
-        unit.score = round(sum(w * p for w, p in scored) / total, 2) if total else 0.0
+        unit.score = round(sum(w * p for w, p in scored) / total, 1) if total else 0.0
         unit.status = RANKED if unit.volume >= rule.min_tickets else BELOW_MINIMUM
     ranked = rank([u for u in scores.values() if u.status == RANKED])
     for unit in ranked:
@@ -139,10 +140,10 @@ def score_units(kind: str, rows, volumes, rule) -> list[UnitScore]:
 
 def rank(units_: list[UnitScore]) -> list[UnitScore]:
     """Standard competition ranking by score (ties share a rank, the next rank skips), then by name."""
-    ordered = sorted(units_, key=lambda u: (-round(u.score, 2), u.name))
+    ordered = sorted(units_, key=lambda u: (-u.score, u.name))
     previous, previous_rank = None, 0
     for position, unit in enumerate(ordered, start=1):
-        key = round(unit.score, 2)
+        key = unit.score
         unit.rank = previous_rank if key == previous else position
         previous, previous_rank = key, unit.rank
     return ordered
