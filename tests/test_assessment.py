@@ -475,3 +475,33 @@ def test_summary_is_plain_json(app, clock):
         clock.set(bj(11, 16))
         result = services.live_result(OCT)
     assert json.loads(json.dumps(result))["center"]["received"] == 1
+
+
+def test_a_department_appeal_takes_the_ticket_out_of_that_department_only(app, clock, login):
+    with app.test_request_context():
+        b = Month10(clock)
+        sup = person(b.user("sup", Role.SUPERVISOR.value))
+        sec = b.user("秘书", Role.SECRETARY.value)
+        dept = b.department("住建局")
+        officer = person(b.user("o1", Role.OFFICER.value, dept.id))
+        t = b.ticket(sec, bj(10, 12))
+        ts.dispatch_ticket(t, sec, t.version, dept.id, [], "请办理")
+        clock.set(bj(10, 16))  # sign-off due 10-14 00:00: late
+        ts.sign_assignment(t, db.session.get(User, officer.id), t.version)
+        b.resolve(t, sec, bj(10, 19))
+        ticket_id, dept_id = t.id, dept.id
+    clock.set(bj(11, 16))
+    officer_client = login(app.test_client(), officer)
+    assert officer_client.post(f"/assessment/tickets/{ticket_id}/appeal",
+                               data={"reason": "转办时缺少企业联系方式"}).status_code == 303
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert (appeal.unit_kind, appeal.unit_id) == ("department", dept_id)
+    login(app.test_client(), sup).post(f"/assessment/appeals/{appeal.id}/decide",
+                                       data={"decision": "accept", "reason": "属实"})
+    with app.test_request_context():
+        d, s = scores_by_name("department"), scores_by_name("secretary")
+    assert d["住建局"].figures["sign_off"].counted == 0 and d["住建局"].figures["sign_off"].excluded == 1
+    assert d["住建局"].status == "no_tickets"
+    # The secretary's own figures for the same ticket are untouched: the appeal was the department's.
+    assert s["秘书"].figures["response"].counted == 2 and s["秘书"].figures["response"].excluded == 0

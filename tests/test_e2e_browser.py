@@ -177,7 +177,10 @@ def test_a_supervisor_publishes_october_and_opens_the_report_and_the_hall_board(
         for name, n, late, happy in (("周敏", 6, (), 6), ("吴刚", 6, (4, 5), 4), ("郑洁", 2, (), 2)):
             secretary = b.user(name, "secretary")
             ratings = [("5", "solved")] * happy + [("3", "partly")] * (n - happy)
-            b.first_contact(secretary, n, late=late, ratings=ratings)
+            tickets = b.first_contact(secretary, n, late=late, ratings=ratings)
+        from app.assessment import services
+        from app.assessment.period import Month
+        token = services.evaluation_token(tickets[0].enterprise_id, Month(2026, 10))
     clock.set(back_to)
     supervisor = factory.user(Role.SUPERVISOR)
     sup = staff_login(browser, live_server, supervisor, PASSWORD)
@@ -200,3 +203,15 @@ def test_a_supervisor_publishes_october_and_opens_the_report_and_the_hall_board(
     sup.wait_for_selector("text=今日新增诉求")
     assert "13812345678" not in sup.content()
     shot(sup, "14-hall-board")
+
+    # The enterprise scores its secretary on a phone, from the link it was sent.
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.goto(f"{live_server}/evaluate/{token}")
+    assert "郑洁" in phone.content()
+    for criterion in ("lawful", "efficiency", "execution", "attitude"):
+        phone.check(f"input[name={criterion}][value='5']")
+    phone.fill("textarea[name=comment]", "秘书很负责")
+    shot(phone, "15-enterprise-evaluation-phone")
+    phone.click("text=提交评价")
+    phone.wait_for_selector("text=感谢您的评价")
+    assert "已评价，感谢您的反馈" in phone.content()
