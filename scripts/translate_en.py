@@ -130,7 +130,7 @@ T = {
 '打开诉求': 'Open request', '需要我处理': 'Needs me now', '待受理、待分派、待首次答复和待回访的诉求。': 'Requests awaiting intake, dispatch, a first reply or follow-up.',
 '本部门待签收的诉求，以及本部门主办、正在办理的诉求。': 'Requests your department must sign for, and those it leads that are in progress.',
 '已超过时限、仍未办结的诉求。': 'Open requests past their deadline.', '管理员负责账号、部门和类别。': 'Administrators manage accounts, departments and categories.',
-'进入系统管理': 'Go to administration', '暂无需要处理的诉求。': 'Nothing needs you right now.', '查看全部未办结诉求 →': 'All open requests →', '解决情况': 'Solved?', '角色': 'Role',
+'进入系统管理': 'Go to administration', '暂无需要处理的诉求。': 'Nothing needs you right now.', '查看全部未办结诉求 →': 'All open requests →', '解决情况': 'Solved?',
 }
 PLURAL = {'%(num)d 件，按时限排序': ('%(num)d request, by deadline', '%(num)d requests, by deadline')}
 

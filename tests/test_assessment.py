@@ -181,8 +181,8 @@ def test_departments_hold_their_own_breaches_and_returns_reopens_evaluations_cou
         d1, d2 = b.department("住建局"), b.department("人社局")
         o1, o2 = b.user("o1", Role.OFFICER.value, d1.id), b.user("o2", Role.OFFICER.value, d2.id)
 
-        def dispatched(dept, at=bj(10, 12)):
-            t = b.ticket(sec, at)
+        def dispatched(dept):
+            t = b.ticket(sec, bj(10, 12))
             ts.dispatch_ticket(t, sec, t.version, dept.id, [], "请办理")
             ts.reply_to_enterprise(t, sec, "已转相关部门办理")
             return t

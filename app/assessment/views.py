@@ -14,8 +14,7 @@ from app.assessment import charts, report, services
 from app.assessment.excel import report_workbook
 from app.assessment.forms import (AppealDecisionForm, AppealForm, EvaluationForm, PublishForm, ReasonForm,
                                   rule_form)
-from app.assessment.metrics import (AWARD_LABELS, BY_KEY, DEPARTMENT, METRICS, SECRETARY, UNIT_KINDS, UNIT_LABELS,
-                                    reason_label)
+from app.assessment.metrics import AWARD_LABELS, BY_KEY, METRICS, SECRETARY, UNIT_KINDS, UNIT_LABELS, reason_label
 from app.assessment.period import SHANGHAI, Month
 from app.assessment.scoring import BELOW_MINIMUM, NO_TICKETS, RANKED, UnitScore, citation
 from app.auth.decorators import roles_required
