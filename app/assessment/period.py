@@ -3,6 +3,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from flask_babel import gettext
+
 from sla.calendar import SHANGHAI
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -37,8 +39,8 @@ class Month:
 
     @property
     def label(self) -> str:
-        """How people write it: 2026年10月."""
-        return f"{self.year}年{self.month}月"
+        """How people write it: 2026年10月 (2026-10 in English)."""
+        return gettext("%(y)d年%(m)d月", y=self.year, m=self.month)
 
     @property
     def first_day(self) -> date:

@@ -75,6 +75,12 @@ def _view_args(run, draft):
     return {"version": run.version} if run is not None and request.args.get("version") else {}
 
 
+def _next(month):
+    """The following month if it has begun (pages of future months do not exist)."""
+    following = month.next()
+    return following if following.start <= utcnow() else None
+
+
 def _units(result):
     return {kind: [UnitScore.from_dict(u) for u in result["units"][kind]] for kind in UNIT_KINDS}
 
@@ -114,7 +120,7 @@ def _render_month(month, result, run, draft, form, status=200):
         runs=services.runs_of(month), form=form, metrics=METRICS, labels=UNIT_LABELS, awards=AWARD_LABELS,
         view_args=_view_args(run, draft), can_drill=lambda kind, uid: _can_drill(kind, uid, draft),
         citation=citation, RANKED=RANKED, BELOW_MINIMUM=BELOW_MINIMUM, NO_TICKETS=NO_TICKETS,
-        month_over=month.end <= utcnow()), status
+        month_over=month.end <= utcnow(), next_month=_next(month)), status
 
 
 @bp.post("/assessment/<month_text>/publish")
@@ -128,7 +134,6 @@ def publish(month_text):
             run = services.publish_month(month, current_user, form.note.data or "", republish=form.republish.data)
         except ServiceError as exc:
             db.session.rollback()
-            form.note.errors = [exc.message]
             flash(exc.message, "danger")
             result, run, draft = _choose(month, with_report=False)
             return _render_month(month, result, run, draft, form, status=exc.status)
@@ -191,7 +196,7 @@ def report_page(month_text):
     return render_template("assessment/report.html", month=month, result=result, c=c, p=p, run=run, draft=draft,
                            units=units, chart=chart, change=report.change, labels=UNIT_LABELS, awards=AWARD_LABELS,
                            metrics=METRICS, citation=citation, Channel=Channel, ClockKind=ClockKind, RANKED=RANKED,
-                           view_args=_view_args(run, draft), AppealStatus=AppealStatus)
+                           view_args=_view_args(run, draft), AppealStatus=AppealStatus, next_month=_next(month))
 
 
 @bp.get("/assessment/<month_text>/report.xlsx")
