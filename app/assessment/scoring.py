@@ -76,9 +76,14 @@ def _names_for(kind, ids):
 
 
 def tally(kind: str, month, now, **narrow):
+    """Tallied live lines of a month (see `tally_lines`)."""
+    return tally_lines(kind, facts(kind, month, now, **narrow))
+
+
+def tally_lines(kind: str, f):
     """Per unit and metric: the counted lines, what they earned, and the lines left out; per unit, the
-    number of distinct counted tickets. One GROUP BY pass over the month's lines, one column set per metric."""
-    f = facts(kind, month, now, **narrow)
+    number of distinct counted tickets. One GROUP BY pass over lines `f` (live or frozen), a column set per
+    metric."""
     metrics = METRICS[kind]
     ticket_metrics = [m.key for m in metrics if m.counts_tickets]
     columns = [f.c.unit_id, func.count(case((f.c.counted & f.c.metric.in_(ticket_metrics), f.c.ticket_id)).distinct())]

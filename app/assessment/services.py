@@ -14,7 +14,7 @@ from app.assessment import report
 from app.assessment.facts import facts
 from app.assessment.metrics import DEFAULT_WEIGHTS, METRICS, SECRETARY, DEPARTMENT, UNIT_KINDS
 from app.assessment.period import Month
-from app.assessment.scoring import UnitScore, score_units, tally
+from app.assessment.scoring import UnitScore, score_units, tally, tally_lines
 from app.clock import utcnow
 from app.enums import AppealStatus, EventKind, Role
 from app.errors import EditConflict, NotAllowed, ValidationFailed
@@ -96,10 +96,15 @@ def live_result(month: Month, *, with_report: bool = True) -> dict:
     rankings are wanted) the centre's figures, last month's for comparison, exclusions and appeals."""
     now = utcnow()
     rules = {kind: rule_for(kind) for kind in UNIT_KINDS}
+    units = {k: live_scores(k, month, rules[k]) for k in UNIT_KINDS}
+    return _result(month, now, rules, units, with_report)
+
+
+def _result(month, now, rules, units, with_report=True) -> dict:
     result = {
         "month": str(month),
         "rules": {k: r.as_dict() for k, r in rules.items()},
-        "units": {k: [u.as_dict() for u in live_scores(k, month, rules[k])] for k in UNIT_KINDS},
+        "units": {k: [u.as_dict() for u in units[k]] for k in UNIT_KINDS},
         "exclusions": exclusions_in(month, now),
         "appeals": appeals_in(month, now),
     }
@@ -148,19 +153,26 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
     if previous is not None and not republish:
         raise EditConflict(_("%(m)s 已发布（第 %(v)d 版）。如需更正，请选择“重新发布”并说明原因。",
                              m=month.label, v=previous.version))
-    result = live_result(month)
-    run = AssessmentRun(month=str(month), version=(previous.version + 1) if previous else 1, published_at=utcnow(),
-                        published_by_id=actor.id, note=note, summary_json=json.dumps(result, ensure_ascii=False))
+    now = utcnow()
+    run = AssessmentRun(month=str(month), version=(previous.version + 1) if previous else 1, published_at=now,
+                        published_by_id=actor.id, note=note, summary_json="{}")
     db.session.add(run)
     try:
         db.session.flush()
+        rules, units = {}, {}
         for kind in UNIT_KINDS:
-            f = facts(kind, month, utcnow())
+            f = facts(kind, month, now)
             db.session.execute(insert(AssessmentFact).from_select(
                 ["run_id", "unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason",
                  "note", "due_at", "done_at"],
                 select(literal(run.id), literal(kind), f.c.metric, f.c.unit_id, f.c.ticket_id, f.c.ref_id, f.c.value,
                        f.c.counted, f.c.reason, f.c.note, f.c.due_at, f.c.done_at)))
+            # The published scores are tallied from the frozen lines themselves, so they always agree.
+            frozen = select(AssessmentFact).where(AssessmentFact.run_id == run.id,
+                                                  AssessmentFact.unit_kind == kind).subquery()
+            rules[kind] = rule_for(kind)
+            units[kind] = score_units(kind, *tally_lines(kind, frozen), rules[kind])
+        run.summary_json = json.dumps(_result(month, now, rules, units), ensure_ascii=False)
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
