@@ -14,6 +14,7 @@ def register(app):
     """Attach the commands to `flask --app wsgi ...`."""
     from app.ops import register_cli
     register_sla(app)
+    register_assessment(app)
     register_cli(app)
 
     @app.cli.command("create-user")
@@ -81,3 +82,35 @@ def register_sla(app):
         build_scheduler(app, blocking=True).start()
 
     app.cli.add_command(sla)
+
+
+def register_assessment(app):
+    """`flask assessment invitations YYYY-MM`: the enterprises' evaluation links, as CSV for a mail merge."""
+    from flask.cli import AppGroup
+
+    group = AppGroup("assessment", help="Monthly assessment: evaluation invitations.")
+
+    @group.command("invitations")
+    @click.argument("month")
+    @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+                  help="The address enterprises open, e.g. https://jianjian.example.gov.cn")
+    def invitations_command(month, base_url):
+        """Print enterprise, contact, mobile and personal evaluation link for every enterprise active in MONTH."""
+        import csv
+        import sys
+
+        from app.assessment import services
+        from app.assessment.period import Month
+        from app.models import Enterprise
+        parsed = Month.parse(month)
+        if parsed is None:
+            raise click.BadParameter("write the month as YYYY-MM", param_hint="MONTH")
+        out = csv.writer(sys.stdout)
+        out.writerow(["enterprise", "contact", "mobile", "link"])
+        with app.test_request_context():
+            for row in services.enterprises_to_invite(parsed):
+                ent = db.session.get(Enterprise, row["id"])
+                out.writerow([ent.name, ent.contact_name, ent.mobile,
+                              f"{base_url.rstrip('/')}/evaluate/{row['token']}"])
+
+    app.cli.add_command(group)

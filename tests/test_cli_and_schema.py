@@ -51,6 +51,14 @@ def test_seed_demo_is_realistic_and_idempotent(app):
     assert second.exit_code == 0 and "nothing changed" in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Ticket.id))) == 60
+        from app.models import AssessmentRun, EnterpriseEvaluation
+        assert [r.month for r in db.session.scalars(select(AssessmentRun))] == ["2026-10"]  # last month, published
+        assert db.session.scalar(select(func.count(EnterpriseEvaluation.id))) > 0
+    invitations = runner.invoke(args=["assessment", "invitations", "2026-10", "--base-url", "https://jj.example.cn/"])
+    lines = invitations.output.strip().splitlines()
+    assert invitations.exit_code == 0 and lines[0] == "enterprise,contact,mobile,link" and len(lines) > 5
+    assert all(",https://jj.example.cn/evaluate/" in line for line in lines[1:])
+    assert runner.invoke(args=["assessment", "invitations", "2026-13"]).exit_code != 0
     logins = runner.invoke(args=["demo-logins"])
     assert "secretary1" in logins.output and "supervisor" in logins.output and "admin" in logins.output
 
