@@ -406,17 +406,15 @@ def _kiosk_ok() -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
 
-_LEADERS_CACHE: dict = {}
-
-
 def _leaders(month):
-    """Top three of each ranking, recomputed at most once a minute per process (the board polls)."""
+    """Top three of each ranking, recomputed at most once a minute per app and process (the board polls)."""
+    cache = current_app.extensions.setdefault("jj_hall_leaders", {})
     key = (str(month), int(time.monotonic() // 60))
-    if key not in _LEADERS_CACHE:
-        _LEADERS_CACHE.clear()
-        _LEADERS_CACHE[key] = {kind: [u for u in services.live_scores(kind, month) if u.status == RANKED][:3]
-                               for kind in UNIT_KINDS}
-    return _LEADERS_CACHE[key]
+    if key not in cache:
+        cache.clear()
+        cache[key] = {kind: [u for u in services.live_scores(kind, month) if u.status == RANKED][:3]
+                      for kind in UNIT_KINDS}
+    return cache[key]
 
 
 def _board_context():
