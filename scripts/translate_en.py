@@ -347,7 +347,7 @@ T.update({'不纳入考核': 'Excluded from scoring', '恢复纳入考核': 'Cou
 '口径：收到按提交时间；受理、会办、办结、关闭按当月发生的操作计（同一诉求计一次）；办结率 = 办结时限在本月的诉求中月底前已办结的比例；时限按中国法定节假日与调休计算工作日。': 'Definitions: received by submission time; accepted, convened, resolved and closed by the action in the month (once per ticket); completion rate = share of resolution deadlines in the month met by its end; working days follow the Chinese statutory calendar with make-up days.',
 '每类考核对象的各项权重之和必须为 100。修改只影响尚未发布的月份；已发布月份保留发布时的规则。': 'The weights of each kind of unit must add up to 100. Changes apply to months not yet published; published months keep their rules.',
 '权重（合计 100）': 'Weights (total 100)', '为本月服务打分': "Score this month's service", '为您的项目秘书和办理部门评价本月的服务。': 'Tell us how your secretary and the departments served you this month.'})
-T.update({'没有可考评的单位。': 'No units to assess.', '%(y)d年%(m)d月': '%(y)d-%(m)02d'})
+T.update({'没有可考评的单位。': 'No units to assess.', '%(y)d年%(m)d月': '%(y)d-%(m)02d', '%(m)s 考评尚未发布': '%(m)s assessment not published yet', '待处理的考核申诉 %(n)d 件': '%(n)d appeals waiting', '%(m)s 考评': '%(m)s assessment', '第 %(r)d 名（共 %(n)d 个参与排名），得分 %(s)s': 'rank %(r)d of %(n)d, score %(s)s', '得分 %(s)s，件数不足，未参与排名': 'score %(s)s, too few tickets to be ranked', '当月无纳入考核的诉求': 'no tickets counted that month'})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []

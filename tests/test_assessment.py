@@ -277,6 +277,7 @@ def test_publishing_freezes_the_month_and_republishing_keeps_versions(app, clock
     clock.set(bj(10, 30))
     client = login(app.test_client(), sup)
     early = client.post("/assessment/2026-10/publish", data={"note": ""})
+    assert "2026年9月 考评尚未发布" in client.get("/workspace").get_data(as_text=True)
     assert early.status_code == 400 and "尚未结束" in early.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(AssessmentRun.id))) == 0
@@ -311,8 +312,11 @@ def test_publishing_freezes_the_month_and_republishing_keeps_versions(app, clock
     v1 = client.get("/assessment/2026-10?version=1").get_data(as_text=True)
     v2 = client.get("/assessment/2026-10").get_data(as_text=True)
     assert "80.0%" in v1 and "已发布 第 2 版" in v2 and "排除重复诉求后更正" in v2 and "100.0%" in v2
-    # Secretaries see the published month and their own drill-down, not other units'.
+    # Secretaries see the published month and their own drill-down, not other units'; their workspace
+    # tells them where they stood.
     sec_client = login(app.test_client(), sec)
+    workspace = sec_client.get("/workspace").get_data(as_text=True)
+    assert "2026年10月 考评" in workspace and "件数不足，未参与排名" in workspace  # v2: 4 tickets once one left
     assert sec_client.get("/assessment/2026-10").status_code == 200
     assert sec_client.get(f"/assessment/2026-10/secretary/{sec.id}/on_time").status_code == 200
     assert sec_client.get(f"/assessment/2026-10/secretary/{sup.id}/on_time").status_code in (403, 404)

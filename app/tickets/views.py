@@ -31,7 +31,9 @@ def workspace():
     queue = needs_me(current_user, utcnow())
     from app.meetings.queries import upcoming_for
     meetings, items = upcoming_for(current_user, utcnow())
-    return render_template("tickets/workspace.html", queue=queue, now=utcnow(), meetings=meetings, items=items)
+    from app.assessment.services import workspace_note
+    return render_template("tickets/workspace.html", queue=queue, now=utcnow(), meetings=meetings, items=items,
+                           assessment=workspace_note(current_user))
 
 
 @bp.get("/tickets")
