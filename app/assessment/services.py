@@ -12,15 +12,15 @@ from sqlalchemy.exc import IntegrityError
 
 from app.assessment import report
 from app.assessment.facts import facts
-from app.assessment.metrics import DEFAULT_WEIGHTS, METRICS, SECRETARY, DEPARTMENT, UNIT_KINDS
+from app.assessment.metrics import DEFAULT_WEIGHTS, DEPARTMENT, METRICS, SECRETARY, UNIT_KINDS
 from app.assessment.period import Month
 from app.assessment.scoring import UnitScore, score_units, tally, tally_lines
 from app.clock import utcnow
 from app.enums import AppealStatus, EventKind, Role
 from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
-from app.models import (Appeal, Assignment, AssessmentFact, AssessmentRun, EnterpriseEvaluation, ScoreExclusion,
-                        ScoringRule, Ticket, TicketEvent, User)
+from app.models import (Appeal, Assignment, AssessmentFact, AssessmentRun, Department, Enterprise,
+                        EnterpriseEvaluation, ScoreExclusion, ScoringRule, Ticket, TicketEvent, User)
 from app.text import clean_text
 from app.tickets.services import record_event
 
@@ -211,7 +211,7 @@ def exclusions_in(month: Month, now) -> list:
     rows = db.session.execute(
         select(ScoreExclusion, Ticket.number, Ticket.title, User.display_name)
         .join(Ticket, Ticket.id == ScoreExclusion.ticket_id).join(User, User.id == ScoreExclusion.created_by_id)
-        .order_by(ScoreExclusion.id)).all()
+        .where(Ticket.created_at < month.end).order_by(ScoreExclusion.id)).all()
     if not rows:
         return []
     touched = _counted_in_month(month, now, {ex.ticket_id for ex, *_rest in rows})
@@ -223,7 +223,7 @@ def appeals_in(month: Month, now) -> list:
     """Appeals on tickets the month counts, and appeals filed during the month, with their outcome."""
     rows = db.session.execute(
         select(Appeal, Ticket.number, Ticket.title).join(Ticket, Ticket.id == Appeal.ticket_id)
-        .order_by(Appeal.id)).all()
+        .where(Ticket.created_at < month.end).order_by(Appeal.id)).all()
     if not rows:
         return []
     touched = _counted_in_month(month, now, {appeal.ticket_id for appeal, *_rest in rows})
@@ -238,7 +238,6 @@ def appeals_in(month: Month, now) -> list:
 
 def unit_name(kind: str, unit_id: int) -> str:
     """A secretary's or department's name."""
-    from app.models import Department
     row = db.session.get(Department if kind == DEPARTMENT else User, unit_id)
     if row is None:
         return "—"
@@ -407,7 +406,6 @@ def submit_evaluation(enterprise_id: int, month: Month, kind: str, unit_id: int,
 
 def enterprises_to_invite(month: Month) -> list:
     """Enterprises with activity in the month, with how many units they may score and have scored."""
-    from app.models import Enterprise
     active = select(TicketEvent.ticket_id).where(TicketEvent.at >= month.start, TicketEvent.at < month.end)
     rows = db.session.execute(
         select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(
