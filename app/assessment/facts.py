@@ -18,7 +18,6 @@ from app.models import (ActionItem, Appeal, Assignment, ClockPause, EnterpriseEv
                         Ticket, TicketClock, Visit)
 from app.models.types import UTCDateTime
 
-HOLDING = [AssignmentStatus.PENDING.value, AssignmentStatus.SIGNED.value]
 
 
 def _moment(column):
@@ -60,18 +59,14 @@ def decided_in(month, now):
                 or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))
 
 
-def lead_department_at(moment):
-    """The department that led the clock's ticket at `moment` (a correlated subquery; NULL if none)."""
+def lead_department_at(moment, ticket_id=TicketClock.ticket_id):
+    """The department leading the ticket at `moment`: the newest lead assignment dispatched by then and not
+    returned by then (a correlated subquery; NULL if none). Withdrawn assignments carry no time, so they
+    never count as holding."""
     return (select(Assignment.department_id)
-            .where(Assignment.ticket_id == TicketClock.ticket_id, Assignment.role == AssignmentRole.LEAD.value,
-                   Assignment.status.in_(HOLDING), Assignment.dispatched_at <= moment)
-            .order_by(Assignment.id.desc()).limit(1).scalar_subquery())
-
-
-def _lead_department_for_rating():
-    return (select(Assignment.department_id)
-            .where(Assignment.ticket_id == Rating.ticket_id, Assignment.role == AssignmentRole.LEAD.value,
-                   Assignment.status.in_(HOLDING), Assignment.dispatched_at <= Rating.created_at)
+            .where(Assignment.ticket_id == ticket_id, Assignment.role == AssignmentRole.LEAD.value,
+                   Assignment.status != AssignmentStatus.WITHDRAWN.value, Assignment.dispatched_at <= moment,
+                   or_(Assignment.returned_at.is_(None), Assignment.returned_at > moment))
             .order_by(Assignment.id.desc()).limit(1).scalar_subquery())
 
 
@@ -163,7 +158,7 @@ def metric_lines(kind: str, month, now) -> dict:
         "on_time": _clock_lines(lead, [ClockKind.RESOLUTION], month, now),
         "returns": _return_lines(month),
         "reopens": _reopen_lines(month),
-        "satisfaction": _rating_lines(_lead_department_for_rating(), month, solved=False),
+        "satisfaction": _rating_lines(lead_department_at(Rating.created_at, Rating.ticket_id), month, solved=False),
         "action_items": _clock_lines(ActionItem.owner_department_id, [ClockKind.ACTION_ITEM], month, now,
                                      join=(ActionItem, ActionItem.id == TicketClock.action_item_id)),
         "evaluation": _evaluation_lines(DEPARTMENT, month),
