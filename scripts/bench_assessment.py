@@ -84,7 +84,8 @@ def load(n):
                 returned = rng.random() < 0.05
                 assignments.append({"id": assignment_id, "ticket_id": i, "department_id": 1 + i % DEPARTMENTS,
                                     "role": "lead", "status": "returned" if returned else "signed",
-                                    "instructions": "", "return_reason": "", "dispatched_at": created})
+                                    "instructions": "", "return_reason": "", "dispatched_at": created,
+                                    "returned_at": created + timedelta(hours=2) if returned else None})
                 clocks.append(_clock(i, "sign_off", created, created + timedelta(days=1),
                                      created + timedelta(hours=rng.choice([1, 3, 28])), assignment_id))
             clocks.append(_clock(i, "resolution", created, created + timedelta(days=7), resolved if done else None))

@@ -509,3 +509,27 @@ def test_a_department_appeal_takes_the_ticket_out_of_that_department_only(app, c
     assert d["住建局"].status == "no_tickets"
     # The secretary's own figures for the same ticket are untouched: the appeal was the department's.
     assert s["秘书"].figures["response"].counted == 2 and s["秘书"].figures["response"].excluded == 0
+
+
+def test_a_lead_that_returns_a_reopened_case_still_owns_its_earlier_resolution(app, clock):
+    with app.test_request_context():
+        b = Month10(clock)
+        sec = b.user("秘书", Role.SECRETARY.value)
+        dept = b.department("住建局")
+        officer = b.user("o1", Role.OFFICER.value, dept.id)
+        t = b.ticket(sec, bj(10, 12))
+        ts.dispatch_ticket(t, sec, t.version, dept.id, [], "请办理")
+        clock.set(bj(10, 12, 10))
+        ts.sign_assignment(t, officer, t.version)
+        b.resolve(t, sec, bj(10, 14))  # first resolution clock: on time, 住建局 led it
+        b.rate(t, bj(10, 15), "2", "unsolved")  # reopened: a second clock, due 10-22 00:00
+        clock.set(bj(10, 16))
+        ts.return_assignment(t, officer, t.version, "需由其他部门牵头")  # back to triage; nobody leads now
+        clock.set(bj(11, 16))
+        d, s = scores_by_name("department"), scores_by_name("secretary")
+    f = d["住建局"].figures
+    assert (f["on_time"].counted, f["on_time"].earned) == (1, 1)  # the return does not rewrite 10-14
+    assert (f["reopens"].counted, f["reopens"].earned) == (1, 1)
+    assert (f["returns"].counted, f["returns"].earned) == (1, 1)
+    # The second clock broke on 10-22 with no department holding the case: the secretary's breach.
+    assert (s["秘书"].figures["on_time"].counted, s["秘书"].figures["on_time"].earned) == (1, 0)
