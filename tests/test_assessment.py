@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.admin.services import create_user
-from app.assessment import services
+from app.assessment import report, services
 from app.clocks.sweep import sweep
 from app.assessment.period import Month
 from app.enums import Role
@@ -295,6 +295,7 @@ def test_publishing_freezes_the_month_and_republishing_keeps_versions(app, clock
     client.post(f"/assessment/tickets/{late_id}/exclude", data={"reason": "重复诉求"})
     with app.test_request_context():
         assert scores_by_name("secretary")["秘书"].figures["on_time"].counted == 4
+        assert report.ratings(OCT)["counted"] == 4  # the centre's satisfaction leaves it out too
     published = client.get("/assessment/2026-10").get_data(as_text=True)
     assert "已发布 第 1 版" in published and "80.0%" in published
     drill = client.get(f"/assessment/2026-10/secretary/{sec.id}/on_time").get_data(as_text=True)
