@@ -57,22 +57,17 @@ class UnitScore:
         return cls(**{**data, "figures": figures})
 
 
-def units(kind: str) -> dict:
-    """Every active unit of a kind by id, with its name (units with no tickets are listed too)."""
+def units(kind: str, ids=None) -> dict:
+    """Units of a kind by id, with their names: every active one (units with no tickets are listed too), or
+    the given ids whether active or not."""
     if kind == DEPARTMENT:
-        rows = db.session.execute(select(Department.id, Department.name).where(Department.is_active))
+        query = select(Department.id, Department.name)
+        query = query.where(Department.id.in_(ids)) if ids is not None else query.where(Department.is_active)
     else:
-        rows = db.session.execute(select(User.id, User.display_name).where(
-            User.role == Role.SECRETARY.value, User.is_active_account))
-    return {unit_id: name for unit_id, name in rows}
-
-
-def _names_for(kind, ids):
-    if not ids:
-        return {}
-    if kind == DEPARTMENT:
-        return dict(db.session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).all())
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+        query = select(User.id, User.display_name)
+        query = query.where(User.id.in_(ids)) if ids is not None else query.where(
+            User.role == Role.SECRETARY.value, User.is_active_account)
+    return dict(db.session.execute(query).all())
 
 
 def tally(kind: str, month, now, **narrow):
@@ -106,7 +101,8 @@ def score_units(kind: str, rows, volumes, rule) -> list[UnitScore]:
     """Figures, scores, ranks and awards from tallied rows, under a rule (weights, minimum, bar)."""
     names = units(kind)
     extra = {r[0] for r in rows} - set(names)
-    names.update(_names_for(kind, extra))  # a unit made inactive still answers for its month
+    if extra:
+        names.update(units(kind, extra))  # a unit made inactive still answers for its month
     scores = {uid: UnitScore(kind, uid, name) for uid, name in names.items()}
     for unit_id, metric, counted, earned, excluded in rows:
         unit = scores.get(unit_id)

@@ -329,6 +329,12 @@ def _commit_once(message):
         raise EditConflict(message) from exc
 
 
+def pending_appeals() -> int:
+    """How many appeals wait for a supervisor's decision."""
+    return int(db.session.scalar(select(func.count(Appeal.id)).where(Appeal.status == AppealStatus.PENDING.value))
+               or 0)
+
+
 def appeals_for(user):
     """Appeals a person may see: all of them for supervisors, their own unit's otherwise."""
     query = select(Appeal).order_by(Appeal.status != AppealStatus.PENDING.value, Appeal.id.desc())
@@ -423,10 +429,10 @@ def workspace_note(user) -> dict | None:
     month = current_month().previous()
     run = latest_run(month)
     if user.is_supervisor:
-        pending = db.session.scalar(select(func.count(Appeal.id)).where(Appeal.status == AppealStatus.PENDING.value))
+        pending = pending_appeals()
         if not pending and run is not None:
             return None
-        return {"month": month, "pending": int(pending or 0), "unpublished": run is None}
+        return {"month": month, "pending": pending, "unpublished": run is None}
     unit = (SECRETARY, user.id) if user.is_secretary else (DEPARTMENT, user.department_id) if user.is_officer else None
     if run is None or unit is None:
         return None

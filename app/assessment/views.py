@@ -19,7 +19,8 @@ from app.assessment.period import SHANGHAI, Month
 from app.assessment.scoring import BELOW_MINIMUM, NO_TICKETS, RANKED, UnitScore, citation
 from app.auth.decorators import roles_required
 from app.clock import utcnow
-from app.enums import AppealStatus, Channel, ClockKind, OPEN_STATES, Role, SlaLevel, TicketState
+from app.enums import (ACTIVE_ASSIGNMENT, AppealStatus, AssignmentRole, Channel, ClockKind, OPEN_STATES, Role,
+                       SlaLevel, TicketState)
 from app.errors import ServiceError
 from app.extensions import db, limiter
 from app.forms import id_arg
@@ -98,9 +99,8 @@ def index():
             m = m.previous()
     else:
         months = [Month.parse(p) for p in published]
-    pending = db.session.scalar(select(func.count(Appeal.id)).where(Appeal.status == AppealStatus.PENDING.value))
     return render_template("assessment/index.html", months=months, published=set(published),
-                           pending_appeals=pending if current_user.is_supervisor else 0)
+                           pending_appeals=services.pending_appeals() if current_user.is_supervisor else 0)
 
 
 @bp.get("/assessment/<month_text>")
@@ -220,9 +220,19 @@ def _back(ticket):
     return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#assessment", 303)
 
 
-def _run(ticket, verb, done_message):
+def _form_error(form):
+    return next((e for errors in form.errors.values() for e in errors), _("请检查填写的内容。"))
+
+
+def _ticket_verb(ticket_id, form_class, verb, done_message):
+    """Run `verb(ticket, actor, reason)` from a reason form on the ticket page; back to the ticket either way."""
+    ticket = viewable_ticket(ticket_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        flash(_form_error(form), "danger")
+        return _back(ticket)
     try:
-        verb()
+        verb(ticket, current_user, form.reason.data)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -231,47 +241,25 @@ def _run(ticket, verb, done_message):
     return _back(ticket)
 
 
-def _form_error(form):
-    return next((e for errors in form.errors.values() for e in errors), _("请检查填写的内容。"))
-
-
 @bp.post("/assessment/tickets/<int:ticket_id>/exclude")
 @roles_required(Role.SUPERVISOR)
 def exclude(ticket_id):
     """不纳入考核 for one ticket, with a reason."""
-    ticket = viewable_ticket(ticket_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_form_error(form), "danger")
-        return _back(ticket)
-    return _run(ticket, lambda: services.exclude_ticket(ticket, current_user, form.reason.data),
-                _("已设为不纳入考核。"))
+    return _ticket_verb(ticket_id, ReasonForm, services.exclude_ticket, _("已设为不纳入考核。"))
 
 
 @bp.post("/assessment/tickets/<int:ticket_id>/include")
 @roles_required(Role.SUPERVISOR)
 def include(ticket_id):
     """Put an excluded ticket back into the scores, with a reason."""
-    ticket = viewable_ticket(ticket_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_form_error(form), "danger")
-        return _back(ticket)
-    return _run(ticket, lambda: services.include_ticket(ticket, current_user, form.reason.data),
-                _("已恢复纳入考核。"))
+    return _ticket_verb(ticket_id, ReasonForm, services.include_ticket, _("已恢复纳入考核。"))
 
 
 @bp.post("/assessment/tickets/<int:ticket_id>/appeal")
 @roles_required(Role.SECRETARY, Role.OFFICER)
 def appeal(ticket_id):
     """申诉: ask that this ticket not count against one's own unit."""
-    ticket = viewable_ticket(ticket_id)
-    form = AppealForm()
-    if not form.validate_on_submit():
-        flash(_form_error(form), "danger")
-        return _back(ticket)
-    return _run(ticket, lambda: services.file_appeal(ticket, current_user, form.reason.data),
-                _("申诉已提交，督办人员处理后会在考评中体现。"))
+    return _ticket_verb(ticket_id, AppealForm, services.file_appeal, _("申诉已提交，督办人员处理后会在考评中体现。"))
 
 
 @bp.get("/assessment/appeals")
@@ -427,8 +415,8 @@ def _board_context():
                                        .group_by(Ticket.state)).all())
     late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
     lead = (select(Department.name).join(Assignment, Assignment.department_id == Department.id)
-            .where(Assignment.ticket_id == Ticket.id, Assignment.role == "lead",
-                   Assignment.status.in_(["pending", "signed"])).limit(1).scalar_subquery())
+            .where(Assignment.ticket_id == Ticket.id, Assignment.role == AssignmentRole.LEAD.value,
+                   Assignment.status.in_(ACTIVE_ASSIGNMENT)).limit(1).scalar_subquery())
     # Only the number, category, a shortened title and who holds it: no enterprise or contact data.
     overdue = db.session.execute(
         select(Ticket.number, Ticket.title, Ticket.due_at, Ticket.sla_level, Category.name, lead)
