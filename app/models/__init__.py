@@ -3,7 +3,7 @@ from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, Enterp
                                    ScoringRule)
 from app.models.enterprise import Enterprise, Visit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
-from app.models.org import Category, Department, User
+from app.models.org import Category, Department, LoginSession, User
 from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
 from app.models.sla import (CalendarOverride, ClockLevelChange, ClockPause, Extension, Notification, SlaPolicy,
                             TicketClock, WorkerHeartbeat)
@@ -11,5 +11,5 @@ from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEven
 
 __all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
-           "Department", "Enterprise", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
+           "Department", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "User", "Visit", "WorkerHeartbeat"]

@@ -73,6 +73,9 @@ class EnterpriseEvaluation(db.Model):
     execution: Mapped[int] = mapped_column(Integer)  # 执行力
     attitude: Mapped[int] = mapped_column(Integer)  # 服务态度
     comment: Mapped[str] = mapped_column(Text, default="")
+    # The verified contact whose personal link gave the marks.
+    contact_name: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    contact_mobile: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (UniqueConstraint("enterprise_id", "month", "unit_kind", "unit_id",

@@ -1,7 +1,7 @@
 """Enterprises and the secretaries' visits to them."""
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -18,6 +18,9 @@ class Enterprise(db.Model):
     industry: Mapped[str] = mapped_column(String(60), default="")
     contact_name: Mapped[str] = mapped_column(String(40), default="")
     mobile: Mapped[str] = mapped_column(String(20), default="")
+    # Whether staff have confirmed that contact_name/mobile really speak for the company. A contact typed on the
+    # anonymous form is not: anyone can type a company's public credit code.
+    contact_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_at = mapped_column(UTCDateTime)
 

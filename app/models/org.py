@@ -93,3 +93,14 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self):
         return self.role == Role.ADMIN.value
+
+
+class LoginSession(db.Model):
+    """One signed-in browser: logging out ends it on the server, so a copied cookie stops working."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    # SHA-256 of the random key kept in the signed session cookie; the key itself is never stored.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    ended_at = mapped_column(UTCDateTime)
