@@ -1,10 +1,16 @@
-"""Loading and authenticating staff accounts."""
-from sqlalchemy import func, select
+"""Loading and authenticating staff accounts, and the server-side record of each signed-in browser."""
+import hashlib
+import secrets
+
+from flask import session
+from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import User
+from app.models import LoginSession, User
+
+SESSION_KEY = "_jj_sk"  # the random key in the signed cookie that names this browser's LoginSession
 
 # Checked against when the username is unknown, so both answers take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -19,7 +25,37 @@ def load_user(session_id: str):
     user = db.session.get(User, user_id)
     if user is None or user.session_version != version or not user.is_active:
         return None
+    if not _session_open(user.id, session.get(SESSION_KEY)):
+        return None  # ended by logout (a copied cookie stops working) or never started by a login
     return user
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _session_open(user_id: int, key) -> bool:
+    if not isinstance(key, str) or not key:
+        return False
+    return db.session.scalar(select(LoginSession.id).where(
+        LoginSession.key_hash == _hash(key), LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))) is not None
+
+
+def start_session(user) -> None:
+    """Record a new signed-in browser for `user` and put its key in the (already cleared) session."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, key_hash=_hash(key), created_at=utcnow()))
+    db.session.commit()
+    session[SESSION_KEY] = key
+
+
+def end_session() -> None:
+    """Mark this browser's session ended on the server, so its cookie no longer signs anyone in."""
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str) and key:
+        db.session.execute(update(LoginSession).where(LoginSession.key_hash == _hash(key),
+                                                      LoginSession.ended_at.is_(None)).values(ended_at=utcnow()))
+        db.session.commit()
 
 
 def authenticate(username: str, password: str):

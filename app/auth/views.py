@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import LoginForm
-from app.auth.login import authenticate
+from app.auth.login import authenticate, end_session, start_session
 from app.extensions import limiter
 
 bp = Blueprint("auth", __name__)
@@ -39,6 +39,7 @@ def login():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
             session.clear()
+            start_session(user)
             login_user(user)
             session.permanent = True
             return redirect(safe_next(request.args.get("next"), url_for("tickets.workspace")))
@@ -50,7 +51,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session."""
+    """End the session, on the server too: a copy of the cookie taken earlier no longer signs anyone in."""
+    end_session()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
