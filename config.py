@@ -25,6 +25,40 @@ def _bool(name: str, default: bool) -> bool:
 
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+# Keys that have been printed somewhere (this repo's defaults and examples): whoever reads them can forge a
+# session cookie, so production refuses them however long they are.
+KNOWN_PLACEHOLDER_KEYS = frozenset({
+    DEV_SECRET_KEY, "test-secret-key",
+    "change-me-to-64-random-characters-from-python-secrets-token-urlsafe",
+})
+# Words that mark a key as typed by a person or copied from an example rather than generated.
+_PLACEHOLDER_WORDS = ("change", "example", "placeholder", "replace", "secret", "random", "password", "dev-only",
+                      "jianjian", "token")
+MIN_SECRET_BITS = 128
+
+
+def secret_key_problem(key) -> str | None:
+    """Why `key` cannot sign production sessions (a known placeholder, too short or too little entropy), or None.
+
+    Entropy is estimated from the key's own character frequencies (Shannon bits per character × length):
+    `secrets.token_urlsafe(32)` scores about 200 bits, `secrets.token_hex(32)` about 250, a repeated or
+    patterned string almost nothing."""
+    import math
+    from collections import Counter
+    if not key or key in KNOWN_PLACEHOLDER_KEYS:
+        return "SECRET_KEY is empty or a published placeholder"
+    if len(key) < 32:
+        return "SECRET_KEY must be at least 32 characters"
+    lowered = key.lower()
+    if any(word in lowered for word in _PLACEHOLDER_WORDS):
+        return "SECRET_KEY looks like a placeholder or a phrase, not a generated value"
+    counts = Counter(key)
+    bits = abs(sum(n / len(key) * math.log2(n / len(key)) for n in counts.values()) * len(key))
+    # Keyboard runs ("abcdef…", "123456…", "aaaa…") have many distinct characters but follow a pattern.
+    steps = sum(abs(ord(a) - ord(b)) <= 1 for a, b in zip(key, key[1:]))
+    if bits < MIN_SECRET_BITS or len(counts) < 12 or steps > len(key) // 2:
+        return f"SECRET_KEY has too little entropy (about {bits:.0f} bits; at least {MIN_SECRET_BITS} needed)"
+    return None
 
 
 class Config:
@@ -90,12 +124,14 @@ class Config:
 
 
 def check_production(config) -> None:
-    """Refuse to run in production with the development secret key or with debug on."""
+    """Refuse to run in production with a guessable secret key, a short kiosk token or debug on."""
     if config.get("ENV") != "production":
         return
     problems = []
-    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY) or len(config.get("SECRET_KEY", "")) < 32:
-        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    key_problem = secret_key_problem(config.get("SECRET_KEY"))
+    if key_problem:
+        problems.append(key_problem + ": generate one with "
+                        "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`")
     if config.get("DEBUG"):
         problems.append("debug must be off")
     if config.get("KIOSK_TOKEN") and len(config["KIOSK_TOKEN"]) < 24:

@@ -1,4 +1,5 @@
 """Production settings, the health check, security headers, and backups taken while the app runs."""
+import secrets
 import sqlite3
 
 import pytest
@@ -15,7 +16,7 @@ def test_production_refuses_the_development_secret_and_debug(database):
         create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY="x" * 40, DEBUG=True)
     with pytest.raises(RuntimeError, match="KIOSK_TOKEN"):
         create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY="x" * 40, KIOSK_TOKEN="hall")
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY="k" * 40,
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
                      SESSION_COOKIE_SECURE=True, TRUSTED_PROXIES=1)
     response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
