@@ -95,22 +95,23 @@ def register_assessment(app):
     @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
                   help="The address enterprises open, e.g. https://jianjian.example.gov.cn")
     def invitations_command(month, base_url):
-        """Print enterprise, contact, mobile and personal evaluation link for every enterprise active in MONTH."""
-        import csv
+        """Print enterprise, contact, mobile and personal evaluation link for every enterprise active in MONTH
+        whose contact staff have verified (the others are counted on stderr: verify them first)."""
         import sys
 
         from app.assessment import services
         from app.assessment.period import Month
-        from app.models import Enterprise
+        from app.excel import csv_text
         parsed = Month.parse(month)
         if parsed is None:
             raise click.BadParameter("write the month as YYYY-MM", param_hint="MONTH")
-        out = csv.writer(sys.stdout)
-        out.writerow(["enterprise", "contact", "mobile", "link"])
         with app.test_request_context():
-            for row in services.enterprises_to_invite(parsed):
-                ent = db.session.get(Enterprise, row["id"])
-                out.writerow([ent.name, ent.contact_name, ent.mobile,
-                              f"{base_url.rstrip('/')}/evaluate/{row['token']}"])
+            rows = services.enterprises_to_invite(parsed)
+        invited = [r for r in rows if r["token"]]
+        sys.stdout.write(csv_text([["enterprise", "contact", "mobile", "link"]] + [
+            [r["name"], r["contact"], r["mobile"], f"{base_url.rstrip('/')}/evaluate/{r['token']}"] for r in invited]))
+        if len(invited) < len(rows):
+            click.echo(f"{len(rows) - len(invited)} active enterprises have no verified contact and get no link",
+                       err=True)
 
     app.cli.add_command(group)

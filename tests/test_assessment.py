@@ -214,7 +214,11 @@ def test_departments_hold_their_own_breaches_and_returns_reopens_evaluations_cou
         b.resolve(t4, sec, bj(10, 14))
         b.rate(t4, bj(10, 15), "2", "unsolved")
         clock.set(bj(11, 16))
-        token = services.evaluation_token(t1.enterprise_id, OCT)
+        enterprise = db.session.get(Enterprise, t1.enterprise_id)
+        # A supervisor has confirmed the company's contact by phone: only then does a link exist.
+        enterprise.contact_name, enterprise.mobile, enterprise.contact_verified = "赵经理", "13900001111", True
+        db.session.commit()
+        token = services.evaluation_token(enterprise, OCT)
         d1_id, d2_id, sec_id = d1.id, d2.id, sec.id
 
     # The enterprise of t1 scores 住建局 through its link: (5 + 5 + 4 + 4) / 20 -> 90.
@@ -234,6 +238,8 @@ def test_departments_hold_their_own_breaches_and_returns_reopens_evaluations_cou
 
     with app.test_request_context():
         assert db.session.scalar(select(func.count(EnterpriseEvaluation.id))) == 1
+        given = db.session.scalar(select(EnterpriseEvaluation))
+        assert (given.contact_name, given.contact_mobile) == ("赵经理", "13900001111")  # who gave the marks
         d = scores_by_name("department")
         s = scores_by_name("secretary")
     f = d["住建局"].figures
@@ -446,23 +452,6 @@ def test_hall_board_opens_with_the_kiosk_token_and_shows_no_contact_data(app, cl
     assert "13812345678" not in html and "王经理" not in html and "考评测试企业" not in html
     panel = anonymous.get("/hall/panel?token=hall-screen-token-0123456789").get_data(as_text=True)
     assert "今日新增诉求" in panel and "<html" not in panel
-
-
-def test_tracking_page_invites_the_enterprise_to_evaluate(app, clock):
-    with app.test_request_context():
-        b = Month10(clock)
-        sec = b.user("秘书", Role.SECRETARY.value)
-        clock.set(bj(11, 16))
-        data = {"enterprise_name": "邀请测试企业", "credit_code": "", "contact_name": "王经理",
-                "mobile": "13812345678", "title": "用电", "description": "用电增容", "category_id": b.category.id,
-                "urgency": "normal"}
-        ticket, code, _new = submit_public_ticket(data, [], new_submission_key())
-        ts.accept_ticket(ticket, sec, ticket.version)
-        number = ticket.number
-        token = services.evaluation_token(ticket.enterprise_id, Month(2026, 11))
-    client = app.test_client()
-    html = client.post("/track", data={"number": number, "code": code}, follow_redirects=True).get_data(as_text=True)
-    assert "为本月服务打分" in html and f"/evaluate/{token}" in html
 
 
 def test_month_arithmetic():

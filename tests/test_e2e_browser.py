@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from app.enums import Role
 from tests.conftest import PASSWORD, staff_login
+from tests.factories import verified_evaluation_token
 
 pytestmark = pytest.mark.browser
 
@@ -178,9 +179,8 @@ def test_a_supervisor_publishes_october_and_opens_the_report_and_the_hall_board(
             secretary = b.user(name, "secretary")
             ratings = [("5", "solved")] * happy + [("3", "partly")] * (n - happy)
             tickets = b.first_contact(secretary, n, late=late, ratings=ratings)
-        from app.assessment import services
         from app.assessment.period import Month
-        token = services.evaluation_token(tickets[0].enterprise_id, Month(2026, 10))
+        token = verified_evaluation_token(tickets[0].enterprise_id, Month(2026, 10))
     clock.set(back_to)
     supervisor = factory.user(Role.SUPERVISOR)
     sup = staff_login(browser, live_server, supervisor, PASSWORD)

@@ -4,6 +4,7 @@ import io
 import pytest
 
 from app.enums import Role, TicketState as S
+from tests.factories import verified_evaluation_token
 
 ROLES = ["anonymous", "enterprise_right", "enterprise_wrong", "secretary", "officer_lead", "officer_other",
          "supervisor", "admin", "disabled"]
@@ -64,6 +65,7 @@ MATRIX = {
     ("tickets.new_offline", "POST"): staff_only({"secretary", "supervisor"}),
     ("enterprises.enterprise_list", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("enterprises.enterprise_detail", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("enterprises.verify_enterprise_contact", "POST"): staff_only({"supervisor"}),
     ("enterprises.visit_list", "GET"): staff_only({"secretary", "supervisor"}),
     ("enterprises.new_visit", "GET"): staff_only({"secretary"}),
     ("enterprises.new_visit", "POST"): staff_only({"secretary"}),
@@ -221,7 +223,7 @@ def world(app, factory, login):
         from app.assessment import services as assessment
         from app.assessment.period import Month
         appeal = assessment.file_appeal(db.session.get(Ticket, ref.id), sec, "企业撤回诉求")
-        token = assessment.evaluation_token(ref.enterprise_id, Month(2026, 11))
+        token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
         ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
@@ -247,6 +249,7 @@ def url_args(endpoint, w):
         "tickets.download": {"ticket_id": t.id, "attachment_id": w["internal"]},
         "tickets.act": {"ticket_id": t.id, "action": "note"},
         "enterprises.enterprise_detail": {"enterprise_id": t.enterprise_id},
+        "enterprises.verify_enterprise_contact": {"enterprise_id": t.enterprise_id},
         "admin.edit_user": {"user_id": w["people"]["secretary"].id},
         "admin.edit_department": {"obj_id": w["dept"]}, "admin.edit_category": {"obj_id": w["category"]},
         "sla.deadlines": {"ticket_id": t.id}, "sla.urge": {"ticket_id": t.id}, "sla.supervise": {"ticket_id": t.id},

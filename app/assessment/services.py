@@ -19,7 +19,7 @@ from app.clock import utcnow
 from app.enums import AppealStatus, EventKind, Role
 from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
-from app.models import (Appeal, Assignment, AssessmentFact, AssessmentRun, Department, Enterprise,
+from app.models import (ActionItem, Appeal, Assignment, AssessmentFact, AssessmentRun, Department, Enterprise,
                         EnterpriseEvaluation, ScoreExclusion, ScoringRule, Ticket, TicketEvent, User)
 from app.text import clean_text
 from app.tickets.services import record_event
@@ -231,9 +231,46 @@ def appeals_in(month: Month, now) -> list:
     for appeal, number, title in rows:
         if appeal.ticket_id in touched or month.start <= appeal.filed_at < month.end:
             out.append({"id": appeal.id, "ticket_id": appeal.ticket_id, "number": number, "title": title,
-                        "unit_kind": appeal.unit_kind, "unit": unit_name(appeal.unit_kind, appeal.unit_id),
+                        "unit_kind": appeal.unit_kind, "unit_id": appeal.unit_id,
+                        "unit": unit_name(appeal.unit_kind, appeal.unit_id),
                         "reason": appeal.reason, "status": appeal.status, "decision": appeal.decision_reason})
     return out
+
+
+def own_review_lines(result: dict, user) -> dict:
+    """The month's result with its exclusions and appeals cut to what `user` may read: all of them for
+    supervisors; for a secretary or a department only those about its own unit (its appeals, and exclusions of
+    tickets it worked on); nothing for anyone else. They name tickets and give reasons, so they follow the
+    tickets' own access rules and more."""
+    if user.is_supervisor:
+        return result
+    exclusions, appeals = [], []
+    if user.is_secretary:
+        appeals = [a for a in result["appeals"] if (a["unit_kind"], a.get("unit_id")) == (SECRETARY, user.id)
+                   or (a["unit_kind"] == SECRETARY and a.get("unit_id") is None and _filed_by_unit(a, user))]
+        ids = {e["ticket_id"] for e in result["exclusions"]}
+        mine = set(db.session.scalars(select(Ticket.id).where(Ticket.id.in_(ids), Ticket.secretary_id == user.id))) \
+            if ids else set()
+        exclusions = [e for e in result["exclusions"] if e["ticket_id"] in mine]
+    elif user.is_officer and user.department_id:
+        appeals = [a for a in result["appeals"] if (a["unit_kind"], a.get("unit_id")) == (DEPARTMENT, user.department_id)
+                   or (a["unit_kind"] == DEPARTMENT and a.get("unit_id") is None and _filed_by_unit(a, user))]
+        ids = {e["ticket_id"] for e in result["exclusions"]}
+        mine = set()
+        if ids:
+            mine = set(db.session.scalars(select(Assignment.ticket_id).where(
+                Assignment.ticket_id.in_(ids), Assignment.department_id == user.department_id))) | set(
+                db.session.scalars(select(ActionItem.ticket_id).where(
+                    ActionItem.ticket_id.in_(ids), ActionItem.owner_department_id == user.department_id)))
+        exclusions = [e for e in result["exclusions"] if e["ticket_id"] in mine]
+    return dict(result, exclusions=exclusions, appeals=appeals)
+
+
+def _filed_by_unit(appeal_line: dict, user) -> bool:
+    # Versions published before appeal lines carried unit_id: look the appeal up.
+    appeal = db.session.get(Appeal, appeal_line.get("id"))
+    return appeal is not None and (appeal.unit_kind, appeal.unit_id) == (
+        (SECRETARY, user.id) if user.is_secretary else (DEPARTMENT, user.department_id))
 
 
 def unit_name(kind: str, unit_id: int) -> str:
@@ -353,19 +390,36 @@ def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="jianjian-evaluation")
 
 
-def evaluation_token(enterprise_id: int, month: Month) -> str:
-    """The link token inviting one enterprise to evaluate one month."""
-    return _serializer().dumps({"e": enterprise_id, "m": str(month)})
+def evaluation_token(enterprise, month: Month) -> str | None:
+    """The personal link token inviting an enterprise's verified contact to evaluate one month, or None when
+    the enterprise has no verified contact (an anonymous submitter is never one: anyone can type a company's
+    public credit code)."""
+    if not (enterprise.contact_verified and enterprise.mobile):
+        return None
+    return _serializer().dumps({"e": enterprise.id, "m": str(month), "c": enterprise.mobile})
 
 
 def read_evaluation_token(token: str):
-    """(enterprise id, month) from a token, or None if it is forged or expired."""
+    """(enterprise id, month, contact mobile) from a token, or None if it is forged or expired."""
     try:
         data = _serializer().loads(token, max_age=EVALUATION_DAYS * 86400)
         month = Month.parse(data.get("m"))
-        return (int(data["e"]), month) if month else None
+        contact = data.get("c")
+        return (int(data["e"]), month, contact) if month and isinstance(contact, str) and contact else None
     except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
+
+
+def evaluation_invitee(token: str):
+    """(enterprise, month) for a link that still belongs to the enterprise's verified contact, or None: a
+    changed or unverified contact revokes the links sent to the old one."""
+    found = read_evaluation_token(token)
+    if found is None:
+        return None
+    enterprise = db.session.get(Enterprise, found[0])
+    if enterprise is None or not enterprise.contact_verified or enterprise.mobile != found[2]:
+        return None
+    return enterprise, found[1]
 
 
 def evaluation_units(enterprise_id: int, month: Month) -> list[tuple[str, int]]:
@@ -387,10 +441,12 @@ def evaluations_done(enterprise_id: int, month: Month) -> set:
         EnterpriseEvaluation.enterprise_id == enterprise_id, EnterpriseEvaluation.month == str(month))).all())
 
 
-def submit_evaluation(enterprise_id: int, month: Month, kind: str, unit_id: int, marks: dict,
+def submit_evaluation(enterprise, month: Month, kind: str, unit_id: int, marks: dict,
                       comment: str = "") -> EnterpriseEvaluation:
-    """Record one enterprise's marks (1–5 each) for one unit and month; a second one is refused."""
-    if (kind, unit_id) not in set(evaluation_units(enterprise_id, month)):
+    """Record the verified contact's marks (1–5 each) for one unit and month; a second one is refused."""
+    if not (enterprise.contact_verified and enterprise.mobile):
+        raise NotAllowed(_("该企业的联系人尚未核实，暂不能评价。"))
+    if (kind, unit_id) not in set(evaluation_units(enterprise.id, month)):
         raise ValidationFailed(_("本月没有需要您评价的该单位。"))
     values = {}
     for key in CRITERIA:
@@ -401,26 +457,29 @@ def submit_evaluation(enterprise_id: int, month: Month, kind: str, unit_id: int,
         if not 1 <= values[key] <= 5:
             raise ValidationFailed(_("请为每一项选择 1 到 5 分。"))
     comment = clean_text(comment, _("意见建议"), 1000, required=False)
-    if (kind, unit_id) in evaluations_done(enterprise_id, month):
+    if (kind, unit_id) in evaluations_done(enterprise.id, month):
         raise EditConflict(_("本月已评价过该单位，感谢您的反馈。"))
-    row = EnterpriseEvaluation(enterprise_id=enterprise_id, month=str(month), unit_kind=kind, unit_id=unit_id,
-                               comment=comment, created_at=utcnow(), **values)
+    row = EnterpriseEvaluation(enterprise_id=enterprise.id, month=str(month), unit_kind=kind, unit_id=unit_id,
+                               comment=comment, contact_name=enterprise.contact_name, contact_mobile=enterprise.mobile,
+                               created_at=utcnow(), **values)
     db.session.add(row)
     _commit_once(_("本月已评价过该单位，感谢您的反馈。"))
     return row
 
 
 def enterprises_to_invite(month: Month) -> list:
-    """Enterprises with activity in the month, with how many units they may score and have scored."""
+    """Enterprises with activity in the month, their contact, whether it is verified, how many units they have
+    scored, and (verified contacts only) the personal link token."""
     active = select(TicketEvent.ticket_id).where(TicketEvent.at >= month.start, TicketEvent.at < month.end)
-    rows = db.session.execute(
-        select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(
+    enterprises = db.session.scalars(
+        select(Enterprise).where(Enterprise.id.in_(
             select(Ticket.enterprise_id).where(Ticket.id.in_(active)))).order_by(Enterprise.name).limit(2000)).all()
     done = dict(db.session.execute(
         select(EnterpriseEvaluation.enterprise_id, func.count()).where(EnterpriseEvaluation.month == str(month))
         .group_by(EnterpriseEvaluation.enterprise_id)).all())
-    return [{"id": eid, "name": name, "done": int(done.get(eid, 0)), "token": evaluation_token(eid, month)}
-            for eid, name in rows]
+    return [{"id": e.id, "name": e.name, "contact": e.contact_name, "mobile": e.mobile,
+             "verified": bool(e.contact_verified and e.mobile), "done": int(done.get(e.id, 0)),
+             "token": evaluation_token(e, month)} for e in enterprises]
 
 
 def workspace_note(user) -> dict | None:

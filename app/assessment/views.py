@@ -24,7 +24,7 @@ from app.enums import (ACTIVE_ASSIGNMENT, AppealStatus, AssignmentRole, Channel,
 from app.errors import ServiceError
 from app.extensions import db, limiter
 from app.forms import id_arg
-from app.models import Appeal, Assignment, Category, Department, Enterprise, Ticket
+from app.models import Appeal, Assignment, Category, Department, Ticket
 from app.tickets.views import viewable_ticket
 
 bp = Blueprint("assessment", __name__)
@@ -51,11 +51,16 @@ def _pick(month: Month):
 
 
 def _choose(month: Month, with_report=True):
-    """(result, run, is_draft) for the month as this person may see it."""
+    """(result, run, is_draft) for the month as this person may see it: exclusions and appeals only where
+    they concern the person's own unit (all of them for supervisors)."""
     run, draft = _pick(month)
     if draft:
-        return services.live_result(month, with_report=with_report), run, True
-    return (run.summary if run else None), run, False
+        result = services.live_result(month, with_report=with_report)
+    else:
+        result = run.summary if run else None
+    if result is not None:
+        result = services.own_review_lines(result, current_user)
+    return result, run, draft
 
 
 def _can_drill(kind, unit_id, draft):
@@ -314,17 +319,17 @@ def invitations(month_text):
 
 
 def _evaluation_target(token):
-    found = services.read_evaluation_token(token)
+    found = services.evaluation_invitee(token)
     if found is None:
         abort(404)
-    enterprise = db.session.get(Enterprise, found[0]) or abort(404)
-    return enterprise, found[1]
+    return found
 
 
 @bp.route("/evaluate/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def evaluate(token):
-    """综合打分: the enterprise scores its secretary and the departments it dealt with, once a month each."""
+    """综合打分: the enterprise's verified contact scores its secretary and the departments it dealt with, once a
+    month each, through the personal link sent to them (never offered on a tracking page)."""
     enterprise, month = _evaluation_target(token)
     units = services.evaluation_units(enterprise.id, month)
     done = services.evaluations_done(enterprise.id, month)
@@ -336,7 +341,7 @@ def evaluate(token):
         unit_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else 0
         if form.validate_on_submit():
             try:
-                services.submit_evaluation(enterprise.id, month, kind, unit_id,
+                services.submit_evaluation(enterprise, month, kind, unit_id,
                                            {k: getattr(form, k).data for k in services.CRITERIA}, form.comment.data)
             except ServiceError as exc:
                 db.session.rollback()
@@ -417,9 +422,10 @@ def _board_context():
     lead = (select(Department.name).join(Assignment, Assignment.department_id == Department.id)
             .where(Assignment.ticket_id == Ticket.id, Assignment.role == AssignmentRole.LEAD.value,
                    Assignment.status.in_(ACTIVE_ASSIGNMENT)).limit(1).scalar_subquery())
-    # Only the number, category, a shortened title and who holds it: no enterprise or contact data.
+    # The hall and its kiosk are public: only the number, category and who holds it. A title can name the
+    # company or its matter, so it stays off the board, as does any enterprise or contact data.
     overdue = db.session.execute(
-        select(Ticket.number, Ticket.title, Ticket.due_at, Ticket.sla_level, Category.name, lead)
+        select(Ticket.number, Ticket.due_at, Ticket.sla_level, Category.name, lead)
         .join(Category, Category.id == Ticket.category_id)
         .where(Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late))
         .order_by(Ticket.due_at.is_(None), Ticket.due_at).limit(10)).all()

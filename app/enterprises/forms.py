@@ -20,3 +20,10 @@ class VisitForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.enterprise_id.choices = [("", _l("请选择"))] + [(str(e.id), e.name) for e in enterprises]
         self.kind.choices = VisitKind.choices()
+
+
+class ContactForm(FlaskForm):
+    contact_name = StringField(_l("联系人"), filters=[strip], validators=[
+        DataRequired(_l("请填写联系人。")), Length(max=40, message=_l("不能超过 40 字。")), no_nul])
+    mobile = StringField(_l("手机号码"), filters=[strip], validators=[
+        DataRequired(_l("请填写手机号码。")), Length(max=20), no_nul])

@@ -5,8 +5,8 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.auth.decorators import roles_required
-from app.enterprises.forms import VisitForm
-from app.enterprises.services import log_visit
+from app.enterprises.forms import ContactForm, VisitForm
+from app.enterprises.services import log_visit, verify_contact
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
@@ -49,7 +49,28 @@ def enterprise_detail(enterprise_id):
                                  .order_by(Ticket.created_at.desc()).limit(100)).all()
     visits = db.session.scalars(select(Visit).where(Visit.enterprise_id == enterprise.id)
                                 .order_by(Visit.visited_on.desc()).limit(50)).all()
-    return render_template("enterprises/detail.html", enterprise=enterprise, tickets=tickets, visits=visits)
+    contact_form = ContactForm(data={"contact_name": enterprise.contact_name, "mobile": enterprise.mobile})
+    return render_template("enterprises/detail.html", enterprise=enterprise, tickets=tickets, visits=visits,
+                           contact_form=contact_form)
+
+
+@bp.post("/enterprises/<int:enterprise_id>/contact")
+@roles_required(Role.SUPERVISOR)
+def verify_enterprise_contact(enterprise_id):
+    """核实联系人: confirm (and correct) who speaks for the enterprise; only they get evaluation links."""
+    enterprise = db.session.get(Enterprise, enterprise_id) or abort(404)
+    form = ContactForm()
+    if not form.validate_on_submit():
+        flash(next((e for errors in form.errors.values() for e in errors), _("请检查填写的内容。")), "danger")
+    else:
+        try:
+            verify_contact(current_user, enterprise, form.contact_name.data, form.mobile.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            flash(_("联系人已核实。"), "success")
+    return redirect(url_for("enterprises.enterprise_detail", enterprise_id=enterprise.id), 303)
 
 
 @bp.get("/visits")

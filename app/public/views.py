@@ -3,7 +3,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.assessment import services as assessment
 from app.attachments import check_uploads, send_stored
 from app.errors import ServiceError
 from app.extensions import db, limiter
@@ -83,18 +82,9 @@ def track():
     return render_template("public/track.html", form=form)
 
 
-def _evaluation_invite(ticket):
-    """A link to this month's service evaluation when the enterprise has units left to score."""
-    month = assessment.current_month()
-    units = assessment.evaluation_units(ticket.enterprise_id, month)
-    if not units or set(units) <= assessment.evaluations_done(ticket.enterprise_id, month):
-        return None
-    return url_for("assessment.evaluate", token=assessment.evaluation_token(ticket.enterprise_id, month))
-
-
 def _tracking_page(ticket, *, supplement_form=None, rating_form=None, status=200):
     return render_template(
-        "public/ticket.html", ticket=ticket, evaluation_link=_evaluation_invite(ticket),
+        "public/ticket.html", ticket=ticket,
         supplement_form=supplement_form or SupplementForm(), rating_form=rating_form or RatingForm(),
         can_supplement=lifecycle.allowed("supplement", ticket.state),
         can_rate=lifecycle.allowed("rate", ticket.state)), status

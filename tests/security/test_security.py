@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from app.enums import Role, TicketState as S
+from tests.factories import verified_evaluation_token
 
 pytestmark = pytest.mark.security
 
@@ -207,7 +208,7 @@ def _form_targets(factory):
         from app.models import Ticket
         appeal_id = assessment.file_appeal(db.session.get(Ticket, working.id), db.session.get(User, secretary.id),
                                            "企业撤回").id
-        token = assessment.evaluation_token(ref.enterprise_id, Month(2026, 11))
+        token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
     fields = {
         f"/assessment/tickets/{ref.id}/exclude": (supervisor, ["reason"]),
         f"/assessment/tickets/{ref.id}/include": (supervisor, ["reason"]),
