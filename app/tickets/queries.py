@@ -106,9 +106,11 @@ def _int(value):
 
 def _date(value):
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    # A filter date outside 2000–2100 means nothing here, and 9999-12-31 + 1 day would overflow.
+    return day if day is not None and 2000 <= day.year <= 2100 else None
 
 
 def _local_midnight_utc(day: date):
