@@ -235,3 +235,32 @@ def test_the_hall_kiosk_shows_numbers_categories_and_departments_but_no_titles(a
         html = kiosk.get(url).get_data(as_text=True)
         assert late.number in html, url  # the case is on the board ...
         assert "机密标题" not in html and "用电增容" not in html, url  # ... but not what it is about
+
+
+# ---- the README lists every page an outsider can reach -----------------------------------------------------
+
+def test_the_readme_lists_every_page_an_outsider_can_reach(app):
+    from config import BASE_DIR
+    from tests.test_permissions import MATRIX
+    readme = (BASE_DIR / "README.md").read_text()
+    section = readme.split("## What an outsider can reach", 1)[1].split("\n## ", 1)[0]
+    listed = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            listed |= {re.sub(r"\?.*$", "", p) for p in re.findall(r"`(/[^`]*)`", line.split("|")[1])}
+    outsiders = ("anonymous", "enterprise_right", "enterprise_wrong")
+    reachable = {endpoint for (endpoint, _method), who in MATRIX.items() if any(who[r] == "ok" for r in outsiders)}
+    reachable |= {"assessment.hall", "assessment.hall_panel"}  # with the kiosk token, tested above
+    rules = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "<id>" if m.group(1).endswith("_id") else f"<{m.group(1)}>",
+                      rule.rule)
+        rules.setdefault(rule.endpoint, set()).add(path)
+    documented = {p.replace("…", "").rstrip("/") or "/" for p in listed}
+    missing = []
+    for endpoint in sorted(reachable):
+        for path in rules[endpoint]:
+            prefix = path.split("<", 1)[0].rstrip("/") or "/"
+            if path not in listed and prefix not in documented:
+                missing.append(f"{endpoint} {path}")
+    assert missing == [], "pages an outsider can reach that README.md does not list"
