@@ -244,6 +244,7 @@ def _form_targets(factory):
                                      "contact_name", "mobile", "category_id", "urgency", "title", "description",
                                      "visit_id", "project_id"]),
         "/visits/new": (secretary, ["enterprise_id", "kind", "visited_on", "participants", "summary"]),
+        f"/enterprises/{ref.enterprise_id}/contact": (supervisor, ["contact_name", "mobile"]),
         "/admin/users/new": (admin, ["username", "display_name", "role", "department_id", "email", "mobile",
                                      "password"]),
         "/admin/departments": (admin, ["name", "active"]),
@@ -256,7 +257,10 @@ def _form_targets(factory):
     return fields
 
 
-@pytest.mark.parametrize("target", range(33))
+FUZZ_TARGETS = 34  # the number of entries in _form_targets; the coverage test below keeps it honest
+
+
+@pytest.mark.parametrize("target", range(FUZZ_TARGETS))
 def test_fuzz_every_form(app, factory, login, target):
     targets = list(_form_targets(factory).items())
     url, (person, names) = targets[target]
@@ -282,7 +286,9 @@ def test_fuzz_every_form(app, factory, login, target):
 def test_form_table_covers_every_post_route(app, factory):
     adapter = app.url_map.bind("localhost")
     covered = set()
-    for url in _form_targets(factory):
+    targets = _form_targets(factory)
+    assert len(targets) == FUZZ_TARGETS, "update FUZZ_TARGETS so that every form is fuzzed"
+    for url in targets:
         method = "GET" if url == "/tickets" else "POST"
         rule, _args = adapter.match(url, method=method, return_rule=True)
         covered.add(re.sub(r"<[^>]+>", "<id>", rule.rule))
