@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.enums import Satisfaction, Solved, Urgency
 from app.forms import no_nul, strip
+from app.text import single_line
 from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
@@ -15,17 +16,17 @@ KEY_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
 
 class SubmitForm(FlaskForm):
     enterprise_name = StringField(_l("企业名称"), filters=[strip], validators=[
-        DataRequired(_l("请填写企业名称。")), Length(min=2, max=120, message=_l("企业名称应为 2–120 个字。")), no_nul])
+        DataRequired(_l("请填写企业名称。")), Length(min=2, max=120, message=_l("企业名称应为 2–120 个字。")), no_nul, single_line])
     credit_code = StringField(_l("统一社会信用代码"), filters=[strip, normalize_credit_code], validators=[
         DataRequired(_l("请填写统一社会信用代码。")), Length(max=18, message=_l("统一社会信用代码为 18 位。")), no_nul])
     confirm_code = BooleanField(_l("我已核对，代码无误，仍然提交"))
     contact_name = StringField(_l("联系人"), filters=[strip], validators=[
-        DataRequired(_l("请填写联系人姓名。")), Length(max=40, message=_l("联系人姓名不能超过 40 个字。")), no_nul])
+        DataRequired(_l("请填写联系人姓名。")), Length(max=40, message=_l("联系人姓名不能超过 40 个字。")), no_nul, single_line])
     mobile = StringField(_l("手机号码"), filters=[strip], validators=[DataRequired(_l("请填写手机号码。")), no_nul])
     category_id = SelectField(_l("诉求类别"), coerce=str, validators=[DataRequired(_l("请选择诉求类别。"))])
     urgency = SelectField(_l("紧急程度"), choices=Urgency.choices, default=Urgency.NORMAL.value)
     title = StringField(_l("诉求标题"), filters=[strip], validators=[
-        DataRequired(_l("请填写诉求标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul])
+        DataRequired(_l("请填写诉求标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul, single_line])
     description = TextAreaField(_l("问题描述"), filters=[strip], validators=[
         DataRequired(_l("请描述您遇到的问题。")), Length(min=10, max=5000, message=_l("问题描述应为 10–5000 个字。")),
         no_nul])

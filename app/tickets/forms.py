@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.enums import OFFLINE_CHANNELS, Urgency
 from app.forms import no_nul, strip
+from app.text import single_line
 from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
 
 
@@ -69,7 +70,7 @@ class DispatchForm(VersionedForm):
 
 class EditForm(VersionedForm):
     title = StringField(_l("标题"), filters=[strip], validators=[
-        DataRequired(_l("请填写标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul])
+        DataRequired(_l("请填写标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul, single_line])
     description = _text(_l("问题描述"), _l("请填写问题描述。"))
     category_id = SelectField(_l("诉求类别"), coerce=str, validators=[DataRequired(_l("请选择诉求类别。"))])
     urgency = SelectField(_l("紧急程度"))
@@ -84,19 +85,19 @@ class OfflineTicketForm(FlaskForm):
     """A secretary records a problem heard on a visit, a call, a forum or at a window."""
 
     enterprise_id = SelectField(_l("企业"), coerce=str, validators=[Optional()])
-    new_enterprise_name = StringField(_l("或新企业名称"), filters=[strip], validators=[Optional(), Length(max=120), no_nul])
+    new_enterprise_name = StringField(_l("或新企业名称"), filters=[strip], validators=[Optional(), Length(max=120), no_nul, single_line])
     new_credit_code = StringField(_l("新企业统一社会信用代码"), filters=[strip, normalize_credit_code],
                                   validators=[Optional(), Length(max=18), no_nul])
     channel = SelectField(_l("来源渠道"))
     visit_id = HiddenField()
     project_id = SelectField(_l("关联项目（可选）"), coerce=str, validators=[Optional()])
     contact_name = StringField(_l("联系人"), filters=[strip], validators=[
-        DataRequired(_l("请填写联系人姓名。")), Length(max=40), no_nul])
+        DataRequired(_l("请填写联系人姓名。")), Length(max=40), no_nul, single_line])
     mobile = StringField(_l("联系电话"), filters=[strip], validators=[DataRequired(_l("请填写联系电话。")), no_nul])
     category_id = SelectField(_l("诉求类别"), coerce=str, validators=[DataRequired(_l("请选择诉求类别。"))])
     urgency = SelectField(_l("紧急程度"))
     title = StringField(_l("诉求标题"), filters=[strip], validators=[
-        DataRequired(_l("请填写诉求标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul])
+        DataRequired(_l("请填写诉求标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul, single_line])
     description = _text(_l("问题描述"), _l("请描述问题。"))
     attachments = MultipleFileField(_l("附件（可选）"))
 
