@@ -1,7 +1,9 @@
 """Who hears about a deadline, and the outbox that tells them: in-app, email over SMTP, WeChat Work webhook.
 
 Messages are queued in the same transaction as the change they report. Email and webhook messages leave only
-in working hours, and a failed delivery is retried with growing pauses; admins see what failed and why.
+in working hours, and a failed delivery is retried with growing pauses; admins see what failed and why. A
+message that can never leave (it cannot be built, or the mail server refuses it for good with a 5xx answer) is
+marked failed once and not tried again; a passing trouble (server down, 4xx) keeps the back-off.
 """
 import json
 import smtplib
@@ -16,10 +18,16 @@ from app.clocks.calendar import current_calendar
 from app.enums import ClockKind, Role, SlaLevel
 from app.extensions import db
 from app.models import Notification, User
+from app.text import one_line
 from sla.calendar import SHANGHAI
 
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 12  # a message tried this often is given up (a permanent failure jumps straight here)
 MAX_BACKOFF = timedelta(hours=6)
+GIVEN_UP = "无法发送，不再重试"  # stored with the error: what the admin reads on the outbox page
+
+
+class PermanentFailure(Exception):
+    """This message can never be delivered as it is: retrying would fail the same way."""
 
 
 class People:
@@ -89,6 +97,7 @@ def unread_count(user) -> int:
 
 def queue(users, *, kind, title, body, ticket=None, now, webhook=False):
     """Queue one in-app message per person, an email for those with an address, and the group webhook."""
+    title = one_line(title)[:200]
     rows = [Notification(channel="in_app", user_id=u.id, ticket=ticket, kind=kind, title=title, body=body,
                          created_at=now) for u in users]
     if current_app.config.get("MAIL_SERVER"):
@@ -110,14 +119,39 @@ def in_working_hours(now: datetime) -> bool:
     return current_calendar().is_workday(local.date()) and opens <= local.time() < closes
 
 
+def build_email(note: Notification) -> EmailMessage:
+    """The message for one email; the Subject is the title on one line (a title stored with a line break before
+    one-line fields refused it must still mail). Anything that cannot be built never will be: PermanentFailure."""
+    try:
+        msg = EmailMessage()
+        msg["Subject"] = one_line(note.title)
+        msg["From"] = current_app.config["MAIL_FROM"]
+        msg["To"] = note.address
+        msg.set_content(note.body)
+        return msg
+    except Exception as exc:  # noqa: BLE001 (ValueError, HeaderParseError …: the same on every try)
+        raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
+
+
+def is_permanent(exc: Exception) -> bool:
+    """Whether a failed delivery would fail the same way every time.
+
+    The message itself is refused for good: it cannot be built, every recipient answered 5xx, or the server
+    answered 5xx to its content. Server settings (login, sender, TLS) and 4xx answers pass once an admin or
+    the server fixes them, so they are retried."""
+    if isinstance(exc, PermanentFailure):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(500 <= code < 600 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
 def send_email(note: Notification) -> None:
     """Deliver one email through the configured SMTP server."""
     cfg = current_app.config
-    msg = EmailMessage()
-    msg["Subject"] = note.title
-    msg["From"] = cfg["MAIL_FROM"]
-    msg["To"] = note.address
-    msg.set_content(note.body)
+    msg = build_email(note)
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
         if cfg.get("MAIL_USE_TLS"):
             smtp.starttls()
@@ -128,7 +162,8 @@ def send_email(note: Notification) -> None:
 
 def send_webhook(note: Notification) -> None:
     """Post one message in the WeChat Work group-robot format; anything but errcode 0 is a failure."""
-    payload = json.dumps({"msgtype": "text", "text": {"content": f"{note.title}\n{note.body}"}}).encode()
+    content = f"{one_line(note.title)}\n{note.body}"
+    payload = json.dumps({"msgtype": "text", "text": {"content": content}}).encode()
     request = urllib.request.Request(note.address, data=payload, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (admin-configured URL)
         answer = json.loads(response.read() or b"{}")
@@ -140,7 +175,8 @@ SENDERS = {"email": send_email, "webhook": send_webhook}
 
 
 def deliver_pending(now: datetime, limit: int = 200) -> dict:
-    """Send queued email and webhook messages that are due, in working hours only; failures back off."""
+    """Send queued email and webhook messages that are due, in working hours only; failures back off, and a
+    message that can never be sent is given up at once (its error stays for the outbox page)."""
     if not in_working_hours(now):
         return {"sent": 0, "failed": 0, "waiting": "outside working hours"}
     due = db.session.scalars(select(Notification).where(
@@ -153,10 +189,16 @@ def deliver_pending(now: datetime, limit: int = 200) -> dict:
     for note in due:
         try:
             SENDERS[note.channel](note)
-        except Exception as exc:  # noqa: BLE001 (any failure is recorded and retried)
+        except Exception as exc:  # noqa: BLE001 (any failure is recorded; retried unless it is permanent)
             note.attempts += 1
-            note.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            note.next_attempt_at = now + min(timedelta(minutes=2 ** note.attempts), MAX_BACKOFF)
+            error = str(exc) if isinstance(exc, PermanentFailure) else f"{type(exc).__name__}: {exc}"
+            if is_permanent(exc):
+                note.attempts = max(note.attempts, MAX_ATTEMPTS)  # out of the queue: never tried again
+                note.next_attempt_at = None
+                note.last_error = f"{GIVEN_UP}：{error}"[:500]
+            else:
+                note.last_error = error[:500]
+                note.next_attempt_at = now + min(timedelta(minutes=2 ** note.attempts), MAX_BACKOFF)
             failed += 1
         else:
             note.attempts += 1
