@@ -46,9 +46,11 @@ def test_a_meeting_from_convening_to_the_plan(app, factory, login, clock):
     assert officer.get(f"/tickets/{ref.id}").status_code == 200
     officer.post(f"{meeting_url}/confirm")
     assert "已确认" in officer.get(meeting_url).get_data(as_text=True)
-    # Minutes: the internal part stays inside, the conclusion reaches the enterprise.
+    # Minutes: the internal part stays inside; each ticket's own conclusion reaches its enterprise (two companies'
+    # tickets: one conclusion each, see tests/security/test_meetings_mail_security.py).
     sec.post(f"{meeting_url}/minutes", data={"minutes_internal": "供电公司内部容量紧张，需市里协调（内部）",
-                                             "minutes_public": "会议决定：由住建局牵头，两周内完成增容方案批复。"})
+                                             f"conclusion_{ref.id}": "会议决定：由住建局牵头，两周内完成增容方案批复。",
+                                             f"conclusion_{related.id}": "会议决定：规划局一周内答复。"})
     public = app.test_client()
     public.post("/track", data={"number": ref.number, "code": ref.code})
     page = public.get(f"/track/{ref.number}").get_data(as_text=True)

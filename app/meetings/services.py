@@ -49,8 +49,8 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
         if not access.can(actor, "convene", ticket):
             raise NotAllowed(_("您没有权限为诉求 %(n)s 召开会办。", n=ticket.number))
         lifecycle.require("convene", ticket.state)
-    subject = clean_text(subject, _("会议主题"), 200)
-    place = clean_text(place, _("会议地点"), 200)
+    subject = clean_text(subject, _("会议主题"), 200, single_line=True)
+    place = clean_text(place, _("会议地点"), 200, single_line=True)
     agenda = clean_text(agenda, _("会议议程"), 5000, required=False)
     ids = [lead_department_id, *[i for i in support_department_ids if i != lead_department_id]]
     departments = {d.id: d for d in db.session.scalars(select(Department).where(
@@ -67,13 +67,18 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
                                      role="lead" if dep_id == lead_department_id else "support"))
     for unit, contact in guests:
         db.session.add(MeetingGuest(meeting=meeting, unit=unit, contact=contact))
+    db.session.flush()  # the meeting's id names it on the tickets' events
     when = starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     for ticket in tickets:
         before = ticket.state
         ticket.state = S.CONVENED.value
         ticket.updated_at = now
+        # The enterprise reads only that its case goes to a meeting, and when: the subject (prefilled with the
+        # first ticket's company and title) and the place may concern other companies' tickets.
         record_event(ticket, actor, EventKind.CONVENED, from_state=before, to_state=ticket.state, public=True,
-                     body=_("已召开会办会协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=when, p=place),
+                     body=_("已安排会办协调解决（%(w)s）。", w=when), data={"meeting": meeting_ref(meeting)})
+        record_event(ticket, actor, EventKind.NOTED, body=_("已召开会办会协调解决：%(s)s（%(w)s，%(p)s）。",
+                                                            s=subject, w=when, p=place),
                      data={"meeting": subject})
         reconcile(ticket, now)
     notify.queue(_people(list(departments)), kind="meeting", title=f"【会办通知】{subject}"[:200],
@@ -93,19 +98,56 @@ def confirm_attendance(actor, meeting):
     commit()
 
 
-def record_minutes(actor, meeting, minutes_internal, minutes_public):
-    """会议纪要: the internal minutes and the decisions meant for the enterprise (shown on its tracking page)."""
+def meeting_ref(meeting) -> str:
+    """How a ticket's events name the meeting: its number, never its subject (that may name other companies)."""
+    return f"#{meeting.id}"
+
+
+def per_ticket(meeting) -> bool:
+    """A meeting about several tickets gives each its own conclusion: no company reads another's matter."""
+    return len(meeting.tickets) > 1
+
+
+def conclusions(meeting) -> dict:
+    """Each ticket's conclusion from this meeting, as the enterprise last read it: {ticket id: text}."""
+    ref, found = meeting_ref(meeting), {}
+    for ticket in meeting.tickets:
+        for event in ticket.events:
+            if event.kind == EventKind.MEETING_HELD.value and event.is_public and event.details.get("meeting") == ref:
+                found[ticket.id] = event.body
+    if not per_ticket(meeting) and meeting.minutes_public:
+        found = {ticket.id: found.get(ticket.id, meeting.minutes_public) for ticket in meeting.tickets}
+    return found
+
+
+def record_minutes(actor, meeting, minutes_internal, minutes_public="", ticket_conclusions=None):
+    """会议纪要: the internal minutes, and the conclusion the enterprise reads on its tracking page.
+
+    A meeting about one ticket has one conclusion (`minutes_public`). A meeting about several tickets has one
+    conclusion per ticket (`ticket_conclusions`, {ticket id: text}), each written on its own ticket only; the
+    meeting-wide `minutes_public` is then not used, so nothing meant for one company reaches another."""
     if not can_manage(actor, meeting):
         raise NotAllowed(_("只有召集会办的项目秘书或督办人员可以填写纪要。"))
     internal = clean_text(minutes_internal, _("会议纪要"), 10000)
-    public = clean_text(minutes_public, _("对企业公开的会办结论"), 5000)
+    if per_ticket(meeting):
+        given = ticket_conclusions or {}
+        texts = {t.id: clean_text(given.get(t.id), _("诉求 %(n)s 的会办结论", n=t.number), 5000)
+                 for t in meeting.tickets}
+        public = ""
+    else:
+        public = clean_text(minutes_public, _("对企业公开的会办结论"), 5000)
+        texts = {t.id: public for t in meeting.tickets}
+    earlier = conclusions(meeting) if meeting.status == "held" else {}
     now = utcnow()
-    first = meeting.status != "held"
     meeting.minutes_internal, meeting.minutes_public = internal, public
     meeting.status, meeting.held_at = "held", meeting.held_at or now
     for ticket in meeting.tickets:
-        record_event(ticket, actor, EventKind.MEETING_HELD, body=public, public=True,
-                     data={"meeting": meeting.subject} if first else {"meeting": meeting.subject, "edited": "是"})
+        if ticket.id in earlier and earlier[ticket.id] == texts[ticket.id]:
+            continue  # the enterprise already reads this conclusion
+        data = {"meeting": meeting_ref(meeting)}
+        if ticket.id in earlier:
+            data["edited"] = "是"
+        record_event(ticket, actor, EventKind.MEETING_HELD, body=texts[ticket.id], public=True, data=data)
     commit()
 
 
@@ -118,7 +160,7 @@ def add_action_item(actor, meeting, ticket_id, title, owner_department_id, worki
         raise ValidationFailed(_("请选择本次会办涉及的诉求。"))
     if ticket.state in (S.CLOSED.value, S.REJECTED.value, S.RESOLVED.value):
         raise TransitionRefused(_("诉求已办结，不能再布置会办事项。"))
-    title = clean_text(title, _("事项内容"), 300)
+    title = clean_text(title, _("事项内容"), 300, single_line=True)
     department = db.session.get(Department, owner_department_id) if owner_department_id else None
     if department is None or not department.is_active:
         raise ValidationFailed(_("请选择责任部门。"))
@@ -160,12 +202,16 @@ def decide_plan(actor, meeting):
         raise TransitionRefused(_("请先填写会议纪要，再确定办理方案。"))
     now = utcnow()
     moved = 0
+    texts = conclusions(meeting)
     for ticket in meeting.tickets:
         if ticket.state != S.CONVENED.value:
             continue
         ticket.state, ticket.updated_at = S.PROCESSING.value, now
+        # Only this ticket's own conclusion (a meeting held before conclusions were per ticket has none: then a
+        # plain sentence, never the meeting-wide text).
         record_event(ticket, actor, EventKind.PLAN_DECIDED, from_state=S.CONVENED.value, to_state=ticket.state,
-                     body=meeting.minutes_public, public=True, data={"meeting": meeting.subject})
+                     body=texts.get(ticket.id) or _("会办已形成办理方案，诉求恢复办理。"), public=True,
+                     data={"meeting": meeting_ref(meeting)})
         reconcile(ticket, now)
         moved += 1
     if moved == 0:

@@ -11,7 +11,7 @@ from app.enums import Role, TicketState as S
 from app.errors import ServiceError
 from app.extensions import db
 from app.meetings import services
-from app.meetings.forms import ActionItemForm, ConveneForm, DoneForm, MinutesForm
+from app.meetings.forms import ActionItemForm, ConveneForm, DoneForm, conclusion_field, minutes_form
 from app.models import ActionItem, Meeting, MeetingInvite, Ticket
 from app.reference import active_departments
 from app.tickets.access import visible_filter
@@ -90,9 +90,12 @@ def meeting_list():
 
 def _page(meeting, *, status=200, forms=None):
     forms = forms or {}
+    conclusions = services.conclusions(meeting)
     return render_template(
         "meetings/detail.html", meeting=meeting, now=utcnow(), can_manage=services.can_manage(current_user, meeting),
-        minutes_form=forms.get("minutes") or MinutesForm(obj=meeting),
+        per_ticket=services.per_ticket(meeting), conclusions=conclusions,
+        conclusion_field=conclusion_field,
+        minutes_form=forms.get("minutes") or minutes_form(meeting, conclusions),
         item_form=forms.get("item") or ActionItemForm(tickets=meeting.tickets, departments=active_departments()),
         done_form=DoneForm(), my_invite=next((i for i in meeting.invites if current_user.is_officer
                                               and i.department_id == current_user.department_id), None)), status
@@ -129,11 +132,16 @@ def confirm(meeting_id):
 @bp.post("/meetings/<int:meeting_id>/minutes")
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def minutes(meeting_id):
-    """Record the minutes and the decisions meant for the enterprise."""
-    form = MinutesForm()
-    return _act(meeting_id, lambda m: services.record_minutes(current_user, m, form.minutes_internal.data,
-                                                              form.minutes_public.data),
-                _("会议纪要已保存。"), "minutes", form)
+    """Record the minutes and the decisions meant for the enterprise (one per ticket when there are several)."""
+    form = minutes_form(_meeting(meeting_id))
+
+    def run(meeting):
+        per_ticket = {t.id: form[conclusion_field(t)].data for t in meeting.tickets
+                      if conclusion_field(t) in form}
+        public = form.minutes_public.data if "minutes_public" in form else ""
+        services.record_minutes(current_user, meeting, form.minutes_internal.data, public, per_ticket)
+
+    return _act(meeting_id, run, _("会议纪要已保存。"), "minutes", form)
 
 
 @bp.post("/meetings/<int:meeting_id>/items")
