@@ -37,6 +37,14 @@ def _filters():
             "only_year": args.get("only_year") == "1"}
 
 
+def _link_args(f) -> dict:
+    """The sheet's filters as query arguments for the links between its pages: these known keys only, never the
+    raw query string (url_for would take `endpoint`, `key`, `_external`, `_scheme`, `_anchor` … as its own)."""
+    args = {"park": f["park"], "industry": f["industry"], "secretary": f["secretary"],
+            "year": f["year"] if request.args.get("year") else None, "only_year": "1" if f["only_year"] else None}
+    return {k: v for k, v in args.items() if v}
+
+
 def _projects(f):
     query = select(Project).options(selectinload(Project.milestones).joinedload(Milestone.stage),
                                     selectinload(Project.procedures).joinedload(Procedure.type),
@@ -73,7 +81,7 @@ def sheet():
     return render_template("projects/sheet.html", projects=projects, stages=services.stages(), f=f,
                            figures=services.figures(projects, f["year"]), today=services.today(),
                            cell_state=services.cell_state, parks=parks, industries=industries,
-                           secretaries=secretaries)
+                           secretaries=secretaries, filter_args=_link_args(f))
 
 
 @bp.get("/projects/figures/<key>")
@@ -84,7 +92,7 @@ def figure(key):
     found = next((fig for fig in services.figures(_projects(f), f["year"]) if fig.key == key), None)
     if found is None:
         abort(404)
-    return render_template("projects/figure.html", fig=found, f=f)
+    return render_template("projects/figure.html", fig=found, f=f, filter_args=_link_args(f))
 
 
 @bp.get("/projects/gantt")
@@ -93,7 +101,7 @@ def gantt():
     """挂图作战: planned against actual, drawn on the server as SVG for a wall screen."""
     f = _filters()
     return render_template("projects/gantt.html", svg=gantt_svg(_projects(f), services.stages(), services.today()),
-                           f=f)
+                           f=f, filter_args=_link_args(f))
 
 
 @bp.get("/projects/sheet.xlsx")
