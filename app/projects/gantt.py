@@ -3,18 +3,28 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
+from app.projects.services import EARLIEST, latest_plan
+
 ROW, LABEL, WIDTH, TOP = 34, 260, 1100, 44
 
 
 def gantt_svg(projects, stages, today: date) -> Markup:
-    """One row per project: grey planned span and hollow planned marks, green actual span and filled marks."""
-    dates = [d for p in projects for m in p.milestones for d in (m.planned_on, m.actual_on) if d] + [today]
+    """One row per project: grey planned span and hollow planned marks, green actual span and filled marks.
+
+    A date stored outside the range a person may type (2000-01-01 to ten years ahead; older rows may hold year 1
+    or 9999) is drawn at the chart's edge, its real value in the tooltip: the chart's span stays bounded."""
+    lo, hi = EARLIEST, latest_plan(today)
+
+    def bounded(d):
+        return min(max(d, lo), hi)
+
+    dates = [bounded(d) for p in projects for m in p.milestones for d in (m.planned_on, m.actual_on) if d] + [today]
     start, end = min(dates) - timedelta(days=15), max(dates) + timedelta(days=15)
     span = max((end - start).days, 1)
     height = TOP + ROW * max(len(projects), 1) + 30
 
     def x(d):
-        return LABEL + (WIDTH - LABEL - 20) * (d - start).days / span
+        return LABEL + (WIDTH - LABEL - 20) * (min(max(d, start), end) - start).days / span
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" class="gantt" role="img" '
              f'aria-label="项目推进挂图">',

@@ -22,6 +22,10 @@ DEFAULT_TYPES = [("business_registration", "工商注册", 3, "市场监管局")
                  ("construction_permit", "施工许可证", 7, "住建局"), ("completion_acceptance", "竣工验收", 15, "住建局"),
                  ("property_registration", "不动产登记", 5, "规划自然资源局")]
 DUE_SOON_DAYS = 10
+# The dates a person may type. Nothing the centre handles happened before 2000, what already happened (an actual
+# date, a submission, an approval) cannot be after today, and nobody plans a stage more than ten years ahead.
+EARLIEST = date(2000, 1, 1)
+PLAN_YEARS = 10
 
 
 def ensure_reference_data() -> None:
@@ -50,6 +54,33 @@ def stages():
     return db.session.scalars(select(ProjectStage).order_by(ProjectStage.position, ProjectStage.id)).all()
 
 
+# ---- the dates a person may type ------------------------------------------------------------------------------
+
+def latest_plan(on: date) -> date:
+    """The last date a stage may be planned for: ten years after `on` (28 February for a 29th)."""
+    try:
+        return on.replace(year=on.year + PLAN_YEARS)
+    except ValueError:
+        return on.replace(year=on.year + PLAN_YEARS, day=28)
+
+
+def sane(value: date | None, on: date) -> bool:
+    """Whether a stored date lies in the range a person could have typed (older rows may not)."""
+    return value is not None and EARLIEST <= value <= latest_plan(on)
+
+
+def _check_planned(value, label, on):
+    if value is not None and not EARLIEST <= value <= latest_plan(on):
+        raise ValidationFailed(_("%(label)s应在 %(start)s 至 %(end)s 之间。", label=label,
+                                 start=EARLIEST.isoformat(), end=latest_plan(on).isoformat()))
+
+
+def _check_past(value, label, on):
+    if value is not None and not EARLIEST <= value <= on:
+        raise ValidationFailed(_("%(label)s不能早于 %(start)s，也不能晚于今天。", label=label,
+                                 start=EARLIEST.isoformat()))
+
+
 def _require_staff(actor):
     if not actor.has_role(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN):
         raise NotAllowed(_("您没有权限修改项目。"))
@@ -75,14 +106,20 @@ def create_project(actor, enterprise, *, name, investment_wan, industry, park, l
 
 
 def set_milestones(actor, project, dates: dict):
-    """Record planned and actual dates: {stage_id: (planned, actual)}; an actual date cannot be in the future."""
+    """Record planned and actual dates: {stage_id: (planned, actual)}.
+
+    A planned date lies between 2000-01-01 and ten years from today, an actual date between 2000-01-01 and today;
+    one date out of range refuses the whole form."""
     _require_staff(actor)
     now = today()
-    by_stage = {m.stage_id: m for m in project.milestones}
-    for stage in stages():
+    all_stages = stages()
+    for stage in all_stages:
         planned, actual = dates.get(stage.id, (None, None))
-        if actual and actual > now:
-            raise ValidationFailed(_("“%(s)s”的实际日期不能晚于今天。", s=stage.name))
+        _check_planned(planned, _("“%(s)s”的计划日期", s=stage.name), now)
+        _check_past(actual, _("“%(s)s”的实际日期", s=stage.name), now)
+    by_stage = {m.stage_id: m for m in project.milestones}
+    for stage in all_stages:
+        planned, actual = dates.get(stage.id, (None, None))
         milestone = by_stage.get(stage.id) or Milestone(project=project, stage=stage)
         milestone.planned_on, milestone.actual_on = planned, actual
         db.session.add(milestone)
@@ -109,21 +146,24 @@ def create_procedure(actor, enterprise, type_id, *, project=None, stage_id=None,
 
 
 def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on=None, note=""):
-    """Move a procedure on: the due date runs the standard working days from submission (Chinese calendar)."""
+    """Move a procedure on: the due date runs the standard working days from submission (Chinese calendar).
+
+    Submission and approval dates lie between 2000-01-01 and today."""
     if not (actor.has_role(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN) or
             (actor.is_officer and actor.department_id == procedure.type.department_id)):
         raise NotAllowed(_("您没有权限更新此代办事项。"))
     state = ProcedureStatus.get(status)
     if state is None:
         raise ValidationFailed(_("请选择状态。"))
+    now = today()
+    _check_past(submitted_on, _("报审日期"), now)
+    _check_past(approved_on, _("办结日期"), now)
     if state in (ProcedureStatus.SUBMITTED, ProcedureStatus.APPROVED, ProcedureStatus.REJECTED) and not submitted_on:
         raise ValidationFailed(_("请填写报审日期。"))
     if state is ProcedureStatus.APPROVED and not approved_on:
         raise ValidationFailed(_("请填写办结日期。"))
     if approved_on and submitted_on and approved_on < submitted_on:
         raise ValidationFailed(_("办结日期不能早于报审日期。"))
-    if any(d and d > today() for d in (submitted_on, approved_on)):
-        raise ValidationFailed(_("日期不能晚于今天。"))
     procedure.status = state.value
     procedure.submitted_on = submitted_on
     procedure.approved_on = approved_on if state is ProcedureStatus.APPROVED else None
@@ -193,24 +233,31 @@ def figures(projects, year: int) -> list[Figure]:
     """The zone's figures over `projects` for `year`, each with the projects it counts."""
     land_to_permit, sign_to_start = Figure("land_to_permit", _("拿地到施工许可平均工作日"), None, _("个工作日")), \
         Figure("sign_to_start", _("签约到开工平均工作日"), None, _("个工作日"))
+    on = today()
+
+    def done(project, code):  # an actual date in the range a person could type (older rows may hold others)
+        m = project.milestone(code)
+        return m.actual_on if m and sane(m.actual_on, on) else None
+
     for p in projects:
-        land, start, sign = p.milestone("land"), p.milestone("start"), p.milestone("sign")
-        permit = next((x for x in p.procedures if x.type.code == "construction_permit" and x.approved_on), None)
-        if land and land.actual_on and permit and permit.approved_on.year == year:
+        land, start, sign = done(p, "land"), done(p, "start"), done(p, "sign")
+        permit = next((x.approved_on for x in p.procedures
+                       if x.type.code == "construction_permit" and sane(x.approved_on, on)), None)
+        if land and permit and permit.year == year:
             land_to_permit.projects.append(p)
-            land_to_permit.detail[p.id] = working_days_between(land.actual_on, permit.approved_on)
-        if sign and sign.actual_on and start and start.actual_on and start.actual_on.year == year:
+            land_to_permit.detail[p.id] = working_days_between(land, permit)
+        if sign and start and start.year == year:
             sign_to_start.projects.append(p)
-            sign_to_start.detail[p.id] = working_days_between(sign.actual_on, start.actual_on)
+            sign_to_start.detail[p.id] = working_days_between(sign, start)
     for fig in (land_to_permit, sign_to_start):
         fig.value = round(sum(fig.detail.values()) / len(fig.detail), 1) if fig.detail else None
-    signed = [p for p in projects if (m := p.milestone("sign")) and m.actual_on and m.actual_on.year == year]
-    started = [p for p in signed if (m := p.milestone("start")) and m.actual_on and m.actual_on.year == year]
+    signed = [p for p in projects if (d := done(p, "sign")) and d.year == year]
+    started = [p for p in signed if (d := done(p, "start")) and d.year == year]
     start_rate = Figure("start_rate", _("开工率（本年签约项目中已开工）"),
                         round(100 * len(started) / len(signed), 1) if signed else None, "%", started,
                         {p.id: "已开工" for p in started} | {p.id: "未开工" for p in signed if p not in started})
     start_rate.projects = signed
-    producing = [p for p in projects if (m := p.milestone("production")) and m.actual_on and m.actual_on.year == year]
+    producing = [p for p in projects if (d := done(p, "production")) and d.year == year]
     in_production = Figure("in_production", _("本年投产项目"), len(producing), _("个"), producing,
                            {p.id: str(p.milestone("production").actual_on) for p in producing})
     return [land_to_permit, sign_to_start, start_rate, in_production]

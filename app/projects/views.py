@@ -143,12 +143,18 @@ def _project(project_id) -> Project:
     return db.session.get(Project, project_id) or abort(404)
 
 
+def _row_helpers():
+    """What the pages with procedure rows need besides their data: the range of dates a person may type."""
+    today = services.today()
+    return {"earliest": services.EARLIEST, "latest_plan": services.latest_plan(today), "today": today}
+
+
 def _detail_page(project, *, errors=None, status=200):
     tickets = db.session.scalars(select(Ticket).where(Ticket.project_id == project.id, visible_filter(current_user))
                                  .order_by(Ticket.id)).all()
-    return render_template("projects/detail.html", project=project, stages=services.stages(), today=services.today(),
+    return render_template("projects/detail.html", project=project, stages=services.stages(),
                            cell_state=services.cell_state, tickets=tickets, errors=errors or [],
-                           update_form=ProcedureUpdateForm(), now=utcnow()), status
+                           update_form=ProcedureUpdateForm(), now=utcnow(), **_row_helpers()), status
 
 
 def _types():
@@ -221,15 +227,16 @@ def procedures():
             ProcedureType.department_id == department)))
     rows = db.session.scalars(query.order_by(Procedure.due_on.is_(None), Procedure.due_on, Procedure.id)
                               .limit(500)).all()
-    today = services.today()
+    helpers = _row_helpers()
+    today = helpers["today"]
     done_this_month = db.session.scalar(select(func.count()).select_from(
         _visible_procedures().where(Procedure.status == ProcedureStatus.APPROVED.value,
                                     extract("year", Procedure.approved_on) == today.year,
                                     extract("month", Procedure.approved_on) == today.month).subquery()))
     _, _, secretaries = _choices()
-    return render_template("projects/procedures.html", rows=rows, today=today, done_this_month=done_this_month,
+    return render_template("projects/procedures.html", rows=rows, done_this_month=done_this_month,
                            status=status, secretary=secretary, department=department, secretaries=secretaries,
-                           departments=active_departments(), update_form=ProcedureUpdateForm())
+                           departments=active_departments(), update_form=ProcedureUpdateForm(), **helpers)
 
 
 @bp.route("/procedures/new", methods=["GET", "POST"])
