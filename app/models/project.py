@@ -35,6 +35,8 @@ class Project(db.Model):
     milestones = relationship("Milestone", back_populates="project", order_by="Milestone.id")
     procedures = relationship("Procedure", back_populates="project", order_by="Procedure.id")
     tickets = relationship("Ticket", back_populates="project", order_by="Ticket.id")
+    # Its history and that of its procedures, oldest first (written by the services, never changed).
+    changes = relationship("ProjectChange", viewonly=True, order_by="ProjectChange.id")
 
     def milestone(self, code):
         """The project's milestone for a stage code, if planned."""
@@ -94,6 +96,7 @@ class Procedure(db.Model):
     type = relationship("ProcedureType")
     secretary = relationship("User")
     documents = relationship("ProcedureDocument", back_populates="procedure", order_by="ProcedureDocument.id")
+    changes = relationship("ProjectChange", viewonly=True, order_by="ProjectChange.id")
 
 
 class ProcedureDocument(db.Model):
@@ -109,3 +112,23 @@ class ProcedureDocument(db.Model):
     created_at = mapped_column(UTCDateTime)
 
     procedure = relationship("Procedure", back_populates="documents")
+
+
+class ProjectChange(db.Model):
+    """One append-only entry of a project's or a procedure's history: who changed which field, when, from what to
+    what. A procedure's entries also carry its project (if any), so the project page shows them too."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"), index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("project_stage.id"))  # a milestone's stage
+    at = mapped_column(UTCDateTime, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(20))  # created, planned_on, actual_on, status, submitted_on …
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+
+    project = relationship("Project")
+    procedure = relationship("Procedure")
+    stage = relationship("ProjectStage")

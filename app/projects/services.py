@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from app.clock import utcnow
@@ -13,6 +13,7 @@ from app.extensions import db
 from app.text import clean_text
 from app.attachments import check_uploads, discard_files, write_file
 from app.models import Department, Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
+from app.models.project import ProjectChange
 from sla.calendar import SHANGHAI
 
 DEFAULT_STAGES = [("sign", "签约"), ("land", "拿地"), ("start", "开工"), ("complete", "竣工"), ("production", "投产")]
@@ -81,9 +82,79 @@ def _check_past(value, label, on):
                                  start=EARLIEST.isoformat()))
 
 
+# ---- who may change what, and the record of every change --------------------------------------------------------
+
 def _require_staff(actor):
     if not actor.has_role(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN):
         raise NotAllowed(_("您没有权限修改项目。"))
+
+
+def can_edit_project(actor, project) -> bool:
+    """The project's own secretary and supervisors; admins too, to correct data (every change is recorded)."""
+    if actor.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return True
+    return actor.is_secretary and project.secretary_id is not None and project.secretary_id == actor.id
+
+
+def can_update_procedure(actor, procedure) -> bool:
+    """The procedure's own secretary, officers of the issuing department, supervisors and admins."""
+    if actor.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return True
+    if actor.is_secretary:
+        return procedure.secretary_id is not None and procedure.secretary_id == actor.id
+    department_id = procedure.type.department_id
+    return actor.is_officer and department_id is not None and actor.department_id == department_id
+
+
+def require_project_edit(actor, project):
+    """Refuse (403, with the reason) anyone but those who may change the project."""
+    if not can_edit_project(actor, project):
+        raise NotAllowed(_("只有该项目的项目秘书和督办可以修改此项目。"))
+
+
+def require_procedure_update(actor, procedure):
+    """Refuse (403, with the reason) anyone but those who may move the procedure on."""
+    if not can_update_procedure(actor, procedure):
+        raise NotAllowed(_("只有该事项的项目秘书、审批部门和督办可以更新状态。"))
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _record(actor, field_name, old, new, *, project=None, procedure=None, stage=None):
+    """Append one entry to the history (only when something changed)."""
+    old, new = _text(old), _text(new)
+    if old == new:
+        return
+    db.session.add(ProjectChange(project=project if project is not None else getattr(procedure, "project", None),
+                                 procedure=procedure, stage=stage, at=utcnow(), actor_id=actor.id,
+                                 actor_name=actor.display_name, field=field_name, old_value=old, new_value=new))
+
+
+FIELD_LABELS = {"created": _l("登记"), "planned_on": _l("计划日期"), "actual_on": _l("实际日期"),
+                "status": _l("状态"), "submitted_on": _l("报审日期"), "approved_on": _l("办结日期"),
+                "due_on": _l("应办结日期"), "note": _l("备注")}
+
+
+def describe_change(change) -> dict:
+    """What a person reads in a history list: what was changed (stage, procedure or project), which field,
+    before and after, statuses by their label."""
+    def shown(value):
+        if change.field == "status" and ProcedureStatus.get(value):
+            return ProcedureStatus.get(value).label
+        return value or "—"
+    if change.stage is not None:
+        subject = change.stage.name
+    elif change.procedure is not None:
+        subject = change.procedure.type.name
+    else:
+        subject = _("项目")
+    return {"at": change.at, "who": change.actor_name, "subject": subject,
+            "field": str(FIELD_LABELS.get(change.field, change.field)),
+            "old": "" if change.field == "created" else shown(change.old_value), "new": shown(change.new_value)}
 
 
 def create_project(actor, enterprise, *, name, investment_wan, industry, park, leader, secretary_id=None):
@@ -99,6 +170,7 @@ def create_project(actor, enterprise, *, name, investment_wan, industry, park, l
                       secretary_id=secretary_id or (actor.id if actor.is_secretary else enterprise.secretary_id),
                       created_at=utcnow())
     db.session.add(project)
+    _record(actor, "created", "", project.name, project=project)
     for stage in stages():
         db.session.add(Milestone(project=project, stage=stage))
     db.session.commit()
@@ -106,11 +178,12 @@ def create_project(actor, enterprise, *, name, investment_wan, industry, park, l
 
 
 def set_milestones(actor, project, dates: dict):
-    """Record planned and actual dates: {stage_id: (planned, actual)}.
+    """Record planned and actual dates: {stage_id: (planned, actual)}, by the project's secretary or a supervisor.
 
     A planned date lies between 2000-01-01 and ten years from today, an actual date between 2000-01-01 and today;
-    one date out of range refuses the whole form."""
+    one date out of range refuses the whole form. Every changed date is recorded (who, when, before, after)."""
     _require_staff(actor)
+    require_project_edit(actor, project)
     now = today()
     all_stages = stages()
     for stage in all_stages:
@@ -121,6 +194,8 @@ def set_milestones(actor, project, dates: dict):
     for stage in all_stages:
         planned, actual = dates.get(stage.id, (None, None))
         milestone = by_stage.get(stage.id) or Milestone(project=project, stage=stage)
+        _record(actor, "planned_on", milestone.planned_on, planned, project=project, stage=stage)
+        _record(actor, "actual_on", milestone.actual_on, actual, project=project, stage=stage)
         milestone.planned_on, milestone.actual_on = planned, actual
         db.session.add(milestone)
     db.session.commit()
@@ -134,13 +209,16 @@ def create_procedure(actor, enterprise, type_id, *, project=None, stage_id=None,
         raise ValidationFailed(_("请选择代办事项类型。"))
     if enterprise is None:
         raise ValidationFailed(_("请选择企业。"))
-    if project is not None and any(p.type_id == kind.id for p in project.procedures):
-        raise ValidationFailed(_("该项目已有“%(n)s”代办记录。", n=kind.name))
+    if project is not None:
+        require_project_edit(actor, project)
+        if any(p.type_id == kind.id for p in project.procedures):
+            raise ValidationFailed(_("该项目已有“%(n)s”代办记录。", n=kind.name))
     now = utcnow()
     procedure = Procedure(enterprise=enterprise, project=project, stage_id=stage_id, type=kind,
                           secretary_id=actor.id if actor.is_secretary else enterprise.secretary_id,
                           note=clean_text(note, _("备注"), 2000, False), created_at=now, updated_at=now)
     db.session.add(procedure)
+    _record(actor, "created", "", kind.name, project=project, procedure=procedure)
     db.session.commit()
     return procedure
 
@@ -148,10 +226,9 @@ def create_procedure(actor, enterprise, type_id, *, project=None, stage_id=None,
 def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on=None, note=""):
     """Move a procedure on: the due date runs the standard working days from submission (Chinese calendar).
 
-    Submission and approval dates lie between 2000-01-01 and today."""
-    if not (actor.has_role(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN) or
-            (actor.is_officer and actor.department_id == procedure.type.department_id)):
-        raise NotAllowed(_("您没有权限更新此代办事项。"))
+    Only its own secretary, officers of the issuing department, supervisors and admins; submission and approval
+    dates lie between 2000-01-01 and today. Every changed field is recorded (who, when, before, after)."""
+    require_procedure_update(actor, procedure)
     state = ProcedureStatus.get(status)
     if state is None:
         raise ValidationFailed(_("请选择状态。"))
@@ -164,12 +241,14 @@ def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on
         raise ValidationFailed(_("请填写办结日期。"))
     if approved_on and submitted_on and approved_on < submitted_on:
         raise ValidationFailed(_("办结日期不能早于报审日期。"))
-    procedure.status = state.value
-    procedure.submitted_on = submitted_on
-    procedure.approved_on = approved_on if state is ProcedureStatus.APPROVED else None
-    procedure.due_on = (current_calendar().add_working_days(submitted_on, procedure.type.standard_wd)
-                        if submitted_on else None)
-    procedure.note = clean_text(note, _("备注"), 2000, False) or procedure.note
+    new = {"status": state.value, "submitted_on": submitted_on,
+           "approved_on": approved_on if state is ProcedureStatus.APPROVED else None,
+           "due_on": (current_calendar().add_working_days(submitted_on, procedure.type.standard_wd)
+                      if submitted_on else None),
+           "note": clean_text(note, _("备注"), 2000, False) or procedure.note}
+    for name, value in new.items():
+        _record(actor, name, getattr(procedure, name), value, procedure=procedure)
+        setattr(procedure, name, value)
     procedure.updated_at = utcnow()
     db.session.commit()
 

@@ -144,9 +144,10 @@ def _project(project_id) -> Project:
 
 
 def _row_helpers():
-    """What the pages with procedure rows need besides their data: the range of dates a person may type."""
+    """What the pages with procedure rows and histories need besides their data."""
     today = services.today()
-    return {"earliest": services.EARLIEST, "latest_plan": services.latest_plan(today), "today": today}
+    return {"can_update": services.can_update_procedure, "describe": services.describe_change,
+            "earliest": services.EARLIEST, "latest_plan": services.latest_plan(today), "today": today}
 
 
 def _detail_page(project, *, errors=None, status=200):
@@ -154,6 +155,7 @@ def _detail_page(project, *, errors=None, status=200):
                                  .order_by(Ticket.id)).all()
     return render_template("projects/detail.html", project=project, stages=services.stages(),
                            cell_state=services.cell_state, tickets=tickets, errors=errors or [],
+                           can_edit=services.can_edit_project(current_user, project),
                            update_form=ProcedureUpdateForm(), now=utcnow(), **_row_helpers()), status
 
 
@@ -177,8 +179,12 @@ def _date(value):
 @bp.post("/projects/<int:project_id>/milestones")
 @roles_required(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN)
 def milestones(project_id):
-    """Save planned and actual dates of every stage."""
+    """Save planned and actual dates of every stage (the project's secretary, supervisors, admins)."""
     project = _project(project_id)
+    try:
+        services.require_project_edit(current_user, project)  # before the input is even read
+    except ServiceError as exc:
+        return _detail_page(project, errors=[exc.message], status=exc.status)
     if not FlaskForm().validate_on_submit():
         return _detail_page(project, errors=[_("页面已过期，请刷新后重试。")], status=400)
     dates = {}
@@ -201,7 +207,8 @@ def milestones(project_id):
 
 def _visible_procedures():
     query = select(Procedure).options(selectinload(Procedure.type), selectinload(Procedure.enterprise),
-                                      selectinload(Procedure.secretary), selectinload(Procedure.project))
+                                      selectinload(Procedure.secretary), selectinload(Procedure.project),
+                                      selectinload(Procedure.changes))
     if current_user.is_officer:
         query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
             ProcedureType.department_id == current_user.department_id)))
@@ -245,6 +252,8 @@ def new_procedure():
     """Start a procedure for an enterprise, or for a project's stage."""
     project_id = id_arg("project_id")
     project = db.session.get(Project, project_id) if project_id else None
+    if project is not None:
+        services.require_project_edit(current_user, project)  # 403 with the reason
     form = ProcedureForm(types=_types(), stages=services.stages(), enterprises=_enterprises())
     if project is not None and request.method == "GET":
         form.enterprise_id.data = str(project.enterprise_id)
@@ -269,8 +278,10 @@ def new_procedure():
 @bp.post("/procedures/<int:procedure_id>")
 @login_required
 def update_procedure(procedure_id):
-    """Move a procedure on (submitted, approved …); its due date follows the calendar."""
+    """Move a procedure on (submitted, approved …); its due date follows the calendar. Its own secretary, officers
+    of the issuing department, supervisors and admins; others who can see it are refused (403)."""
     procedure = _visible_procedure(procedure_id)
+    services.require_procedure_update(current_user, procedure)  # 403 with the reason, before the input is read
     form = ProcedureUpdateForm()
     target = _procedure_back(procedure)
     if not form.validate_on_submit():

@@ -195,6 +195,117 @@ def test_out_of_range_rows_already_stored_break_no_page(app, factory, login, clo
     assert "正常项目" in client.get("/projects/figures/sign_to_start").get_data(as_text=True)
 
 
+# ---- 9. only the owning secretary (and supervisors) edit, and every edit is recorded -------------------------
+
+def test_another_secretary_cannot_rewrite_project_dates(app, factory, login, clock):
+    owner, other = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    supervisor = factory.user(Role.SUPERVISOR)
+    project_id = _project(app, factory, owner, {"sign": (date(2026, 1, 5), date(2026, 1, 9))})
+    stages = _stages(app)
+    before = _milestones(app, project_id)
+    client = login(app.test_client(), other)
+    for form in (_milestone_form(stages, planned_sign="2026-06-01", actual_sign="2026-06-02"),
+                 _milestone_form(stages),  # clearing everything
+                 _milestone_form(stages, planned_sign="不是日期")):  # refused before the input is even read
+        response = client.post(f"/projects/{project_id}/milestones", data=form)
+        assert response.status_code in (403, 404)
+        assert _milestones(app, project_id) == before
+    from app.projects import services
+    with app.test_request_context():
+        with pytest.raises(NotAllowed):
+            services.set_milestones(db.session.get(User, other.id), db.session.get(Project, project_id),
+                                    {stages["sign"]: (date(2026, 6, 1), None)})
+        db.session.rollback()
+    assert _milestones(app, project_id) == before
+    # The owner and a supervisor may.
+    assert login(app.test_client(), owner).post(f"/projects/{project_id}/milestones", data=_milestone_form(
+        stages, planned_sign="2026-01-05", actual_sign="2026-01-09", planned_land="2026-12-01")).status_code == 303
+    assert login(app.test_client(), supervisor).post(f"/projects/{project_id}/milestones", data=_milestone_form(
+        stages, planned_sign="2026-01-05", actual_sign="2026-01-09", planned_land="2026-12-20")).status_code == 303
+    saved = {s: (p, a) for s, p, a in _milestones(app, project_id)}
+    assert saved[stages["land"]] == (date(2026, 12, 20), None)
+
+
+def test_another_secretary_cannot_change_a_procedure(app, factory, login, clock):
+    owner, other = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    officer, outsider = factory.user(Role.OFFICER), factory.user(Role.OFFICER)
+    supervisor = factory.user(Role.SUPERVISOR)
+    project_id = _project(app, factory, owner)
+    procedure_id = _procedure(app, owner, project_id, department_id=officer.department_id)
+    before = _procedure_row(app, procedure_id)
+    for data in ({"status": "approved", "submitted_on": "2026-11-02", "approved_on": "2026-11-13", "note": "已办结"},
+                 {"status": "rejected", "submitted_on": "2026-11-02"}, {"status": "preparing", "note": "改备注"},
+                 {"status": "bogus"}):
+        for person in (other, outsider):
+            response = login(app.test_client(), person).post(f"/procedures/{procedure_id}", data=data)
+            assert response.status_code in (403, 404), (person.role, data)
+        assert _procedure_row(app, procedure_id) == before
+    from app.projects import services
+    with app.test_request_context():
+        with pytest.raises(NotAllowed):
+            services.update_procedure(db.session.get(User, other.id), db.session.get(Procedure, procedure_id),
+                                      status="preparing", note="越权")
+        db.session.rollback()
+    assert _procedure_row(app, procedure_id) == before
+    # The issuing department's officer, the owner and a supervisor may.
+    assert login(app.test_client(), officer).post(f"/procedures/{procedure_id}", data={
+        "status": "submitted", "submitted_on": "2026-11-02"}).status_code == 303
+    assert _procedure_row(app, procedure_id)[:2] == ("submitted", date(2026, 11, 2))
+    assert login(app.test_client(), owner).post(f"/procedures/{procedure_id}", data={
+        "status": "submitted", "submitted_on": "2026-11-03"}).status_code == 303
+    assert login(app.test_client(), supervisor).post(f"/procedures/{procedure_id}", data={
+        "status": "approved", "submitted_on": "2026-11-03", "approved_on": "2026-11-13"}).status_code == 303
+    assert _procedure_row(app, procedure_id)[:3] == ("approved", date(2026, 11, 3), date(2026, 11, 13))
+
+
+def test_every_project_and_procedure_change_is_recorded_and_shown(app, factory, login, clock):
+    from app.models.project import ProjectChange
+    owner = factory.user(Role.SECRETARY)
+    officer = factory.user(Role.OFFICER)
+    supervisor = factory.user(Role.SUPERVISOR)
+    with app.app_context():
+        db.session.get(User, supervisor.id).display_name = "周督办"
+        db.session.get(User, officer.id).display_name = "吴经办"
+        db.session.commit()
+    project_id = _project(app, factory, owner)
+    procedure_id = _procedure(app, owner, project_id, department_id=officer.department_id)
+    stages = _stages(app)
+
+    def changes():
+        with app.app_context():
+            return [(c.actor_id, c.project_id, c.procedure_id, c.stage_id, c.field, c.old_value, c.new_value, c.at)
+                    for c in db.session.scalars(select(ProjectChange).order_by(ProjectChange.id))
+                    if c.field != "created"]
+
+    sup = login(app.test_client(), supervisor)
+    sup.post(f"/projects/{project_id}/milestones", data=_milestone_form(stages, planned_land="2026-12-01"))
+    sup.post(f"/projects/{project_id}/milestones", data=_milestone_form(stages, planned_land="2026-12-15",
+                                                                        actual_sign="2026-11-10"))
+    sup.post(f"/projects/{project_id}/milestones", data=_milestone_form(stages, planned_land="2026-12-15",
+                                                                        actual_sign="2026-11-10"))  # no change
+    now = clock.now()
+    land, sign = stages["land"], stages["sign"]
+    assert changes() == [
+        (supervisor.id, project_id, None, land, "planned_on", "", "2026-12-01", now),
+        (supervisor.id, project_id, None, sign, "actual_on", "", "2026-11-10", now),  # stages in sheet order
+        (supervisor.id, project_id, None, land, "planned_on", "2026-12-01", "2026-12-15", now)]
+    login(app.test_client(), officer).post(f"/procedures/{procedure_id}", data={
+        "status": "submitted", "submitted_on": "2026-11-02", "note": "材料已齐"})
+    recorded = {c[4]: c for c in changes()[3:]}
+    assert recorded["status"][:7] == (officer.id, project_id, procedure_id, None, "status", "not_started",
+                                      "submitted")
+    assert recorded["submitted_on"][5:7] == ("", "2026-11-02")
+    assert recorded["note"][5:7] == ("", "材料已齐")
+    # Shown to people: on the project page and on the procedure's row in the list.
+    page = login(app.test_client(), owner).get(f"/projects/{project_id}").get_data(as_text=True)
+    history = page[page.index('id="changes"'):]
+    for text in ("周督办", "吴经办", "拿地", "2026-12-01", "2026-12-15", "2026-11-10", "已报审", "材料已齐"):
+        assert text in history, text
+    listing = login(app.test_client(), owner).get("/procedures").get_data(as_text=True)
+    row = listing[listing.index(f'id="procedure-{procedure_id}-changes"'):]
+    assert "吴经办" in row and "已报审" in row and "2026-11-02" in row
+
+
 # ---- 10. query strings are never splatted into url_for --------------------------------------------------------
 
 @pytest.mark.app_config(PROPAGATE_EXCEPTIONS=False)
