@@ -14,26 +14,43 @@ from app.models import WorkerHeartbeat
 bp = Blueprint("ops", __name__)
 
 
+def worker_health() -> dict:
+    """The SLA worker's heartbeat: {"scheduler": "ok" | "stale" | "never ran", "heartbeat_age_seconds": …}."""
+    beat = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.name == "sla-sweep"))
+    if beat is None:
+        return {"scheduler": "never ran"}
+    age = (utcnow() - beat.beat_at).total_seconds()
+    fresh = age <= current_app.config["HEARTBEAT_MAX_AGE_SECONDS"]
+    return {"scheduler": "ok" if fresh else "stale", "heartbeat_age_seconds": round(age, 1)}
+
+
 @bp.get("/healthz")
 @limiter.exempt
 @csrf.exempt
 def healthz():
-    """200 when the database answers and the SLA worker swept recently; 503 with the reason otherwise."""
-    body, ok = {"database": "ok"}, True
+    """This web host's own health, for the proxy: 200 when the process and the database answer.
+
+    The SLA worker runs on one host only; its heartbeat must not take every web host out of the proxy's pool
+    when it stops, so it is reported at /healthz/worker (and to admins in the app), not here."""
     try:
         db.session.execute(text("SELECT 1"))
-        beat = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.name == "sla-sweep"))
     except Exception as exc:  # noqa: BLE001 (any database failure is the answer)
         db.session.rollback()
+        return jsonify(database=f"error: {type(exc).__name__}"), 503
+    return jsonify(database="ok"), 200
+
+
+@bp.get("/healthz/worker")
+@limiter.exempt
+@csrf.exempt
+def worker_healthz():
+    """The SLA worker's health, for monitoring and alerting: 503 when the sweep has not run recently."""
+    try:
+        body = worker_health()
+    except Exception as exc:  # noqa: BLE001
+        db.session.rollback()
         return jsonify(database=f"error: {type(exc).__name__}", scheduler="unknown"), 503
-    if beat is None:
-        body["scheduler"], ok = "never ran", False
-    else:
-        age = (utcnow() - beat.beat_at).total_seconds()
-        body["scheduler_heartbeat_age_seconds"] = round(age, 1)
-        ok = age <= current_app.config["HEARTBEAT_MAX_AGE_SECONDS"]
-        body["scheduler"] = "ok" if ok else "stale"
-    return jsonify(body), 200 if ok else 503
+    return jsonify(body), 200 if body["scheduler"] == "ok" else 503
 
 
 def _sqlite_path() -> str:

@@ -94,7 +94,14 @@ def register(app):
 
     app.add_template_global(lambda: unread_count(current_user), "unread_messages")
     app.add_template_global(calendar_warning, "calendar_gaps")
+    app.add_template_global(_worker_state, "worker_state")
 
     @app.context_processor
     def inject():
         return {"E": enums, "languages": current_app.config["LANGUAGES"], "current_lang": str(get_locale())}
+
+
+def _worker_state() -> str:
+    """The SLA worker's state for the admins' banner: "ok", "stale" or "never ran"."""
+    from app.ops import worker_health
+    return worker_health()["scheduler"]

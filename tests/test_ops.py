@@ -38,20 +38,27 @@ def test_security_headers_and_cookies(app, factory):
     assert client.get("/workspace").headers["Cache-Control"] == "no-store"
 
 
-def test_healthz_reports_database_and_scheduler(app, factory, clock):
+def test_healthz_is_the_web_hosts_own_and_the_worker_is_reported_apart(app, factory, clock, login):
     client = app.test_client()
-    response = client.get("/healthz")
-    assert response.status_code == 503 and response.json["scheduler"] == "never ran"
+    # No worker has ever run: the web host is still healthy (a proxy keeps sending it traffic) ...
+    assert client.get("/healthz").status_code == 200 and client.get("/healthz").json == {"database": "ok"}
+    # ... while the worker's own check says what is wrong, for monitoring to alert on.
+    worker = client.get("/healthz/worker")
+    assert worker.status_code == 503 and worker.json["scheduler"] == "never ran"
+    admin = login(app.test_client(), factory.user(Role.ADMIN))
+    assert "时限后台任务未在运行" in admin.get("/admin/outbox").get_data(as_text=True)
     factory.ticket(S.TRIAGE)
     with app.app_context():
         from app.clocks.sweep import sweep
         sweep(clock.now())
-    ok = client.get("/healthz")
-    assert ok.status_code == 200 and ok.json == {"database": "ok", "scheduler": "ok",
-                                                 "scheduler_heartbeat_age_seconds": 0.0}
-    clock.advance(minutes=10)
-    stale = client.get("/healthz")
+    ok = client.get("/healthz/worker")
+    assert ok.status_code == 200 and ok.json == {"scheduler": "ok", "heartbeat_age_seconds": 0.0}
+    assert "时限后台任务未在运行" not in admin.get("/admin/outbox").get_data(as_text=True)
+    clock.advance(minutes=10)  # past HEARTBEAT_MAX_AGE_SECONDS (300): the worker stopped
+    stale = client.get("/healthz/worker")
     assert stale.status_code == 503 and stale.json["scheduler"] == "stale"
+    assert client.get("/healthz").status_code == 200  # the web hosts stay in the pool
+    assert "心跳超时" in admin.get("/admin/outbox").get_data(as_text=True)
 
 
 def test_backup_and_restore(app, factory, tmp_path):

@@ -54,6 +54,7 @@ MATRIX = {
     ("auth.set_language", "POST"): everyone(),
     ("static", "GET"): everyone(),
     ("ops.healthz", "GET"): everyone(),
+    ("ops.worker_healthz", "GET"): everyone(),
     ("vendor.asset", "GET"): everyone(),
     ("tickets.workspace", "GET"): staff_only(ALL_STAFF),
     ("tickets.ticket_list", "GET"): staff_only(ALL_STAFF),
