@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.decorators import roles_required
 from app.clock import utcnow
-from app.clocks import services
+from app.clocks import notify, services
 from app.clocks.calendar import current_calendar, uncovered_years
 from app.clocks.notify import unread_count
 from app.clocks.engine import status_of
@@ -301,4 +301,5 @@ def outbox():
     waiting = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.channel != "in_app", Notification.sent_at.is_(None)))
     beats = db.session.scalars(select(WorkerHeartbeat)).all()
-    return render_template("clocks/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow())
+    return render_template("clocks/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow(),
+                           max_attempts=notify.MAX_ATTEMPTS)

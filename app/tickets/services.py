@@ -256,7 +256,7 @@ def close_ticket(ticket, actor, version, note=""):
 def edit_ticket(ticket, actor, version, *, title, description, category_id, urgency):
     """修改: correct a ticket's title, description, category or urgency; before and after are logged."""
     _check(ticket, actor, "edit", version)
-    title = clean_text(title, _("标题"), 100)
+    title = clean_text(title, _("标题"), 100, single_line=True)
     description = clean_text(description, _("问题描述"))
     category = db.session.get(Category, int(category_id)) if str(category_id).isdigit() else None
     if category is None or not category.is_active:
