@@ -55,9 +55,11 @@ def test_seed_demo_is_realistic_and_idempotent(app):
         assert [r.month for r in db.session.scalars(select(AssessmentRun))] == ["2026-10"]  # last month, published
         assert db.session.scalar(select(func.count(EnterpriseEvaluation.id))) > 0
     invitations = runner.invoke(args=["assessment", "invitations", "2026-10", "--base-url", "https://jj.example.cn/"])
-    lines = invitations.output.strip().splitlines()
+    lines = invitations.stdout.strip().splitlines()
     assert invitations.exit_code == 0 and lines[0] == "enterprise,contact,mobile,link" and len(lines) > 5
     assert all(",https://jj.example.cn/evaluate/" in line for line in lines[1:])
+    # The demo leaves one enterprise in ten with an unverified contact: no link for them, and stderr says so.
+    assert "have no verified contact and get no link" in invitations.stderr
     assert runner.invoke(args=["assessment", "invitations", "2026-13"]).exit_code != 0
     logins = runner.invoke(args=["demo-logins"])
     assert "secretary1" in logins.output and "supervisor" in logins.output and "admin" in logins.output
