@@ -1,7 +1,12 @@
 """Form building blocks shared by the public and staff forms."""
+from dataclasses import dataclass
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
+
+from app.errors import ServiceError
+from app.extensions import db
 
 
 def no_nul(form, field):
@@ -24,3 +29,30 @@ def id_arg(name: str, source=None) -> int | None:
     except (TypeError, ValueError):
         return None
     return value if 0 < value < 2**31 else None
+
+
+@dataclass
+class Refusal:
+    """Why a verb run from a form did not happen: the message to show and the HTTP status to answer with."""
+
+    message: str
+    status: int
+
+
+def first_error(form) -> str:
+    """The first validation message of a form, or a general one."""
+    return next((str(e) for errors in form.errors.values() for e in errors), _l("请检查填写的内容。"))
+
+
+def run_form_verb(form, verb) -> Refusal | None:
+    """Validate `form`, then call `verb()` (a service verb, which commits). None when it ran; otherwise the
+    refusal: 400 with the form's first error, or the service error's own status and message, with the session
+    rolled back so that nothing half-written stays."""
+    if not form.validate_on_submit():
+        return Refusal(str(first_error(form)), 400)
+    try:
+        verb()
+    except ServiceError as exc:
+        db.session.rollback()
+        return Refusal(exc.message, exc.status)
+    return None

@@ -16,6 +16,7 @@ from app.clocks.engine import status_of
 from app.clocks.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
 from app.enums import ClockKind, Role, SlaLevel
 from app.errors import ServiceError
+from app.forms import run_form_verb
 from app.extensions import db
 from app.models import (CalendarOverride, Extension, Notification, SlaPolicy, Ticket, TicketClock,
                         WorkerHeartbeat)
@@ -75,14 +76,10 @@ def deadlines(ticket_id):
 
 def _panel_action(ticket_id, form_key, form, run, done):
     ticket = viewable_ticket(ticket_id)
-    if not form.validate_on_submit():
-        message = next((e for errors in form.errors.values() for e in errors), _("提交的内容有误。"))
-        return deadline_panel(ticket, error=message, forms={form_key: form}, status=400)
-    try:
-        run(ticket)
-    except ServiceError as exc:
-        db.session.rollback()
-        return deadline_panel(viewable_ticket(ticket_id), error=exc.message, forms={form_key: form}, status=exc.status)
+    refused = run_form_verb(form, lambda: run(ticket))
+    if refused is not None:
+        return deadline_panel(viewable_ticket(ticket_id), error=refused.message, forms={form_key: form},
+                              status=refused.status)
     db.session.expire_all()
     if not request.htmx:
         flash(done, "success")

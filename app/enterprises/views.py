@@ -10,7 +10,7 @@ from app.enterprises.services import log_visit, verify_contact
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg
+from app.forms import id_arg, run_form_verb
 from app.models import Enterprise, Ticket, Visit
 from app.tickets.access import visible_filter
 from app.tickets.queries import Page
@@ -60,16 +60,9 @@ def verify_enterprise_contact(enterprise_id):
     """核实联系人: confirm (and correct) who speaks for the enterprise; only they get evaluation links."""
     enterprise = db.session.get(Enterprise, enterprise_id) or abort(404)
     form = ContactForm()
-    if not form.validate_on_submit():
-        flash(next((e for errors in form.errors.values() for e in errors), _("请检查填写的内容。")), "danger")
-    else:
-        try:
-            verify_contact(current_user, enterprise, form.contact_name.data, form.mobile.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash(_("联系人已核实。"), "success")
+    refused = run_form_verb(form, lambda: verify_contact(current_user, enterprise, form.contact_name.data,
+                                                         form.mobile.data))
+    flash(refused.message if refused else _("联系人已核实。"), "danger" if refused else "success")
     return redirect(url_for("enterprises.enterprise_detail", enterprise_id=enterprise.id), 303)
 
 

@@ -13,7 +13,7 @@ from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
 from app.models import ActionItem, Department, Meeting, MeetingGuest, MeetingInvite, User
-from app.tickets import access, lifecycle
+from app.tickets import access, workflow
 from app.tickets.services import commit, record_event
 from sla.calendar import SHANGHAI
 
@@ -48,7 +48,7 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
     for ticket in tickets:
         if not access.can(actor, "convene", ticket):
             raise NotAllowed(_("您没有权限为诉求 %(n)s 召开会办。", n=ticket.number))
-        lifecycle.require("convene", ticket.state)
+        workflow.require("convene", ticket.state)
     subject = clean_text(subject, _("会议主题"), 200, single_line=True)
     place = clean_text(place, _("会议地点"), 200, single_line=True)
     agenda = clean_text(agenda, _("会议议程"), 5000, required=False)

@@ -9,7 +9,7 @@ from app.extensions import db, limiter
 from app.models import Attachment, Ticket
 from app.reference import active_categories
 from app.public.forms import RatingForm, SubmitForm, SupplementForm, TrackForm
-from app.tickets import lifecycle
+from app.tickets import workflow
 from app.tickets.codes import code_matches, new_submission_key, normalize_number
 from app.tickets.intake import submit_public_ticket
 from app.tickets.services import rate_ticket, supplement_ticket
@@ -86,8 +86,8 @@ def _tracking_page(ticket, *, supplement_form=None, rating_form=None, status=200
     return render_template(
         "public/ticket.html", ticket=ticket,
         supplement_form=supplement_form or SupplementForm(), rating_form=rating_form or RatingForm(),
-        can_supplement=lifecycle.allowed("supplement", ticket.state),
-        can_rate=lifecycle.allowed("rate", ticket.state)), status
+        can_supplement=workflow.allowed("supplement", ticket.state),
+        can_rate=workflow.allowed("rate", ticket.state)), status
 
 
 @bp.get("/track/<number>")

@@ -3,10 +3,7 @@ from sqlalchemy import false, or_, select, true
 
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentStatus, Role, TicketState
 from app.models import ActionItem, Assignment, Enterprise, MeetingInvite, Ticket, meeting_ticket
-
-STAFF_ACTIONS = {"accept", "reject", "dispatch", "hold", "resume", "resolve", "reopen", "close", "reply",
-                 "edit", "convene", "plan"}
-DEPARTMENT_ACTIONS = {"sign", "return", "progress"}
+from app.tickets import workflow
 
 
 def visible_filter(user):
@@ -62,17 +59,19 @@ def department_assignment(user, ticket, statuses=tuple(ACTIVE_ASSIGNMENT)):
 
 
 def can(user, action: str, ticket) -> bool:
-    """Whether the role of `user` lets them do `action` on `ticket` (the state is checked elsewhere)."""
-    if not can_view(user, ticket):
+    """Whether the role of `user` lets them do `action` on `ticket`, by the workflow table's "who" (the state is
+    checked elsewhere)."""
+    spec = workflow.ACTIONS.get(action)
+    if spec is None or not can_view(user, ticket):
         return False
-    if action == "note":
+    if spec.who == workflow.ANY_STAFF_BUT_ADMIN:
         return not user.is_admin
-    if action in STAFF_ACTIONS:
+    if spec.who == workflow.STAFF:
         return user.is_secretary or user.is_supervisor
-    if action == "sign":
+    if spec.who == workflow.DEPARTMENT_PENDING:
         return department_assignment(user, ticket, (AssignmentStatus.PENDING.value,)) is not None
-    if action == "return":
+    if spec.who == workflow.DEPARTMENT_ACTIVE:
         return department_assignment(user, ticket) is not None
-    if action == "progress":
+    if spec.who == workflow.DEPARTMENT_SIGNED:
         return department_assignment(user, ticket, (AssignmentStatus.SIGNED.value,)) is not None
-    return False
+    return False  # enterprise actions are not staff's

@@ -1,4 +1,5 @@
 """Staff forms: one per workflow action, plus recording an offline problem."""
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField,
@@ -17,9 +18,23 @@ def _text(label, required_message, max_len=5000, required=True):
         *checks, Length(max=max_len, message=_l("不能超过 %(n)d 字。", n=max_len)), no_nul])
 
 
-class VersionedForm(FlaskForm):
+class ActionForm(FlaskForm):
+    """A workflow action's form: `verb_kwargs()` hands its fields to the verb by the verb's own parameter names."""
+
+    VERB_FIELDS: tuple = ()
+
+    def verb_kwargs(self) -> dict:
+        """The keyword arguments of the verb this form feeds (uploaded files as `files`)."""
+        kwargs = {name: getattr(self, name).data for name in self.VERB_FIELDS}
+        if hasattr(self, "attachments"):
+            kwargs["files"] = request.files.getlist(self.attachments.name)
+        return kwargs
+
+
+class VersionedForm(ActionForm):
     """Every state change carries the version the person saw, to catch concurrent edits."""
 
+    VERB_FIELDS = ("version",)
     version = IntegerField(validators=[InputRequired(_l("表单已失效，请刷新页面。"))])
 
 
@@ -28,35 +43,42 @@ class ConfirmForm(VersionedForm):
 
 
 class ReasonForm(VersionedForm):
+    VERB_FIELDS = ("version", "reason")
     reason = _text(_l("理由"), _l("请填写理由。"), 2000)
 
 
 class ResolveForm(VersionedForm):
+    VERB_FIELDS = ("version", "outcome", "override_reason")
     outcome = _text(_l("办理结果（企业可见）"), _l("请填写办理结果。"))
     override_reason = _text(_l("强制办结理由（仅在会办事项未完成时由督办填写）"), None, 1000, required=False)
 
 
 class CloseForm(VersionedForm):
+    VERB_FIELDS = ("version", "note")
     note = _text(_l("回访情况（可选）"), None, 2000, required=False)
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(ActionForm):
+    VERB_FIELDS = ("body",)
     body = _text(_l("答复内容（企业可见）"), _l("请填写答复内容。"))
     attachments = MultipleFileField(_l("附件"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(ActionForm):
+    VERB_FIELDS = ("body",)
     body = _text(_l("备注（仅工作人员可见）"), _l("请填写备注内容。"))
     attachments = MultipleFileField(_l("附件"))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(ActionForm):
+    VERB_FIELDS = ("body", "public")
     body = _text(_l("办理进展"), _l("请填写进展情况。"))
     public = BooleanField(_l("对企业公开"))
     attachments = MultipleFileField(_l("附件"))
 
 
 class DispatchForm(VersionedForm):
+    VERB_FIELDS = ("version", "lead_department_id", "support_department_ids", "instructions")
     lead_department_id = SelectField(_l("主办部门"), coerce=str, validators=[DataRequired(_l("请选择主办部门。"))])
     support_department_ids = SelectMultipleField(_l("协办部门（可多选）"), coerce=str)
     instructions = _text(_l("转办意见"), None, 2000, required=False)
@@ -69,6 +91,7 @@ class DispatchForm(VersionedForm):
 
 
 class EditForm(VersionedForm):
+    VERB_FIELDS = ("version", "title", "description", "category_id", "urgency")
     title = StringField(_l("标题"), filters=[strip], validators=[
         DataRequired(_l("请填写标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul, single_line])
     description = _text(_l("问题描述"), _l("请填写问题描述。"))

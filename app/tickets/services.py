@@ -11,7 +11,7 @@ from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFa
 from app.extensions import db
 from app.text import clean_text
 from app.models import Assignment, Category, Department, Rating, TicketEvent
-from app.tickets import access, lifecycle
+from app.tickets import access, workflow
 from app.clocks.engine import reconcile
 
 ENTERPRISE_ACTOR = "企业"
@@ -56,7 +56,7 @@ def save(ticket, files=()):
 def _check(ticket, actor, action, version):
     if not access.can(actor, action, ticket):
         raise NotAllowed(_("您没有权限执行此操作。"))
-    lifecycle.require(action, ticket.state)
+    workflow.require(action, ticket.state)
     if version is not None and int(version) != ticket.version:
         raise EditConflict(_("此诉求已被其他人修改（您看到的是旧版本）。请刷新页面后再操作，您填写的内容未保存。"))
 
@@ -78,7 +78,7 @@ def accept_ticket(ticket, actor, version):
     if ticket.secretary_id is None and actor.is_secretary:
         ticket.secretary_id = actor.id
         data["secretary"] = [None, actor.display_name]
-    _move(ticket, actor, EventKind.ACCEPTED, S.TRIAGE, data=data, public=True,
+    _move(ticket, actor, EventKind.ACCEPTED, workflow.target("accept"), data=data, public=True,
           body=_("您的诉求已受理，项目秘书将尽快答复。"))
     save(ticket)
 
@@ -88,7 +88,7 @@ def reject_ticket(ticket, actor, version, reason):
     _check(ticket, actor, "reject", version)
     reason = clean_text(reason, _("不予受理的理由"), 2000)
     ticket.closed_at = utcnow()
-    _move(ticket, actor, EventKind.REJECTED, S.REJECTED, body=reason, public=True)
+    _move(ticket, actor, EventKind.REJECTED, workflow.target("reject"), body=reason, public=True)
     save(ticket)
 
 
@@ -143,7 +143,7 @@ def dispatch_ticket(ticket, actor, version, lead_department_id, support_departme
     ticket.dispatched_at = now
     names = {"lead": departments[lead_id].name, "support": [departments[i].name for i in support_ids]}
     public_text = _("已转交%(lead)s办理。", lead=names["lead"])
-    _move(ticket, actor, EventKind.DISPATCHED, S.PROCESSING, body=instructions, data=names)
+    _move(ticket, actor, EventKind.DISPATCHED, workflow.target("dispatch"), body=instructions, data=names)
     record_event(ticket, actor, EventKind.PROGRESS, body=public_text, public=True)
     save(ticket)
 
@@ -193,7 +193,7 @@ def hold_ticket(ticket, actor, version, reason):
     _check(ticket, actor, "hold", version)
     reason = clean_text(reason, _("挂起原因"), 2000)
     ticket.held_from = ticket.state
-    _move(ticket, actor, EventKind.HELD, S.ON_HOLD, body=reason, public=True)
+    _move(ticket, actor, EventKind.HELD, workflow.target("hold"), body=reason, public=True)
     save(ticket)
 
 
@@ -224,7 +224,7 @@ def resolve_ticket(ticket, actor, version, outcome, override_reason=""):
     ticket.resolved_at = utcnow()
     ticket.first_replied_at = ticket.first_replied_at or ticket.resolved_at  # the outcome answers the enterprise
     data = {"override": override, "open_items": [i.title for i in open_items]} if open_items else None
-    _move(ticket, actor, EventKind.RESOLVED, S.RESOLVED, body=outcome, public=True, data=data)
+    _move(ticket, actor, EventKind.RESOLVED, workflow.target("resolve"), body=outcome, public=True, data=data)
     save(ticket)
 
 
@@ -232,7 +232,7 @@ def _reopen(ticket, actor, reason):
     ticket.reopen_count += 1
     ticket.resolved_at = None
     ticket.dispatched_at = utcnow()  # a fresh resolution budget starts now
-    target = S.PROCESSING if ticket.lead_assignment else S.TRIAGE
+    target = workflow.target("reopen") if ticket.lead_assignment else S.TRIAGE
     if target is S.TRIAGE:
         ticket.accepted_at = utcnow()
     return _move(ticket, actor, EventKind.REOPENED, target, body=reason, public=True)
@@ -249,7 +249,7 @@ def close_ticket(ticket, actor, version, note=""):
     """关闭: the follow-up is done and the case is filed."""
     _check(ticket, actor, "close", version)
     ticket.closed_at = utcnow()
-    _move(ticket, actor, EventKind.CLOSED, S.CLOSED, body=(note or "").strip()[:2000], public=True)
+    _move(ticket, actor, EventKind.CLOSED, workflow.target("close"), body=(note or "").strip()[:2000], public=True)
     save(ticket)
 
 
@@ -283,7 +283,7 @@ def edit_ticket(ticket, actor, version, *, title, description, category_id, urge
 
 def supplement_ticket(ticket, body, files=()):
     """企业补充: the enterprise adds information or files; a ticket on hold for it resumes."""
-    lifecycle.require("supplement", ticket.state)
+    workflow.require("supplement", ticket.state)
     body = (body or "").strip()
     if len(body) > 5000 or "\x00" in body:
         raise ValidationFailed(_("补充说明不能超过 %(n)d 字。", n=5000))
@@ -303,7 +303,7 @@ def supplement_ticket(ticket, body, files=()):
 
 def rate_ticket(ticket, satisfaction, solved, comment=""):
     """企业评价: confirm and rate a resolved ticket; 未解决 or 不满意 reopens it, otherwise it closes."""
-    lifecycle.require("rate", ticket.state)
+    workflow.require("rate", ticket.state)
     sat, sol = Satisfaction.get(satisfaction), Solved.get(solved)
     if sat is None or sol is None:
         raise ValidationFailed(_("请选择满意程度和解决情况。"))
@@ -318,5 +318,15 @@ def rate_ticket(ticket, satisfaction, solved, comment=""):
         _reopen(ticket, None, _("企业评价为“%(sat)s / %(sol)s”，诉求重新办理。", sat=sat.label, sol=sol.label))
     else:
         ticket.closed_at = utcnow()
-        _move(ticket, None, EventKind.CLOSED, S.CLOSED, body=_("企业已确认办理结果。"), public=True)
+        _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), body=_("企业已确认办理结果。"), public=True)
     save(ticket)
+
+
+# The verb behind each action of the ticket page's list (app/tickets/workflow.py): the view calls
+# VERBS[action](ticket, actor, **form.verb_kwargs()).
+VERBS = {
+    "accept": accept_ticket, "reject": reject_ticket, "reply": reply_to_enterprise, "note": add_note,
+    "dispatch": dispatch_ticket, "sign": sign_assignment, "return": return_assignment, "progress": report_progress,
+    "hold": hold_ticket, "resume": resume_ticket, "resolve": resolve_ticket, "reopen": reopen_ticket,
+    "close": close_ticket, "edit": edit_ticket,
+}

@@ -1,9 +1,6 @@
 """The staff workspace: the queue, the ticket list, the ticket page and its actions."""
-from dataclasses import dataclass
-from typing import Callable
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,7 +14,8 @@ from app.extensions import db
 from app.forms import id_arg
 from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, User, Visit
 from app.reference import active_categories, active_departments
-from app.tickets import access, forms, lifecycle, services
+from app.forms import run_form_verb
+from app.tickets import access, forms, services, workflow
 from app.tickets.intake import find_or_create_enterprise, record_offline_ticket
 from app.tickets.queries import TicketFilters, needs_me, ticket_page
 
@@ -31,7 +29,7 @@ def workspace():
     queue = needs_me(current_user, utcnow())
     from app.meetings.queries import upcoming_for
     meetings, items = upcoming_for(current_user, utcnow())
-    from app.assessment.services import workspace_note
+    from app.assessment.workspace import workspace_note
     return render_template("tickets/workspace.html", queue=queue, now=utcnow(), meetings=meetings, items=items,
                            assessment=workspace_note(current_user))
 
@@ -59,66 +57,20 @@ def viewable_ticket(ticket_id) -> Ticket:
     return ticket
 
 
-@dataclass
-class Action:
-    """A workflow action: its form, how to build it, and the service verb it calls."""
-
-    form: type
-    run: Callable
-    done: str
-    build: Callable = lambda form_class, ticket: form_class()
-
-
-def _dispatch_form(form_class, ticket):
-    return form_class(departments=active_departments())
-
-
-def _edit_form(form_class, ticket):
-    return form_class(categories=active_categories())
-
-
-def _files(form):
-    return request.files.getlist(form.attachments.name)
-
-
-ACTIONS = {
-    "accept": Action(forms.ConfirmForm, lambda t, u, f: services.accept_ticket(t, u, f.version.data),
-                     _l("已受理。")),
-    "reject": Action(forms.ReasonForm, lambda t, u, f: services.reject_ticket(t, u, f.version.data, f.reason.data),
-                     _l("已不予受理，理由已告知企业。")),
-    "reply": Action(forms.ReplyForm, lambda t, u, f: services.reply_to_enterprise(t, u, f.body.data, _files(f)),
-                    _l("答复已发送给企业。")),
-    "note": Action(forms.NoteForm, lambda t, u, f: services.add_note(t, u, f.body.data, _files(f)),
-                   _l("备注已保存。")),
-    "dispatch": Action(forms.DispatchForm, lambda t, u, f: services.dispatch_ticket(
-        t, u, f.version.data, f.lead_department_id.data, f.support_department_ids.data, f.instructions.data),
-        _l("已转办。"), _dispatch_form),
-    "sign": Action(forms.ConfirmForm, lambda t, u, f: services.sign_assignment(t, u, f.version.data), _l("已签收。")),
-    "return": Action(forms.ReasonForm, lambda t, u, f: services.return_assignment(t, u, f.version.data,
-                                                                                  f.reason.data), _l("已退回。")),
-    "progress": Action(forms.ProgressForm, lambda t, u, f: services.report_progress(t, u, f.body.data, f.public.data,
-                                                                                    _files(f)),
-                       _l("进展已报告。")),
-    "hold": Action(forms.ReasonForm, lambda t, u, f: services.hold_ticket(t, u, f.version.data, f.reason.data),
-                   _l("已挂起，等待企业。")),
-    "resume": Action(forms.CloseForm, lambda t, u, f: services.resume_ticket(t, u, f.version.data, f.note.data),
-                     _l("已恢复办理。")),
-    "resolve": Action(forms.ResolveForm, lambda t, u, f: services.resolve_ticket(
-        t, u, f.version.data, f.outcome.data, f.override_reason.data), _l("已办结。")),
-    "reopen": Action(forms.ReasonForm, lambda t, u, f: services.reopen_ticket(t, u, f.version.data, f.reason.data),
-                     _l("已重办。")),
-    "close": Action(forms.CloseForm, lambda t, u, f: services.close_ticket(t, u, f.version.data, f.note.data),
-                    _l("已关闭。")),
-    "edit": Action(forms.EditForm, lambda t, u, f: services.edit_ticket(
-        t, u, f.version.data, title=f.title.data, description=f.description.data, category_id=f.category_id.data,
-        urgency=f.urgency.data), _l("诉求信息已更新。"), _edit_form),
-}
+def _build_form(action: str, ticket):
+    """The action's form, with the choices it needs (departments for dispatch, categories for edit)."""
+    form_class = workflow.ACTIONS[action].form
+    if action == "dispatch":
+        return form_class(departments=active_departments())
+    if action == "edit":
+        return form_class(categories=active_categories())
+    return form_class()
 
 
 def available_actions(ticket):
     """The actions this person may take on this ticket in its current state, in display order."""
-    return [name for name in ACTIONS
-            if lifecycle.allowed(name, ticket.state) and access.can(current_user, name, ticket)]
+    return [name for name in workflow.PAGE_ACTIONS
+            if workflow.allowed(name, ticket.state) and access.can(current_user, name, ticket)]
 
 
 def _action_forms(ticket, failed=None):
@@ -127,8 +79,7 @@ def _action_forms(ticket, failed=None):
         if failed and failed[0] == name:
             built[name] = failed[1]
             continue
-        action = ACTIONS[name]
-        form = action.build(action.form, ticket)
+        form = _build_form(name, ticket)
         if hasattr(form, "version"):
             form.version.data = ticket.version
         if name == "edit":
@@ -141,7 +92,7 @@ def _action_forms(ticket, failed=None):
 def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
     """The ticket page, or only its main panel for an HTMX request."""
     context = dict(ticket=ticket, action_forms=_action_forms(ticket, failed), error=error, message=message,
-                   now=utcnow(), open_action=failed[0] if failed else None)
+                   now=utcnow(), open_action=failed[0] if failed else None, workflow=workflow.ACTIONS)
     template = "tickets/_main.html" if request.htmx else "tickets/detail.html"
     return render_template(template, **context), status
 
@@ -157,22 +108,18 @@ def detail(ticket_id):
 @login_required
 def act(ticket_id, action):
     """Run one workflow action; refusals come back as a clear message and change nothing."""
-    if action not in ACTIONS:
+    if action not in workflow.PAGE_ACTIONS:
         abort(404)
     ticket = viewable_ticket(ticket_id)
     if not access.can(current_user, action, ticket):
         return render_ticket(ticket, error=_("您没有权限执行此操作，或此操作已由他人完成。请刷新页面。"), status=403)
-    spec = ACTIONS[action]
-    form = spec.build(spec.form, ticket)
-    if not form.validate_on_submit():
-        message = next((e for errors in form.errors.values() for e in errors), _("提交的内容有误。"))
-        return render_ticket(ticket, failed=(action, form), error=message, status=400)
-    try:
-        spec.run(ticket, current_user, form)
-    except ServiceError as exc:
-        db.session.rollback()
-        ticket = viewable_ticket(ticket_id)
-        return render_ticket(ticket, failed=(action, form), error=exc.message, status=exc.status)
+    spec = workflow.ACTIONS[action]
+    form = _build_form(action, ticket)
+    outcome = run_form_verb(form, lambda: services.VERBS[action](ticket, current_user, **form.verb_kwargs()))
+    if outcome is not None:
+        if outcome.status != 400:
+            ticket = viewable_ticket(ticket_id)
+        return render_ticket(ticket, failed=(action, form), error=outcome.message, status=outcome.status)
     db.session.expire_all()
     if not request.htmx:
         flash(str(spec.done), "success")
