@@ -99,14 +99,14 @@ def register_assessment(app):
         whose contact staff have verified (the others are counted on stderr: verify them first)."""
         import sys
 
-        from app.assessment import services
+        from app.assessment import evaluation
         from app.assessment.period import Month
         from app.excel import csv_text
         parsed = Month.parse(month)
         if parsed is None:
             raise click.BadParameter("write the month as YYYY-MM", param_hint="MONTH")
         with app.test_request_context():
-            rows = services.enterprises_to_invite(parsed)
+            rows = evaluation.enterprises_to_invite(parsed)
         invited = [r for r in rows if r["token"]]
         sys.stdout.write(csv_text([["enterprise", "contact", "mobile", "link"]] + [
             [r["name"], r["contact"], r["mobile"], f"{base_url.rstrip('/')}/evaluate/{r['token']}"] for r in invited]))

@@ -142,28 +142,28 @@ def _seed(ticket_count, seed):
 def _seed_assessment(rng, users):
     """Last month as the centre would have it: enterprises' evaluations, an exclusion, two appeals (one
     decided), and the month published; this month stays a live draft."""
-    from app.assessment import services as assessment
+    from app.assessment import appeals, evaluation, publishing
     from app.errors import ServiceError
-    month = assessment.current_month().previous()
+    month = publishing.current_month().previous()
     supervisor = users["supervisor"]
-    for row in [r for r in assessment.enterprises_to_invite(month) if r["verified"]][:20]:
+    for row in [r for r in evaluation.enterprises_to_invite(month) if r["verified"]][:20]:
         enterprise = db.session.get(Enterprise, row["id"])
-        for kind, unit_id in assessment.evaluation_units(row["id"], month):
-            marks = {k: rng.choice([3, 4, 4, 5, 5, 5]) for k in assessment.CRITERIA}
+        for kind, unit_id in evaluation.evaluation_units(row["id"], month):
+            marks = {k: rng.choice([3, 4, 4, 5, 5, 5]) for k in evaluation.CRITERIA}
             try:
-                assessment.submit_evaluation(enterprise, month, kind, unit_id, marks)
+                evaluation.submit_evaluation(enterprise, month, kind, unit_id, marks)
             except ServiceError:
                 db.session.rollback()
     late = db.session.scalars(
         select(Ticket).where(Ticket.created_at >= month.start, Ticket.created_at < month.end,
                              Ticket.secretary_id.is_not(None)).order_by(Ticket.id).limit(3)).all()
     if len(late) == 3:
-        assessment.exclude_ticket(late[0], supervisor, "企业重复提交的同一诉求，已合并办理")
-        first = assessment.file_appeal(late[1], db.session.get(User, late[1].secretary_id),
-                                       "企业负责人出国，补充材料延误两周，非秘书原因")
-        assessment.decide_appeal(first, supervisor, True, "情况属实，该件不计入该秘书考核")
-        assessment.file_appeal(late[2], db.session.get(User, late[2].secretary_id), "企业要求暂缓办理")
-    assessment.publish_month(month, supervisor, "")
+        appeals.exclude_ticket(late[0], supervisor, "企业重复提交的同一诉求，已合并办理")
+        first = appeals.file_appeal(late[1], db.session.get(User, late[1].secretary_id),
+                                    "企业负责人出国，补充材料延误两周，非秘书原因")
+        appeals.decide_appeal(first, supervisor, True, "情况属实，该件不计入该秘书考核")
+        appeals.file_appeal(late[2], db.session.get(User, late[2].secretary_id), "企业要求暂缓办理")
+    publishing.publish_month(month, supervisor, "")
 
 
 PROJECT_NAMES = ["12 英寸晶圆封测基地", "新能源电池材料产业园", "生物医药研发中心", "高端装备智能工厂", "光电显示模组项目",

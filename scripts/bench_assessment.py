@@ -23,7 +23,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.assessment import report, services  # noqa: E402
+from app.assessment import publishing, report  # noqa: E402
 from app.assessment.period import Month  # noqa: E402
 from app.clock import FrozenClock  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -150,11 +150,12 @@ def main():
     rows = []
     with app.test_request_context():
         now = clock.now()
-        rows.append(("rank secretaries (live)", *timed(lambda: services.live_scores("secretary", MONTH), args.repeat)))
+        rows.append(("rank secretaries (live)",
+                     *timed(lambda: publishing.live_scores("secretary", MONTH), args.repeat)))
         rows.append(("rank departments (live)",
-                     *timed(lambda: services.live_scores("department", MONTH), args.repeat)))
+                     *timed(lambda: publishing.live_scores("department", MONTH), args.repeat)))
         rows.append(("centre figures", *timed(lambda: report.month_figures(MONTH, now), args.repeat)))
-        top = services.live_scores("secretary", MONTH)[0]
+        top = publishing.live_scores("secretary", MONTH)[0]
         print(f"check: {top.name} score {top.score} on {top.volume} tickets, "
               f"on-time {top.figures['on_time'].counted} clocks")
     client = app.test_client()

@@ -156,10 +156,10 @@ class Factory:
 def verified_evaluation_token(enterprise_id: int, month) -> str:
     """Mark an enterprise's contact as verified by a supervisor (inside the caller's app context) and return the
     contact's personal evaluation link token for `month`."""
-    from app.assessment import services as assessment
+    from app.assessment.evaluation import evaluation_token
     enterprise = db.session.get(Enterprise, enterprise_id)
     enterprise.contact_name = enterprise.contact_name or "王经理"
     enterprise.mobile = enterprise.mobile or "13812345678"
     enterprise.contact_verified = True
     db.session.commit()
-    return assessment.evaluation_token(enterprise, month)
+    return evaluation_token(enterprise, month)

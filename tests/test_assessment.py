@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.admin.services import create_user
-from app.assessment import report, services
+from app.assessment import evaluation, publishing, report, rules
 from app.clocks.sweep import sweep
 from app.assessment.period import Month
 from app.enums import Role
@@ -85,7 +85,7 @@ class Month10:
 
 
 def weights(kind, **w):
-    full = {k: 0 for k in services.rule_for(kind).weights}
+    full = {k: 0 for k in rules.rule_for(kind).weights}
     full.update(w)
     return full
 
@@ -95,7 +95,7 @@ def person(user):
 
 
 def scores_by_name(kind, month=OCT):
-    return {u.name: u for u in services.live_scores(kind, month)}
+    return {u.name: u for u in publishing.live_scores(kind, month)}
 
 
 def test_secretary_month_with_pauses_exclusions_appeals_ties_and_minimum(app, clock, login):
@@ -106,7 +106,7 @@ def test_secretary_month_with_pauses_exclusions_appeals_ties_and_minimum(app, cl
         a_, b_, c_, d_ = (b.user(name, Role.SECRETARY.value) for name in ("甲", "乙", "丙", "丁"))
         b.user("戊", Role.SECRETARY.value)  # no tickets at all
         # Scores = on-time resolution and satisfaction, half each (the other metrics still show, weight 0).
-        services.save_rule("secretary", admin, weights("secretary", on_time=50, satisfaction=50), 5, 90, 4)
+        rules.save_rule("secretary", admin, weights("secretary", on_time=50, satisfaction=50), 5, 90, 4)
         # 甲: five on time, all satisfied -> 100 / 100 -> 100.
         b.first_contact(a_, 5, ratings=[("5", "solved")] * 5)
         # 乙: six, one late; a supervisor excludes the late one -> on time 5/5, satisfied 5/5 -> 100 (tie).
@@ -218,7 +218,7 @@ def test_departments_hold_their_own_breaches_and_returns_reopens_evaluations_cou
         # A supervisor has confirmed the company's contact by phone: only then does a link exist.
         enterprise.contact_name, enterprise.mobile, enterprise.contact_verified = "赵经理", "13900001111", True
         db.session.commit()
-        token = services.evaluation_token(enterprise, OCT)
+        token = evaluation.evaluation_token(enterprise, OCT)
         d1_id, d2_id, sec_id = d1.id, d2.id, sec.id
 
     # The enterprise of t1 scores 住建局 through its link: (5 + 5 + 4 + 4) / 20 -> 90.
@@ -267,7 +267,7 @@ def test_a_month_whose_best_score_misses_the_bar_has_no_winner(app, clock):
         b = Month10(clock)
         admin = b.user("adm", Role.ADMIN.value)
         sec = b.user("秘书", Role.SECRETARY.value)
-        services.save_rule("secretary", admin, weights("secretary", on_time=100), 1, 90, 4)
+        rules.save_rule("secretary", admin, weights("secretary", on_time=100), 1, 90, 4)
         b.first_contact(sec, 2, late=(0,))  # one on time, one late -> 50
         clock.set(bj(11, 16))
         s = scores_by_name("secretary")
@@ -291,7 +291,7 @@ def test_publishing_freezes_the_month_and_republishing_keeps_versions(app, clock
     clock.set(bj(11, 2))
     assert client.post("/assessment/2026-10/publish", data={"note": ""}).status_code == 303
     with app.test_request_context():
-        run = services.latest_run(OCT)
+        run = publishing.latest_run(OCT)
         frozen = {u["name"]: u for u in run.summary["units"]["secretary"]}["秘书"]
         facts_before = db.session.scalar(select(func.count(AssessmentFact.id)).where(AssessmentFact.run_id == run.id))
     assert frozen["figures"]["on_time"]["counted"] == 5 and frozen["figures"]["on_time"]["earned"] == 4
@@ -315,7 +315,7 @@ def test_publishing_freezes_the_month_and_republishing_keeps_versions(app, clock
     assert client.post("/assessment/2026-10/publish",
                        data={"republish": "y", "note": "排除重复诉求后更正"}).status_code == 303
     with app.app_context():
-        assert [r.version for r in services.runs_of(OCT)] == [2, 1]
+        assert [r.version for r in publishing.runs_of(OCT)] == [2, 1]
     v1 = client.get("/assessment/2026-10?version=1").get_data(as_text=True)
     v2 = client.get("/assessment/2026-10").get_data(as_text=True)
     assert "80.0%" in v1 and "已发布 第 2 版" in v2 and "排除重复诉求后更正" in v2 and "100.0%" in v2
@@ -363,14 +363,14 @@ def test_excel_report_cell_by_cell_and_formula_text_stays_text(app, clock, login
 def test_weights_must_add_up_to_100_and_bad_input_changes_nothing(app, clock, login):
     with app.test_request_context():
         admin = person(Month10(clock).user("adm", Role.ADMIN.value))
-        keys = list(services.rule_for("secretary").weights)
+        keys = list(rules.rule_for("secretary").weights)
     client = login(app.test_client(), admin)
     data = {"kind": "secretary", "secretary-min_tickets": "5", "secretary-gold_min_score": "90",
             "secretary-visit_target": "4", **{f"secretary-w_{k}": "10" for k in keys}}
     r = client.post("/admin/scoring", data=data)
     assert r.status_code == 400 and "各项权重之和应为 100，现在是 70" in r.get_data(as_text=True)
     with app.app_context():
-        assert services.rule_for("secretary").weights["response"] == 20
+        assert rules.rule_for("secretary").weights["response"] == 20
     data["secretary-w_response"] = "40"
     assert client.post("/admin/scoring", data=data).status_code == 303
     data["secretary-w_response"] = "-5"
@@ -378,7 +378,7 @@ def test_weights_must_add_up_to_100_and_bad_input_changes_nothing(app, clock, lo
     data["secretary-w_response"] = "四十"
     assert client.post("/admin/scoring", data=data).status_code == 400
     with app.app_context():
-        assert services.rule_for("secretary").weights["response"] == 40
+        assert rules.rule_for("secretary").weights["response"] == 40
     assert "考核权重" in client.get("/admin/scoring").get_data(as_text=True)
 
 
@@ -467,7 +467,7 @@ def test_summary_is_plain_json(app, clock):
         b = Month10(clock)
         b.first_contact(b.user("秘书", Role.SECRETARY.value), 1)
         clock.set(bj(11, 16))
-        result = services.live_result(OCT)
+        result = publishing.live_result(OCT)
     assert json.loads(json.dumps(result))["center"]["received"] == 1
 
 

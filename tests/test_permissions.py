@@ -221,9 +221,9 @@ def world(app, factory, login):
         from werkzeug.datastructures import FileStorage
         projects.attach_documents(sec, procedure, [FileStorage(io.BytesIO(PDF), "批复.pdf")])
         document_id = procedure.documents[0].id
-        from app.assessment import services as assessment
+        from app.assessment.appeals import file_appeal
         from app.assessment.period import Month
-        appeal = assessment.file_appeal(db.session.get(Ticket, ref.id), sec, "企业撤回诉求")
+        appeal = file_appeal(db.session.get(Ticket, ref.id), sec, "企业撤回诉求")
         token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
         ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
                "policy": SlaPolicy.query.first().id,

@@ -1,28 +1,30 @@
 """Monthly assessment pages: rankings, drill-downs, publishing, the centre report and its Excel, appeals,
-exclusions, the enterprises' evaluation form, the weights, and the live board for the service hall."""
+exclusions, the evaluation invitations, the weights, and the live board for the service hall. The enterprises'
+evaluation form lives in public_views.py and is routed here."""
 import hmac
 import io
 import time
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.assessment import charts, report, services
+from app.assessment import charts, evaluation, public_views, publishing, report, rules
+from app.assessment.appeals import (appeals_for, decide_appeal, exclude_ticket, file_appeal, include_ticket,
+                                    pending_appeals, ticket_panel)
 from app.assessment.excel import report_workbook
-from app.assessment.forms import (AppealDecisionForm, AppealForm, EvaluationForm, PublishForm, ReasonForm,
-                                  rule_form)
+from app.assessment.forms import AppealDecisionForm, AppealForm, PublishForm, ReasonForm, rule_form
 from app.assessment.metrics import AWARD_LABELS, BY_KEY, METRICS, SECRETARY, UNIT_KINDS, UNIT_LABELS, reason_label
 from app.assessment.period import SHANGHAI, Month
 from app.assessment.scoring import BELOW_MINIMUM, NO_TICKETS, RANKED, UnitScore, citation
+from app.assessment.units import unit_name
 from app.auth.decorators import roles_required
 from app.clock import utcnow
 from app.enums import (ACTIVE_ASSIGNMENT, AppealStatus, AssignmentRole, Channel, ClockKind, OPEN_STATES, Role,
                        SlaLevel, TicketState)
 from app.errors import ServiceError
-from app.extensions import db, limiter
+from app.extensions import db
 from app.forms import id_arg
 from app.models import Appeal, Assignment, Category, Department, Ticket
 from app.tickets.views import viewable_ticket
@@ -43,8 +45,8 @@ def _pick(month: Month):
     else only published versions (run None and not a draft: nothing to show)."""
     version = id_arg("version")
     if version is not None:
-        return services.latest_run(month, version) or abort(404), False
-    run = services.latest_run(month)
+        return publishing.latest_run(month, version) or abort(404), False
+    run = publishing.latest_run(month)
     if current_user.is_supervisor and (run is None or request.args.get("view") == "draft"):
         return run, True
     return run, False
@@ -55,11 +57,11 @@ def _choose(month: Month, with_report=True):
     they concern the person's own unit (all of them for supervisors)."""
     run, draft = _pick(month)
     if draft:
-        result = services.live_result(month, with_report=with_report)
+        result = publishing.live_result(month, with_report=with_report)
     else:
         result = run.summary if run else None
     if result is not None:
-        result = services.own_review_lines(result, current_user)
+        result = publishing.own_review_lines(result, current_user)
     return result, run, draft
 
 
@@ -95,17 +97,17 @@ def _units(result):
 @login_required
 def index():
     """Months to look at: recent months for supervisors (draft or published), published ones for everyone."""
-    published = services.published_months()
+    published = publishing.published_months()
     months = []
     if current_user.is_supervisor:
-        m = services.current_month()
+        m = publishing.current_month()
         for _i in range(12):
             months.append(m)
             m = m.previous()
     else:
         months = [Month.parse(p) for p in published]
     return render_template("assessment/index.html", months=months, published=set(published),
-                           pending_appeals=services.pending_appeals() if current_user.is_supervisor else 0)
+                           pending_appeals=pending_appeals() if current_user.is_supervisor else 0)
 
 
 @bp.get("/assessment/<month_text>")
@@ -122,7 +124,7 @@ def _render_month(month, result, run, draft, form, status=200):
     units = _units(result) if result else None
     return render_template(
         "assessment/month.html", month=month, result=result, run=run, draft=draft, units=units,
-        runs=services.runs_of(month), form=form, metrics=METRICS, labels=UNIT_LABELS, awards=AWARD_LABELS,
+        runs=publishing.runs_of(month), form=form, metrics=METRICS, labels=UNIT_LABELS, awards=AWARD_LABELS,
         view_args=_view_args(run, draft), can_drill=lambda kind, uid: _can_drill(kind, uid, draft),
         citation=citation, RANKED=RANKED, BELOW_MINIMUM=BELOW_MINIMUM, NO_TICKETS=NO_TICKETS,
         month_over=month.end <= utcnow(), next_month=_next(month)), status
@@ -136,7 +138,8 @@ def publish(month_text):
     form = PublishForm()
     if form.validate_on_submit():
         try:
-            run = services.publish_month(month, current_user, form.note.data or "", republish=form.republish.data)
+            run = publishing.publish_month(month, current_user, form.note.data or "",
+                                           republish=form.republish.data)
         except ServiceError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -161,8 +164,8 @@ def drill(month_text, kind, unit_id, metric):
     if not _can_drill(kind, unit_id, draft):
         abort(403)
     if draft:
-        rule = services.rule_for(kind)
-        unit, weights = services.live_unit(kind, month, unit_id, metric, rule), rule.weights
+        rule = rules.rule_for(kind)
+        unit, weights = publishing.live_unit(kind, month, unit_id, metric, rule), rule.weights
     else:
         summary = run.summary
         unit = next((UnitScore.from_dict(u) for u in summary["units"][kind] if u["unit_id"] == unit_id), None)
@@ -170,8 +173,8 @@ def drill(month_text, kind, unit_id, metric):
     if unit is None:
         abort(404)
     page = max(1, min(id_arg("page") or 1, 100000))
-    rows, total = services.fact_lines(month, kind, unit_id, metric, run=None if draft else run, limit=PAGE,
-                                      offset=(page - 1) * PAGE)
+    rows, total = publishing.fact_lines(month, kind, unit_id, metric, run=None if draft else run, limit=PAGE,
+                                        offset=(page - 1) * PAGE)
     return render_template("assessment/drill.html", month=month, unit=unit, kind=kind, metric=BY_KEY[metric],
                            fig=unit.figures[metric], rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE)),
                            run=run, draft=draft, view_args=_view_args(run, draft), reason_label=reason_label,
@@ -250,30 +253,30 @@ def _ticket_verb(ticket_id, form_class, verb, done_message):
 @roles_required(Role.SUPERVISOR)
 def exclude(ticket_id):
     """不纳入考核 for one ticket, with a reason."""
-    return _ticket_verb(ticket_id, ReasonForm, services.exclude_ticket, _("已设为不纳入考核。"))
+    return _ticket_verb(ticket_id, ReasonForm, exclude_ticket, _("已设为不纳入考核。"))
 
 
 @bp.post("/assessment/tickets/<int:ticket_id>/include")
 @roles_required(Role.SUPERVISOR)
 def include(ticket_id):
     """Put an excluded ticket back into the scores, with a reason."""
-    return _ticket_verb(ticket_id, ReasonForm, services.include_ticket, _("已恢复纳入考核。"))
+    return _ticket_verb(ticket_id, ReasonForm, include_ticket, _("已恢复纳入考核。"))
 
 
 @bp.post("/assessment/tickets/<int:ticket_id>/appeal")
 @roles_required(Role.SECRETARY, Role.OFFICER)
 def appeal(ticket_id):
     """申诉: ask that this ticket not count against one's own unit."""
-    return _ticket_verb(ticket_id, AppealForm, services.file_appeal, _("申诉已提交，督办人员处理后会在考评中体现。"))
+    return _ticket_verb(ticket_id, AppealForm, file_appeal, _("申诉已提交，督办人员处理后会在考评中体现。"))
 
 
 @bp.get("/assessment/appeals")
 @login_required
 def appeals():
     """Appeals: all of them with decision forms for supervisors, one's own unit's for the others."""
-    rows = services.appeals_for(current_user)
+    rows = appeals_for(current_user)
     return render_template("assessment/appeals.html", appeals=rows, form=AppealDecisionForm(),
-                           unit_name=services.unit_name, labels=UNIT_LABELS, AppealStatus=AppealStatus)
+                           unit_name=unit_name, labels=UNIT_LABELS, AppealStatus=AppealStatus)
 
 
 @bp.post("/assessment/appeals/<int:appeal_id>/decide")
@@ -286,7 +289,7 @@ def decide(appeal_id):
         flash(_form_error(form), "danger")
     else:
         try:
-            services.decide_appeal(item, current_user, form.decision.data == "accept", form.reason.data)
+            decide_appeal(item, current_user, form.decision.data == "accept", form.reason.data)
         except ServiceError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -297,14 +300,8 @@ def decide(appeal_id):
 
 def panel_context(ticket) -> dict:
     """What the ticket page's 考核 panel shows this person: exclusion, appeals, and the forms they may use."""
-    user = current_user
-    mine = services.appeal_unit(user, ticket)
-    visible = [a for a in db.session.scalars(select(Appeal).where(Appeal.ticket_id == ticket.id)).all()
-               if user.has_role(Role.SUPERVISOR, Role.ADMIN) or (mine and (a.unit_kind, a.unit_id) == mine)]
-    filed = mine is not None and any((a.unit_kind, a.unit_id) == mine for a in visible)
-    return {"exclusion": services.exclusion_of(ticket), "appeals": visible, "can_exclude": user.is_supervisor,
-            "can_appeal": mine is not None and not filed, "reason_form": ReasonForm(), "appeal_form": AppealForm(),
-            "unit_name": services.unit_name, "AppealStatus": AppealStatus}
+    return {**ticket_panel(current_user, ticket), "reason_form": ReasonForm(), "appeal_form": AppealForm(),
+            "unit_name": unit_name, "AppealStatus": AppealStatus}
 
 
 # --- enterprise evaluation -------------------------------------------------------------------------------
@@ -315,46 +312,12 @@ def invitations(month_text):
     """Enterprises active in the month and their personal evaluation links, to send by email or SMS."""
     month = _month(month_text)
     return render_template("assessment/invitations.html", month=month,
-                           rows=services.enterprises_to_invite(month))
+                           rows=evaluation.enterprises_to_invite(month))
 
 
-def _evaluation_target(token):
-    found = services.evaluation_invitee(token)
-    if found is None:
-        abort(404)
-    return found
-
-
-@bp.route("/evaluate/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
-def evaluate(token):
-    """综合打分: the enterprise's verified contact scores its secretary and the departments it dealt with, once a
-    month each, through the personal link sent to them (never offered on a tracking page)."""
-    enterprise, month = _evaluation_target(token)
-    units = services.evaluation_units(enterprise.id, month)
-    done = services.evaluations_done(enterprise.id, month)
-    form = EvaluationForm()
-    target = request.form.get("unit", "") if request.method == "POST" else ""
-    status = 200
-    if request.method == "POST":
-        kind, _sep, raw_id = target.partition(":")
-        unit_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else 0
-        if form.validate_on_submit():
-            try:
-                services.submit_evaluation(enterprise, month, kind, unit_id,
-                                           {k: getattr(form, k).data for k in services.CRITERIA}, form.comment.data)
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
-                status = exc.status
-            else:
-                flash(_("感谢您的评价！"), "success")
-                return redirect(url_for("assessment.evaluate", token=token), 303)
-        else:
-            status = 400
-    return render_template("assessment/evaluate.html", enterprise=enterprise, month=month, form=form,
-                           units=[(k, uid, services.unit_name(k, uid), (k, uid) in done) for k, uid in units],
-                           target=target, labels=UNIT_LABELS), status
+# The enterprises' evaluation page, routed here so that its endpoint stays `assessment.evaluate`; its code imports
+# only the evaluation module (public_views.py).
+bp.add_url_rule("/evaluate/<token>", view_func=public_views.evaluate, methods=["GET", "POST"])
 
 
 # --- weights -----------------------------------------------------------------------------------------------
@@ -365,7 +328,7 @@ def scoring_rules():
     """Weights per metric (adding up to 100), minimum volume, award bar and visit target, per kind of unit."""
     forms, status = {}, 200
     for kind in UNIT_KINDS:
-        rule = services.rule_for(kind)
+        rule = rules.rule_for(kind)
         data = {"min_tickets": rule.min_tickets, "gold_min_score": rule.gold_min_score,
                 "visit_target": rule.visit_target, **{f"w_{k}": v for k, v in rule.weights.items()}}
         posted = request.method == "POST" and request.form.get("kind") == kind
@@ -375,8 +338,8 @@ def scoring_rules():
         form = forms.get(kind) or abort(400)
         if form.validate_on_submit():
             try:
-                services.save_rule(kind, current_user, {m.key: getattr(form, f"w_{m.key}").data for m in METRICS[kind]},
-                                   form.min_tickets.data, form.gold_min_score.data, form.visit_target.data)
+                rules.save_rule(kind, current_user, {m.key: getattr(form, f"w_{m.key}").data for m in METRICS[kind]},
+                                form.min_tickets.data, form.gold_min_score.data, form.visit_target.data)
             except ServiceError as exc:
                 db.session.rollback()
                 form.form_errors.append(exc.message)
@@ -405,7 +368,7 @@ def _leaders(month):
     key = (str(month), int(time.monotonic() // 60))
     if key not in cache:
         cache.clear()
-        cache[key] = {kind: [u for u in services.live_scores(kind, month) if u.status == RANKED][:3]
+        cache[key] = {kind: [u for u in publishing.live_scores(kind, month) if u.status == RANKED][:3]
                       for kind in UNIT_KINDS}
     return cache[key]
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.security
 # ---- 1. evaluation links reach only verified contacts ------------------------------------------------------
 
 def test_a_public_credit_code_never_yields_the_companys_evaluation_link(app, factory, clock):
-    from app.assessment import services as assessment
+    from app.assessment import evaluation
     from app.assessment.period import Month
     from app.extensions import db
     from app.models import Enterprise, EnterpriseEvaluation
@@ -59,11 +59,11 @@ def test_a_public_credit_code_never_yields_the_companys_evaluation_link(app, fac
         # Before a supervisor verifies the contact there is no link to send, whoever asks.
         enterprise.contact_verified = False
         db.session.commit()
-        assert assessment.evaluation_token(enterprise, month) is None
-        row = next(r for r in assessment.enterprises_to_invite(month) if r["id"] == enterprise.id)
+        assert evaluation.evaluation_token(enterprise, month) is None
+        row = next(r for r in evaluation.enterprises_to_invite(month) if r["id"] == enterprise.id)
         assert row["token"] is None and row["verified"] is False
         # A link in the old company-wide shape (no contact in it) is refused.
-        old_style = assessment._serializer().dumps({"e": enterprise.id, "m": str(month)})
+        old_style = evaluation._serializer().dumps({"e": enterprise.id, "m": str(month)})
         token = verified_evaluation_token(enterprise.id, month)
         db.session.refresh(enterprise)
         contact = (enterprise.contact_name, enterprise.mobile)
@@ -141,7 +141,7 @@ def test_safe_text_rules():
 # ---- 3. exclusions and appeals: supervisors, and each unit its own -----------------------------------------
 
 def _published_november_with_an_exclusion_and_an_appeal(app, factory, clock):
-    from app.assessment import services as assessment
+    from app.assessment import appeals, publishing
     from app.assessment.period import Month
     from app.extensions import db
     from app.models import Ticket, User
@@ -151,12 +151,12 @@ def _published_november_with_an_exclusion_and_an_appeal(app, factory, clock):
     appealed = factory.ticket(S.RESOLVED, secretary=mine, lead_officer=officer, title="被申诉的机密事项")
     factory.ticket(S.RESOLVED, secretary=other, title="同事自己的事项")
     with app.test_request_context():
-        assessment.exclude_ticket(db.session.get(Ticket, excluded.id), db.session.get(User, supervisor.id),
-                                  "排除理由甲乙丙")
-        assessment.file_appeal(db.session.get(Ticket, appealed.id), db.session.get(User, mine.id), "申诉理由丁戊己")
+        appeals.exclude_ticket(db.session.get(Ticket, excluded.id), db.session.get(User, supervisor.id),
+                               "排除理由甲乙丙")
+        appeals.file_appeal(db.session.get(Ticket, appealed.id), db.session.get(User, mine.id), "申诉理由丁戊己")
     clock.set(clock.now() + timedelta(days=20))  # December: November can be published
     with app.test_request_context():
-        assessment.publish_month(Month(2026, 11), db.session.get(User, supervisor.id))
+        publishing.publish_month(Month(2026, 11), db.session.get(User, supervisor.id))
     return mine, other, supervisor, officer, excluded, appealed
 
 

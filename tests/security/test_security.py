@@ -203,11 +203,11 @@ def _form_targets(factory):
         procedure = projects.create_procedure(db.session.get(User, secretary.id), project.enterprise, kind_id,
                                               project=project)
         project_id, procedure_id = project.id, procedure.id
-        from app.assessment import services as assessment
+        from app.assessment.appeals import file_appeal
         from app.assessment.period import Month
         from app.models import Ticket
-        appeal_id = assessment.file_appeal(db.session.get(Ticket, working.id), db.session.get(User, secretary.id),
-                                           "企业撤回").id
+        appeal_id = file_appeal(db.session.get(Ticket, working.id), db.session.get(User, secretary.id),
+                                "企业撤回").id
         token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
     fields = {
         f"/assessment/tickets/{ref.id}/exclude": (supervisor, ["reason"]),

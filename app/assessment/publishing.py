@@ -1,0 +1,221 @@
+"""A month's results: live (the draft) or published (frozen, versioned), the lines behind each figure, and the
+exclusions and appeals the month shows, cut to what each person may read."""
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from app.assessment import report
+from app.assessment.facts import facts
+from app.assessment.metrics import DEPARTMENT, SECRETARY, UNIT_KINDS
+from app.assessment.period import Month
+from app.assessment.rules import Rule, rule_for
+from app.assessment.scoring import UnitScore, score_units, tally, tally_lines
+from app.assessment.units import unit_name
+from app.clock import utcnow
+from app.errors import EditConflict, NotAllowed, ValidationFailed
+from app.extensions import db
+from app.models import ActionItem, Appeal, Assignment, AssessmentFact, AssessmentRun, ScoreExclusion, Ticket, User
+from app.text import clean_text
+
+
+def current_month() -> Month:
+    """The Shanghai month we are in."""
+    return Month.containing(utcnow())
+
+
+def live_scores(kind: str, month: Month, rule: Rule | None = None) -> list[UnitScore]:
+    """This month's scores as the data stands now (the draft)."""
+    rule = rule or rule_for(kind)
+    rows, volumes = tally(kind, month, utcnow())
+    return score_units(kind, rows, volumes, rule)
+
+
+def live_unit(kind: str, month: Month, unit_id: int, metric: str, rule: Rule):
+    """One unit's live figure for one metric (the drill-down's header), or None if there is no such unit."""
+    rows, volumes = tally(kind, month, utcnow(), only=[metric], unit_id=unit_id)
+    return next((u for u in score_units(kind, rows, volumes, rule) if u.unit_id == unit_id), None)
+
+
+def live_result(month: Month, *, with_report: bool = True) -> dict:
+    """Everything a month's pages show, computed now: rules and both rankings, and (unless only the
+    rankings are wanted) the centre's figures, last month's for comparison, exclusions and appeals."""
+    now = utcnow()
+    rules = {kind: rule_for(kind) for kind in UNIT_KINDS}
+    units = {k: live_scores(k, month, rules[k]) for k in UNIT_KINDS}
+    return _result(month, now, rules, units, with_report)
+
+
+def _result(month, now, rules, units, with_report=True) -> dict:
+    result = {
+        "month": str(month),
+        "rules": {k: r.as_dict() for k, r in rules.items()},
+        "units": {k: [u.as_dict() for u in units[k]] for k in UNIT_KINDS},
+        "exclusions": exclusions_in(month, now),
+        "appeals": appeals_in(month, now),
+    }
+    if with_report:
+        result["center"] = report.month_figures(month, now)
+        result["previous"] = _previous_figures(month, now)
+    return result
+
+
+def _previous_figures(month: Month, now) -> dict:
+    """Last month's figures for the comparison: the frozen ones if it was published."""
+    run = latest_run(month.previous())
+    if run is not None:
+        return run.summary["center"]
+    return report.month_figures(month.previous(), now)
+
+
+def latest_run(month: Month, version: int | None = None):
+    """The published version of a month (the newest unless a version is asked for), or None."""
+    query = select(AssessmentRun).where(AssessmentRun.month == str(month))
+    if version is not None:
+        query = query.where(AssessmentRun.version == version)
+    return db.session.scalars(query.order_by(AssessmentRun.version.desc()).limit(1)).first()
+
+
+def runs_of(month: Month) -> list:
+    """Every published version of a month, newest first."""
+    return db.session.scalars(select(AssessmentRun).where(AssessmentRun.month == str(month))
+                              .order_by(AssessmentRun.version.desc())).all()
+
+
+def published_months() -> list[str]:
+    """Months that have been published, newest first."""
+    return list(db.session.scalars(select(AssessmentRun.month).distinct().order_by(AssessmentRun.month.desc())))
+
+
+def publish_month(month: Month, actor, note: str = "", republish: bool = False) -> AssessmentRun:
+    """Freeze a month: its figures, scores and every line behind them. Publishing again is a new version,
+    allowed only when asked for explicitly and with a reason; earlier versions stay readable."""
+    if not actor.is_supervisor:
+        raise NotAllowed(_("只有督办人员可以发布月度考评。"))
+    if month.end > utcnow():
+        raise ValidationFailed(_("%(m)s 尚未结束，月底之后才能发布。", m=month.label))
+    previous = latest_run(month)
+    note = clean_text(note, _("说明"), 2000, required=previous is not None)
+    if previous is not None and not republish:
+        raise EditConflict(_("%(m)s 已发布（第 %(v)d 版）。如需更正，请选择“重新发布”并说明原因。",
+                             m=month.label, v=previous.version))
+    now = utcnow()
+    run = AssessmentRun(month=str(month), version=(previous.version + 1) if previous else 1, published_at=now,
+                        published_by_id=actor.id, note=note, summary_json="{}")
+    db.session.add(run)
+    try:
+        db.session.flush()
+        rules, units = {}, {}
+        for kind in UNIT_KINDS:
+            f = facts(kind, month, now)
+            db.session.execute(insert(AssessmentFact).from_select(
+                ["run_id", "unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason",
+                 "note", "due_at", "done_at"],
+                select(literal(run.id), literal(kind), f.c.metric, f.c.unit_id, f.c.ticket_id, f.c.ref_id, f.c.value,
+                       f.c.counted, f.c.reason, f.c.note, f.c.due_at, f.c.done_at)))
+            # The published scores are tallied from the frozen lines themselves, so they always agree.
+            frozen = select(AssessmentFact).where(AssessmentFact.run_id == run.id,
+                                                  AssessmentFact.unit_kind == kind).subquery()
+            rules[kind] = rule_for(kind)
+            units[kind] = score_units(kind, *tally_lines(kind, frozen), rules[kind])
+        run.summary_json = json.dumps(_result(month, now, rules, units), ensure_ascii=False)
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise EditConflict(_("刚有其他人发布了 %(m)s，请刷新后查看。", m=month.label)) from exc
+    return run
+
+
+def fact_lines(month: Month, kind: str, unit_id: int, metric: str, run=None, limit=200, offset=0):
+    """The lines behind one figure (frozen ones for a published month), ticket number and title attached,
+    and how many there are in all."""
+    if run is not None:
+        f = select(AssessmentFact).where(AssessmentFact.run_id == run.id, AssessmentFact.unit_kind == kind).subquery()
+    else:
+        f = facts(kind, month, utcnow(), only=[metric], unit_id=unit_id)
+    where = [f.c.unit_id == unit_id, f.c.metric == metric]
+    total = db.session.scalar(select(func.count()).select_from(f).where(*where))
+    rows = db.session.execute(
+        select(f.c.ticket_id, f.c.ref_id, f.c.value, f.c.counted, f.c.reason, f.c.note, f.c.due_at, f.c.done_at,
+               Ticket.number, Ticket.title)
+        .select_from(f).outerjoin(Ticket, Ticket.id == f.c.ticket_id).where(*where)
+        .order_by(f.c.counted.desc(), f.c.value, f.c.ticket_id, f.c.ref_id).limit(limit).offset(offset)).all()
+    return rows, int(total or 0)
+
+
+def _counted_in_month(month, now, ticket_ids) -> set:
+    """Which of these tickets have a line in the month's figures (for either kind of unit)."""
+    found = set()
+    for kind in UNIT_KINDS:
+        f = facts(kind, month, now, ticket_ids=ticket_ids)
+        found |= set(db.session.scalars(select(f.c.ticket_id).distinct()))
+    return found
+
+
+def exclusions_in(month: Month, now) -> list:
+    """Excluded tickets that the month's figures would otherwise count, with who excluded them and why."""
+    rows = db.session.execute(
+        select(ScoreExclusion, Ticket.number, Ticket.title, User.display_name)
+        .join(Ticket, Ticket.id == ScoreExclusion.ticket_id).join(User, User.id == ScoreExclusion.created_by_id)
+        .where(Ticket.created_at < month.end).order_by(ScoreExclusion.id)).all()
+    if not rows:
+        return []
+    touched = _counted_in_month(month, now, {ex.ticket_id for ex, *_rest in rows})
+    return [{"ticket_id": ex.ticket_id, "number": number, "title": title, "reason": ex.reason, "by": by,
+             "at": ex.created_at.isoformat()} for ex, number, title, by in rows if ex.ticket_id in touched]
+
+
+def appeals_in(month: Month, now) -> list:
+    """Appeals on tickets the month counts, and appeals filed during the month, with their outcome."""
+    rows = db.session.execute(
+        select(Appeal, Ticket.number, Ticket.title).join(Ticket, Ticket.id == Appeal.ticket_id)
+        .where(Ticket.created_at < month.end).order_by(Appeal.id)).all()
+    if not rows:
+        return []
+    touched = _counted_in_month(month, now, {appeal.ticket_id for appeal, *_rest in rows})
+    out = []
+    for appeal, number, title in rows:
+        if appeal.ticket_id in touched or month.start <= appeal.filed_at < month.end:
+            out.append({"id": appeal.id, "ticket_id": appeal.ticket_id, "number": number, "title": title,
+                        "unit_kind": appeal.unit_kind, "unit_id": appeal.unit_id,
+                        "unit": unit_name(appeal.unit_kind, appeal.unit_id),
+                        "reason": appeal.reason, "status": appeal.status, "decision": appeal.decision_reason})
+    return out
+
+
+def own_review_lines(result: dict, user) -> dict:
+    """The month's result with its exclusions and appeals cut to what `user` may read: all of them for
+    supervisors; for a secretary or a department only those about its own unit (its appeals, and exclusions of
+    tickets it worked on); nothing for anyone else. They name tickets and give reasons, so they follow the
+    tickets' own access rules and more."""
+    if user.is_supervisor:
+        return result
+    exclusions, appeals = [], []
+    if user.is_secretary:
+        appeals = [a for a in result["appeals"] if (a["unit_kind"], a.get("unit_id")) == (SECRETARY, user.id)
+                   or (a["unit_kind"] == SECRETARY and a.get("unit_id") is None and _filed_by_unit(a, user))]
+        ids = {e["ticket_id"] for e in result["exclusions"]}
+        mine = set(db.session.scalars(select(Ticket.id).where(Ticket.id.in_(ids), Ticket.secretary_id == user.id))) \
+            if ids else set()
+        exclusions = [e for e in result["exclusions"] if e["ticket_id"] in mine]
+    elif user.is_officer and user.department_id:
+        appeals = [a for a in result["appeals"] if (a["unit_kind"], a.get("unit_id")) == (DEPARTMENT, user.department_id)
+                   or (a["unit_kind"] == DEPARTMENT and a.get("unit_id") is None and _filed_by_unit(a, user))]
+        ids = {e["ticket_id"] for e in result["exclusions"]}
+        mine = set()
+        if ids:
+            mine = set(db.session.scalars(select(Assignment.ticket_id).where(
+                Assignment.ticket_id.in_(ids), Assignment.department_id == user.department_id))) | set(
+                db.session.scalars(select(ActionItem.ticket_id).where(
+                    ActionItem.ticket_id.in_(ids), ActionItem.owner_department_id == user.department_id)))
+        exclusions = [e for e in result["exclusions"] if e["ticket_id"] in mine]
+    return dict(result, exclusions=exclusions, appeals=appeals)
+
+
+def _filed_by_unit(appeal_line: dict, user) -> bool:
+    # Versions published before appeal lines carried unit_id: look the appeal up.
+    appeal = db.session.get(Appeal, appeal_line.get("id"))
+    return appeal is not None and (appeal.unit_kind, appeal.unit_id) == (
+        (SECRETARY, user.id) if user.is_secretary else (DEPARTMENT, user.department_id))
+
