@@ -3,30 +3,27 @@ exclusions, the evaluation invitations, the weights, and the live board for the 
 evaluation form lives in public_views.py and is routed here."""
 import hmac
 import io
-import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
-from app.assessment import charts, evaluation, public_views, publishing, report, rules
+from app.assessment import charts, evaluation, hall as hall_board, public_views, publishing, report, rules
 from app.assessment.appeals import (appeals_for, decide_appeal, exclude_ticket, file_appeal, include_ticket,
                                     pending_appeals, ticket_panel)
 from app.assessment.excel import report_workbook
 from app.assessment.forms import AppealDecisionForm, AppealForm, PublishForm, ReasonForm, rule_form
 from app.assessment.metrics import AWARD_LABELS, BY_KEY, METRICS, SECRETARY, UNIT_KINDS, UNIT_LABELS, reason_label
-from app.assessment.period import SHANGHAI, Month
+from app.assessment.period import Month
 from app.assessment.scoring import BELOW_MINIMUM, NO_TICKETS, RANKED, UnitScore, citation
 from app.assessment.units import unit_name
 from app.auth.decorators import roles_required
 from app.clock import utcnow
-from app.enums import (ACTIVE_ASSIGNMENT, AppealStatus, AssignmentRole, Channel, ClockKind, OPEN_STATES, Role,
-                       SlaLevel, TicketState)
+from app.enums import AppealStatus, Channel, ClockKind, OPEN_STATES, Role, SlaLevel, TicketState
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg
-from app.models import Appeal, Assignment, Category, Department, Ticket
+from app.models import Appeal
 from app.tickets.views import viewable_ticket
 
 bp = Blueprint("assessment", __name__)
@@ -362,42 +359,10 @@ def _kiosk_ok() -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def _leaders(month):
-    """Top three of each ranking, recomputed at most once a minute per app and process (the board polls)."""
-    cache = current_app.extensions.setdefault("jj_hall_leaders", {})
-    key = (str(month), int(time.monotonic() // 60))
-    if key not in cache:
-        cache.clear()
-        cache[key] = {kind: [u for u in publishing.live_scores(kind, month) if u.status == RANKED][:3]
-                      for kind in UNIT_KINDS}
-    return cache[key]
-
-
 def _board_context():
-    now = utcnow()
-    month = Month.containing(now)
-    local = now.astimezone(SHANGHAI)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    today_new = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.created_at >= midnight))
-    by_state = dict(db.session.execute(select(Ticket.state, func.count()).where(Ticket.state.in_(OPEN_STATES))
-                                       .group_by(Ticket.state)).all())
-    late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
-    lead = (select(Department.name).join(Assignment, Assignment.department_id == Department.id)
-            .where(Assignment.ticket_id == Ticket.id, Assignment.role == AssignmentRole.LEAD.value,
-                   Assignment.status.in_(ACTIVE_ASSIGNMENT)).limit(1).scalar_subquery())
-    # The hall and its kiosk are public: only the number, category and who holds it. A title can name the
-    # company or its matter, so it stays off the board, as does any enterprise or contact data.
-    overdue = db.session.execute(
-        select(Ticket.number, Ticket.due_at, Ticket.sla_level, Category.name, lead)
-        .join(Category, Category.id == Ticket.category_id)
-        .where(Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late))
-        .order_by(Ticket.due_at.is_(None), Ticket.due_at).limit(10)).all()
-    overdue_total = db.session.scalar(select(func.count(Ticket.id)).where(
-        Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late)))
-    return dict(now=now, month=month, today_new=today_new or 0, by_state=by_state, states=TicketState,
-                open_states=OPEN_STATES, overdue=overdue, overdue_total=overdue_total or 0,
-                completion=report.completion(month, now), ratings=report.ratings(month), leaders=_leaders(month),
-                labels=UNIT_LABELS, SlaLevel=SlaLevel, token=request.args.get("token", "")[:200])
+    """The board's figures (hall.py) and what its template needs to show them."""
+    return dict(hall_board.board(utcnow()), states=TicketState, open_states=OPEN_STATES, labels=UNIT_LABELS,
+                SlaLevel=SlaLevel, token=request.args.get("token", "")[:200])
 
 
 @bp.get("/hall")

@@ -1,0 +1,52 @@
+"""The service hall's live board: today's intake, open tickets by state, the overdue list, this month's
+completion and ratings, and the leaders of both rankings (recomputed at most once a minute)."""
+import time
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.assessment import report
+from app.assessment.metrics import UNIT_KINDS
+from app.assessment.period import SHANGHAI, Month
+from app.assessment.publishing import live_scores
+from app.assessment.scoring import RANKED
+from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, OPEN_STATES, SlaLevel
+from app.extensions import db
+from app.models import Assignment, Category, Department, Ticket
+
+
+def leaders(month: Month) -> dict:
+    """Top three of each ranking, recomputed at most once a minute per app and process (the board polls)."""
+    cache = current_app.extensions.setdefault("jj_hall_leaders", {})
+    key = (str(month), int(time.monotonic() // 60))
+    if key not in cache:
+        cache.clear()
+        cache[key] = {kind: [u for u in live_scores(kind, month) if u.status == RANKED][:3]
+                      for kind in UNIT_KINDS}
+    return cache[key]
+
+
+def board(now) -> dict:
+    """The board's figures at `now`."""
+    month = Month.containing(now)
+    local = now.astimezone(SHANGHAI)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    today_new = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.created_at >= midnight))
+    by_state = dict(db.session.execute(select(Ticket.state, func.count()).where(Ticket.state.in_(OPEN_STATES))
+                                       .group_by(Ticket.state)).all())
+    late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
+    lead = (select(Department.name).join(Assignment, Assignment.department_id == Department.id)
+            .where(Assignment.ticket_id == Ticket.id, Assignment.role == AssignmentRole.LEAD.value,
+                   Assignment.status.in_(ACTIVE_ASSIGNMENT)).limit(1).scalar_subquery())
+    # The hall and its kiosk are public: only the number, category and who holds it. A title can name the
+    # company or its matter, so it stays off the board, as does any enterprise or contact data.
+    overdue = db.session.execute(
+        select(Ticket.number, Ticket.due_at, Ticket.sla_level, Category.name, lead)
+        .join(Category, Category.id == Ticket.category_id)
+        .where(Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late))
+        .order_by(Ticket.due_at.is_(None), Ticket.due_at).limit(10)).all()
+    overdue_total = db.session.scalar(select(func.count(Ticket.id)).where(
+        Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late)))
+    return dict(now=now, month=month, today_new=today_new or 0, by_state=by_state, overdue=overdue,
+                overdue_total=overdue_total or 0, completion=report.completion(month, now),
+                ratings=report.ratings(month), leaders=leaders(month))
