@@ -1,9 +1,10 @@
-"""一表制 and 代办 verbs, the sheet's cell colours and the figures the zone reports."""
+"""一表制 and 代办 verbs, the procedure catalogue and the sheet's stages, the sheet's cell colours and the figures the
+zone reports."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.clocks.calendar import current_calendar
@@ -275,6 +276,55 @@ def attach_documents(actor, procedure, files):
         discard_files([ProcedureDocument(stored_name=n) for n in names])
         raise
 
+
+# ---- the procedure catalogue and the sheet's stages (admins) ------------------------------------------------------
+
+def _require_admin(actor):
+    if not actor.is_admin:
+        raise NotAllowed(_("您没有权限执行此操作。"))
+
+
+def _name_taken(model, name, but=None) -> bool:
+    clash = db.session.scalar(select(model.id).where(model.name == name))
+    return bool(clash) and clash != but
+
+
+def add_stage(actor, name: str) -> ProjectStage:
+    """A new column at the end of the sheet; existing projects get its milestone when their dates are next saved."""
+    _require_admin(actor)
+    if _name_taken(ProjectStage, name):
+        raise ValidationFailed(_("名称“%(name)s”已存在。", name=name))
+    position = (db.session.scalar(select(func.max(ProjectStage.position))) or 0) + 1
+    stage = ProjectStage(code=f"custom_{position}", name=name, position=position)
+    db.session.add(stage)
+    db.session.commit()
+    return stage
+
+
+def add_procedure_type(actor, name: str, department_id: int | None, standard_wd: int) -> ProcedureType:
+    """A new kind of procedure in the catalogue: who issues it and its standard working days."""
+    _require_admin(actor)
+    if _name_taken(ProcedureType, name):
+        raise ValidationFailed(_("名称“%(name)s”已存在。", name=name))
+    position = db.session.scalar(select(func.count(ProcedureType.id))) + 1
+    kind = ProcedureType(code=f"custom_{position}", name=name, department_id=department_id, standard_wd=standard_wd,
+                         is_active=True)
+    db.session.add(kind)
+    db.session.commit()
+    return kind
+
+
+def update_procedure_type(actor, kind, *, name: str, department_id: int | None, standard_wd: int,
+                          active: bool) -> ProcedureType:
+    """Rename a procedure type, change who issues it or its standard working days, or retire it."""
+    _require_admin(actor)
+    if _name_taken(ProcedureType, name, but=kind.id):
+        raise ValidationFailed(_("名称“%(name)s”已存在。", name=name))
+    kind.name, kind.standard_wd = name, standard_wd
+    kind.department_id = department_id
+    kind.is_active = active
+    db.session.commit()
+    return kind
 
 def cell_state(milestone, on: date) -> str:
     """How a stage stands: done (on time or late), late, due soon, planned, or nothing planned."""

@@ -6,27 +6,23 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import extract, func, select
-from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import roles_required
-from app.enums import ProcedureStatus, Role
+from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg
 from app.attachments import send_stored
 from app.clock import utcnow
-from app.models import (Enterprise, Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage,
-                        Ticket, User)
-from app.projects import services
+from app.models import Enterprise, ProcedureType, Project
+from app.projects import queries, services
 from app.projects.excel import sheet_workbook
 from app.projects.forms import ProcedureForm, ProcedureTypeForm, ProcedureUpdateForm, ProjectForm, StageForm
 from app.projects.gantt import gantt_svg
+from app.projects.queries import PROJECT_ROLES
 from app.reference import active_departments
-from app.tickets.access import visible_filter
 
 bp = Blueprint("projects", __name__)
-PROJECT_ROLES = (Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _filters():
@@ -45,39 +41,13 @@ def _link_args(f) -> dict:
     return {k: v for k, v in args.items() if v}
 
 
-def _projects(f):
-    query = select(Project).options(selectinload(Project.milestones).joinedload(Milestone.stage),
-                                    selectinload(Project.procedures).joinedload(Procedure.type),
-                                    selectinload(Project.enterprise), selectinload(Project.secretary))
-    if f["park"]:
-        query = query.where(Project.park == f["park"])
-    if f["industry"]:
-        query = query.where(Project.industry == f["industry"])
-    if f["secretary"]:
-        query = query.where(Project.secretary_id == f["secretary"])
-    projects = db.session.scalars(query.order_by(Project.id)).all()
-    if f.get("only_year"):
-        year = f["year"]
-        projects = [p for p in projects if not p.milestones or any(
-            d and d.year == year for m in p.milestones for d in (m.planned_on, m.actual_on))]
-    return projects
-
-
-def _choices():
-    parks = sorted({p for p in db.session.scalars(select(Project.park).distinct()) if p})
-    industries = sorted({p for p in db.session.scalars(select(Project.industry).distinct()) if p})
-    secretaries = db.session.scalars(select(User).where(User.role == Role.SECRETARY.value)
-                                     .order_by(User.display_name)).all()
-    return parks, industries, secretaries
-
-
 @bp.get("/projects")
 @roles_required(*PROJECT_ROLES)
 def sheet():
     """The tracking sheet: a row per project, a column per stage, each cell coloured by how it stands."""
     f = _filters()
-    projects = _projects(f)
-    parks, industries, secretaries = _choices()
+    projects = queries.sheet_projects(f)
+    parks, industries, secretaries = queries.sheet_choices()
     return render_template("projects/sheet.html", projects=projects, stages=services.stages(), f=f,
                            figures=services.figures(projects, f["year"]), today=services.today(),
                            cell_state=services.cell_state, parks=parks, industries=industries,
@@ -89,7 +59,7 @@ def sheet():
 def figure(key):
     """The projects behind one figure, with what each contributed."""
     f = _filters()
-    found = next((fig for fig in services.figures(_projects(f), f["year"]) if fig.key == key), None)
+    found = next((fig for fig in services.figures(queries.sheet_projects(f), f["year"]) if fig.key == key), None)
     if found is None:
         abort(404)
     return render_template("projects/figure.html", fig=found, f=f, filter_args=_link_args(f))
@@ -100,8 +70,8 @@ def figure(key):
 def gantt():
     """挂图作战: planned against actual, drawn on the server as SVG for a wall screen."""
     f = _filters()
-    return render_template("projects/gantt.html", svg=gantt_svg(_projects(f), services.stages(), services.today()),
-                           f=f, filter_args=_link_args(f))
+    svg = gantt_svg(queries.sheet_projects(f), services.stages(), services.today())
+    return render_template("projects/gantt.html", svg=svg, f=f, filter_args=_link_args(f))
 
 
 @bp.get("/projects/sheet.xlsx")
@@ -109,20 +79,16 @@ def gantt():
 def export():
     """The sheet as an Excel workbook with the same colours (text cells never become formulas)."""
     f = _filters()
-    data = sheet_workbook(_projects(f), services.stages(), services.today())
+    data = sheet_workbook(queries.sheet_projects(f), services.stages(), services.today())
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"一表制-{services.today()}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-def _enterprises():
-    return db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def new_project():
     """Put a project on the sheet."""
-    form = ProjectForm(enterprises=_enterprises())
+    form = ProjectForm(enterprises=queries.enterprises())
     if form.validate_on_submit():
         try:
             project = services.create_project(
@@ -151,17 +117,11 @@ def _row_helpers():
 
 
 def _detail_page(project, *, errors=None, status=200):
-    tickets = db.session.scalars(select(Ticket).where(Ticket.project_id == project.id, visible_filter(current_user))
-                                 .order_by(Ticket.id)).all()
+    tickets = queries.project_tickets(current_user, project)
     return render_template("projects/detail.html", project=project, stages=services.stages(),
                            cell_state=services.cell_state, tickets=tickets, errors=errors or [],
                            can_edit=services.can_edit_project(current_user, project),
                            update_form=ProcedureUpdateForm(), now=utcnow(), **_row_helpers()), status
-
-
-def _types():
-    return db.session.scalars(select(ProcedureType).where(ProcedureType.is_active.is_(True))
-                              .order_by(ProcedureType.id)).all()
 
 
 @bp.get("/projects/<int:project_id>")
@@ -205,42 +165,17 @@ def milestones(project_id):
 
 # ---- 代办 -------------------------------------------------------------------------------------------------
 
-def _visible_procedures():
-    query = select(Procedure).options(selectinload(Procedure.type), selectinload(Procedure.enterprise),
-                                      selectinload(Procedure.secretary), selectinload(Procedure.project),
-                                      selectinload(Procedure.changes))
-    if current_user.is_officer:
-        query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
-            ProcedureType.department_id == current_user.department_id)))
-    elif not current_user.has_role(*PROJECT_ROLES):
-        query = query.where(Procedure.id.is_(None))
-    return query
-
-
 @bp.get("/procedures")
 @login_required
 def procedures():
     """代办 list, by secretary, department (officers: their department's) and status, with this month's count."""
-    query = _visible_procedures()
     status = request.args.get("status", "")
-    if ProcedureStatus.get(status):
-        query = query.where(Procedure.status == status)
     secretary = id_arg("secretary", request.args)
-    if secretary:
-        query = query.where(Procedure.secretary_id == secretary)
     department = id_arg("department", request.args)
-    if department:
-        query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
-            ProcedureType.department_id == department)))
-    rows = db.session.scalars(query.order_by(Procedure.due_on.is_(None), Procedure.due_on, Procedure.id)
-                              .limit(500)).all()
+    rows = queries.procedure_rows(current_user, status=status, secretary=secretary, department=department)
     helpers = _row_helpers()
-    today = helpers["today"]
-    done_this_month = db.session.scalar(select(func.count()).select_from(
-        _visible_procedures().where(Procedure.status == ProcedureStatus.APPROVED.value,
-                                    extract("year", Procedure.approved_on) == today.year,
-                                    extract("month", Procedure.approved_on) == today.month).subquery()))
-    _, _, secretaries = _choices()
+    done_this_month = queries.approved_in_month(current_user, helpers["today"])
+    secretaries = queries.secretaries()
     return render_template("projects/procedures.html", rows=rows, done_this_month=done_this_month,
                            status=status, secretary=secretary, department=department, secretaries=secretaries,
                            departments=active_departments(), update_form=ProcedureUpdateForm(), **helpers)
@@ -254,7 +189,8 @@ def new_procedure():
     project = db.session.get(Project, project_id) if project_id else None
     if project is not None:
         services.require_project_edit(current_user, project)  # 403 with the reason
-    form = ProcedureForm(types=_types(), stages=services.stages(), enterprises=_enterprises())
+    form = ProcedureForm(types=queries.active_procedure_types(), stages=services.stages(),
+                         enterprises=queries.enterprises())
     if project is not None and request.method == "GET":
         form.enterprise_id.data = str(project.enterprise_id)
     if form.validate_on_submit():
@@ -322,17 +258,12 @@ def upload_documents(procedure_id):
 def download_document(procedure_id, document_id):
     """A procedure's file, for those who may see the procedure, always as a download."""
     procedure = _visible_procedure(procedure_id)
-    document = db.session.get(ProcedureDocument, document_id)
-    if document is None or document.procedure_id != procedure.id:
-        abort(404)
+    document = queries.procedure_document(procedure, document_id) or abort(404)
     return send_stored(document)
 
 
 def _visible_procedure(procedure_id):
-    procedure = db.session.get(Procedure, procedure_id)
-    if procedure is None or not db.session.scalar(_visible_procedures().where(Procedure.id == procedure.id)):
-        abort(404)
-    return procedure
+    return queries.visible_procedure(current_user, procedure_id) or abort(404)
 
 
 def _procedure_back(procedure):
@@ -343,6 +274,10 @@ def _procedure_back(procedure):
 
 # ---- admin: procedure catalogue and stages ----------------------------------------------------------------
 
+def _department_id(form):
+    return int(form.department_id.data) if form.department_id.data else None
+
+
 @bp.route("/admin/procedure-types", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def procedure_types():
@@ -351,34 +286,32 @@ def procedure_types():
     status = 200
     if request.method == "POST" and request.form.get("kind") == "stage":
         if stage_form.validate_on_submit():
-            if db.session.scalar(select(ProjectStage.id).where(ProjectStage.name == stage_form.name.data)):
-                stage_form.name.errors = [_("名称“%(name)s”已存在。", name=stage_form.name.data)]
-                status = 400
+            try:
+                services.add_stage(current_user, stage_form.name.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                stage_form.name.errors = [exc.message]
+                status = exc.status
             else:
-                # Existing projects get the new stage's milestone when their dates are next saved.
-                position = (db.session.scalar(select(func.max(ProjectStage.position))) or 0) + 1
-                db.session.add(ProjectStage(code=f"custom_{position}", name=stage_form.name.data, position=position))
-                db.session.commit()
                 flash(_("已新增阶段。"), "success")
                 return redirect(url_for("projects.procedure_types"), 303)
         else:
             status = 400
     elif request.method == "POST":
         if form.validate_on_submit():
-            if db.session.scalar(select(ProcedureType.id).where(ProcedureType.name == form.name.data)):
-                form.name.errors = [_("名称“%(name)s”已存在。", name=form.name.data)]
-                status = 400
+            try:
+                services.add_procedure_type(current_user, form.name.data, _department_id(form),
+                                            form.standard_wd.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                form.name.errors = [exc.message]
+                status = exc.status
             else:
-                position = db.session.scalar(select(func.count(ProcedureType.id))) + 1
-                db.session.add(ProcedureType(code=f"custom_{position}", name=form.name.data,
-                                             department_id=int(form.department_id.data) if form.department_id.data
-                                             else None, standard_wd=form.standard_wd.data, is_active=True))
-                db.session.commit()
                 flash(_("已新增代办事项类型。"), "success")
                 return redirect(url_for("projects.procedure_types"), 303)
         else:
             status = 400
-    types = db.session.scalars(select(ProcedureType).order_by(ProcedureType.id)).all()
+    types = queries.procedure_types()
     return render_template("projects/admin.html", form=form, stage_form=stage_form, types=types,
                            stages=services.stages()), status
 
@@ -393,13 +326,12 @@ def edit_procedure_type(type_id):
     if not form.validate_on_submit():
         flash(next((e for errs in form.errors.values() for e in errs), _("提交的内容有误。")), "danger")
         return redirect(url_for("projects.procedure_types"), 303)
-    clash = db.session.scalar(select(ProcedureType.id).where(ProcedureType.name == form.name.data))
-    if clash and clash != kind.id:
-        flash(_("名称“%(name)s”已存在。", name=form.name.data), "danger")
+    try:
+        services.update_procedure_type(current_user, kind, name=form.name.data, department_id=_department_id(form),
+                                       standard_wd=form.standard_wd.data, active=request.form.get("active") == "y")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
         return redirect(url_for("projects.procedure_types"), 303)
-    kind.name, kind.standard_wd = form.name.data, form.standard_wd.data
-    kind.department_id = int(form.department_id.data) if form.department_id.data else None
-    kind.is_active = request.form.get("active") == "y"
-    db.session.commit()
     flash(_("已保存。"), "success")
     return redirect(url_for("projects.procedure_types"), 303)
