@@ -1,88 +1,12 @@
-"""Filters and globals for templates: local times, deadline badges, enums."""
-from datetime import timedelta
-
+"""Templates' filters and globals: the display helpers (app/display.py), enums, the bell, calendar gaps."""
 from flask import current_app
 from flask_login import current_user
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale
 
 from app import enums
-from app.clocks.calendar import calendar_warning, current_calendar
 from app.clocks.notify import unread_count
-from sla.calendar import SHANGHAI
-from sla.worktime import WorkingDays, counted
-
-
-def local(dt, fmt="%Y-%m-%d %H:%M"):
-    """Format an aware UTC datetime in Beijing time."""
-    return dt.astimezone(SHANGHAI).strftime(fmt) if dt else ""
-
-
-DETAIL_LABELS = {
-    "lead": _l("主办部门"), "support": _l("协办部门"), "secretary": _l("项目秘书"), "department": _l("部门"),
-    "role": _l("角色"), "title": _l("标题"), "description": _l("问题描述"), "category_id": _l("诉求类别"),
-    "urgency": _l("紧急程度"), "satisfaction": _l("满意程度"), "solved": _l("解决情况"), "channel": _l("来源渠道"),
-    "clock": _l("时限"), "days": _l("工作日"), "level": _l("级别"), "due": _l("到期时间"),
-    "meeting": _l("会办会议"), "override": _l("强制办结理由"), "open_items": _l("未完成事项"), "owner": _l("责任方"),
-}
-ROLE_WORDS = {"lead": _l("主办"), "support": _l("协办")}
-
-
-def _detail_value(value):
-    if value is None or value == []:
-        return "—"
-    if isinstance(value, list):
-        return "、".join(str(ROLE_WORDS.get(v, v)) for v in value)
-    return str(ROLE_WORDS.get(value, value))
-
-
-def event_details(event):
-    """An event's before/after details as (label, text) pairs for people to read."""
-    rows = []
-    for key, value in event.details.items():
-        if value in ([], None, ""):
-            continue
-        label = str(DETAIL_LABELS.get(key, key))
-        if key == "urgency" and isinstance(value, list):
-            value = [enums.Urgency(v).label if enums.Urgency.get(v) else v for v in value]
-        if isinstance(value, list) and len(value) == 2 and key not in ("support",):
-            text = f"{_detail_value(value[0])} → {_detail_value(value[1])}"
-        else:
-            text = _detail_value(value)
-        rows.append((label, text))
-    return rows
-
-
-def due_text(dt):
-    """A deadline in Beijing time; one that ends at midnight reads as 24:00 of the day before."""
-    if dt is None:
-        return ""
-    local_dt = dt.astimezone(SHANGHAI)
-    if local_dt.hour == 0 and local_dt.minute == 0:
-        return (local_dt - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
-    return local_dt.strftime("%Y-%m-%d %H:%M")
-
-
-LEVEL_CSS = {"ok": "success", "warning": "warning", "overdue": "danger", "supervised": "danger",
-             "escalated": "dark"}
-
-
-def sla_badge(ticket, now):
-    """(css class, text) for a ticket's nearest deadline, counted in working time, coloured by its level."""
-    if ticket.due_at is None:
-        return "secondary", (_("暂停计时") if ticket.state == "on_hold" else _("无时限"))
-    days = WorkingDays(current_calendar())
-    late = now > ticket.due_at
-    span = counted(days, ticket.due_at, now) if late else counted(days, now, ticket.due_at)
-    amount = span / timedelta(days=1)
-    if amount >= 1:
-        text = _("超期 %(n).1f 个工作日", n=amount) if late else _("剩 %(n).1f 个工作日", n=amount)
-    else:
-        hours = max(int(span / timedelta(hours=1)), 0)
-        text = _("超期 %(h)d 小时", h=max(hours, 1)) if late else _("剩 %(h)d 小时", h=hours)
-    css = LEVEL_CSS.get(ticket.sla_level, "success")
-    if late and css in ("success", "warning"):
-        css = "danger"  # past due, before the sweep has recorded it
-    return css, text
+from app.deadlines.calendar import calendar_warning
+from app.display import due_text, event_details, local, sla_badge
 
 
 def register(app):

@@ -56,7 +56,7 @@ MATRIX = {
     ("ops.healthz", "GET"): everyone(),
     ("ops.worker_healthz", "GET"): everyone(),
     ("vendor.asset", "GET"): everyone(),
-    ("tickets.workspace", "GET"): staff_only(ALL_STAFF),
+    ("workspace.workspace", "GET"): staff_only(ALL_STAFF),
     ("tickets.ticket_list", "GET"): staff_only(ALL_STAFF),
     ("tickets.detail", "GET"): ticket_route(),
     ("tickets.history", "GET"): ticket_route(),

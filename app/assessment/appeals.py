@@ -12,7 +12,7 @@ from app.errors import EditConflict, NotAllowed
 from app.extensions import db
 from app.models import Appeal, ScoreExclusion
 from app.text import clean_text
-from app.tickets.services import record_event
+from app.journal import record_event
 
 
 def exclude_ticket(ticket, actor, reason: str) -> ScoreExclusion:

@@ -33,7 +33,7 @@ def safe_next(target: str | None, fallback: str) -> str:
 def login():
     """Staff login; failures are counted per address and username and slow down guessing."""
     if current_user.is_authenticated:
-        return redirect(url_for("tickets.workspace"))
+        return redirect(url_for("workspace.workspace"))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
@@ -42,7 +42,7 @@ def login():
             start_session(user)
             login_user(user)
             session.permanent = True
-            return redirect(safe_next(request.args.get("next"), url_for("tickets.workspace")))
+            return redirect(safe_next(request.args.get("next"), url_for("workspace.workspace")))
         form.password.errors.append(_("用户名或密码错误。"))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from app.clocks.calendar import current_calendar
+from app.deadlines.calendar import current_calendar
 from app.enums import ClockKind, Role, SlaLevel
 from app.extensions import db
 from app.models import Notification, User

@@ -8,16 +8,16 @@ from sqlalchemy.orm import selectinload
 
 from app.clock import utcnow
 from app.clocks import notify
-from app.clocks.calendar import current_calendar, forget_calendar
-from app.clocks.engine import reconcile, refresh, sync_ticket
-from app.clocks.policies import policy_for, target_for, thresholds_of
+from app.deadlines.calendar import current_calendar, forget_calendar
+from app.deadlines.engine import reconcile, refresh, sync_ticket
+from app.deadlines.policies import policy_for, target_for, thresholds_of
 from app.enums import ClockKind, EventKind, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
 from app.models import CalendarOverride, Extension, SlaPolicy, Ticket, TicketClock, User
 from app.tickets import access
-from app.tickets.services import commit, record_event
+from app.journal import commit, record_event
 from sla.calendar import SHANGHAI
 from sla.worktime import WorkingDays, counted
 

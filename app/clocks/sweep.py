@@ -15,12 +15,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from app.clocks import notify
-from app.clocks.engine import LEVEL_KEYS, LEVEL_OF_KEY, status_of, sync_ticket
+from app.deadlines.engine import LEVEL_KEYS, LEVEL_OF_KEY, status_of, sync_ticket
 from app.enums import ClockKind, EventKind, SlaLevel
 from app.extensions import db
 from app.models import Assignment, ClockLevelChange, Ticket, TicketClock, WorkerHeartbeat
-from app.template_helpers import due_text
-from app.tickets.services import record_event
+from app.display import due_text
+from app.journal import record_event
 from sla.clocks import Level
 
 SWEEP_LOCK_KEY = 7_324_100  # pg advisory lock id for "the SLA sweep"

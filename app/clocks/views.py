@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.auth.decorators import roles_required
 from app.clock import utcnow
 from app.clocks import notify, services
-from app.clocks.calendar import current_calendar, uncovered_years
+from app.deadlines.calendar import current_calendar, uncovered_years
 from app.clocks.notify import unread_count
-from app.clocks.engine import status_of
+from app.deadlines.engine import status_of
 from app.clocks.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
 from app.enums import ClockKind, Role, SlaLevel
 from app.errors import ServiceError

@@ -7,14 +7,14 @@ from sqlalchemy import select
 
 from app.clock import utcnow
 from app.clocks import notify
-from app.clocks.engine import reconcile
+from app.deadlines.engine import reconcile
 from app.enums import EventKind, Role, TicketState as S
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
 from app.models import ActionItem, Department, Meeting, MeetingGuest, MeetingInvite, User
 from app.tickets import access, workflow
-from app.tickets.services import commit, record_event
+from app.journal import commit, record_event
 from sla.calendar import SHANGHAI
 
 MAX_GUESTS = 10

@@ -7,7 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.clock import utcnow
-from app.clocks.calendar import current_calendar
+from app.deadlines.calendar import current_calendar
 from app.enums import ProcedureStatus, Role
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db

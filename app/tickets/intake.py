@@ -9,8 +9,9 @@ from app.enums import Channel, EventKind, TicketState as S
 from app.extensions import db
 from app.models import Enterprise, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
-from app.clocks.engine import reconcile
-from app.tickets.services import record_event, save
+from app.deadlines.engine import reconcile
+from app.journal import record_event
+from app.tickets.services import save
 from app.validators import normalize_credit_code
 
 

@@ -1,6 +1,4 @@
 """Workflow verbs: each checks role and state, writes, records one event, and commits."""
-import json
-
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -10,36 +8,10 @@ from app.enums import AssignmentRole, AssignmentStatus, EventKind, Satisfaction,
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
-from app.models import Assignment, Category, Department, Rating, TicketEvent
+from app.models import Assignment, Category, Department, Rating
 from app.tickets import access, workflow
-from app.clocks.engine import reconcile
-
-ENTERPRISE_ACTOR = "企业"
-
-
-def record_event(ticket, actor, kind: EventKind, *, from_state=None, to_state=None, body="", data=None,
-                 public=False, actor_name=None):
-    """Append one event to the ticket's history (never updated or deleted afterwards)."""
-    event = TicketEvent(ticket=ticket, at=utcnow(), actor_id=actor.id if actor else None,
-                        actor_name=actor_name or (actor.display_name if actor else ENTERPRISE_ACTOR),
-                        kind=kind.value, from_state=from_state, to_state=to_state, body=body or "",
-                        data=json.dumps(data or {}, ensure_ascii=False, default=str), is_public=public)
-    db.session.add(event)
-    return event
-
-
-def commit(files=()):
-    """Commit the unit of work; a concurrent save becomes a conflict, and stored files are removed."""
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        discard_files(files)
-        raise EditConflict(_("此诉求刚被其他人修改，您的操作未保存。请刷新后重试。")) from exc
-    except Exception:
-        db.session.rollback()
-        discard_files(files)
-        raise
+from app.deadlines.engine import reconcile
+from app.journal import commit, record_event
 
 
 def save(ticket, files=()):

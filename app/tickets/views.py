@@ -1,4 +1,4 @@
-"""The staff workspace: the queue, the ticket list, the ticket page and its actions."""
+"""Ticket pages: the list, the ticket page and its workflow actions, its history and files, offline intake."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,21 +17,9 @@ from app.reference import active_categories, active_departments
 from app.forms import run_form_verb
 from app.tickets import access, forms, services, workflow
 from app.tickets.intake import find_or_create_enterprise, record_offline_ticket
-from app.tickets.queries import TicketFilters, needs_me, ticket_page
+from app.tickets.queries import TicketFilters, ticket_page
 
 bp = Blueprint("tickets", __name__)
-
-
-@bp.get("/workspace")
-@login_required
-def workspace():
-    """What needs the logged-in person now, sorted by deadline."""
-    queue = needs_me(current_user, utcnow())
-    from app.meetings.queries import upcoming_for
-    meetings, items = upcoming_for(current_user, utcnow())
-    from app.assessment.workspace import workspace_note
-    return render_template("tickets/workspace.html", queue=queue, now=utcnow(), meetings=meetings, items=items,
-                           assessment=workspace_note(current_user))
 
 
 @bp.get("/tickets")

@@ -95,7 +95,7 @@ def test_no_stack_trace_reaches_a_user(app, factory, login, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals /etc/passwd")
 
-    monkeypatch.setattr("app.tickets.views.needs_me", boom)
+    monkeypatch.setattr("app.workspace.views.needs_me", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = client.get("/workspace")
     html = response.get_data(as_text=True)

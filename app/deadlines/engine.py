@@ -4,8 +4,8 @@
 clocks must run, starts the missing ones, stops the ones that no longer apply, pauses them while the ticket
 is on hold, and refreshes due times. Level changes are left to the sweep, the one place that records them.
 """
-from app.clocks.calendar import current_calendar
-from app.clocks.policies import policy_for, target_for
+from app.deadlines.calendar import current_calendar
+from app.deadlines.policies import policy_for, target_for
 from app.enums import AssignmentStatus, ClockKind, SlaLevel, TicketState as S
 from app.extensions import db
 from app.models import ClockPause, TicketClock

@@ -1,0 +1,41 @@
+"""The event journal: every change to a ticket is one append-only TicketEvent, written in the same unit of
+work as the change itself, and `commit` ends that unit of work. Every package that changes a ticket (the
+workflow, deadlines supervision, meetings, the assessment) writes through here; it sits below all of them."""
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.attachments import discard_files
+from app.clock import utcnow
+from app.enums import EventKind
+from app.errors import EditConflict
+from app.extensions import db
+from app.models import TicketEvent
+
+ENTERPRISE_ACTOR = "企业"  # the actor name of what the enterprise did on its tracking page
+
+
+def record_event(ticket, actor, kind: EventKind, *, from_state=None, to_state=None, body="", data=None,
+                 public=False, actor_name=None):
+    """Append one event to the ticket's history (never updated or deleted afterwards)."""
+    event = TicketEvent(ticket=ticket, at=utcnow(), actor_id=actor.id if actor else None,
+                        actor_name=actor_name or (actor.display_name if actor else ENTERPRISE_ACTOR),
+                        kind=kind.value, from_state=from_state, to_state=to_state, body=body or "",
+                        data=json.dumps(data or {}, ensure_ascii=False, default=str), is_public=public)
+    db.session.add(event)
+    return event
+
+
+def commit(files=()):
+    """Commit the unit of work; a concurrent save becomes a conflict, and stored files are removed."""
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        discard_files(files)
+        raise EditConflict(_("此诉求刚被其他人修改，您的操作未保存。请刷新后重试。")) from exc
+    except Exception:
+        db.session.rollback()
+        discard_files(files)
+        raise

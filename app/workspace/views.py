@@ -1,0 +1,22 @@
+"""The workspace page: what needs the signed-in person now, sorted by deadline."""
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from app.assessment.workspace import workspace_note
+from app.clock import utcnow
+from app.meetings.queries import upcoming_for
+from app.tickets.queries import needs_me
+
+bp = Blueprint("workspace", __name__)
+
+
+@bp.get("/workspace")
+@login_required
+def workspace():
+    """What needs the logged-in person now, sorted by deadline: their queue, meetings and action items, and
+    where they stood in last month's assessment."""
+    now = utcnow()  # one "now" for the whole page
+    queue = needs_me(current_user, now)
+    meetings, items = upcoming_for(current_user, now)
+    return render_template("workspace/workspace.html", queue=queue, now=now, meetings=meetings, items=items,
+                           assessment=workspace_note(current_user))
