@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.attachments import discard_files
-from app.clock import utcnow
 from app.enums import EventKind
 from app.errors import EditConflict
 from app.extensions import db
@@ -16,10 +15,11 @@ from app.models import TicketEvent
 ENTERPRISE_ACTOR = "企业"  # the actor name of what the enterprise did on its tracking page
 
 
-def record_event(ticket, actor, kind: EventKind, *, from_state=None, to_state=None, body="", data=None,
+def record_event(ticket, actor, kind: EventKind, *, at, from_state=None, to_state=None, body="", data=None,
                  public=False, actor_name=None):
-    """Append one event to the ticket's history (never updated or deleted afterwards)."""
-    event = TicketEvent(ticket=ticket, at=utcnow(), actor_id=actor.id if actor else None,
+    """Append one event to the ticket's history (never updated or deleted afterwards), stamped `at` the one
+    moment of the unit of work that wrote it (the same moment as its notifications and clock changes)."""
+    event = TicketEvent(ticket=ticket, at=at, actor_id=actor.id if actor else None,
                         actor_name=actor_name or (actor.display_name if actor else ENTERPRISE_ACTOR),
                         kind=kind.value, from_state=from_state, to_state=to_state, body=body or "",
                         data=json.dumps(data or {}, ensure_ascii=False, default=str), is_public=public)

@@ -22,9 +22,10 @@ def exclude_ticket(ticket, actor, reason: str) -> ScoreExclusion:
     reason = clean_text(reason, _("原因"), 1000, required=True)
     if db.session.scalar(select(ScoreExclusion.id).where(ScoreExclusion.ticket_id == ticket.id)):
         raise EditConflict(_("该诉求已不纳入考核。"))
-    exclusion = ScoreExclusion(ticket_id=ticket.id, reason=reason, created_by_id=actor.id, created_at=utcnow())
+    now = utcnow()  # one moment for the whole unit of work
+    exclusion = ScoreExclusion(ticket_id=ticket.id, reason=reason, created_by_id=actor.id, created_at=now)
     db.session.add(exclusion)
-    record_event(ticket, actor, EventKind.SCORE_EXCLUDED, body=reason)
+    record_event(ticket, actor, EventKind.SCORE_EXCLUDED, at=now, body=reason)
     commit_once(_("该诉求已不纳入考核。"))
     return exclusion
 
@@ -37,7 +38,8 @@ def include_ticket(ticket, actor, reason: str) -> None:
     exclusion = db.session.scalar(select(ScoreExclusion).where(ScoreExclusion.ticket_id == ticket.id))
     if exclusion is None:
         raise EditConflict(_("该诉求目前纳入考核。"))
-    record_event(ticket, actor, EventKind.SCORE_INCLUDED, body=reason, data={"excluded_for": exclusion.reason})
+    record_event(ticket, actor, EventKind.SCORE_INCLUDED, at=utcnow(), body=reason,
+                 data={"excluded_for": exclusion.reason})
     db.session.delete(exclusion)
     db.session.commit()
 
@@ -65,13 +67,15 @@ def file_appeal(ticket, actor, reason: str) -> Appeal:
         raise NotAllowed(_("只有该诉求的项目秘书或承办部门可以申诉。"))
     reason = clean_text(reason, _("申诉理由"), 2000, required=True)
     kind, unit_id = unit
+    now = utcnow()  # one moment for the whole unit of work
     if db.session.scalar(select(Appeal.id).where(Appeal.ticket_id == ticket.id, Appeal.unit_kind == kind,
                                                  Appeal.unit_id == unit_id)):
         raise EditConflict(_("您已就该诉求提出过申诉。"))
     appeal = Appeal(ticket_id=ticket.id, unit_kind=kind, unit_id=unit_id, reason=reason, filed_by_id=actor.id,
-                    filed_at=utcnow(), status=AppealStatus.PENDING.value)
+                    filed_at=now, status=AppealStatus.PENDING.value)
     db.session.add(appeal)
-    record_event(ticket, actor, EventKind.APPEAL_FILED, body=reason, data={"unit": unit_name(kind, unit_id)})
+    record_event(ticket, actor, EventKind.APPEAL_FILED, at=now, body=reason,
+                 data={"unit": unit_name(kind, unit_id)})
     commit_once(_("您已就该诉求提出过申诉。"))
     return appeal
 
@@ -84,8 +88,9 @@ def decide_appeal(appeal, actor, accept: bool, reason: str) -> Appeal:
     if appeal.status != AppealStatus.PENDING.value:
         raise EditConflict(_("该申诉已处理。"))
     appeal.status = (AppealStatus.ACCEPTED if accept else AppealStatus.REJECTED).value
-    appeal.decided_by_id, appeal.decided_at, appeal.decision_reason = actor.id, utcnow(), reason
-    record_event(appeal.ticket, actor, EventKind.APPEAL_DECIDED, body=reason,
+    now = utcnow()  # one moment for the whole unit of work
+    appeal.decided_by_id, appeal.decided_at, appeal.decision_reason = actor.id, now, reason
+    record_event(appeal.ticket, actor, EventKind.APPEAL_DECIDED, at=now, body=reason,
                  data={"unit": unit_name(appeal.unit_kind, appeal.unit_id),
                        "decision": AppealStatus(appeal.status).label})
     db.session.commit()

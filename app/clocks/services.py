@@ -52,7 +52,7 @@ def urge_ticket(ticket, actor, note=""):
     note = clean_text(note, _("催办意见"), 1000, required=False)
     now = utcnow()
     body = note or _("请加快办理，并及时反馈进展。")
-    record_event(ticket, actor, EventKind.URGED, body=body)
+    record_event(ticket, actor, EventKind.URGED, at=now, body=body)
     notify.queue(_people_on(ticket), kind="urge", title=f"【催办】{ticket.number} {ticket.title}"[:200],
                  body=body, ticket=ticket, now=now)
     commit()
@@ -67,7 +67,7 @@ def supervise_ticket(ticket, actor, note):
     note = clean_text(note, _("督办意见"), 1000)
     now = utcnow()
     ticket.supervised_at = now
-    record_event(ticket, actor, EventKind.SUPERVISED, body=note)
+    record_event(ticket, actor, EventKind.SUPERVISED, at=now, body=note)
     notify.queue(_people_on(ticket), kind="supervise", title=f"【督办】{ticket.number} {ticket.title}"[:200],
                  body=note, ticket=ticket, now=now, webhook=True)
     commit()
@@ -91,7 +91,8 @@ def request_extension(ticket, actor, clock_id, days, reason):
     ext = Extension(ticket=ticket, clock=clock, days=days, reason=reason, requested_by_id=actor.id, requested_at=now)
     db.session.add(ext)
     label = ClockKind(clock.kind).label
-    record_event(ticket, actor, EventKind.EXTENSION_REQUESTED, body=reason, data={"clock": label, "days": days})
+    record_event(ticket, actor, EventKind.EXTENSION_REQUESTED, at=now, body=reason,
+                 data={"clock": label, "days": days})
     supervisors = db.session.scalars(select(User).where(User.role == Role.SUPERVISOR.value,
                                                         User.is_active_account)).all()
     notify.queue(supervisors, kind="extension", title=f"【延期申请】{ticket.number} {ticket.title}"[:200],
@@ -111,7 +112,7 @@ def decide_extension(ext, actor, approve: bool, note=""):
     ext.decided_by_id, ext.decided_at, ext.decision_note = actor.id, now, note
     ticket = ext.ticket
     kind = EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REJECTED
-    record_event(ticket, actor, kind, body=note or ext.reason,
+    record_event(ticket, actor, kind, at=now, body=note or ext.reason,
                  data={"clock": ClockKind(ext.clock.kind).label, "days": ext.days})
     notify.queue([ext.requested_by], kind="extension", title=f"【延期{'已批准' if approve else '未批准'}】{ticket.number}",
                  body=note or ext.reason, ticket=ticket, now=now)
@@ -215,7 +216,7 @@ def recompute_open_tickets(actor) -> int:
         after = {c.id: c.due_at for c in ticket.clocks if c.running}
         if after != before:
             changed += 1
-            record_event(ticket, actor, EventKind.SLA_RECOMPUTED, data={
+            record_event(ticket, actor, EventKind.SLA_RECOMPUTED, at=now, data={
                 "due": [min((d for d in before.values() if d), default=None),
                         min((d for d in after.values() if d), default=None)]})
     commit()

@@ -77,7 +77,7 @@ def _process_batch(clocks, now, people) -> int:
                 continue  # another sweep already recorded and announced it
             sla_level = SlaLevel(LEVEL_KEYS[level])
             title, body = _message(ticket, clock, sla_level, status)
-            record_event(ticket, None, EventKind.SLA_LEVEL, body=body, actor_name=SYSTEM,
+            record_event(ticket, None, EventKind.SLA_LEVEL, at=now, body=body, actor_name=SYSTEM,
                          data={"clock": ClockKind(clock.kind).label, "level": sla_level.label})
             notify.queue(notify.recipients(ticket, clock, sla_level, people), kind=sla_level.value, title=title,
                          body=body, ticket=ticket, now=now, webhook=level >= Level.OVERDUE)

@@ -15,6 +15,7 @@ from app.text import clean_text
 from app.models import ActionItem, Department, Meeting, MeetingGuest, MeetingInvite, User
 from app.tickets import access, workflow
 from app.journal import commit, record_event
+from app.tickets.services import convene_ticket, decide_ticket_plan
 from sla.calendar import SHANGHAI
 
 MAX_GUESTS = 10
@@ -70,17 +71,8 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
     db.session.flush()  # the meeting's id names it on the tickets' events
     when = starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     for ticket in tickets:
-        before = ticket.state
-        ticket.state = S.CONVENED.value
-        ticket.updated_at = now
-        # The enterprise reads only that its case goes to a meeting, and when: the subject (prefilled with the
-        # first ticket's company and title) and the place may concern other companies' tickets.
-        record_event(ticket, actor, EventKind.CONVENED, from_state=before, to_state=ticket.state, public=True,
-                     body=_("已安排会办协调解决（%(w)s）。", w=when), data={"meeting": meeting_ref(meeting)})
-        record_event(ticket, actor, EventKind.NOTED, body=_("已召开会办会协调解决：%(s)s（%(w)s，%(p)s）。",
-                                                            s=subject, w=when, p=place),
-                     data={"meeting": subject})
-        reconcile(ticket, now)
+        convene_ticket(ticket, actor, meeting_ref=meeting_ref(meeting), when=when, subject=subject, place=place,
+                       now=now)
     notify.queue(_people(list(departments)), kind="meeting", title=f"【会办通知】{subject}"[:200],
                  body=f"{when} {place}\n{agenda}", ticket=tickets[0], now=now)
     commit()
@@ -147,7 +139,7 @@ def record_minutes(actor, meeting, minutes_internal, minutes_public="", ticket_c
         data = {"meeting": meeting_ref(meeting)}
         if ticket.id in earlier:
             data["edited"] = "是"
-        record_event(ticket, actor, EventKind.MEETING_HELD, body=texts[ticket.id], public=True, data=data)
+        record_event(ticket, actor, EventKind.MEETING_HELD, at=now, body=texts[ticket.id], public=True, data=data)
     commit()
 
 
@@ -170,7 +162,7 @@ def add_action_item(actor, meeting, ticket_id, title, owner_department_id, worki
     item = ActionItem(meeting=meeting, ticket=ticket, title=title, owner_department=department,
                       working_days=working_days, created_at=now)
     db.session.add(item)
-    record_event(ticket, actor, EventKind.ACTION_ADDED, body=title,
+    record_event(ticket, actor, EventKind.ACTION_ADDED, at=now, body=title,
                  data={"owner": department.name, "days": working_days})
     reconcile(ticket, now)
     notify.queue(_people([department.id]), kind="action_item", title=f"【会办事项】{title}"[:200],
@@ -189,7 +181,8 @@ def complete_action_item(actor, item, note=""):
     note = clean_text(note, _("完成情况"), 2000, required=False)
     now = utcnow()
     item.status, item.done_at, item.done_by_id, item.done_note = "done", now, actor.id, note
-    record_event(item.ticket, actor, EventKind.ACTION_DONE, body=note or item.title, data={"owner": item.owner_label})
+    record_event(item.ticket, actor, EventKind.ACTION_DONE, at=now, body=note or item.title,
+                 data={"owner": item.owner_label})
     reconcile(item.ticket, now)
     commit()
 
@@ -206,13 +199,7 @@ def decide_plan(actor, meeting):
     for ticket in meeting.tickets:
         if ticket.state != S.CONVENED.value:
             continue
-        ticket.state, ticket.updated_at = S.PROCESSING.value, now
-        # Only this ticket's own conclusion (a meeting held before conclusions were per ticket has none: then a
-        # plain sentence, never the meeting-wide text).
-        record_event(ticket, actor, EventKind.PLAN_DECIDED, from_state=S.CONVENED.value, to_state=ticket.state,
-                     body=texts.get(ticket.id) or _("会办已形成办理方案，诉求恢复办理。"), public=True,
-                     data={"meeting": meeting_ref(meeting)})
-        reconcile(ticket, now)
+        decide_ticket_plan(ticket, actor, meeting_ref=meeting_ref(meeting), conclusion=texts.get(ticket.id), now=now)
         moved += 1
     if moved == 0:
         raise TransitionRefused(_("本次会办涉及的诉求都已不在会办中。"))

@@ -15,7 +15,7 @@ from app.tickets.services import save
 from app.validators import normalize_credit_code
 
 
-def find_or_create_enterprise(name, credit_code, contact_name="", mobile=""):
+def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, now=None):
     """The enterprise with this credit code, or a new one; a known enterprise keeps its record."""
     code = normalize_credit_code(credit_code) or None
     enterprise = None
@@ -23,7 +23,7 @@ def find_or_create_enterprise(name, credit_code, contact_name="", mobile=""):
         enterprise = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
     if enterprise is None:
         enterprise = Enterprise(name=name, credit_code=code, contact_name=contact_name, mobile=mobile,
-                                created_at=utcnow())
+                                created_at=now or utcnow())
         try:
             # A savepoint: two first submissions of the same company at once must both succeed.
             with db.session.begin_nested():
@@ -33,8 +33,7 @@ def find_or_create_enterprise(name, credit_code, contact_name="", mobile=""):
     return enterprise
 
 
-def _new_ticket(enterprise, *, channel, state, data, key):
-    now = utcnow()
+def _new_ticket(enterprise, *, channel, state, data, key, now):
     ticket = Ticket(enterprise=enterprise, secretary_id=enterprise.secretary_id, channel=channel.value,
                     state=state.value, title=data["title"], description=data["description"],
                     category_id=data["category_id"], urgency=data["urgency"],
@@ -55,14 +54,15 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
         return existing, access_code_for(submission_key), False
     rows = []
     try:
+        now = utcnow()  # one moment for the whole unit of work
         enterprise = find_or_create_enterprise(data["enterprise_name"], data["credit_code"], data["contact_name"],
-                                               data["mobile"])
-        ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key)
-        event = record_event(ticket, None, EventKind.CREATED, to_state=S.INTAKE.value, public=True,
+                                               data["mobile"], now=now)
+        ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key, now=now)
+        event = record_event(ticket, None, EventKind.CREATED, at=now, to_state=S.INTAKE.value, public=True,
                              body=_("诉求已提交，等待受理。"))
         rows = store_uploads(ticket, uploads, event=event, public=True)
         db.session.add_all(rows)
-        reconcile(ticket, ticket.created_at)
+        reconcile(ticket, now)
         db.session.commit()
     except IntegrityError:
         # The same form won a race in another worker (its key is unique): answer with that ticket.
@@ -78,15 +78,16 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
 def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Channel, visit=None, project=None):
     """A secretary records a problem from a visit, call or forum; it starts accepted, in triage."""
     key = new_submission_key()
-    ticket = _new_ticket(enterprise, channel=channel, state=S.TRIAGE, data=data, key=key)
+    now = utcnow()  # one moment for the whole unit of work
+    ticket = _new_ticket(enterprise, channel=channel, state=S.TRIAGE, data=data, key=key, now=now)
     ticket.visit = visit
     ticket.project = project
     ticket.accepted_at = ticket.created_at
     if actor.is_secretary:
         ticket.secretary_id = ticket.secretary_id or actor.id
-    event = record_event(ticket, actor, EventKind.RECORDED, to_state=S.TRIAGE.value, public=True,
+    event = record_event(ticket, actor, EventKind.RECORDED, at=now, to_state=S.TRIAGE.value, public=True,
                          data={"channel": channel.label}, body=_("已登记，项目秘书将跟进办理。"))
     rows = store_uploads(ticket, uploads, event=event, public=True, uploader=actor)
     db.session.add_all(rows)
-    save(ticket, rows)
+    save(ticket, now, rows)
     return ticket, access_code_for(key)

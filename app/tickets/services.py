@@ -14,14 +14,20 @@ from app.deadlines.engine import reconcile
 from app.journal import commit, record_event
 
 
-def save(ticket, files=()):
-    """Bring the ticket's SLA clocks in step with what just changed, then commit the unit of work."""
+def stage(ticket, now, files=()):
+    """Bring the ticket's SLA clocks in step with what just changed, within the unit of work (not committed:
+    a verb over several tickets, like convening a meeting, commits once for all)."""
     try:
-        reconcile(ticket, utcnow())  # its queries flush the ticket: a concurrent save shows up here already
+        reconcile(ticket, now)  # its queries flush the ticket: a concurrent save shows up here already
     except StaleDataError as exc:
         db.session.rollback()
         discard_files(files)
         raise EditConflict(_("此诉求刚被其他人修改，您的操作未保存。请刷新后重试。")) from exc
+
+
+def save(ticket, now, files=()):
+    """Bring the ticket's SLA clocks in step with what just changed, then commit the unit of work."""
+    stage(ticket, now, files)
     commit(files)
 
 
@@ -33,66 +39,70 @@ def _check(ticket, actor, action, version):
         raise EditConflict(_("此诉求已被其他人修改（您看到的是旧版本）。请刷新页面后再操作，您填写的内容未保存。"))
 
 
-def _move(ticket, actor, kind, to_state, *, body="", data=None, public=False):
+def _move(ticket, actor, kind, to_state, *, now, body="", data=None, public=False):
     before = ticket.state
     ticket.state = to_state.value if isinstance(to_state, S) else to_state
-    now = utcnow()
     ticket.updated_at = now
-    return record_event(ticket, actor, kind, from_state=before, to_state=ticket.state, body=body, data=data,
-                        public=public)
+    return record_event(ticket, actor, kind, at=now, from_state=before, to_state=ticket.state, body=body,
+                        data=data, public=public)
 
 
 def accept_ticket(ticket, actor, version):
     """受理: take an intake ticket into triage; the accepting secretary becomes responsible if none is."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "accept", version)
-    ticket.accepted_at = utcnow()
+    ticket.accepted_at = now
     data = {}
     if ticket.secretary_id is None and actor.is_secretary:
         ticket.secretary_id = actor.id
         data["secretary"] = [None, actor.display_name]
-    _move(ticket, actor, EventKind.ACCEPTED, workflow.target("accept"), data=data, public=True,
+    _move(ticket, actor, EventKind.ACCEPTED, workflow.target("accept"), now=now, data=data, public=True,
           body=_("您的诉求已受理，项目秘书将尽快答复。"))
-    save(ticket)
+    save(ticket, now)
 
 
 def reject_ticket(ticket, actor, version, reason):
     """不予受理: refuse an intake ticket with a reason the enterprise sees."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "reject", version)
     reason = clean_text(reason, _("不予受理的理由"), 2000)
-    ticket.closed_at = utcnow()
-    _move(ticket, actor, EventKind.REJECTED, workflow.target("reject"), body=reason, public=True)
-    save(ticket)
+    ticket.closed_at = now
+    _move(ticket, actor, EventKind.REJECTED, workflow.target("reject"), now=now, body=reason, public=True)
+    save(ticket, now)
 
 
-def _with_files(ticket, actor, kind, body, files, *, public):
+def _with_files(ticket, actor, kind, body, files, *, now, public):
     uploads = check_uploads(files or [])
-    event = record_event(ticket, actor, kind, body=body, public=public)
+    event = record_event(ticket, actor, kind, at=now, body=body, public=public)
     rows = store_uploads(ticket, uploads, event=event, public=public, uploader=actor)
     db.session.add_all(rows)
-    ticket.updated_at = utcnow()
+    ticket.updated_at = now
     return event, rows
 
 
 def reply_to_enterprise(ticket, actor, body, files=()):
     """答复: a public reply; the first one counts as the ticket's first reply."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "reply", None)
     body = clean_text(body, _("答复内容"))
-    _event, rows = _with_files(ticket, actor, EventKind.REPLIED, body, files, public=True)
+    _event, rows = _with_files(ticket, actor, EventKind.REPLIED, body, files, now=now, public=True)
     if ticket.first_replied_at is None:
-        ticket.first_replied_at = utcnow()
-    save(ticket, rows)
+        ticket.first_replied_at = now
+    save(ticket, now, rows)
 
 
 def add_note(ticket, actor, body, files=()):
     """内部备注: a note only staff ever see."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "note", None)
     body = clean_text(body, _("备注内容"))
-    _event, rows = _with_files(ticket, actor, EventKind.NOTED, body, files, public=False)
-    save(ticket, rows)
+    _event, rows = _with_files(ticket, actor, EventKind.NOTED, body, files, now=now, public=False)
+    save(ticket, now, rows)
 
 
 def dispatch_ticket(ticket, actor, version, lead_department_id, support_department_ids=(), instructions=""):
     """转办: hand the ticket to one lead department and optional supporting departments."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "dispatch", version)
     try:
         lead_id = int(lead_department_id)
@@ -106,7 +116,6 @@ def dispatch_ticket(ticket, actor, version, lead_department_id, support_departme
     instructions = (instructions or "").strip()
     if len(instructions) > 2000:
         raise ValidationFailed(_("转办意见不能超过 %(n)d 字。", n=2000))
-    now = utcnow()
     for a in ticket.active_assignments:
         a.status = AssignmentStatus.WITHDRAWN.value
     for dep_id, role in [(lead_id, AssignmentRole.LEAD), *[(i, AssignmentRole.SUPPORT) for i in support_ids]]:
@@ -115,72 +124,79 @@ def dispatch_ticket(ticket, actor, version, lead_department_id, support_departme
     ticket.dispatched_at = now
     names = {"lead": departments[lead_id].name, "support": [departments[i].name for i in support_ids]}
     public_text = _("已转交%(lead)s办理。", lead=names["lead"])
-    _move(ticket, actor, EventKind.DISPATCHED, workflow.target("dispatch"), body=instructions, data=names)
-    record_event(ticket, actor, EventKind.PROGRESS, body=public_text, public=True)
-    save(ticket)
+    _move(ticket, actor, EventKind.DISPATCHED, workflow.target("dispatch"), now=now, body=instructions,
+          data=names)
+    record_event(ticket, actor, EventKind.PROGRESS, at=now, body=public_text, public=True)
+    save(ticket, now)
 
 
 def sign_assignment(ticket, actor, version):
     """签收: the officer's department accepts its dispatched part of the ticket."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "sign", version)
     assignment = access.department_assignment(actor, ticket, (AssignmentStatus.PENDING.value,))
     assignment.status = AssignmentStatus.SIGNED.value
-    assignment.signed_at = utcnow()
+    assignment.signed_at = now
     ticket.updated_at = assignment.signed_at
-    record_event(ticket, actor, EventKind.SIGNED, data={"department": assignment.department.name,
+    record_event(ticket, actor, EventKind.SIGNED, at=now, data={"department": assignment.department.name,
                                                          "role": assignment.role})
-    save(ticket)
+    save(ticket, now)
 
 
 def return_assignment(ticket, actor, version, reason):
     """退回: the department hands its part back with a reason; a returned lead sends the ticket to triage."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "return", version)
     reason = clean_text(reason, _("退回理由"), 2000)
     assignment = access.department_assignment(actor, ticket)
     assignment.status = AssignmentStatus.RETURNED.value
-    assignment.returned_at = utcnow()
+    assignment.returned_at = now
     assignment.return_reason = reason
     data = {"department": assignment.department.name, "role": assignment.role}
     if assignment.role == AssignmentRole.LEAD.value:
         for other in ticket.active_assignments:
             other.status = AssignmentStatus.WITHDRAWN.value
-        ticket.accepted_at = ticket.accepted_at or utcnow()
-        _move(ticket, actor, EventKind.RETURNED, S.TRIAGE, body=reason, data=data)
+        ticket.accepted_at = ticket.accepted_at or now
+        _move(ticket, actor, EventKind.RETURNED, S.TRIAGE, now=now, body=reason, data=data)
     else:
-        ticket.updated_at = utcnow()
-        record_event(ticket, actor, EventKind.RETURNED, body=reason, data=data)
-    save(ticket)
+        ticket.updated_at = now
+        record_event(ticket, actor, EventKind.RETURNED, at=now, body=reason, data=data)
+    save(ticket, now)
 
 
 def report_progress(ticket, actor, body, public=False, files=()):
     """办理进展: the department reports what it has done; optionally visible to the enterprise."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "progress", None)
     body = clean_text(body, _("进展情况"))
-    _event, rows = _with_files(ticket, actor, EventKind.PROGRESS, body, files, public=bool(public))
-    save(ticket, rows)
+    _event, rows = _with_files(ticket, actor, EventKind.PROGRESS, body, files, now=now, public=bool(public))
+    save(ticket, now, rows)
 
 
 def hold_ticket(ticket, actor, version, reason):
     """挂起: wait on the enterprise; the reason is shown to it."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "hold", version)
     reason = clean_text(reason, _("挂起原因"), 2000)
     ticket.held_from = ticket.state
-    _move(ticket, actor, EventKind.HELD, workflow.target("hold"), body=reason, public=True)
-    save(ticket)
+    _move(ticket, actor, EventKind.HELD, workflow.target("hold"), now=now, body=reason, public=True)
+    save(ticket, now)
 
 
 def resume_ticket(ticket, actor, version, note=""):
     """恢复办理: return to the state the ticket was held from."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "resume", version)
     target = ticket.held_from or S.PROCESSING.value
     ticket.held_from = None
-    _move(ticket, actor, EventKind.RESUMED, target, body=(note or "").strip()[:2000], public=True)
-    save(ticket)
+    _move(ticket, actor, EventKind.RESUMED, target, now=now, body=(note or "").strip()[:2000], public=True)
+    save(ticket, now)
 
 
 def resolve_ticket(ticket, actor, version, outcome, override_reason=""):
     """办结: record the outcome the enterprise will see and ask it to confirm. Open meeting action items block
     it, unless a supervisor overrides with a reason."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "resolve", version)
     outcome = clean_text(outcome, _("办理结果"))
     open_items = ticket.open_action_items
@@ -193,40 +209,45 @@ def resolve_ticket(ticket, actor, version, outcome, override_reason=""):
     if len(override) > 1000:
         raise ValidationFailed(_("%(label)s不能超过 %(n)d 字。", label=_("强制办结理由"), n=1000))
     ticket.outcome = outcome
-    ticket.resolved_at = utcnow()
+    ticket.resolved_at = now
     ticket.first_replied_at = ticket.first_replied_at or ticket.resolved_at  # the outcome answers the enterprise
     data = {"override": override, "open_items": [i.title for i in open_items]} if open_items else None
-    _move(ticket, actor, EventKind.RESOLVED, workflow.target("resolve"), body=outcome, public=True, data=data)
-    save(ticket)
+    _move(ticket, actor, EventKind.RESOLVED, workflow.target("resolve"), now=now, body=outcome, public=True,
+          data=data)
+    save(ticket, now)
 
 
-def _reopen(ticket, actor, reason):
+def _reopen(ticket, actor, reason, now):
     ticket.reopen_count += 1
     ticket.resolved_at = None
-    ticket.dispatched_at = utcnow()  # a fresh resolution budget starts now
+    ticket.dispatched_at = now  # a fresh resolution budget starts now
     target = workflow.target("reopen") if ticket.lead_assignment else S.TRIAGE
     if target is S.TRIAGE:
-        ticket.accepted_at = utcnow()
-    return _move(ticket, actor, EventKind.REOPENED, target, body=reason, public=True)
+        ticket.accepted_at = now
+    return _move(ticket, actor, EventKind.REOPENED, target, now=now, body=reason, public=True)
 
 
 def reopen_ticket(ticket, actor, version, reason):
     """重办: the problem is not solved; work starts again."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "reopen", version)
-    _reopen(ticket, actor, clean_text(reason, _("重办原因"), 2000))
-    save(ticket)
+    _reopen(ticket, actor, clean_text(reason, _("重办原因"), 2000), now)
+    save(ticket, now)
 
 
 def close_ticket(ticket, actor, version, note=""):
     """关闭: the follow-up is done and the case is filed."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "close", version)
-    ticket.closed_at = utcnow()
-    _move(ticket, actor, EventKind.CLOSED, workflow.target("close"), body=(note or "").strip()[:2000], public=True)
-    save(ticket)
+    ticket.closed_at = now
+    _move(ticket, actor, EventKind.CLOSED, workflow.target("close"), now=now, body=(note or "").strip()[:2000],
+          public=True)
+    save(ticket, now)
 
 
 def edit_ticket(ticket, actor, version, *, title, description, category_id, urgency):
     """修改: correct a ticket's title, description, category or urgency; before and after are logged."""
+    now = utcnow()  # one moment for the whole unit of work
     _check(ticket, actor, "edit", version)
     title = clean_text(title, _("标题"), 100, single_line=True)
     description = clean_text(description, _("问题描述"))
@@ -247,14 +268,15 @@ def edit_ticket(ticket, actor, version, *, title, description, category_id, urge
         return False
     if "category_id" in changes:
         changes["category_id"] = [old_category, category.name]
-    ticket.updated_at = utcnow()
-    record_event(ticket, actor, EventKind.EDITED, data=changes)
-    save(ticket)
+    ticket.updated_at = now
+    record_event(ticket, actor, EventKind.EDITED, at=now, data=changes)
+    save(ticket, now)
     return True
 
 
 def supplement_ticket(ticket, body, files=()):
     """企业补充: the enterprise adds information or files; a ticket on hold for it resumes."""
+    now = utcnow()  # one moment for the whole unit of work
     workflow.require("supplement", ticket.state)
     body = (body or "").strip()
     if len(body) > 5000 or "\x00" in body:
@@ -262,19 +284,20 @@ def supplement_ticket(ticket, body, files=()):
     uploads = check_uploads(files or [])
     if not body and not uploads:
         raise ValidationFailed(_("请填写补充说明或选择附件。"))
-    event = record_event(ticket, None, EventKind.SUPPLEMENTED, body=body, public=True)
+    event = record_event(ticket, None, EventKind.SUPPLEMENTED, at=now, body=body, public=True)
     rows = store_uploads(ticket, uploads, event=event, public=True)
     db.session.add_all(rows)
-    ticket.updated_at = utcnow()
+    ticket.updated_at = now
     if ticket.state == S.ON_HOLD.value:
         target = ticket.held_from or S.PROCESSING.value
         ticket.held_from = None
-        _move(ticket, None, EventKind.RESUMED, target, body=_("企业已补充材料，恢复办理。"), public=True)
-    save(ticket, rows)
+        _move(ticket, None, EventKind.RESUMED, target, now=now, body=_("企业已补充材料，恢复办理。"), public=True)
+    save(ticket, now, rows)
 
 
 def rate_ticket(ticket, satisfaction, solved, comment=""):
     """企业评价: confirm and rate a resolved ticket; 未解决 or 不满意 reopens it, otherwise it closes."""
+    now = utcnow()  # one moment for the whole unit of work
     workflow.require("rate", ticket.state)
     sat, sol = Satisfaction.get(satisfaction), Solved.get(solved)
     if sat is None or sol is None:
@@ -283,15 +306,37 @@ def rate_ticket(ticket, satisfaction, solved, comment=""):
     if len(comment) > 1000 or "\x00" in comment:
         raise ValidationFailed(_("评价意见不能超过 %(n)d 字。", n=1000))
     db.session.add(Rating(ticket=ticket, satisfaction=sat.value, solved=sol.value, comment=comment,
-                          created_at=utcnow()))
+                          created_at=now))
     data = {"satisfaction": sat.label, "solved": sol.label}
-    record_event(ticket, None, EventKind.RATED, body=comment, data=data, public=True)
+    record_event(ticket, None, EventKind.RATED, at=now, body=comment, data=data, public=True)
     if sol is Solved.UNSOLVED or int(sat.value) <= 2:
-        _reopen(ticket, None, _("企业评价为“%(sat)s / %(sol)s”，诉求重新办理。", sat=sat.label, sol=sol.label))
+        _reopen(ticket, None, _("企业评价为“%(sat)s / %(sol)s”，诉求重新办理。", sat=sat.label, sol=sol.label), now)
     else:
-        ticket.closed_at = utcnow()
-        _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), body=_("企业已确认办理结果。"), public=True)
-    save(ticket)
+        ticket.closed_at = now
+        _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), now=now, body=_("企业已确认办理结果。"),
+              public=True)
+    save(ticket, now)
+
+
+def convene_ticket(ticket, actor, *, meeting_ref, when, subject, place, now):
+    """召开会办 for one ticket of a meeting: the same guard as every verb, then `convened`. The enterprise reads
+    only that its case goes to a meeting, and when: the subject and place may concern other companies' tickets,
+    so they stay internal. Staged, not committed: the meeting commits once for all its tickets."""
+    _check(ticket, actor, "convene", None)
+    _move(ticket, actor, EventKind.CONVENED, workflow.target("convene"), now=now, public=True,
+          body=_("已安排会办协调解决（%(w)s）。", w=when), data={"meeting": meeting_ref})
+    record_event(ticket, actor, EventKind.NOTED, at=now, data={"meeting": subject},
+                 body=_("已召开会办会协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=when, p=place))
+    stage(ticket, now)
+
+
+def decide_ticket_plan(ticket, actor, *, meeting_ref, conclusion, now):
+    """形成办理方案 for one ticket of a meeting: back to processing, with this ticket's own conclusion (a meeting
+    held before conclusions were per ticket has none: then a plain sentence). Staged, not committed."""
+    _check(ticket, actor, "plan", None)
+    _move(ticket, actor, EventKind.PLAN_DECIDED, workflow.target("plan"), now=now, public=True,
+          body=conclusion or _("会办已形成办理方案，诉求恢复办理。"), data={"meeting": meeting_ref})
+    stage(ticket, now)
 
 
 # The verb behind each action of the ticket page's list (app/tickets/workflow.py): the view calls
