@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.clock import FrozenClock
-from app.enums import Channel, Role, Satisfaction, Solved, Urgency, VisitKind
+from app.enums import Channel, ProcedureStatus, Role, Satisfaction, Solved, Urgency, VisitKind
 from app.extensions import db
 from app.models import Category, Department, Enterprise, Ticket, User
 from app.tickets import services
@@ -227,7 +227,7 @@ def _seed_projects(rng, now, enterprises, departments):
                 submitted = land_actual + timedelta(days=rng.randint(1, 10))
                 approved = submitted + timedelta(days=rng.randint(5, 25))
                 if approved <= today:
-                    projects.update_procedure(secretary, procedure, status="approved", submitted_on=submitted,
+                    projects.update_procedure(secretary, procedure, status=ProcedureStatus.APPROVED, submitted_on=submitted,
                                               approved_on=approved)
                 elif submitted <= today:
                     projects.update_procedure(secretary, procedure, status="submitted", submitted_on=submitted)

@@ -60,14 +60,10 @@ def due_text(dt):
     return local_dt.strftime("%Y-%m-%d %H:%M")
 
 
-LEVEL_CSS = {"ok": "success", "warning": "warning", "overdue": "danger", "supervised": "danger",
-             "escalated": "dark"}
-
-
 def sla_badge(ticket, now):
     """(css class, text) for a ticket's nearest deadline, counted in working time, coloured by its level."""
     if ticket.due_at is None:
-        return "secondary", (_("暂停计时") if ticket.state == "on_hold" else _("无时限"))
+        return "secondary", (_("暂停计时") if ticket.state == enums.TicketState.ON_HOLD else _("无时限"))
     days = WorkingDays(current_calendar())
     late = now > ticket.due_at
     span = counted(days, ticket.due_at, now) if late else counted(days, now, ticket.due_at)
@@ -77,7 +73,8 @@ def sla_badge(ticket, now):
     else:
         hours = max(int(span / timedelta(hours=1)), 0)
         text = _("超期 %(h)d 小时", h=max(hours, 1)) if late else _("剩 %(h)d 小时", h=hours)
-    css = LEVEL_CSS.get(ticket.sla_level, "success")
+    level = enums.SlaLevel.get(ticket.sla_level)
+    css = level.css if level else "success"
     if late and css in ("success", "warning"):
         css = "danger"  # past due, before the sweep has recorded it
     return css, text

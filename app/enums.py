@@ -3,6 +3,8 @@ from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 
+from sla.clocks import Level
+
 
 class LabeledEnum(str, Enum):
     """A string enum whose members have a translated label and a badge class."""
@@ -164,6 +166,8 @@ class ClockKind(LabeledEnum):
 
 
 class SlaLevel(LabeledEnum):
+    """A clock's level as stored and shown; the engine's `sla.clocks.Level` is the same scale as numbers."""
+
     OK = "ok", _l("正常"), "success"
     WARNING = "warning", _l("即将到期"), "warning"
     OVERDUE = "overdue", _l("已超期"), "danger"
@@ -172,7 +176,45 @@ class SlaLevel(LabeledEnum):
 
     @property
     def rank(self) -> int:
+        """The level's place on the scale (0 = ok … 4 = escalated)."""
         return list(SlaLevel).index(self)
+
+    @property
+    def level(self) -> Level:
+        """The engine's level for this stored one."""
+        return Level(self.rank)
+
+    @classmethod
+    def of(cls, level: Level) -> "SlaLevel":
+        """The stored level for the engine's one."""
+        return list(cls)[int(level)]
+
+
+class ExtensionStatus(LabeledEnum):
+    PENDING = "pending", _l("待审批"), "warning"
+    APPROVED = "approved", _l("已批准"), "success"
+    REJECTED = "rejected", _l("已驳回"), "secondary"
+
+
+class MeetingStatus(LabeledEnum):
+    PLANNED = "planned", _l("待召开"), "info"
+    HELD = "held", _l("已召开"), "success"
+
+
+class ActionItemStatus(LabeledEnum):
+    OPEN = "open", _l("未完成"), "warning"
+    DONE = "done", _l("已完成"), "success"
+
+
+class CellStatus(LabeledEnum):
+    """A project stage's cell on the sheet: done (on time or late), late, due soon, planned, or no date."""
+
+    DONE = "done", _l("按期完成"), "success"
+    DONE_LATE = "done_late", _l("逾期完成"), "warning"
+    LATE = "late", _l("已逾期"), "danger"
+    SOON = "soon", _l("即将到期"), "warning"
+    PLANNED = "planned", _l("按计划"), "info"
+    EMPTY = "empty", "—", "secondary"
 
 
 class AppealStatus(LabeledEnum):

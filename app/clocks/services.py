@@ -11,7 +11,7 @@ from app.clocks import notify
 from app.deadlines.calendar import current_calendar, forget_calendar
 from app.deadlines.engine import reconcile, refresh, sync_ticket
 from app.deadlines.policies import policy_for, target_for, thresholds_of
-from app.enums import ClockKind, EventKind, OPEN_STATES, Role
+from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role, TicketState
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
@@ -84,7 +84,7 @@ def request_extension(ticket, actor, clock_id, days, reason):
         raise ValidationFailed(_("按小时计算的时限不能延期。"))
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise ValidationFailed(_("延期天数应为 1–%(n)d 个工作日。", n=MAX_EXTENSION_DAYS))
-    if any(e.status == "pending" for e in clock.extensions):
+    if any(e.status == ExtensionStatus.PENDING for e in clock.extensions):
         raise TransitionRefused(_("该时限已有待审批的延期申请。"))
     reason = clean_text(reason, _("延期理由"), 1000)
     now = utcnow()
@@ -104,11 +104,11 @@ def request_extension(ticket, actor, clock_id, days, reason):
 def decide_extension(ext, actor, approve: bool, note=""):
     """审批延期: approve (the working days join the clock's budget) or reject, with an optional note."""
     _require_supervisor(actor)
-    if ext.status != "pending":
+    if ext.status != ExtensionStatus.PENDING:
         raise TransitionRefused(_("该延期申请已处理。"))
     note = clean_text(note, _("审批意见"), 1000, required=False)
     now = utcnow()
-    ext.status = "approved" if approve else "rejected"
+    ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
     ext.decided_by_id, ext.decided_at, ext.decision_note = actor.id, now, note
     ticket = ext.ticket
     kind = EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REJECTED
@@ -206,7 +206,7 @@ def recompute_open_tickets(actor) -> int:
         policy = policy_for(ticket.category_id, ticket.urgency)
         for clock in ticket.clocks:
             if clock.running and clock.kind != ClockKind.ACTION_ITEM.value:  # items keep their own days
-                target = target_for(policy, ClockKind(clock.kind), convened=ticket.state == "convened")
+                target = target_for(policy, ClockKind(clock.kind), convened=ticket.state == TicketState.CONVENED)
                 thresholds = thresholds_of(policy)
                 clock.policy_id, clock.unit, clock.amount = policy.id, target.unit, int(target.amount)
                 clock.warning_percent = policy.warning_percent

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from app.clocks import notify
-from app.deadlines.engine import LEVEL_KEYS, LEVEL_OF_KEY, status_of, sync_ticket
+from app.deadlines.engine import status_of, sync_ticket
 from app.enums import ClockKind, EventKind, SlaLevel
 from app.extensions import db
 from app.models import Assignment, ClockLevelChange, Ticket, TicketClock, WorkerHeartbeat
@@ -64,25 +64,25 @@ def _message(ticket, clock, level: SlaLevel, status):
 def _process_batch(clocks, now, people) -> int:
     """Move each clock to its level now: record new levels once, then tell people; returns how many were new."""
     statuses = {clock.id: status_of(clock, now) for clock in clocks}
-    candidates = [dict(clock_id=clock.id, ticket_id=clock.ticket_id, level=LEVEL_KEYS[Level(rank)],
+    candidates = [dict(clock_id=clock.id, ticket_id=clock.ticket_id, level=SlaLevel.of(Level(rank)),
                        at=statuses[clock.id].thresholds_at[Level(rank)] or now)
                   for clock in clocks
-                  for rank in range(LEVEL_OF_KEY[clock.level] + 1, statuses[clock.id].level + 1)]
+                  for rank in range(SlaLevel(clock.level).rank + 1, statuses[clock.id].level + 1)]
     new = _record_once(candidates)
     for clock in clocks:
         status, ticket = statuses[clock.id], clock.ticket
-        for rank in range(LEVEL_OF_KEY[clock.level] + 1, status.level + 1):
+        for rank in range(SlaLevel(clock.level).rank + 1, status.level + 1):
             level = Level(rank)
-            if (clock.id, LEVEL_KEYS[level]) not in new:
+            if (clock.id, SlaLevel.of(level)) not in new:
                 continue  # another sweep already recorded and announced it
-            sla_level = SlaLevel(LEVEL_KEYS[level])
+            sla_level = SlaLevel.of(level)
             title, body = _message(ticket, clock, sla_level, status)
             record_event(ticket, None, EventKind.SLA_LEVEL, at=now, body=body, actor_name=SYSTEM,
                          data={"clock": ClockKind(clock.kind).label, "level": sla_level.label})
             notify.queue(notify.recipients(ticket, clock, sla_level, people), kind=sla_level.value, title=title,
                          body=body, ticket=ticket, now=now, webhook=level >= Level.OVERDUE)
-        if status.level > LEVEL_OF_KEY[clock.level]:
-            clock.level = LEVEL_KEYS[status.level]
+        if status.level > SlaLevel(clock.level).rank:
+            clock.level = SlaLevel.of(status.level)
         clock.due_at = status.due_at
         clock.breached = status.breached
         clock.next_check_at = status.next_check_at if status.next_check_at and status.next_check_at > now else None

@@ -14,7 +14,7 @@ from app.deadlines.calendar import current_calendar, uncovered_years
 from app.clocks.notify import unread_count
 from app.deadlines.engine import status_of
 from app.clocks.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
-from app.enums import ClockKind, Role, SlaLevel
+from app.enums import ClockKind, ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
 from app.forms import run_form_verb
 from app.extensions import db
@@ -53,12 +53,11 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
         ticket=ticket, rows=clock_rows(ticket, now), now=now, error=error, message=message,
         clock_label=clock_label, overdue_days=services.overdue_working_days,
         can_request=bool(running) and access.can(current_user, "reply", ticket),
-        can_supervise=current_user.is_supervisor and ticket.state in ("intake", "triage", "processing",
-                                                                       "convened", "on_hold"),
+        can_supervise=current_user.is_supervisor and ticket.state in OPEN_STATES,
         extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
         urge_form=forms.get("urge") or NoteForm(), supervise_form=forms.get("supervise") or SuperviseForm(),
         decision_form=DecisionForm(),
-        pending=[e for e in ticket_extensions(ticket) if e.status == "pending"],
+        pending=[e for e in ticket_extensions(ticket) if e.status == ExtensionStatus.PENDING],
         extensions=ticket_extensions(ticket))
     return render_template("clocks/_deadlines.html", **context), status
 
@@ -147,7 +146,7 @@ def board():
     rows = [(c, services.overdue_working_days(c.due_at, now)) for c in clocks]
     counts = dict(db.session.execute(select(TicketClock.level, func.count()).where(
         TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
-    pending = db.session.scalars(select(Extension).where(Extension.status == "pending")
+    pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
                                  .options(joinedload(Extension.ticket)).order_by(Extension.id)).all()
     return render_template("clocks/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
                            clock_label=clock_label, decision_form=DecisionForm())

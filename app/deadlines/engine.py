@@ -6,16 +6,13 @@ is on hold, and refreshes due times. Level changes are left to the sweep, the on
 """
 from app.deadlines.calendar import current_calendar
 from app.deadlines.policies import policy_for, target_for
-from app.enums import AssignmentStatus, ClockKind, SlaLevel, TicketState as S
+from app.enums import AssignmentStatus, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
 from app.extensions import db
 from app.models import ClockPause, TicketClock
-from sla.clocks import ClockInput, Extension as EngineExtension, Level, Target, Thresholds, evaluate
+from sla.clocks import ClockInput, Extension as EngineExtension, Target, Thresholds, evaluate
 from sla.worktime import Pause
 
 WORKING_STATES = {S.TRIAGE.value, S.PROCESSING.value, S.CONVENED.value, S.ON_HOLD.value}
-LEVEL_KEYS = {Level.OK: "ok", Level.WARNING: "warning", Level.OVERDUE: "overdue", Level.SUPERVISED: "supervised",
-              Level.ESCALATED: "escalated"}
-LEVEL_OF_KEY = {v: k for k, v in LEVEL_KEYS.items()}
 
 
 def wanted_clocks(ticket):
@@ -89,7 +86,7 @@ def reconcile(ticket, now) -> None:
 
 
 def _hold_reason(ticket):
-    held = next((e for e in reversed(ticket.events) if e.kind == "held"), None)
+    held = next((e for e in reversed(ticket.events) if e.kind == EventKind.HELD), None)
     return (held.body if held else "")[:200]
 
 
@@ -106,7 +103,7 @@ def clock_input(clock) -> ClockInput:
     return ClockInput(
         target=Target(clock.unit, clock.amount), started_at=clock.started_at, stopped_at=clock.stopped_at,
         pauses=[Pause(p.started_at, p.ended_at, p.reason) for p in clock.pauses],
-        extensions=[EngineExtension(e.days, e.reason) for e in clock.extensions if e.status == "approved"],
+        extensions=[EngineExtension(e.days, e.reason) for e in clock.extensions if e.status == ExtensionStatus.APPROVED],
         thresholds=Thresholds(clock.warning_percent / 100, clock.supervise_after_wd, clock.escalate_after_wd))
 
 
@@ -121,9 +118,9 @@ def refresh(clock, now):
     status = status_of(clock, now)
     clock.due_at = status.due_at
     clock.breached = status.breached
-    stored = LEVEL_OF_KEY[clock.level]
+    stored = SlaLevel(clock.level).level
     if status.level < stored:
-        clock.level = LEVEL_KEYS[status.level]
+        clock.level = SlaLevel.of(status.level)
     if status.level > stored:
         clock.next_check_at = now
     else:
@@ -136,6 +133,6 @@ def sync_ticket(ticket) -> None:
     running = [c for c in ticket.clocks if c.running]
     dues = [c.due_at for c in running if c.due_at is not None and c.open_pause is None]
     ticket.due_at = min(dues) if dues else None
-    ranks = [LEVEL_OF_KEY[c.level] for c in running]
-    ticket.sla_level = LEVEL_KEYS[max(ranks)] if ranks else SlaLevel.OK.value
+    ranks = [SlaLevel(c.level).level for c in running]
+    ticket.sla_level = SlaLevel.of(max(ranks)) if ranks else SlaLevel.OK
 

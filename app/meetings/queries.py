@@ -4,6 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.enums import ActionItemStatus
 from app.extensions import db
 from app.models import ActionItem, Meeting, MeetingInvite, TicketClock
 
@@ -20,7 +21,7 @@ def upcoming_for(user, now):
         meetings_q = meetings_q.where(Meeting.convened_by_id == user.id)
     elif not user.is_supervisor:
         return [], []
-    items_q = select(ActionItem).where(ActionItem.status == "open").options(selectinload(ActionItem.ticket))
+    items_q = select(ActionItem).where(ActionItem.status == ActionItemStatus.OPEN).options(selectinload(ActionItem.ticket))
     if user.is_officer:
         items_q = items_q.where(ActionItem.owner_department_id == user.department_id)
     elif user.is_secretary:

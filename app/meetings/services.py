@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.clock import utcnow
 from app.clocks import notify
 from app.deadlines.engine import reconcile
-from app.enums import EventKind, Role, TicketState as S
+from app.enums import ActionItemStatus, EventKind, MeetingStatus, Role, TicketState as S
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
@@ -129,10 +129,10 @@ def record_minutes(actor, meeting, minutes_internal, minutes_public="", ticket_c
     else:
         public = clean_text(minutes_public, _("对企业公开的会办结论"), 5000)
         texts = {t.id: public for t in meeting.tickets}
-    earlier = conclusions(meeting) if meeting.status == "held" else {}
+    earlier = conclusions(meeting) if meeting.status == MeetingStatus.HELD else {}
     now = utcnow()
     meeting.minutes_internal, meeting.minutes_public = internal, public
-    meeting.status, meeting.held_at = "held", meeting.held_at or now
+    meeting.status, meeting.held_at = MeetingStatus.HELD, meeting.held_at or now
     for ticket in meeting.tickets:
         if ticket.id in earlier and earlier[ticket.id] == texts[ticket.id]:
             continue  # the enterprise already reads this conclusion
@@ -150,7 +150,7 @@ def add_action_item(actor, meeting, ticket_id, title, owner_department_id, worki
     ticket = next((t for t in meeting.tickets if t.id == ticket_id), None)
     if ticket is None:
         raise ValidationFailed(_("请选择本次会办涉及的诉求。"))
-    if ticket.state in (S.CLOSED.value, S.REJECTED.value, S.RESOLVED.value):
+    if not S(ticket.state).is_open:
         raise TransitionRefused(_("诉求已办结，不能再布置会办事项。"))
     title = clean_text(title, _("事项内容"), 300, single_line=True)
     department = db.session.get(Department, owner_department_id) if owner_department_id else None
@@ -173,14 +173,14 @@ def add_action_item(actor, meeting, ticket_id, title, owner_department_id, worki
 
 def complete_action_item(actor, item, note=""):
     """The owner department (or the meeting's secretary) marks an action item done; its clock stops."""
-    if item.status != "open":
+    if item.status != ActionItemStatus.OPEN:
         raise TransitionRefused(_("该事项已完成。"))
     owner = actor.is_officer and actor.department_id == item.owner_department_id
     if not (owner or can_manage(actor, item.meeting)):
         raise NotAllowed(_("只有责任部门或会办召集人可以办结该事项。"))
     note = clean_text(note, _("完成情况"), 2000, required=False)
     now = utcnow()
-    item.status, item.done_at, item.done_by_id, item.done_note = "done", now, actor.id, note
+    item.status, item.done_at, item.done_by_id, item.done_note = ActionItemStatus.DONE, now, actor.id, note
     record_event(item.ticket, actor, EventKind.ACTION_DONE, at=now, body=note or item.title,
                  data={"owner": item.owner_label})
     reconcile(item.ticket, now)
@@ -191,7 +191,7 @@ def decide_plan(actor, meeting):
     """形成办理方案: after the minutes, the meeting's tickets go back to processing with the plan."""
     if not can_manage(actor, meeting):
         raise NotAllowed(_("只有召集会办的项目秘书或督办人员可以确定办理方案。"))
-    if meeting.status != "held":
+    if meeting.status != MeetingStatus.HELD:
         raise TransitionRefused(_("请先填写会议纪要，再确定办理方案。"))
     now = utcnow()
     moved = 0

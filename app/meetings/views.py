@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import roles_required
 from app.clock import utcnow
-from app.enums import Role, TicketState as S
+from app.enums import ActionItemStatus, Role, TicketState as S
 from app.errors import ServiceError
 from app.extensions import db
 from app.meetings import services
@@ -83,7 +83,7 @@ def meeting_list():
     items = []
     if current_user.is_officer:
         items = db.session.scalars(select(ActionItem).where(
-            ActionItem.owner_department_id == current_user.department_id, ActionItem.status == "open")
+            ActionItem.owner_department_id == current_user.department_id, ActionItem.status == ActionItemStatus.OPEN)
             .order_by(ActionItem.id)).all()
     return render_template("meetings/list.html", meetings=meetings, items=items, now=utcnow())
 

@@ -4,8 +4,9 @@ import json
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.enums import AppealStatus
 from app.extensions import db
-from app.models.types import UTCDateTime
+from app.models.types import LabeledEnumColumn, UTCDateTime
 
 
 class ScoringRule(db.Model):
@@ -46,7 +47,7 @@ class Appeal(db.Model):
     unit_kind: Mapped[str] = mapped_column(String(12))
     unit_id: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | rejected
+    status: Mapped[str] = mapped_column(LabeledEnumColumn(AppealStatus, 10), default=AppealStatus.PENDING)
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     filed_at = mapped_column(UTCDateTime, nullable=False)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -4,8 +4,9 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.enums import ProcedureStatus
 from app.extensions import db
-from app.models.types import UTCDateTime
+from app.models.types import LabeledEnumColumn, UTCDateTime
 
 
 class ProjectStage(db.Model):
@@ -80,7 +81,7 @@ class Procedure(db.Model):
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("project_stage.id"))
     type_id: Mapped[int] = mapped_column(ForeignKey("procedure_type.id"), index=True)
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="not_started")
+    status: Mapped[str] = mapped_column(LabeledEnumColumn(ProcedureStatus, 12), default=ProcedureStatus.NOT_STARTED)
     submitted_on: Mapped[date | None] = mapped_column(Date)
     approved_on: Mapped[date | None] = mapped_column(Date, index=True)
     due_on: Mapped[date | None] = mapped_column(Date)

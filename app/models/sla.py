@@ -5,8 +5,9 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.enums import ExtensionStatus, SlaLevel
 from app.extensions import db
-from app.models.types import UTCDateTime
+from app.models.types import LabeledEnumColumn, UTCDateTime
 
 
 class CalendarOverride(db.Model):
@@ -60,7 +61,7 @@ class TicketClock(db.Model):
     started_at = mapped_column(UTCDateTime, nullable=False)
     stopped_at = mapped_column(UTCDateTime)
     due_at = mapped_column(UTCDateTime)
-    level: Mapped[str] = mapped_column(String(12), default="ok")
+    level: Mapped[str] = mapped_column(LabeledEnumColumn(SlaLevel, 12), default=SlaLevel.OK)
     # When the sweep must look at this clock again; NULL once nothing more can happen to it.
     next_check_at = mapped_column(UTCDateTime, index=True)
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -101,7 +102,7 @@ class ClockLevelChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
-    level: Mapped[str] = mapped_column(String(12))
+    level: Mapped[str] = mapped_column(LabeledEnumColumn(SlaLevel, 12))
     at = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (UniqueConstraint("clock_id", "level", name="uq_clock_level_change_once"),)
@@ -115,7 +116,7 @@ class Extension(db.Model):
     clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"))
     days: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(LabeledEnumColumn(ExtensionStatus, 10), default=ExtensionStatus.PENDING)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     requested_at = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

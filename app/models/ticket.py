@@ -5,9 +5,9 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, EventKind,
-                       Satisfaction, Solved, TicketState, Urgency)
+                       ActionItemStatus, Satisfaction, SlaLevel, Solved, TicketState, Urgency)
 from app.extensions import db
-from app.models.types import UTCDateTime
+from app.models.types import LabeledEnumColumn, UTCDateTime
 
 
 class Ticket(db.Model):
@@ -22,7 +22,7 @@ class Ticket(db.Model):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20), index=True)
     urgency: Mapped[str] = mapped_column(String(10), default=Urgency.NORMAL.value)
-    state: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(LabeledEnumColumn(TicketState, 20))
     held_from: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
@@ -41,7 +41,7 @@ class Ticket(db.Model):
     closed_at = mapped_column(UTCDateTime)
     # The nearest deadline among its running clocks and the worst level they reached; the queue sorts by these.
     due_at = mapped_column(UTCDateTime)
-    sla_level: Mapped[str] = mapped_column(String(12), default="ok")
+    sla_level: Mapped[str] = mapped_column(LabeledEnumColumn(SlaLevel, 12), default=SlaLevel.OK)
     supervised_at = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -67,7 +67,7 @@ class Ticket(db.Model):
     @property
     def open_action_items(self):
         """Meeting action items on this ticket that are not done yet."""
-        return [i for i in self.action_items if i.status == "open"]
+        return [i for i in self.action_items if i.status == ActionItemStatus.OPEN]
 
     @property
     def state_enum(self) -> TicketState:
@@ -103,8 +103,8 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    role: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(10), default=AssignmentStatus.PENDING.value)
+    role: Mapped[str] = mapped_column(LabeledEnumColumn(AssignmentRole, 10))
+    status: Mapped[str] = mapped_column(LabeledEnumColumn(AssignmentStatus, 10), default=AssignmentStatus.PENDING)
     instructions: Mapped[str] = mapped_column(Text, default="")
     return_reason: Mapped[str] = mapped_column(Text, default="")
     dispatched_at = mapped_column(UTCDateTime, index=True)

@@ -1,7 +1,7 @@
 """Column types shared by the models."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -22,3 +22,26 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+
+class LabeledEnumColumn(TypeDecorator):
+    """Stores a LabeledEnum (app/enums.py) as its value and hands back the member, so a row's status carries its
+    label and badge class. Members are strings, so comparing with a plain value still holds; writing a value
+    the enum does not know is refused before it reaches the database."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_cls, length: int):
+        super().__init__(length)
+        self.enum_cls, self.length = enum_cls, length
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return self.enum_cls(value).value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return self.enum_cls.get(value) or value

@@ -4,11 +4,12 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from app.enums import CellStatus
 from app.excel import text_cell
 from app.projects.services import cell_state
 
-FILLS = {"done": "C6EFCE", "done_late": "F8CBAD", "late": "FFC7CE", "soon": "FFEB9C", "planned": "DDEBF7"}
-LEGEND = {"done": "按期完成", "done_late": "逾期完成", "late": "已逾期", "soon": "即将到期", "planned": "按计划"}
+FILLS = {CellStatus.DONE: "C6EFCE", CellStatus.DONE_LATE: "F8CBAD", CellStatus.LATE: "FFC7CE",
+         CellStatus.SOON: "FFEB9C", CellStatus.PLANNED: "DDEBF7"}
 
 
 def sheet_workbook(projects, stages, today) -> bytes:
@@ -44,8 +45,8 @@ def sheet_workbook(projects, stages, today) -> bytes:
     for offset in range(len(stages)):
         ws.column_dimensions[chr(ord("G") + offset)].width = 18
     legend = wb.create_sheet("图例")
-    for row, (state, label) in enumerate(LEGEND.items(), start=1):
-        text_cell(legend, row, 1, label).fill = PatternFill("solid", fgColor=FILLS[state])
+    for row, (state, fill) in enumerate(FILLS.items(), start=1):
+        text_cell(legend, row, 1, state.label).fill = PatternFill("solid", fgColor=fill)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.deadlines.calendar import current_calendar
-from app.enums import ProcedureStatus, Role
+from app.enums import CellStatus, ProcedureStatus, Role
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
@@ -326,18 +326,18 @@ def update_procedure_type(actor, kind, *, name: str, department_id: int | None, 
     db.session.commit()
     return kind
 
-def cell_state(milestone, on: date) -> str:
+def cell_state(milestone, on: date) -> CellStatus:
     """How a stage stands: done (on time or late), late, due soon, planned, or nothing planned."""
     if milestone is None or (milestone.planned_on is None and milestone.actual_on is None):
-        return "empty"
+        return CellStatus.EMPTY
     if milestone.actual_on:
         late = milestone.planned_on and milestone.actual_on > milestone.planned_on
-        return "done_late" if late else "done"
+        return CellStatus.DONE_LATE if late else CellStatus.DONE
     if milestone.planned_on < on:
-        return "late"
+        return CellStatus.LATE
     if milestone.planned_on <= on + timedelta(days=DUE_SOON_DAYS):
-        return "soon"
-    return "planned"
+        return CellStatus.SOON
+    return CellStatus.PLANNED
 
 
 def working_days_between(start: date, end: date) -> int:
