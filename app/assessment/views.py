@@ -22,7 +22,7 @@ from app.clock import utcnow
 from app.enums import AppealStatus, Channel, ClockKind, OPEN_STATES, Role, SlaLevel, TicketState
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg
+from app.forms import id_arg, run_form_verb
 from app.models import Appeal
 from app.tickets.views import viewable_ticket
 
@@ -225,24 +225,12 @@ def _back(ticket):
     return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#assessment", 303)
 
 
-def _form_error(form):
-    return next((e for errors in form.errors.values() for e in errors), _("请检查填写的内容。"))
-
-
 def _ticket_verb(ticket_id, form_class, verb, done_message):
     """Run `verb(ticket, actor, reason)` from a reason form on the ticket page; back to the ticket either way."""
     ticket = viewable_ticket(ticket_id)
     form = form_class()
-    if not form.validate_on_submit():
-        flash(_form_error(form), "danger")
-        return _back(ticket)
-    try:
-        verb(ticket, current_user, form.reason.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        flash(done_message, "success")
+    refused = run_form_verb(form, lambda: verb(ticket, current_user, form.reason.data))
+    flash(refused.message if refused else done_message, "danger" if refused else "success")
     return _back(ticket)
 
 
@@ -282,16 +270,9 @@ def decide(appeal_id):
     """Accept or reject an appeal with a reason."""
     item = db.session.get(Appeal, appeal_id) or abort(404)
     form = AppealDecisionForm()
-    if not form.validate_on_submit():
-        flash(_form_error(form), "danger")
-    else:
-        try:
-            decide_appeal(item, current_user, form.decision.data == "accept", form.reason.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash(_("申诉已处理。"), "success")
+    refused = run_form_verb(form, lambda: decide_appeal(item, current_user, form.decision.data == "accept",
+                                                        form.reason.data))
+    flash(refused.message if refused else _("申诉已处理。"), "danger" if refused else "success")
     return redirect(url_for("assessment.appeals"), 303)
 
 

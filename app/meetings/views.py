@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -10,6 +11,7 @@ from app.clock import utcnow
 from app.enums import ActionItemStatus, Role, TicketState as S
 from app.errors import ServiceError
 from app.extensions import db
+from app.forms import run_form_verb
 from app.meetings import services
 from app.meetings.forms import ActionItemForm, ConveneForm, DoneForm, conclusion_field, minutes_form
 from app.models import ActionItem, Meeting, MeetingInvite, Ticket
@@ -110,14 +112,11 @@ def detail(meeting_id):
 
 def _act(meeting_id, run, done, form_key=None, form=None):
     meeting = _meeting(meeting_id)
-    if form is not None and not form.validate_on_submit():
-        return _page(meeting, status=400, forms={form_key: form})
-    try:
-        run(meeting)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _page(_meeting(meeting_id), status=exc.status, forms={form_key: form} if form else None)
+    refused = run_form_verb(form or FlaskForm(), lambda: run(meeting))
+    if refused is not None:
+        if refused.status != 400:
+            flash(refused.message, "danger")
+        return _page(_meeting(meeting_id), status=refused.status, forms={form_key: form} if form else None)
     flash(done, "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id), 303)
 

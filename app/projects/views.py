@@ -11,7 +11,7 @@ from app.auth.decorators import roles_required
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg
+from app.forms import id_arg, run_form_verb
 from app.attachments import send_stored
 from app.clock import utcnow
 from app.models import Enterprise, ProcedureType, Project
@@ -220,18 +220,10 @@ def update_procedure(procedure_id):
     services.require_procedure_update(current_user, procedure)  # 403 with the reason, before the input is read
     form = ProcedureUpdateForm()
     target = _procedure_back(procedure)
-    if not form.validate_on_submit():
-        flash(next((e for errs in form.errors.values() for e in errs), _("提交的内容有误。")), "danger")
-        return redirect(target, 303)
-    try:
-        services.update_procedure(current_user, procedure, status=form.status.data,
-                                  submitted_on=form.submitted_on.data, approved_on=form.approved_on.data,
-                                  note=form.note.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(target, 303)
-    flash(_("代办事项已更新。"), "success")
+    refused = run_form_verb(form, lambda: services.update_procedure(
+        current_user, procedure, status=form.status.data, submitted_on=form.submitted_on.data,
+        approved_on=form.approved_on.data, note=form.note.data))
+    flash(refused.message if refused else _("代办事项已更新。"), "danger" if refused else "success")
     return redirect(target, 303)
 
 
@@ -323,15 +315,8 @@ def edit_procedure_type(type_id):
     kind = db.session.get(ProcedureType, type_id) or abort(404)
     form = ProcedureTypeForm(departments=active_departments())
     form.name.data = form.name.data or kind.name
-    if not form.validate_on_submit():
-        flash(next((e for errs in form.errors.values() for e in errs), _("提交的内容有误。")), "danger")
-        return redirect(url_for("projects.procedure_types"), 303)
-    try:
-        services.update_procedure_type(current_user, kind, name=form.name.data, department_id=_department_id(form),
-                                       standard_wd=form.standard_wd.data, active=request.form.get("active") == "y")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("projects.procedure_types"), 303)
-    flash(_("已保存。"), "success")
+    refused = run_form_verb(form, lambda: services.update_procedure_type(
+        current_user, kind, name=form.name.data, department_id=_department_id(form),
+        standard_wd=form.standard_wd.data, active=request.form.get("active") == "y"))
+    flash(refused.message if refused else _("已保存。"), "danger" if refused else "success")
     return redirect(url_for("projects.procedure_types"), 303)
