@@ -5,7 +5,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.clock import SystemClock
+from app.timesource import SystemClock
 from app.errors import ValidationFailed
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from config import BASE_DIR, INSTANCE_DIR, Config, check_production
@@ -89,7 +89,7 @@ def _maybe_start_scheduler(app):
         return
     if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         return
-    from app.clocks.scheduler import build_scheduler
+    from app.supervision.scheduler import build_scheduler
     scheduler = build_scheduler(app)
     scheduler.start()
     app.extensions["jj_scheduler"] = scheduler
@@ -99,7 +99,7 @@ def _register_blueprints(app):
     from app.admin.views import bp as admin_bp
     from app.assessment.views import bp as assessment_bp, panel_context
     from app.auth.views import bp as auth_bp
-    from app.clocks.views import bp as sla_bp
+    from app.supervision.views import bp as sla_bp
     from app.enterprises.views import bp as enterprises_bp
     from app.meetings.views import bp as meetings_bp
     from app.ops import bp as ops_bp

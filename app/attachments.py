@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import current_app, send_file
 from flask_babel import gettext as _
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.errors import ValidationFailed
 from app.models import Attachment
 

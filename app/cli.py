@@ -70,14 +70,14 @@ def register_sla(app):
     @sla.command("sweep")
     def sweep_command():
         """Run one SLA sweep now and print what it did."""
-        from app.clocks.scheduler import run_delivery, run_sweep
+        from app.supervision.scheduler import run_delivery, run_sweep
         click.echo(f"sweep: {run_sweep(app)}")
         click.echo(f"delivery: {run_delivery(app)}")
 
     @sla.command("worker")
     def worker_command():
         """Run the SLA scheduler in the foreground (exactly one per deployment)."""
-        from app.clocks.scheduler import build_scheduler
+        from app.supervision.scheduler import build_scheduler
         click.echo("SLA worker: sweeping every minute; Ctrl+C to stop")
         build_scheduler(app, blocking=True).start()
 

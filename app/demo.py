@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.clock import FrozenClock
+from app.timesource import FrozenClock
 from app.enums import Channel, ProcedureStatus, Role, Satisfaction, Solved, Urgency, VisitKind
 from app.extensions import db
 from app.models import Category, Department, Enterprise, Ticket, User
@@ -131,7 +131,7 @@ def _seed(ticket_count, seed):
             _seed_projects(rng, now, enterprises, departments)
     finally:
         current_app.extensions["jj_clock"] = real_clock
-    from app.clocks.sweep import sweep
+    from app.supervision.sweep import sweep
     sweep(now)  # overdue demo cases are flagged, as the scheduler would have done
     if not has_assessment:
         _seed_assessment(rng, users)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.extensions import csrf, db, limiter
 from app.models import WorkerHeartbeat
 

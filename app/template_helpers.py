@@ -4,7 +4,7 @@ from flask_login import current_user
 from flask_babel import get_locale
 
 from app import enums
-from app.clocks.notify import unread_count
+from app.supervision.notify import unread_count
 from app.deadlines.calendar import calendar_warning
 from app.display import due_text, event_details, local, sla_badge
 

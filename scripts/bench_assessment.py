@@ -25,7 +25,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.assessment import publishing, report  # noqa: E402
 from app.assessment.period import Month  # noqa: E402
-from app.clock import FrozenClock  # noqa: E402
+from app.timesource import FrozenClock  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import (AssessmentFact, Assignment, Category, Department, Enterprise, Rating, Ticket,  # noqa: E402
                         TicketClock, TicketEvent, User, Visit)

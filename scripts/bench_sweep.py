@@ -19,8 +19,8 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.clock import FrozenClock  # noqa: E402
-from app.clocks.sweep import sweep  # noqa: E402
+from app.timesource import FrozenClock  # noqa: E402
+from app.supervision.sweep import sweep  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import (Category, ClockLevelChange, Enterprise, Notification, Ticket, TicketClock,  # noqa: E402
                         User)

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.clock import FrozenClock
+from app.timesource import FrozenClock
 from app.extensions import db
 from config import TestConfig, database_url
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # What models/ may import from app/: the pieces a table definition needs, nothing that acts.
-MODELS_MAY_IMPORT = {"models", "enums", "extensions", "clock"}
+MODELS_MAY_IMPORT = {"models", "enums", "extensions", "timesource"}
 
 
 def _unit(module: str) -> str | None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.admin.services import create_user
 from app.assessment import evaluation, publishing, report, rules
-from app.clocks.sweep import sweep
+from app.supervision.sweep import sweep
 from app.assessment.period import Month
 from app.enums import Role
 from app.extensions import db

@@ -123,7 +123,7 @@ def test_action_items_are_swept_and_owners_told(app, factory, login, clock):
         "working_days": "2"})
     clock.set(bj(2026, 11, 19, 10))
     with app.app_context():
-        from app.clocks.sweep import sweep
+        from app.supervision.sweep import sweep
         sweep(clock.now())
         item_clock = db.session.scalar(select(TicketClock).where(TicketClock.kind == "action_item"))
         levels = set(db.session.scalars(select(ClockLevelChange.level).where(

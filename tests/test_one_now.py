@@ -41,7 +41,7 @@ def test_a_sweep_stamps_an_event_and_its_notification_with_one_moment(app, facto
     clock.advance(days=10)  # long past the first reply's deadline
     app.extensions["jj_clock"] = TickingClock(clock)
     with app.app_context():
-        from app.clocks.sweep import sweep
+        from app.supervision.sweep import sweep
         sweep(clock.now())
         events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ref.id,
                                                               TicketEvent.kind == EventKind.SLA_LEVEL.value)).all()

@@ -49,7 +49,7 @@ def test_healthz_is_the_web_hosts_own_and_the_worker_is_reported_apart(app, fact
     assert "时限后台任务未在运行" in admin.get("/admin/outbox").get_data(as_text=True)
     factory.ticket(S.TRIAGE)
     with app.app_context():
-        from app.clocks.sweep import sweep
+        from app.supervision.sweep import sweep
         sweep(clock.now())
     ok = client.get("/healthz/worker")
     assert ok.status_code == 200 and ok.json == {"scheduler": "ok", "heartbeat_age_seconds": 0.0}

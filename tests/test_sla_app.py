@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlalchemy import func, select
 
-from app.clocks.sweep import sweep
+from app.supervision.sweep import sweep
 from app.enums import Role, TicketState as S
 from app.extensions import db
 from app.models import (CalendarOverride, ClockLevelChange, Notification, Ticket, TicketClock,
@@ -308,7 +308,7 @@ def test_email_and_webhook_go_out_in_working_hours_only(app, factory, clock, smt
     ref = factory.ticket(S.TRIAGE, secretary=secretary)
     clock.set(bj(2026, 11, 28, 3))  # a Saturday, 3 a.m.: flagged now, sent later
     run_sweep(app)
-    from app.clocks.notify import deliver_pending
+    from app.supervision.notify import deliver_pending
     with app.app_context():
         assert deliver_pending(clock.now())["sent"] == 0
     assert mails == [] and posts == []
@@ -330,7 +330,7 @@ def test_failed_delivery_backs_off_and_is_visible_to_admins(app, factory, clock,
     factory.ticket(S.TRIAGE)
     clock.set(bj(2026, 11, 30, 10))
     run_sweep(app)
-    from app.clocks.notify import deliver_pending
+    from app.supervision.notify import deliver_pending
     with app.app_context():
         first = deliver_pending(clock.now())
         again = deliver_pending(clock.now())  # backing off: not retried at once
@@ -352,7 +352,7 @@ def test_sla_cli_sweep(app, factory, clock):
 
 
 def test_scheduler_jobs_never_drop_missed_runs(app):
-    from app.clocks.scheduler import build_scheduler
+    from app.supervision.scheduler import build_scheduler
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
     assert set(jobs) == {"sla-sweep", "notify"}

@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import Role
 from app.errors import ValidationFailed
 from app.extensions import db

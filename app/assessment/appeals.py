@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.assessment.metrics import DEPARTMENT, SECRETARY
 from app.assessment.once import commit_once
 from app.assessment.units import unit_name
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import AppealStatus, EventKind, Role
 from app.errors import EditConflict, NotAllowed
 from app.extensions import db

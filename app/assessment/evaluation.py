@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.assessment.metrics import DEPARTMENT, SECRETARY
 from app.assessment.once import commit_once
 from app.assessment.period import Month
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
 from app.models import Assignment, Enterprise, EnterpriseEvaluation, Ticket, TicketEvent

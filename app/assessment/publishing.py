@@ -13,7 +13,7 @@ from app.assessment.period import Month
 from app.assessment.rules import Rule, rule_for
 from app.assessment.scoring import UnitScore, score_units, tally, tally_lines
 from app.assessment.units import unit_name
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
 from app.models import ActionItem, Appeal, Assignment, AssessmentFact, AssessmentRun, ScoreExclusion, Ticket, User

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from app.assessment.metrics import DEFAULT_WEIGHTS, METRICS, UNIT_KINDS
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
 from app.models import ScoringRule

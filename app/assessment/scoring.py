@@ -21,7 +21,7 @@ RANKED, BELOW_MINIMUM, NO_TICKETS = "ranked", "below_minimum", "no_tickets"
 
 
 @dataclass
-class Figure:
+class MetricFigure:
     """One metric of one unit: how many lines counted, what they earned, the rate and the points."""
 
     metric: str
@@ -53,7 +53,7 @@ class UnitScore:
     @classmethod
     def from_dict(cls, data: dict):
         """Back from a frozen snapshot."""
-        figures = {k: Figure(**v) for k, v in data.get("figures", {}).items()}
+        figures = {k: MetricFigure(**v) for k, v in data.get("figures", {}).items()}
         return cls(**{**data, "figures": figures})
 
 
@@ -108,7 +108,7 @@ def score_units(kind: str, rows, volumes, rule) -> list[UnitScore]:
         unit = scores.get(unit_id)
         if unit is None:
             continue
-        fig = Figure(metric, int(counted or 0), float(earned or 0.0), int(excluded or 0))
+        fig = MetricFigure(metric, int(counted or 0), float(earned or 0.0), int(excluded or 0))
         m = BY_KEY[metric]
         if m.target_count:
             target = max(rule.visit_target, 1)
@@ -122,7 +122,7 @@ def score_units(kind: str, rows, volumes, rule) -> list[UnitScore]:
     for unit in scores.values():
         unit.volume = int(volumes.get(unit.unit_id, 0))
         for m in METRICS[kind]:
-            unit.figures.setdefault(m.key, Figure(m.key, rate=0.0 if m.target_count else None,
+            unit.figures.setdefault(m.key, MetricFigure(m.key, rate=0.0 if m.target_count else None,
                                                   points=0.0 if m.target_count else None))
         if unit.volume == 0:
             unit.status = NO_TICKETS

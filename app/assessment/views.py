@@ -18,7 +18,7 @@ from app.assessment.period import Month
 from app.assessment.scoring import BELOW_MINIMUM, NO_TICKETS, RANKED, UnitScore, citation
 from app.assessment.units import unit_name
 from app.auth.decorators import roles_required
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import AppealStatus, Channel, ClockKind, OPEN_STATES, Role, SlaLevel, TicketState
 from app.errors import ServiceError
 from app.extensions import db

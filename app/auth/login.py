@@ -6,7 +6,7 @@ from flask import session
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.extensions import db
 from app.models import LoginSession, User
 

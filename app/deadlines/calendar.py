@@ -4,7 +4,7 @@ from datetime import date
 from flask import g
 from sqlalchemy import select
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.extensions import db
 from app.models import CalendarOverride
 from sla.calendar import SHANGHAI, WorkCalendar, covered_years

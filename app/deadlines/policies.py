@@ -1,7 +1,7 @@
 """Which SLA policy applies to a ticket, and the target each clock kind gets from it."""
 from sqlalchemy import select
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import ClockKind
 from app.extensions import db
 from app.models import SlaPolicy

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import VisitKind
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db

@@ -5,8 +5,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.clock import utcnow
-from app.clocks import notify
+from app.timesource import utcnow
+from app.supervision import notify
 from app.deadlines.engine import reconcile
 from app.enums import ActionItemStatus, EventKind, MeetingStatus, Role, TicketState as S
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed

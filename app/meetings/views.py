@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import roles_required
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import ActionItemStatus, Role, TicketState as S
 from app.errors import ServiceError
 from app.extensions import db

@@ -5,7 +5,7 @@ from app.models.enterprise import Enterprise, Visit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
 from app.models.org import Category, Department, LoginSession, User
 from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
-from app.models.sla import (CalendarOverride, ClockLevelChange, ClockPause, Extension, Notification, SlaPolicy,
+from app.models.deadline import (CalendarOverride, ClockLevelChange, ClockPause, Extension, Notification, SlaPolicy,
                             TicketClock, WorkerHeartbeat)
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent
 

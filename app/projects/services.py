@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.deadlines.calendar import current_calendar
 from app.enums import CellStatus, ProcedureStatus, Role
 from app.errors import NotAllowed, ValidationFailed
@@ -347,7 +347,7 @@ def working_days_between(start: date, end: date) -> int:
 
 
 @dataclass
-class Figure:
+class SheetFigure:
     """One reported figure and the projects behind it."""
 
     key: str
@@ -358,10 +358,10 @@ class Figure:
     detail: dict = field(default_factory=dict)  # project id -> what it contributed
 
 
-def figures(projects, year: int) -> list[Figure]:
+def figures(projects, year: int) -> list[SheetFigure]:
     """The zone's figures over `projects` for `year`, each with the projects it counts."""
-    land_to_permit, sign_to_start = Figure("land_to_permit", _("拿地到施工许可平均工作日"), None, _("个工作日")), \
-        Figure("sign_to_start", _("签约到开工平均工作日"), None, _("个工作日"))
+    land_to_permit, sign_to_start = SheetFigure("land_to_permit", _("拿地到施工许可平均工作日"), None, _("个工作日")), \
+        SheetFigure("sign_to_start", _("签约到开工平均工作日"), None, _("个工作日"))
     on = today()
 
     def done(project, code):  # an actual date in the range a person could type (older rows may hold others)
@@ -382,11 +382,11 @@ def figures(projects, year: int) -> list[Figure]:
         fig.value = round(sum(fig.detail.values()) / len(fig.detail), 1) if fig.detail else None
     signed = [p for p in projects if (d := done(p, "sign")) and d.year == year]
     started = [p for p in signed if (d := done(p, "start")) and d.year == year]
-    start_rate = Figure("start_rate", _("开工率（本年签约项目中已开工）"),
+    start_rate = SheetFigure("start_rate", _("开工率（本年签约项目中已开工）"),
                         round(100 * len(started) / len(signed), 1) if signed else None, "%", started,
                         {p.id: "已开工" for p in started} | {p.id: "未开工" for p in signed if p not in started})
     start_rate.projects = signed
     producing = [p for p in projects if (d := done(p, "production")) and d.year == year]
-    in_production = Figure("in_production", _("本年投产项目"), len(producing), _("个"), producing,
+    in_production = SheetFigure("in_production", _("本年投产项目"), len(producing), _("个"), producing,
                            {p.id: str(p.milestone("production").actual_on) for p in producing})
     return [land_to_permit, sign_to_start, start_rate, in_production]

@@ -13,7 +13,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg, run_form_verb
 from app.attachments import send_stored
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.models import Enterprise, ProcedureType, Project
 from app.projects import queries, services
 from app.projects.excel import sheet_workbook

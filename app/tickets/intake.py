@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.attachments import discard_files, store_uploads
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import Channel, EventKind, TicketState as S
 from app.extensions import db
 from app.models import Enterprise, Ticket

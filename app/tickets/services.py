@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.attachments import check_uploads, discard_files, store_uploads
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import AssignmentRole, AssignmentStatus, EventKind, Satisfaction, Solved, TicketState as S, Urgency
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db

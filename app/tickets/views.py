@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.attachments import check_uploads, send_stored
 from app.auth.decorators import roles_required
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.enums import Channel, Role
 from app.errors import ServiceError
 from app.extensions import db

@@ -3,7 +3,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from app.assessment.workspace import workspace_note
-from app.clock import utcnow
+from app.timesource import utcnow
 from app.meetings.queries import upcoming_for
 from app.tickets.queries import needs_me
 

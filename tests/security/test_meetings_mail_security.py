@@ -277,7 +277,7 @@ def add_note(app, factory, clock, *, title, address="wang@zone.gov.cn"):
 
 
 def deliver(app, clock):
-    from app.clocks.notify import deliver_pending
+    from app.supervision.notify import deliver_pending
     with app.app_context():
         return deliver_pending(clock.now())
 
@@ -302,7 +302,7 @@ def test_a_title_stored_with_a_line_break_still_mails_on_one_line(app, factory, 
 
 def test_a_legacy_ticket_title_with_a_line_break_reaches_its_secretary(app, factory, clock, mail):
     """Through the real path: the sweep flags the ticket, the outbox mails the secretary."""
-    from app.clocks.sweep import sweep
+    from app.supervision.sweep import sweep
     from app.models import User
     secretary = factory.user(Role.SECRETARY)
     ref = factory.ticket(S.TRIAGE, secretary=secretary)

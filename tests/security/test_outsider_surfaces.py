@@ -225,7 +225,7 @@ def test_a_cookie_copied_before_logout_no_longer_opens_anything(app, factory, lo
 
 @pytest.mark.app_config(KIOSK_TOKEN="hall-screen-token-0123456789")
 def test_the_hall_kiosk_shows_numbers_categories_and_departments_but_no_titles(app, factory, clock):
-    from app.clocks.sweep import sweep
+    from app.supervision.sweep import sweep
     late = factory.ticket(S.TRIAGE, title="某公司用电增容机密标题")
     clock.set(clock.now() + timedelta(days=10))  # long past the first-reply deadline
     with app.app_context():

@@ -146,7 +146,7 @@ def test_stored_payloads_never_execute_in_the_browser(app, factory, login, live_
 
 
 def test_notification_email_is_plain_text(app):
-    from app.clocks.notify import send_email
+    from app.supervision.notify import send_email
     from app.models import Notification
     sent = []
 

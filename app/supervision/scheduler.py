@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from app.clock import utcnow
-from app.clocks.notify import deliver_pending
-from app.clocks.sweep import beat, sweep
+from app.timesource import utcnow
+from app.supervision.notify import deliver_pending
+from app.supervision.sweep import beat, sweep
 from app.extensions import db
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""SLA data: the calendar's overrides, policies, each ticket's clocks, level changes, extensions and the
+"""Deadline data: the calendar's overrides, policies, each ticket's clocks, level changes, extensions and the
 notification outbox."""
 from datetime import date
 

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.decorators import roles_required
-from app.clock import utcnow
-from app.clocks import notify, services
+from app.timesource import utcnow
+from app.supervision import notify, services
 from app.deadlines.calendar import current_calendar, uncovered_years
-from app.clocks.notify import unread_count
+from app.supervision.notify import unread_count
 from app.deadlines.engine import status_of
-from app.clocks.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
+from app.supervision.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
 from app.enums import ClockKind, ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
 from app.forms import run_form_verb
@@ -25,7 +25,7 @@ from app.tickets import access
 from app.tickets.views import viewable_ticket
 from sla.calendar import SHANGHAI, covered_years
 
-bp = Blueprint("sla", __name__)
+bp = Blueprint("supervision", __name__)
 
 
 def clock_rows(ticket, now):
@@ -59,7 +59,7 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
         decision_form=DecisionForm(),
         pending=[e for e in ticket_extensions(ticket) if e.status == ExtensionStatus.PENDING],
         extensions=ticket_extensions(ticket))
-    return render_template("clocks/_deadlines.html", **context), status
+    return render_template("supervision/_deadlines.html", **context), status
 
 
 def ticket_extensions(ticket):
@@ -83,7 +83,7 @@ def _panel_action(ticket_id, form_key, form, run, done):
     if not request.htmx:
         flash(done, "success")
         if request.form.get("back") == "board":
-            return redirect(url_for("sla.board"), 303)
+            return redirect(url_for("supervision.board"), 303)
         return redirect(url_for("tickets.detail", ticket_id=ticket_id), 303)
     return deadline_panel(viewable_ticket(ticket_id), message=done)
 
@@ -148,7 +148,7 @@ def board():
         TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
     pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
                                  .options(joinedload(Extension.ticket)).order_by(Extension.id)).all()
-    return render_template("clocks/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
+    return render_template("supervision/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
                            clock_label=clock_label, decision_form=DecisionForm())
 
 
@@ -158,7 +158,7 @@ def board():
 @login_required
 def bell():
     """The bell with its unread count (polled)."""
-    return render_template("clocks/_bell.html", unread=unread_count(current_user))
+    return render_template("supervision/_bell.html", unread=unread_count(current_user))
 
 
 @bp.get("/notifications")
@@ -168,7 +168,7 @@ def notifications():
     rows = db.session.scalars(select(Notification).where(
         Notification.user_id == current_user.id, Notification.channel == "in_app")
         .order_by(Notification.id.desc()).limit(200)).all()
-    return render_template("clocks/notifications.html", rows=rows)
+    return render_template("supervision/notifications.html", rows=rows)
 
 
 @bp.post("/notifications/read-all")
@@ -178,7 +178,7 @@ def read_all():
     db.session.execute(Notification.__table__.update().where(
         Notification.user_id == current_user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
     db.session.commit()
-    return redirect(url_for("sla.notifications"), 303)
+    return redirect(url_for("supervision.notifications"), 303)
 
 
 @bp.post("/notifications/<int:note_id>/open")
@@ -192,7 +192,7 @@ def open_notification(note_id):
     db.session.commit()
     if note.ticket_id:
         return redirect(url_for("tickets.detail", ticket_id=note.ticket_id), 303)
-    return redirect(url_for("sla.notifications"), 303)
+    return redirect(url_for("supervision.notifications"), 303)
 
 
 # ---- admin: calendar, policies, outbox ------------------------------------------------------------------
@@ -212,14 +212,14 @@ def calendar():
             status = exc.status
         else:
             flash(_("已保存。%(n)d 件在办诉求的时限已重新计算。", n=touched), "success")
-            return redirect(url_for("sla.calendar"), 303)
+            return redirect(url_for("supervision.calendar"), 303)
     elif request.method == "POST":
         status = 400
     today = utcnow().astimezone(SHANGHAI).date()
     overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
     cal = current_calendar()
     month = [today.replace(day=1) + timedelta(days=i) for i in range(62)]
-    return render_template("clocks/calendar.html", form=form, overrides=overrides, covered=covered_years(),
+    return render_template("supervision/calendar.html", form=form, overrides=overrides, covered=covered_years(),
                            missing=uncovered_years([today.year, today.year + 1]), cal=cal, days=month,
                            today=today), status
 
@@ -231,7 +231,7 @@ def delete_override(override_id):
     row = db.session.get(CalendarOverride, override_id) or abort(404)
     touched = services.remove_override(current_user, row)
     flash(_("已删除。%(n)d 件在办诉求的时限已重新计算。", n=touched), "success")
-    return redirect(url_for("sla.calendar"), 303)
+    return redirect(url_for("supervision.calendar"), 303)
 
 
 @bp.get("/admin/policies")
@@ -239,7 +239,7 @@ def delete_override(override_id):
 def policies():
     """SLA policies by category and urgency."""
     rows = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.category_id.is_not(None), SlaPolicy.id)).all()
-    return render_template("clocks/policies.html", rows=rows)
+    return render_template("supervision/policies.html", rows=rows)
 
 
 def _policy_form_page(policy):
@@ -259,9 +259,9 @@ def _policy_form_page(policy):
         else:
             flash(_("时限标准已保存，适用于此后开始计时的时限。已在办的诉求不受影响，如需按新标准重算，请点击“按现行标准重算”。"),
                   "success")
-            return redirect(url_for("sla.policies"), 303)
+            return redirect(url_for("supervision.policies"), 303)
     status = 400 if request.method == "POST" else 200
-    return render_template("clocks/policy_form.html", form=form, policy=policy), status
+    return render_template("supervision/policy_form.html", form=form, policy=policy), status
 
 
 @bp.route("/admin/policies/new", methods=["GET", "POST"])
@@ -284,7 +284,7 @@ def recompute():
     """Apply the current policies to every open ticket (audited on each ticket it changes)."""
     changed = services.recompute_open_tickets(current_user)
     flash(_("已按现行标准重算，%(n)d 件诉求的时限发生变化（均已记入操作记录）。", n=changed), "success")
-    return redirect(url_for("sla.policies"), 303)
+    return redirect(url_for("supervision.policies"), 303)
 
 
 @bp.get("/admin/outbox")
@@ -297,5 +297,5 @@ def outbox():
     waiting = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.channel != "in_app", Notification.sent_at.is_(None)))
     beats = db.session.scalars(select(WorkerHeartbeat)).all()
-    return render_template("clocks/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow(),
+    return render_template("supervision/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow(),
                            max_attempts=notify.MAX_ATTEMPTS)

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.clock import utcnow
-from app.clocks import notify
+from app.timesource import utcnow
+from app.supervision import notify
 from app.deadlines.calendar import current_calendar, forget_calendar
 from app.deadlines.engine import reconcile, refresh, sync_ticket
 from app.deadlines.policies import policy_for, target_for, thresholds_of

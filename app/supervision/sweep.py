@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from app.clocks import notify
+from app.supervision import notify
 from app.deadlines.engine import status_of, sync_ticket
 from app.enums import ClockKind, EventKind, SlaLevel
 from app.extensions import db
