@@ -78,3 +78,13 @@ def sla_badge(ticket, now):
     if late and css in ("success", "warning"):
         css = "danger"  # past due, before the sweep has recorded it
     return css, text
+
+
+def clock_label(clock):
+    """A clock's name for people, with the department for a sign-off clock."""
+    label = enums.ClockKind(clock.kind).label
+    if clock.kind == enums.ClockKind.SIGN_OFF.value and clock.assignment is not None:
+        return f"{clock.assignment.department.name} · {label}"
+    if clock.kind == enums.ClockKind.ACTION_ITEM.value and clock.action_item is not None:
+        return f"{label}：{clock.action_item.title[:30]}（{clock.action_item.owner_label}）"
+    return label

@@ -12,7 +12,7 @@ from app.enums import ActionItemStatus, EventKind, MeetingStatus, Role, TicketSt
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
-from app.models import ActionItem, Department, Meeting, MeetingGuest, MeetingInvite, User
+from app.models import ActionItem, Department, Meeting, MeetingGuest, MeetingInvite
 from app.tickets import access, workflow
 from app.journal import commit, record_event
 from app.tickets.services import convene_ticket, decide_ticket_plan
@@ -34,11 +34,6 @@ def can_view(user, meeting) -> bool:
         return any(i.department_id == user.department_id for i in meeting.invites) or any(
             a.owner_department_id == user.department_id for a in meeting.action_items)
     return False
-
-
-def _people(department_ids):
-    return db.session.scalars(select(User).where(User.role == Role.OFFICER.value, User.is_active_account,
-                                                 User.department_id.in_(department_ids))).all()
 
 
 def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agenda, lead_department_id,
@@ -73,7 +68,7 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
     for ticket in tickets:
         convene_ticket(ticket, actor, meeting_ref=meeting_ref(meeting), when=when, subject=subject, place=place,
                        now=now)
-    notify.queue(_people(list(departments)), kind="meeting", title=f"【会办通知】{subject}"[:200],
+    notify.queue(notify.officers_of(list(departments)), kind="meeting", title=f"【会办通知】{subject}"[:200],
                  body=f"{when} {place}\n{agenda}", ticket=tickets[0], now=now)
     commit()
     return meeting
@@ -165,7 +160,7 @@ def add_action_item(actor, meeting, ticket_id, title, owner_department_id, worki
     record_event(ticket, actor, EventKind.ACTION_ADDED, at=now, body=title,
                  data={"owner": department.name, "days": working_days})
     reconcile(ticket, now)
-    notify.queue(_people([department.id]), kind="action_item", title=f"【会办事项】{title}"[:200],
+    notify.queue(notify.officers_of([department.id]), kind="action_item", title=f"【会办事项】{title}"[:200],
                  body=_("请在 %(n)d 个工作日内完成。", n=working_days), ticket=ticket, now=now)
     commit()
     return item

@@ -71,6 +71,30 @@ def owners(ticket, clock, people: People | None = None):
     return people.user(secretary_id) if secretary_id else people.secretaries()
 
 
+def with_lead_department(ticket, users, people: People) -> list:
+    """`users` and the officers of the ticket's lead department, each once."""
+    found = {u.id: u for u in users}
+    lead = ticket.lead_assignment
+    if lead is not None:
+        found.update({u.id: u for u in people.officers(lead.department_id)})
+    return list(found.values())
+
+
+def people_on(ticket, people: People | None = None) -> list:
+    """Who holds a case now, for urging and supervising: the owners of its running clocks (or of its last one)
+    and the officers of the lead department."""
+    people = people or People()
+    holders = [u for clock in [c for c in ticket.clocks if c.running] or ticket.clocks[-1:]
+               for u in owners(ticket, clock, people)]
+    return with_lead_department(ticket, holders, people)
+
+
+def officers_of(department_ids, people: People | None = None) -> list:
+    """The active officers of these departments (meeting invitations, action items)."""
+    people = people or People()
+    return [u for d in dict.fromkeys(department_ids) for u in people.officers(d)]
+
+
 def recipients(ticket, clock, level: SlaLevel, people: People | None = None):
     """Warning: the owner. Overdue: owner and the lead department. Supervised: supervisors. Escalated: the
     director (supervisors flagged 中心主任), or every supervisor when none is flagged."""
@@ -78,11 +102,7 @@ def recipients(ticket, clock, level: SlaLevel, people: People | None = None):
     if level is SlaLevel.WARNING:
         return owners(ticket, clock, people)
     if level is SlaLevel.OVERDUE:
-        found = {u.id: u for u in owners(ticket, clock, people)}
-        lead = ticket.lead_assignment
-        if lead is not None:
-            found.update({u.id: u for u in people.officers(lead.department_id)})
-        return list(found.values())
+        return with_lead_department(ticket, owners(ticket, clock, people), people)
     supervisors = people.supervisors()
     if level is SlaLevel.ESCALATED:
         return [u for u in supervisors if u.is_director] or supervisors

@@ -34,17 +34,6 @@ def _require_open(ticket):
         raise TransitionRefused(_("诉求已办结或关闭，无需催办或督办。"))
 
 
-def _people_on(ticket):
-    """The responsible secretary and the officers of the lead department."""
-    lookup, found = notify.People(), {}
-    for clock in [c for c in ticket.clocks if c.running] or ticket.clocks[-1:]:
-        found.update({u.id: u for u in notify.owners(ticket, clock, lookup)})
-    lead = ticket.lead_assignment
-    if lead is not None:
-        found.update({u.id: u for u in lookup.officers(lead.department_id)})
-    return list(found.values())
-
-
 def urge_ticket(ticket, actor, note=""):
     """催办: remind the people holding a late case; recorded and notified."""
     _require_supervisor(actor)
@@ -53,7 +42,7 @@ def urge_ticket(ticket, actor, note=""):
     now = utcnow()
     body = note or _("请加快办理，并及时反馈进展。")
     record_event(ticket, actor, EventKind.URGED, at=now, body=body)
-    notify.queue(_people_on(ticket), kind="urge", title=f"【催办】{ticket.number} {ticket.title}"[:200],
+    notify.queue(notify.people_on(ticket), kind="urge", title=f"【催办】{ticket.number} {ticket.title}"[:200],
                  body=body, ticket=ticket, now=now)
     commit()
 
@@ -68,7 +57,7 @@ def supervise_ticket(ticket, actor, note):
     now = utcnow()
     ticket.supervised_at = now
     record_event(ticket, actor, EventKind.SUPERVISED, at=now, body=note)
-    notify.queue(_people_on(ticket), kind="supervise", title=f"【督办】{ticket.number} {ticket.title}"[:200],
+    notify.queue(notify.people_on(ticket), kind="supervise", title=f"【督办】{ticket.number} {ticket.title}"[:200],
                  body=note, ticket=ticket, now=now, webhook=True)
     commit()
 

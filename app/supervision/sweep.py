@@ -19,7 +19,7 @@ from app.deadlines.engine import status_of, sync_ticket
 from app.enums import ClockKind, EventKind, SlaLevel
 from app.extensions import db
 from app.models import Assignment, ClockLevelChange, Ticket, TicketClock, WorkerHeartbeat
-from app.display import due_text
+from app.display import clock_label, due_text
 from app.journal import record_event
 from sla.clocks import Level
 
@@ -48,11 +48,7 @@ def _record_once(rows) -> set:
 
 
 def _message(ticket, clock, level: SlaLevel, status):
-    kind = ClockKind(clock.kind).label
-    if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
-        kind = f"{clock.assignment.department.name}{kind}"
-    if clock.kind == ClockKind.ACTION_ITEM.value and clock.action_item is not None:
-        kind = f"会办事项“{clock.action_item.title[:30]}”"
+    kind = clock_label(clock)
     title = f"【{level.label}】{ticket.number} {ticket.title}"[:200]
     if level is SlaLevel.WARNING:
         body = f"{kind}将于 {due_text(status.due_at)} 到期，请尽快处理。"

@@ -14,8 +14,9 @@ from app.deadlines.calendar import current_calendar, uncovered_years
 from app.supervision.notify import unread_count
 from app.deadlines.engine import status_of
 from app.supervision.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
-from app.enums import ClockKind, ExtensionStatus, OPEN_STATES, Role, SlaLevel
+from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
+from app.display import clock_label
 from app.forms import run_form_verb
 from app.extensions import db
 from app.models import (CalendarOverride, Extension, Notification, SlaPolicy, Ticket, TicketClock,
@@ -32,16 +33,6 @@ def clock_rows(ticket, now):
     """Each clock of the ticket with what the engine says about it, running ones first, then newest first."""
     ordered = sorted(ticket.clocks, key=lambda c: (not c.running, -c.started_at.timestamp(), -c.id))
     return [(clock, status_of(clock, now, explain=True)) for clock in ordered]
-
-
-def clock_label(clock):
-    """A clock's name for people, with the department for a sign-off clock."""
-    label = ClockKind(clock.kind).label
-    if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
-        return f"{clock.assignment.department.name} · {label}"
-    if clock.kind == ClockKind.ACTION_ITEM.value and clock.action_item is not None:
-        return f"{label}：{clock.action_item.title[:30]}（{clock.action_item.owner_label}）"
-    return label
 
 
 def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
