@@ -7,7 +7,7 @@ from app.attachments import discard_files, store_uploads
 from app.timesource import utcnow
 from app.enums import Channel, EventKind, TicketState as S
 from app.extensions import db
-from app.models import Enterprise, Ticket
+from app.models import Enterprise, Project, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
 from app.deadlines.engine import reconcile
 from app.journal import record_event
@@ -31,6 +31,19 @@ def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, 
         except IntegrityError:
             enterprise = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
     return enterprise
+
+
+def offline_enterprise(enterprise_id, name, credit_code, contact_name, mobile):
+    """The enterprise an offline case is recorded for: the one chosen from the list, or else the one with this
+    credit code, or else a new one with the name, code and contact given."""
+    if enterprise_id:
+        return db.session.get(Enterprise, int(enterprise_id))
+    return find_or_create_enterprise(name, credit_code, contact_name, mobile)
+
+
+def project_by_id(project_id):
+    """The project an offline case is linked to, if one was chosen."""
+    return db.session.get(Project, int(project_id)) if project_id else None
 
 
 def _new_ticket(enterprise, *, channel, state, data, key, now):

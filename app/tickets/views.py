@@ -16,7 +16,7 @@ from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, Use
 from app.reference import active_categories, active_departments
 from app.forms import run_form_verb
 from app.tickets import access, forms, services, workflow
-from app.tickets.intake import find_or_create_enterprise, record_offline_ticket
+from app.tickets.intake import offline_enterprise, project_by_id, record_offline_ticket
 from app.tickets.queries import TicketFilters, ticket_page
 
 bp = Blueprint("tickets", __name__)
@@ -166,15 +166,11 @@ def new_offline():
     except ServiceError as exc:
         form.attachments.errors = [exc.message]
         return render_template("tickets/new.html", form=form, visit=visit), 400
-    if form.enterprise_id.data:
-        enterprise = db.session.get(Enterprise, int(form.enterprise_id.data))
-    else:
-        enterprise = find_or_create_enterprise(form.new_enterprise_name.data, form.new_credit_code.data,
-                                               form.contact_name.data, form.mobile.data)
+    enterprise = offline_enterprise(form.enterprise_id.data, form.new_enterprise_name.data, form.new_credit_code.data,
+                                    form.contact_name.data, form.mobile.data)
     data = {"title": form.title.data, "description": form.description.data,
             "category_id": int(form.category_id.data), "urgency": form.urgency.data,
             "contact_name": form.contact_name.data, "mobile": form.mobile.data}
-    project = db.session.get(Project, int(form.project_id.data)) if form.project_id.data else None
-    ticket, code = record_offline_ticket(current_user, enterprise, data, uploads,
-                                         channel=Channel(form.channel.data), visit=visit, project=project)
+    ticket, code = record_offline_ticket(current_user, enterprise, data, uploads, channel=Channel(form.channel.data),
+                                         visit=visit, project=project_by_id(form.project_id.data))
     return render_template("tickets/recorded.html", ticket=ticket, code=code)
