@@ -7,6 +7,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.enums import Role
+from app.text import single_line
 from app.forms import no_nul, strip
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
@@ -15,7 +16,7 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), filters=[strip], validators=[DataRequired(_l("请填写用户名。")), no_nul])
     display_name = StringField(_l("姓名"), filters=[strip], validators=[
-        DataRequired(_l("请填写姓名。")), Length(max=64), no_nul])
+        DataRequired(_l("请填写姓名。")), Length(max=64), no_nul, single_line])
     role = SelectField(_l("角色"))
     department_id = SelectField(_l("所属部门"), coerce=str, validators=[Optional()])
     email = StringField(_l("邮箱"), filters=[strip], validators=[Optional(), Email(_l("邮箱格式不正确。")),
@@ -46,7 +47,7 @@ class UserForm(FlaskForm):
 
 class NamedForm(FlaskForm):
     name = StringField(_l("名称"), filters=[strip], validators=[
-        DataRequired(_l("请填写名称。")), Length(max=80, message=_l("名称不能超过 80 个字。")), no_nul])
+        DataRequired(_l("请填写名称。")), Length(max=80, message=_l("名称不能超过 80 个字。")), no_nul, single_line])
     active = BooleanField(_l("启用"), default=True)
 
 

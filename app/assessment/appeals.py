@@ -7,7 +7,7 @@ from app.assessment.metrics import DEPARTMENT, SECRETARY
 from app.assessment.once import commit_once
 from app.assessment.units import unit_name
 from app.timesource import utcnow
-from app.enums import AppealStatus, EventKind, Role
+from app.enums import AppealStatus, EventKind
 from app.errors import EditConflict, NotAllowed
 from app.extensions import db
 from app.models import Appeal, ScoreExclusion
@@ -104,13 +104,14 @@ def pending_appeals() -> int:
 
 
 def appeals_for(user):
-    """Appeals a person may see: all of them for supervisors, their own unit's otherwise."""
+    """Appeals a person may see: all of them for supervisors, their own unit's otherwise (admins run the
+    system, not the assessment: none)."""
     query = select(Appeal).order_by(Appeal.status != AppealStatus.PENDING.value, Appeal.id.desc())
     if user.is_secretary:
         query = query.where(Appeal.unit_kind == SECRETARY, Appeal.unit_id == user.id)
     elif user.is_officer:
         query = query.where(Appeal.unit_kind == DEPARTMENT, Appeal.unit_id == user.department_id)
-    elif not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+    elif not user.is_supervisor:
         return []
     return db.session.scalars(query.limit(500)).all()
 
@@ -121,7 +122,7 @@ def ticket_panel(user, ticket) -> dict:
     they may exclude the ticket or appeal against it."""
     mine = appeal_unit(user, ticket)
     visible = [a for a in db.session.scalars(select(Appeal).where(Appeal.ticket_id == ticket.id)).all()
-               if user.has_role(Role.SUPERVISOR, Role.ADMIN) or (mine and (a.unit_kind, a.unit_id) == mine)]
+               if user.is_supervisor or (mine and (a.unit_kind, a.unit_id) == mine)]
     filed = mine is not None and any((a.unit_kind, a.unit_id) == mine for a in visible)
     return {"exclusion": exclusion_of(ticket), "appeals": visible, "can_exclude": user.is_supervisor,
             "can_appeal": mine is not None and not filed}

@@ -67,8 +67,7 @@ def _can_drill(kind, unit_id, draft):
         return True
     if draft:
         return False
-    if current_user.is_admin:
-        return True
+    # The lines name tickets and carry exclusion and appeal reasons: supervisors, and each unit its own only.
     if kind == SECRETARY:
         return current_user.is_secretary and current_user.id == unit_id
     return current_user.is_officer and current_user.department_id == unit_id

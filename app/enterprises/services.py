@@ -35,9 +35,7 @@ def verify_contact(actor, enterprise, contact_name: str, mobile: str) -> None:
     the previous one."""
     if not actor.is_supervisor:
         raise NotAllowed(_("只有督办人员可以核实企业联系人。"))
-    name = clean_text(contact_name, _("联系人"), 40)
-    if "\n" in name or "\r" in name:
-        raise ValidationFailed(_("联系人只能填写一行。"))
+    name = clean_text(contact_name, _("联系人"), 40, single_line=True)
     mobile = (mobile or "").strip()
     if not is_valid_mobile(mobile):
         raise ValidationFailed(_("请填写正确的 11 位手机号码。"))

@@ -1,6 +1,6 @@
 """会办 verbs: convene a meeting for one or more tickets, confirm attendance, record minutes and decisions,
 track action items (each an SLA clock), and return the tickets to processing once a plan is decided."""
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -45,6 +45,10 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
         if not access.can(actor, "convene", ticket):
             raise NotAllowed(_("您没有权限为诉求 %(n)s 召开会办。", n=ticket.number))
         workflow.require("convene", ticket.state)
+    now = utcnow()  # one moment for the whole unit of work
+    earliest, latest = datetime(2000, 1, 1, tzinfo=timezone.utc), now + timedelta(days=366 * 2)
+    if not isinstance(starts_at, datetime) or starts_at.tzinfo is None or not earliest <= starts_at <= latest:
+        raise ValidationFailed(_("会议时间应在 2000 年至今后两年之间。"))
     subject = clean_text(subject, _("会议主题"), 200, single_line=True)
     place = clean_text(place, _("会议地点"), 200, single_line=True)
     agenda = clean_text(agenda, _("会议议程"), 5000, required=False)
@@ -54,7 +58,6 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
     if lead_department_id not in departments or len(departments) != len(set(ids)):
         raise ValidationFailed(_("请选择有效的参会部门。"))
     guests = [(u.strip()[:120], c.strip()[:120]) for u, c in guests if u and u.strip()][:MAX_GUESTS]
-    now = utcnow()
     meeting = Meeting(subject=subject, starts_at=starts_at, place=place, agenda=agenda, convened_by_id=actor.id,
                       created_at=now, tickets=list(tickets))
     db.session.add(meeting)

@@ -110,11 +110,14 @@ def detail(meeting_id):
     return _page(_meeting(meeting_id))
 
 
+FORMS_SHOWING_ERRORS = {"minutes", "item"}  # the meeting page draws these forms with their errors
+
+
 def _act(meeting_id, run, done, form_key=None, form=None):
     meeting = _meeting(meeting_id)
     refused = run_form_verb(form or FlaskForm(), lambda: run(meeting))
     if refused is not None:
-        if refused.status != 400:
+        if form_key not in FORMS_SHOWING_ERRORS or not form.errors:  # those forms show errors beside their fields
             flash(refused.message, "danger")
         return _page(_meeting(meeting_id), status=refused.status, forms={form_key: form} if form else None)
     flash(done, "success")

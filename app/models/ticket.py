@@ -22,7 +22,7 @@ class Ticket(db.Model):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20), index=True)
     urgency: Mapped[str] = mapped_column(String(10), default=Urgency.NORMAL.value)
-    state: Mapped[str] = mapped_column(LabeledEnumColumn(TicketState, 20))
+    state: Mapped[TicketState] = mapped_column(LabeledEnumColumn(TicketState, 20))
     held_from: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
@@ -41,7 +41,7 @@ class Ticket(db.Model):
     closed_at = mapped_column(UTCDateTime)
     # The nearest deadline among its running clocks and the worst level they reached; the queue sorts by these.
     due_at = mapped_column(UTCDateTime)
-    sla_level: Mapped[str] = mapped_column(LabeledEnumColumn(SlaLevel, 12), default=SlaLevel.OK)
+    sla_level: Mapped[SlaLevel] = mapped_column(LabeledEnumColumn(SlaLevel, 12), default=SlaLevel.OK)
     supervised_at = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -93,8 +93,13 @@ class Ticket(db.Model):
 
     @property
     def public_events(self):
-        """Events the enterprise may see on its tracking page."""
-        return [e for e in self.events if e.is_public]
+        """Events the enterprise may see on its tracking page.
+
+        Meeting events written before conclusions were per ticket name the meeting by its subject and carry the
+        shared conclusion; on a ticket whose meetings covered other tickets too, they may be about another
+        company, so they stay off the public page (staff still see them)."""
+        shared = any(len(m.tickets) > 1 for m in self.meetings)
+        return [e for e in self.events if e.is_public and not (shared and _old_meeting_event(e))]
 
 
 class Assignment(db.Model):
@@ -103,8 +108,9 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    role: Mapped[str] = mapped_column(LabeledEnumColumn(AssignmentRole, 10))
-    status: Mapped[str] = mapped_column(LabeledEnumColumn(AssignmentStatus, 10), default=AssignmentStatus.PENDING)
+    role: Mapped[AssignmentRole] = mapped_column(LabeledEnumColumn(AssignmentRole, 10))
+    status: Mapped[AssignmentStatus] = mapped_column(LabeledEnumColumn(AssignmentStatus, 10),
+                                                     default=AssignmentStatus.PENDING)
     instructions: Mapped[str] = mapped_column(Text, default="")
     return_reason: Mapped[str] = mapped_column(Text, default="")
     dispatched_at = mapped_column(UTCDateTime, index=True)
@@ -192,3 +198,14 @@ class Rating(db.Model):
     @property
     def solved_enum(self):
         return Solved(self.solved)
+
+
+_MEETING_EVENTS = {EventKind.CONVENED.value, EventKind.MEETING_HELD.value, EventKind.PLAN_DECIDED.value}
+
+
+def _old_meeting_event(event) -> bool:
+    """A meeting event in the shape written before per-ticket conclusions (the meeting named by its subject)."""
+    if event.kind not in _MEETING_EVENTS:
+        return False
+    meeting = event.details.get("meeting")
+    return not (isinstance(meeting, str) and meeting.startswith("#"))

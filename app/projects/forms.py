@@ -5,18 +5,19 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.enums import ProcedureStatus
+from app.text import single_line
 from app.forms import no_nul, strip
 
 
 class ProjectForm(FlaskForm):
     enterprise_id = SelectField(_l("企业"), coerce=str, validators=[DataRequired(_l("请选择企业。"))])
     name = StringField(_l("项目名称"), filters=[strip], validators=[DataRequired(_l("请填写项目名称。")),
-                                                                  Length(max=120), no_nul])
+                                                                  Length(max=120), no_nul, single_line])
     investment_wan = IntegerField(_l("总投资（万元）"), validators=[
         InputRequired(_l("请填写总投资。")), NumberRange(0, 10_000_000, _l("总投资应为 0–10000000 万元。"))])
-    industry = StringField(_l("行业"), filters=[strip], validators=[Optional(), Length(max=60), no_nul])
-    park = StringField(_l("园区"), filters=[strip], validators=[Optional(), Length(max=60), no_nul])
-    leader = StringField(_l("联系领导"), filters=[strip], validators=[Optional(), Length(max=60), no_nul])
+    industry = StringField(_l("行业"), filters=[strip], validators=[Optional(), Length(max=60), no_nul, single_line])
+    park = StringField(_l("园区"), filters=[strip], validators=[Optional(), Length(max=60), no_nul, single_line])
+    leader = StringField(_l("联系领导"), filters=[strip], validators=[Optional(), Length(max=60), no_nul, single_line])
 
     def __init__(self, *args, enterprises=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +49,8 @@ class ProcedureUpdateForm(FlaskForm):
 
 
 class ProcedureTypeForm(FlaskForm):
-    name = StringField(_l("名称"), filters=[strip], validators=[DataRequired(_l("请填写名称。")), Length(max=60), no_nul])
+    name = StringField(_l("名称"), filters=[strip], validators=[DataRequired(_l("请填写名称。")), Length(max=60), no_nul,
+                                                                single_line])
     department_id = SelectField(_l("审批部门"), coerce=str, validators=[Optional()])
     standard_wd = IntegerField(_l("标准办理时限（工作日）"), validators=[
         InputRequired(_l("请填写数字。")), NumberRange(1, 365, _l("应在 %(min)s–%(max)s 之间。"))])
@@ -60,4 +62,4 @@ class ProcedureTypeForm(FlaskForm):
 
 class StageForm(FlaskForm):
     name = StringField(_l("阶段名称"), filters=[strip], validators=[DataRequired(_l("请填写名称。")),
-                                                                  Length(max=40), no_nul])
+                                                                  Length(max=40), no_nul, single_line])

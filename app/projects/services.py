@@ -125,19 +125,19 @@ def _text(value) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _record(actor, field_name, old, new, *, project=None, procedure=None, stage=None):
-    """Append one entry to the history (only when something changed)."""
+def _record(actor, field_name, old, new, *, project=None, procedure=None, stage=None, now=None):
+    """Append one entry to the history (only when something changed), stamped `now` (the unit of work's)."""
     old, new = _text(old), _text(new)
     if old == new:
         return
     db.session.add(ProjectChange(project=project if project is not None else getattr(procedure, "project", None),
-                                 procedure=procedure, stage=stage, at=utcnow(), actor_id=actor.id,
+                                 procedure=procedure, stage=stage, at=now or utcnow(), actor_id=actor.id,
                                  actor_name=actor.display_name, field=field_name, old_value=old, new_value=new))
 
 
 FIELD_LABELS = {"created": _l("登记"), "planned_on": _l("计划日期"), "actual_on": _l("实际日期"),
                 "status": _l("状态"), "submitted_on": _l("报审日期"), "approved_on": _l("办结日期"),
-                "due_on": _l("应办结日期"), "note": _l("备注")}
+                "due_on": _l("应办结日期"), "note": _l("备注"), "document": _l("上传材料")}
 
 
 def describe_change(change) -> dict:
@@ -224,7 +224,7 @@ def create_procedure(actor, enterprise, type_id, *, project=None, stage_id=None,
     return procedure
 
 
-def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on=None, note=""):
+def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on=None, note=None):
     """Move a procedure on: the due date runs the standard working days from submission (Chinese calendar).
 
     Only its own secretary, officers of the issuing department, supervisors and admins; submission and approval
@@ -246,7 +246,7 @@ def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on
            "approved_on": approved_on if state is ProcedureStatus.APPROVED else None,
            "due_on": (current_calendar().add_working_days(submitted_on, procedure.type.standard_wd)
                       if submitted_on else None),
-           "note": clean_text(note, _("备注"), 2000, False) or procedure.note}
+           "note": procedure.note if note is None else clean_text(note, _("备注"), 2000, False)}
     for name, value in new.items():
         _record(actor, name, getattr(procedure, name), value, procedure=procedure)
         setattr(procedure, name, value)
@@ -255,10 +255,10 @@ def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on
 
 
 def attach_documents(actor, procedure, files):
-    """Keep files with a procedure (checked by content like every upload); nothing is stored if one fails."""
-    if not (actor.has_role(Role.SECRETARY, Role.SUPERVISOR) or
-            (actor.is_officer and actor.department_id == procedure.type.department_id)):
-        raise NotAllowed(_("您没有权限为此代办事项上传材料。"))
+    """Keep files with a procedure (checked by content like every upload); nothing is stored if one fails.
+    Only those who may move the procedure on upload, and every file is recorded in its history."""
+    now = utcnow()  # one moment for the whole unit of work
+    require_procedure_update(actor, procedure)  # the same people who move it on; others are refused (403)
     uploads = check_uploads(files)
     if not uploads:
         raise ValidationFailed(_("请选择要上传的材料。"))
@@ -268,8 +268,9 @@ def attach_documents(actor, procedure, files):
             names.append(write_file(up))
             db.session.add(ProcedureDocument(procedure=procedure, original_name=up.name, stored_name=names[-1],
                                              content_type=up.content_type, size=len(up.data),
-                                             uploaded_by_id=actor.id, created_at=utcnow()))
-        procedure.updated_at = utcnow()
+                                             uploaded_by_id=actor.id, created_at=now))
+            _record(actor, "document", "", up.name, procedure=procedure, now=now)
+        procedure.updated_at = now
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -230,18 +230,13 @@ def update_procedure(procedure_id):
 @bp.post("/procedures/<int:procedure_id>/documents")
 @login_required
 def upload_documents(procedure_id):
-    """Add files to a procedure."""
+    """Add files to a procedure: those who may move it on (others are refused with 403, before the upload is read)."""
     procedure = _visible_procedure(procedure_id)
+    services.require_procedure_update(current_user, procedure)
     target = _procedure_back(procedure)
-    if not FlaskForm().validate_on_submit():
-        flash(_("页面已过期，请刷新后重试。"), "danger")
-        return redirect(target, 303)
-    try:
-        services.attach_documents(current_user, procedure, request.files.getlist("documents"))
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-        return redirect(target, 303)
-    flash(_("材料已上传。"), "success")
+    refused = run_form_verb(FlaskForm(), lambda: services.attach_documents(current_user, procedure,
+                                                                          request.files.getlist("documents")))
+    flash(refused.message if refused else _("材料已上传。"), "danger" if refused else "success")
     return redirect(target, 303)
 
 

@@ -351,3 +351,34 @@ def test_a_permanent_smtp_refusal_fails_once_and_a_passing_one_is_retried(app, f
     page = _outbox(app, factory, login)
     assert "不再重试" in page and "mailbox unavailable" in page
     assert "JJ-2026-000004" in page  # the one still being retried is listed too
+
+
+def test_meeting_events_written_before_the_fix_stay_off_the_other_companys_page(app, two_companies):
+    # Before conclusions were per ticket, a shared meeting wrote its subject (naming company A) and the shared
+    # conclusion as public events on every ticket, naming the meeting by its subject. Such rows still exist.
+    b = two_companies["b"]
+    with app.app_context():
+        from app.enums import EventKind
+        from app.timesource import utcnow
+        ticket = db.session.get(Ticket, b.id)
+        for kind, body in ((EventKind.CONVENED, f"已召开会办会协调解决：{two_companies['subject']}"),
+                           (EventKind.MEETING_HELD, SHARED), (EventKind.PLAN_DECIDED, SHARED)):
+            db.session.add(TicketEvent(ticket=ticket, at=utcnow(), actor_name="秘书", kind=kind.value, body=body,
+                                       data='{"meeting": "%s"}' % two_companies["subject"], is_public=True))
+        db.session.commit()
+    page = tracking_page(app, b)
+    assert A_TITLE not in page and SHARED not in page and "锐芯电子" not in page
+    assert B_TITLE in page  # the page itself is there
+    staff = two_companies["sec"].get(f"/tickets/{b.id}/history").get_data(as_text=True)
+    assert SHARED in staff  # staff still read the old rows: nothing is deleted
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "1999-12-31T23:00", "9999-12-31T23:59"])
+def test_a_meeting_time_far_out_of_range_is_refused_not_a_server_error(app, factory, secretary_desk, when):
+    s = secretary_desk
+    t = s["working"]
+    before = snapshot(app)
+    response = s["client"].post(f"/tickets/{t.id}/convene", data={
+        "subject": "会办", "starts_at": when, "place": "会议室", "lead_department_id": str(s["officer"].department_id)})
+    assert response.status_code == 400 and "会议时间应在 2000 年至今后两年之间" in response.get_data(as_text=True)
+    assert snapshot(app) == before

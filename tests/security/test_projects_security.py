@@ -330,3 +330,38 @@ def test_odd_query_keys_do_not_break_or_rewrite_the_project_pages(app, factory, 
         kept = [h for h in links if "year=2026" in h]
         assert kept, page  # the filters themselves are carried on
         assert all("only_year=1" in h and f"secretary={secretary.id}" in h and "park=" in h for h in kept), page
+
+
+def test_only_those_who_move_a_procedure_on_upload_to_it_and_each_file_is_recorded(app, factory, login):
+    import io
+    from app.models import ProcedureDocument
+    from app.models.project import ProjectChange
+    owner, other = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    project_id = _project(app, factory, owner)
+    procedure_id = _procedure(app, owner, project_id)
+    pdf = (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "施工许可申请表.pdf")
+    refused = login(app.test_client(), other).post(f"/procedures/{procedure_id}/documents",
+                                                   content_type="multipart/form-data", data={"documents": [pdf]})
+    assert refused.status_code in (403, 404)
+    page = login(app.test_client(), other).get(f"/projects/{project_id}").get_data(as_text=True)
+    assert f"/procedures/{procedure_id}/documents" not in page  # no upload form for those who may not
+    ok = login(app.test_client(), owner).post(f"/procedures/{procedure_id}/documents",
+                                              content_type="multipart/form-data",
+                                              data={"documents": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "施工许可申请表.pdf")]})
+    assert ok.status_code == 303
+    with app.app_context():
+        assert [d.original_name for d in db.session.scalars(select(ProcedureDocument))] == ["施工许可申请表.pdf"]
+        uploads = db.session.scalars(select(ProjectChange).where(ProjectChange.field == "document")).all()
+        assert [(c.actor_id, c.new_value) for c in uploads] == [(owner.id, "施工许可申请表.pdf")]
+
+
+def test_a_procedures_note_can_be_cleared(app, factory, login):
+    owner = factory.user(Role.SECRETARY)
+    procedure_id = _procedure(app, owner, _project(app, factory, owner))
+    client = login(app.test_client(), owner)
+    assert client.post(f"/procedures/{procedure_id}", data={"status": "preparing", "note": "等待企业盖章"}).status_code == 303
+    assert _procedure_row(app, procedure_id)[4] == "等待企业盖章"
+    assert client.post(f"/procedures/{procedure_id}", data={"status": "preparing", "note": ""}).status_code == 303
+    assert _procedure_row(app, procedure_id)[4] == ""  # emptied on purpose, not the old note back
+    assert client.post(f"/procedures/{procedure_id}", data={"status": "preparing"}).status_code == 303
+    assert _procedure_row(app, procedure_id)[4] == ""  # a form without the field changes nothing
