@@ -9,6 +9,11 @@ from app.models.deadline import (CalendarOverride, ClockLevelChange, ClockPause,
                             TicketClock, WorkerHeartbeat)
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent
 
+from app.extensions import db
+from app.models.types import coerce_labeled_enums
+
+coerce_labeled_enums(db.Model)
+
 __all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",

@@ -47,7 +47,7 @@ class Appeal(db.Model):
     unit_kind: Mapped[str] = mapped_column(String(12))
     unit_id: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(LabeledEnumColumn(AppealStatus, 10), default=AppealStatus.PENDING)
+    status: Mapped[AppealStatus] = mapped_column(LabeledEnumColumn(AppealStatus, 10), default=AppealStatus.PENDING)
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     filed_at = mapped_column(UTCDateTime, nullable=False)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

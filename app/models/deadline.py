@@ -61,7 +61,7 @@ class TicketClock(db.Model):
     started_at = mapped_column(UTCDateTime, nullable=False)
     stopped_at = mapped_column(UTCDateTime)
     due_at = mapped_column(UTCDateTime)
-    level: Mapped[str] = mapped_column(LabeledEnumColumn(SlaLevel, 12), default=SlaLevel.OK)
+    level: Mapped[SlaLevel] = mapped_column(LabeledEnumColumn(SlaLevel, 12), default=SlaLevel.OK)
     # When the sweep must look at this clock again; NULL once nothing more can happen to it.
     next_check_at = mapped_column(UTCDateTime, index=True)
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -102,7 +102,7 @@ class ClockLevelChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
-    level: Mapped[str] = mapped_column(LabeledEnumColumn(SlaLevel, 12))
+    level: Mapped[SlaLevel] = mapped_column(LabeledEnumColumn(SlaLevel, 12))
     at = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (UniqueConstraint("clock_id", "level", name="uq_clock_level_change_once"),)
@@ -116,7 +116,8 @@ class Extension(db.Model):
     clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"))
     days: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(LabeledEnumColumn(ExtensionStatus, 10), default=ExtensionStatus.PENDING)
+    status: Mapped[ExtensionStatus] = mapped_column(LabeledEnumColumn(ExtensionStatus, 10),
+                                                    default=ExtensionStatus.PENDING)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     requested_at = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -21,7 +21,7 @@ class Meeting(db.Model):
     starts_at = mapped_column(UTCDateTime, nullable=False)
     place: Mapped[str] = mapped_column(String(200))
     agenda: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(LabeledEnumColumn(MeetingStatus, 10), default=MeetingStatus.PLANNED)
+    status: Mapped[MeetingStatus] = mapped_column(LabeledEnumColumn(MeetingStatus, 10), default=MeetingStatus.PLANNED)
     minutes_internal: Mapped[str] = mapped_column(Text, default="")
     minutes_public: Mapped[str] = mapped_column(Text, default="")  # the decisions the enterprise may read
     convened_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -42,7 +42,7 @@ class MeetingInvite(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    role: Mapped[str] = mapped_column(LabeledEnumColumn(AssignmentRole, 10))
+    role: Mapped[AssignmentRole] = mapped_column(LabeledEnumColumn(AssignmentRole, 10))
     confirmed_at = mapped_column(UTCDateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
@@ -72,7 +72,8 @@ class ActionItem(db.Model):
     owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     working_days: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(LabeledEnumColumn(ActionItemStatus, 10), default=ActionItemStatus.OPEN)
+    status: Mapped[ActionItemStatus] = mapped_column(LabeledEnumColumn(ActionItemStatus, 10),
+                                                     default=ActionItemStatus.OPEN)
     created_at = mapped_column(UTCDateTime)
     done_at = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -81,7 +81,8 @@ class Procedure(db.Model):
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("project_stage.id"))
     type_id: Mapped[int] = mapped_column(ForeignKey("procedure_type.id"), index=True)
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    status: Mapped[str] = mapped_column(LabeledEnumColumn(ProcedureStatus, 12), default=ProcedureStatus.NOT_STARTED)
+    status: Mapped[ProcedureStatus] = mapped_column(LabeledEnumColumn(ProcedureStatus, 12),
+                                                    default=ProcedureStatus.NOT_STARTED)
     submitted_on: Mapped[date | None] = mapped_column(Date)
     approved_on: Mapped[date | None] = mapped_column(Date, index=True)
     due_on: Mapped[date | None] = mapped_column(Date)

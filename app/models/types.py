@@ -44,4 +44,17 @@ class LabeledEnumColumn(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return self.enum_cls.get(value) or value
+        return self.enum_cls(value)  # a value the enum does not know is a bug to see, not to pass on
+
+
+def coerce_labeled_enums(model_base) -> None:
+    """Make every LabeledEnumColumn attribute hold its enum member from the moment it is assigned (not only
+    after a reload), and refuse an unknown value at assignment."""
+    from sqlalchemy import event
+    for mapper in model_base.registry.mappers:
+        for prop in mapper.column_attrs:
+            column_type = prop.columns[0].type
+            if isinstance(column_type, LabeledEnumColumn):
+                event.listen(getattr(mapper.class_, prop.key), "set",
+                             lambda _target, value, _old, _initiator, enum_cls=column_type.enum_cls:
+                             None if value is None else enum_cls(value), retval=True)
