@@ -37,8 +37,8 @@ _PLACEHOLDER_WORDS = ("change", "example", "placeholder", "replace", "secret", "
 MIN_SECRET_BITS = 128
 
 
-def secret_key_problem(key) -> str | None:
-    """Why `key` cannot sign production sessions (a known placeholder, too short or too little entropy), or None.
+def secret_key_problem(key, name="SECRET_KEY", min_length=32, min_bits=MIN_SECRET_BITS) -> str | None:
+    """Why `key` cannot guard production (a known placeholder, too short or too little entropy), or None.
 
     Entropy is estimated from the key's own character frequencies (Shannon bits per character × length):
     `secrets.token_urlsafe(32)` scores about 200 bits, `secrets.token_hex(32)` about 250, a repeated or
@@ -46,19 +46,40 @@ def secret_key_problem(key) -> str | None:
     import math
     from collections import Counter
     if not key or key in KNOWN_PLACEHOLDER_KEYS:
-        return "SECRET_KEY is empty or a published placeholder"
-    if len(key) < 32:
-        return "SECRET_KEY must be at least 32 characters"
+        return f"{name} is empty or a published placeholder"
+    if len(key) < min_length:
+        return f"{name} must be at least {min_length} characters"
     lowered = key.lower()
     if any(word in lowered for word in _PLACEHOLDER_WORDS):
-        return "SECRET_KEY looks like a placeholder or a phrase, not a generated value"
+        return f"{name} looks like a placeholder or a phrase, not a generated value"
     counts = Counter(key)
     bits = abs(sum(n / len(key) * math.log2(n / len(key)) for n in counts.values()) * len(key))
     # Keyboard runs ("abcdef…", "123456…", "aaaa…") have many distinct characters but follow a pattern.
     steps = sum(abs(ord(a) - ord(b)) <= 1 for a, b in zip(key, key[1:]))
-    if bits < MIN_SECRET_BITS or len(counts) < 12 or steps > len(key) // 2:
-        return f"SECRET_KEY has too little entropy (about {bits:.0f} bits; at least {MIN_SECRET_BITS} needed)"
+    if bits < min_bits or len(counts) < 12 or steps > len(key) // 2:
+        return f"{name} has too little entropy (about {bits:.0f} bits; at least {min_bits} needed)"
     return None
+
+
+def instance_secret_key() -> str:
+    """The SECRET_KEY when none is set: one generated for this instance and kept (mode 0600) beside the SQLite
+    file, so a development or demo server never signs sessions with a key printed in the source. Production
+    must set SECRET_KEY itself (every web host needs the same one): check_production refuses this one."""
+    import secrets
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = INSTANCE_DIR / f".secret_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)  # atomic and never overwrites: two workers starting at once agree on one key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
 
 
 class Config:
@@ -66,7 +87,7 @@ class Config:
 
     # "production" turns on the start-up checks (a real SECRET_KEY, no debug) and secure cookies.
     ENV = os.environ.get("JJ_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # None: generated per instance (create_app), never in production
     # How many reverse proxies sit in front (nginx: 1); their X-Forwarded-* headers are then trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
@@ -128,14 +149,16 @@ def check_production(config) -> None:
     if config.get("ENV") != "production":
         return
     problems = []
-    key_problem = secret_key_problem(config.get("SECRET_KEY"))
+    key_problem = ("SECRET_KEY is not set (a key generated for one instance cannot serve several web hosts)"
+                   if config.get("SECRET_KEY_GENERATED") else secret_key_problem(config.get("SECRET_KEY")))
     if key_problem:
         problems.append(key_problem + ": generate one with "
                         "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`")
     if config.get("DEBUG"):
         problems.append("debug must be off")
-    if config.get("KIOSK_TOKEN") and len(config["KIOSK_TOKEN"]) < 24:
-        problems.append("KIOSK_TOKEN, when set, must be at least 24 random characters (it opens the hall board)")
+    kiosk_problem = config.get("KIOSK_TOKEN") and secret_key_problem(config["KIOSK_TOKEN"], "KIOSK_TOKEN", 24, 96)
+    if kiosk_problem:
+        problems.append(kiosk_problem + " (it opens the hall board without a login; use at least 24 random characters)")
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 

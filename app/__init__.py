@@ -24,6 +24,9 @@ def create_app(config_object=Config, **overrides):
     app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_object)
     app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        from config import instance_secret_key
+        app.config["SECRET_KEY"], app.config["SECRET_KEY_GENERATED"] = instance_secret_key(), True
     check_production(app.config)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -15,13 +15,14 @@ bp = Blueprint("ops", __name__)
 
 
 def worker_health() -> dict:
-    """The SLA worker's heartbeat: {"scheduler": "ok" | "stale" | "never ran", "heartbeat_age_seconds": …}."""
+    """The SLA worker's heartbeat: {"scheduler": "ok" | "stale" | "never ran", "scheduler_heartbeat_age_seconds": …}
+    (the key monitoring already reads)."""
     beat = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.name == "sla-sweep"))
     if beat is None:
         return {"scheduler": "never ran"}
     age = (utcnow() - beat.beat_at).total_seconds()
     fresh = age <= current_app.config["HEARTBEAT_MAX_AGE_SECONDS"]
-    return {"scheduler": "ok" if fresh else "stale", "heartbeat_age_seconds": round(age, 1)}
+    return {"scheduler": "ok" if fresh else "stale", "scheduler_heartbeat_age_seconds": round(age, 1)}
 
 
 @bp.get("/healthz")

@@ -199,7 +199,7 @@ def world(app, factory, login):
         from app.extensions import db
         db.session.add(CalendarOverride(day=date(2027, 1, 4), is_workday=False, note="测试"))
         db.session.commit()
-        sweep(app.extensions["jj_clock"].now())  # a fresh heartbeat keeps /healthz at 200
+        sweep(app.extensions["jj_clock"].now())  # a fresh heartbeat keeps /healthz/worker at 200
     second = factory.ticket(S.PROCESSING, secretary=people["secretary"], lead_officer=people["officer_lead"])
     with app.test_request_context():
         from app.meetings import services as meetings

@@ -25,10 +25,10 @@ def current_month() -> Month:
     return Month.containing(utcnow())
 
 
-def live_scores(kind: str, month: Month, rule: Rule | None = None) -> list[UnitScore]:
-    """This month's scores as the data stands now (the draft)."""
+def live_scores(kind: str, month: Month, rule: Rule | None = None, now=None) -> list[UnitScore]:
+    """This month's scores as the data stands `now` (the draft)."""
     rule = rule or rule_for(kind)
-    rows, volumes = tally(kind, month, utcnow())
+    rows, volumes = tally(kind, month, now or utcnow())
     return score_units(kind, rows, volumes, rule)
 
 
@@ -43,7 +43,7 @@ def live_result(month: Month, *, with_report: bool = True) -> dict:
     rankings are wanted) the centre's figures, last month's for comparison, exclusions and appeals."""
     now = utcnow()
     rules = {kind: rule_for(kind) for kind in UNIT_KINDS}
-    units = {k: live_scores(k, month, rules[k]) for k in UNIT_KINDS}
+    units = {k: live_scores(k, month, rules[k], now) for k in UNIT_KINDS}  # one moment for the whole result
     return _result(month, now, rules, units, with_report)
 
 

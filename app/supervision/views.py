@@ -286,7 +286,7 @@ def outbox():
         Notification.channel != "in_app", Notification.sent_at.is_(None), Notification.attempts > 0)
         .order_by(Notification.id.desc()).limit(100)).all()
     waiting = db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.channel != "in_app", Notification.sent_at.is_(None)))
+        Notification.channel != "in_app", Notification.sent_at.is_(None), Notification.attempts < notify.MAX_ATTEMPTS))
     beats = db.session.scalars(select(WorkerHeartbeat)).all()
     return render_template("supervision/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow(),
                            max_attempts=notify.MAX_ATTEMPTS)

@@ -33,12 +33,12 @@ def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, 
     return enterprise
 
 
-def offline_enterprise(enterprise_id, name, credit_code, contact_name, mobile):
+def offline_enterprise(enterprise_id, name, credit_code, contact_name, mobile, *, now=None):
     """The enterprise an offline case is recorded for: the one chosen from the list, or else the one with this
     credit code, or else a new one with the name, code and contact given."""
     if enterprise_id:
         return db.session.get(Enterprise, int(enterprise_id))
-    return find_or_create_enterprise(name, credit_code, contact_name, mobile)
+    return find_or_create_enterprise(name, credit_code, contact_name, mobile, now=now)
 
 
 def project_by_id(project_id):

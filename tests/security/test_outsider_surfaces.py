@@ -182,6 +182,12 @@ def test_exclusions_and_appeals_are_shown_to_supervisors_and_to_their_own_unit_o
     # The department led both cases: it reads the exclusion, not the secretary's appeal.
     assert seen(officer) == {excluded.number, "被排除的机密事项", "排除理由甲乙丙"}
     assert seen(supervisor) == set(secret_bits)
+    # Admins run the system, not the assessment: neither the lists nor a unit's drill-down.
+    admin = factory.user(Role.ADMIN)
+    assert seen(admin) == set()
+    client = login(app.test_client(), admin)
+    assert client.get(f"/assessment/2026-11/secretary/{mine.id}/on_time").status_code == 403
+    assert appealed.number not in client.get("/assessment/appeals").get_data(as_text=True)
 
 
 # ---- 5. production refuses published and weak secret keys --------------------------------------------------
@@ -202,6 +208,30 @@ def test_production_starts_with_a_generated_key_and_the_example_names_none(datab
     from config import BASE_DIR
     example = (BASE_DIR / "deploy" / "jianjian.env.example").read_text()
     assert "\nSECRET_KEY=\n" in example  # nothing to copy: the operator must generate one
+
+
+def test_without_a_secret_key_each_instance_generates_its_own_and_production_refuses_it(database, tmp_path,
+                                                                                     monkeypatch):
+    import config
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    first = create_app(Config, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY=None)
+    again = create_app(Config, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY=None)
+    key = first.config["SECRET_KEY"]
+    # Not a key printed anywhere: generated, kept for the instance (the same after a restart), owner-only.
+    assert key not in config.KNOWN_PLACEHOLDER_KEYS and config.secret_key_problem(key) is None
+    assert again.config["SECRET_KEY"] == key == (tmp_path / "secret_key").read_text().strip()
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        create_app(Config, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY=None, ENV="production")
+
+
+@pytest.mark.parametrize("token", ["x" * 24, "hall", "abcdefghijklmnopqrstuvwxyz", "kiosk-token-for-the-hall-2026"])
+def test_production_refuses_a_guessable_kiosk_token(database, token):
+    with pytest.raises(RuntimeError, match="KIOSK_TOKEN"):
+        create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
+                   KIOSK_TOKEN=token)
+    create_app(Config, SQLALCHEMY_DATABASE_URI=database, ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
+               KIOSK_TOKEN=secrets.token_urlsafe(24))
 
 
 # ---- 7. logout ends the session on the server ---------------------------------------------------------------
