@@ -51,13 +51,22 @@ def start_clock(ticket, kind: ClockKind, now, subject=None) -> TicketClock:
         target = Target("working_days", action_item.working_days)
     else:
         target = target_for(policy, kind, convened=ticket.state == S.CONVENED.value)
+    convened = kind is ClockKind.RESOLUTION and ticket.state == S.CONVENED.value
     clock = TicketClock(ticket=ticket, kind=kind.value, assignment=assignment, action_item=action_item,
-                        policy_id=policy.id,
+                        convened=convened, policy_id=policy.id,
                         unit=target.unit, amount=int(target.amount), warning_percent=policy.warning_percent,
                         supervise_after_wd=policy.supervise_after_wd, escalate_after_wd=policy.escalate_after_wd,
                         started_at=now, level=SlaLevel.OK.value)
     db.session.add(clock)
     return clock
+
+
+def apply_convened_budget(ticket, clock) -> None:
+    """A convened case's resolution clock runs on the convened budget, counted from the clock's original start
+    (never shortened: a budget already larger stays)."""
+    target = target_for(policy_for(ticket.category_id, ticket.urgency), ClockKind.RESOLUTION, convened=True)
+    clock.convened = True
+    clock.amount = max(int(clock.amount), int(target.amount))
 
 
 def reconcile(ticket, now) -> None:
@@ -72,6 +81,10 @@ def reconcile(ticket, now) -> None:
     for kind, subject in wanted:
         if (kind.value, subject) not in running_keys:
             start_clock(ticket, kind, now, subject)
+    if ticket.state == S.CONVENED.value:
+        for clock in ticket.clocks:
+            if clock.running and clock.kind == ClockKind.RESOLUTION.value and not clock.convened:
+                apply_convened_budget(ticket, clock)
     on_hold = ticket.state == S.ON_HOLD.value
     for clock in ticket.clocks:
         if not clock.running:

@@ -2,7 +2,7 @@
 notification outbox."""
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import ExtensionStatus, SlaLevel
@@ -65,6 +65,9 @@ class TicketClock(db.Model):
     # When the sweep must look at this clock again; NULL once nothing more can happen to it.
     next_check_at = mapped_column(UTCDateTime, index=True)
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A resolution clock whose case was convened: it runs on the convened budget from its original start, and
+    # keeps it after the plan is decided and through a recomputation.
+    convened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # The monthly assessment reads one kind of clock over a range of due times.
     __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),)

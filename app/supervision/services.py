@@ -11,7 +11,7 @@ from app.supervision import notify
 from app.deadlines.calendar import current_calendar, forget_calendar
 from app.deadlines.engine import reconcile, refresh, sync_ticket
 from app.deadlines.policies import policy_for, target_for, thresholds_of
-from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role, TicketState
+from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
@@ -195,7 +195,7 @@ def recompute_open_tickets(actor) -> int:
         policy = policy_for(ticket.category_id, ticket.urgency)
         for clock in ticket.clocks:
             if clock.running and clock.kind != ClockKind.ACTION_ITEM.value:  # items keep their own days
-                target = target_for(policy, ClockKind(clock.kind), convened=ticket.state == TicketState.CONVENED)
+                target = target_for(policy, ClockKind(clock.kind), convened=clock.convened)
                 thresholds = thresholds_of(policy)
                 clock.policy_id, clock.unit, clock.amount = policy.id, target.unit, int(target.amount)
                 clock.warning_percent = policy.warning_percent

@@ -4,7 +4,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.attachments import check_uploads, discard_files, store_uploads
 from app.timesource import utcnow
-from app.enums import AssignmentRole, AssignmentStatus, EventKind, Satisfaction, Solved, TicketState as S, Urgency
+from app.display import local
+from app.enums import AssignmentRole, AssignmentStatus, ClockKind, EventKind, Satisfaction, Solved, TicketState as S, Urgency
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
@@ -323,11 +324,18 @@ def convene_ticket(ticket, actor, *, meeting_ref, when, subject, place, now):
     only that its case goes to a meeting, and when: the subject and place may concern other companies' tickets,
     so they stay internal. Staged, not committed: the meeting commits once for all its tickets."""
     _check(ticket, actor, "convene", None)
+    resolution = next((c for c in ticket.clocks if c.running and c.kind == ClockKind.RESOLUTION.value), None)
+    before = (resolution.amount, resolution.due_at) if resolution is not None else None
     _move(ticket, actor, EventKind.CONVENED, workflow.target("convene"), now=now, public=True,
           body=_("已安排会办协调解决（%(w)s）。", w=when), data={"meeting": meeting_ref})
     record_event(ticket, actor, EventKind.NOTED, at=now, data={"meeting": subject},
                  body=_("已召开会办会协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=when, p=place))
     stage(ticket, now)
+    if resolution is not None and (resolution.amount, resolution.due_at) != before:
+        # The convened budget replaces the ordinary one, counted from the clock's original start.
+        record_event(ticket, actor, EventKind.SLA_RECOMPUTED, at=now, data={"due": [before[1], resolution.due_at]},
+                     body=_("会办件：办结时限按会办标准改为 %(n)d 个工作日，自最初开始计时（%(start)s）起算。",
+                            n=resolution.amount, start=local(resolution.started_at)))
 
 
 def decide_ticket_plan(ticket, actor, *, meeting_ref, conclusion, now):
