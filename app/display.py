@@ -50,14 +50,16 @@ def event_details(event):
     return rows
 
 
-def due_text(dt):
-    """A deadline in Beijing time; one that ends at midnight reads as 24:00 of the day before."""
+def due_text(dt, with_year=True):
+    """A deadline in Beijing time, written one way on every page, board, export and message: one that ends at
+    midnight reads as 24:00 of the day it ends ("2026-10-19 24:00", or "10-19 24:00" without the year)."""
     if dt is None:
         return ""
     local_dt = dt.astimezone(SHANGHAI)
+    day_format = "%Y-%m-%d" if with_year else "%m-%d"
     if local_dt.hour == 0 and local_dt.minute == 0:
-        return (local_dt - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
-    return local_dt.strftime("%Y-%m-%d %H:%M")
+        return (local_dt - timedelta(days=1)).strftime(day_format) + " 24:00"
+    return local_dt.strftime(f"{day_format} %H:%M")
 
 
 def sla_badge(ticket, now):
