@@ -1,5 +1,6 @@
-"""The service hall's live board: today's intake, open tickets by state, the overdue list, this month's
-completion and ratings, and the leaders of both rankings (recomputed at most once a minute)."""
+"""The service hall's board: today's intake, open tickets by state, the overdue list, this month's completion and
+ratings, the last published 金牌秘书 and 金牌部室, and (for supervisors only, as a draft) this month's live leaders,
+recomputed at most once a minute."""
 import time
 
 from flask import current_app
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 from app.assessment import report
 from app.assessment.metrics import UNIT_KINDS
 from app.assessment.period import SHANGHAI, Month
-from app.assessment.publishing import live_scores
+from app.assessment.publishing import latest_run, live_scores, published_months
 from app.assessment.scoring import RANKED
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, OPEN_STATES, SlaLevel
 from app.extensions import db
@@ -26,8 +27,20 @@ def leaders(month: Month) -> dict:
     return cache[key]
 
 
-def board(now) -> dict:
-    """The board's figures at `now`."""
+def published_awards() -> dict | None:
+    """The last published month: its label, and each kind's gold winners and top three as published."""
+    months = published_months()
+    if not months:
+        return None
+    month = Month.parse(months[0])
+    units = latest_run(month).summary["units"]
+    return {"month": month,
+            "gold": {kind: [u["name"] for u in units[kind] if u.get("gold")] for kind in UNIT_KINDS},
+            "top": {kind: [u for u in units[kind] if u.get("status") == RANKED][:3] for kind in UNIT_KINDS}}
+
+
+def board(now, *, live=False) -> dict:
+    """The board's figures at `now`; this month's live (unpublished) leaders only when `live` (supervisors)."""
     month = Month.containing(now)
     local = now.astimezone(SHANGHAI)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -49,4 +62,4 @@ def board(now) -> dict:
         Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late)))
     return dict(now=now, month=month, today_new=today_new or 0, by_state=by_state, overdue=overdue,
                 overdue_total=overdue_total or 0, completion=report.completion(month, now),
-                ratings=report.ratings(month), leaders=leaders(month))
+                ratings=report.ratings(month), awards=published_awards(), leaders=leaders(month) if live else None)

@@ -341,7 +341,8 @@ def _kiosk_ok() -> bool:
 
 def _board_context():
     """The board's figures (hall.py) and what its template needs to show them."""
-    return dict(hall_board.board(utcnow()), states=TicketState, open_states=OPEN_STATES, labels=UNIT_LABELS,
+    live = current_user.is_authenticated and current_user.is_supervisor  # a draft: supervisors only
+    return dict(hall_board.board(utcnow(), live=live), states=TicketState, open_states=OPEN_STATES, labels=UNIT_LABELS,
                 SlaLevel=SlaLevel, token=request.args.get("token", "")[:200])
 
 
