@@ -191,31 +191,22 @@ def own_review_lines(result: dict, user) -> dict:
     tickets' own access rules and more."""
     if user.is_supervisor:
         return result
-    exclusions, appeals = [], []
     if user.is_secretary:
-        appeals = [a for a in result["appeals"] if (a["unit_kind"], a.get("unit_id")) == (SECRETARY, user.id)
-                   or (a["unit_kind"] == SECRETARY and a.get("unit_id") is None and _filed_by_unit(a, user))]
-        ids = {e["ticket_id"] for e in result["exclusions"]}
-        mine = set(db.session.scalars(select(Ticket.id).where(Ticket.id.in_(ids), Ticket.secretary_id == user.id))) \
-            if ids else set()
-        exclusions = [e for e in result["exclusions"] if e["ticket_id"] in mine]
+        kind, unit_id = SECRETARY, user.id
+        worked_on = [select(Ticket.id).where(Ticket.secretary_id == unit_id)]
     elif user.is_officer and user.department_id:
-        appeals = [a for a in result["appeals"] if (a["unit_kind"], a.get("unit_id")) == (DEPARTMENT, user.department_id)
-                   or (a["unit_kind"] == DEPARTMENT and a.get("unit_id") is None and _filed_by_unit(a, user))]
-        ids = {e["ticket_id"] for e in result["exclusions"]}
-        mine = set()
-        if ids:
-            mine = set(db.session.scalars(select(Assignment.ticket_id).where(
-                Assignment.ticket_id.in_(ids), Assignment.department_id == user.department_id))) | set(
-                db.session.scalars(select(ActionItem.ticket_id).where(
-                    ActionItem.ticket_id.in_(ids), ActionItem.owner_department_id == user.department_id)))
-        exclusions = [e for e in result["exclusions"] if e["ticket_id"] in mine]
-    return dict(result, exclusions=exclusions, appeals=appeals)
-
-
-def _filed_by_unit(appeal_line: dict, user) -> bool:
-    # Versions published before appeal lines carried unit_id: look the appeal up.
-    appeal = db.session.get(Appeal, appeal_line.get("id"))
-    return appeal is not None and (appeal.unit_kind, appeal.unit_id) == (
-        (SECRETARY, user.id) if user.is_secretary else (DEPARTMENT, user.department_id))
+        kind, unit_id = DEPARTMENT, user.department_id
+        worked_on = [select(Assignment.ticket_id).where(Assignment.department_id == unit_id),
+                     select(ActionItem.ticket_id).where(ActionItem.owner_department_id == unit_id)]
+    else:
+        return dict(result, exclusions=[], appeals=[])
+    # Looked up by id rather than read from the lines: versions published before the lines carried unit ids.
+    appeal_ids = {a["id"] for a in result["appeals"]}
+    own_appeals = set(db.session.scalars(select(Appeal.id).where(
+        Appeal.id.in_(appeal_ids), Appeal.unit_kind == kind, Appeal.unit_id == unit_id))) if appeal_ids else set()
+    ticket_ids = {e["ticket_id"] for e in result["exclusions"]}
+    own_tickets = {t for query in worked_on for t in db.session.scalars(query.where(
+        query.selected_columns[0].in_(ticket_ids)))} if ticket_ids else set()
+    return dict(result, exclusions=[e for e in result["exclusions"] if e["ticket_id"] in own_tickets],
+                appeals=[a for a in result["appeals"] if a["id"] in own_appeals])
 
