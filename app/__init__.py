@@ -82,6 +82,9 @@ def create_app(config_object=Config, **overrides):
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    if app.config.get("QUERY_COUNT_HEADER"):
+        from app import querycount
+        querycount.install(app)
     _maybe_start_scheduler(app)
     return app
 
