@@ -49,6 +49,8 @@ def create_app(config_object=Config, **overrides):
             sqlite_tuning.configure(db.engine)
 
     from app import models  # noqa: F401  (registers the tables)
+    from app.tickets import search
+    search.install()
     from app.auth.login import load_user
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"

@@ -402,6 +402,9 @@ def main():
         upgrade()
         t0 = time.perf_counter()
         counts = generate(args.cases, args.seed, now)
+        with db.engine.begin() as conn:
+            from app.tickets.search import reindex_all
+            counts["search documents"] = reindex_all(conn)  # rows went in raw: build their documents now
         loaded = time.perf_counter() - t0
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE"))

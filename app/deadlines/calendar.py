@@ -19,7 +19,7 @@ def current_calendar() -> WorkCalendar:
     """The calendar with every override: read once per request or job run, built once per process per version."""
     cached = g.get("_jj_calendar")
     if cached is None:
-        version = frozenset(db.session.execute(select(CalendarOverride.day, CalendarOverride.is_workday)).tuples())
+        version = frozenset(tuple(row) for row in db.session.execute(select(CalendarOverride.day, CalendarOverride.is_workday)))
         cached = _CALENDARS.get(version)
         if cached is None:
             if len(_CALENDARS) >= 8:

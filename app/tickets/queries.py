@@ -2,12 +2,13 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, OPEN_STATES, TicketState as S
 from app.extensions import db
 from app.models import Assignment, Enterprise, Ticket
+from app.tickets import search
 from app.tickets.access import visible_filter
 from sla.calendar import SHANGHAI
 
@@ -82,6 +83,8 @@ class TicketFilters:
         f.date_to = _date(args.get("to"))
         f.q = (args.get("q") or "").strip()[:100]
         f.sort = args.get("sort") if args.get("sort") in SORTS else "due"
+        if f.q and args.get("sort") not in SORTS:
+            f.sort = "relevance"  # a search lists the best matches first, then the newest
         f.page = max(1, min(_int(args.get("page")) or 1, 100000))
         return f
 
@@ -91,7 +94,7 @@ class TicketFilters:
                   "channel": self.channel, "secretary": self.secretary,
                   "from": self.date_from.isoformat() if self.date_from else None,
                   "to": self.date_to.isoformat() if self.date_to else None, "q": self.q,
-                  "sort": self.sort if self.sort != "due" else None, "page": self.page if self.page > 1 else None}
+                  "sort": self.sort if self.sort not in ("due", "relevance") else None, "page": self.page if self.page > 1 else None}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -143,12 +146,28 @@ def filtered_query(user, f: TicketFilters):
     if f.date_to:
         query = query.where(Ticket.created_at < _local_midnight_utc(f.date_to + timedelta(days=1)))
     if f.q:
+        candidates = search.candidate_clause(f.q)
+        if candidates is not None:
+            query = query.where(candidates)  # the index narrows; the LIKE below keeps only exact substrings
         pattern = f"%{_escape_like(f.q)}%"
-        query = query.where(or_(Ticket.title.ilike(pattern, escape="\\"),
-                                Ticket.number.ilike(pattern, escape="\\"),
-                                exists().where(Enterprise.id == Ticket.enterprise_id,
-                                               Enterprise.name.ilike(pattern, escape="\\"))))
+        query = query.where(or_(*_matches(pattern)))
     return query
+
+
+def _matches(pattern):
+    """Each searched field containing the pattern, most telling first (the order is the relevance)."""
+    in_enterprise = exists().where(Enterprise.id == Ticket.enterprise_id,
+                                   or_(Enterprise.name.ilike(pattern, escape="\\"),
+                                       Enterprise.credit_code.ilike(pattern, escape="\\")))
+    return [Ticket.number.ilike(pattern, escape="\\"), Ticket.title.ilike(pattern, escape="\\"), in_enterprise,
+            Ticket.contact_mobile.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\")]
+
+
+def _relevance(q):
+    """Number or title first, then enterprise or credit code, then mobile or description; newest first within."""
+    number, title, enterprise, mobile, _description = _matches(f"%{_escape_like(q)}%")
+    rank = case((or_(number, title), 0), (enterprise, 1), (mobile, 2), else_=3)
+    return rank, Ticket.created_at.desc(), Ticket.id.desc()
 
 
 @dataclass
@@ -159,6 +178,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # counting stopped at `total`: there are more ("10,000+")
 
     @property
     def pages(self) -> int:
@@ -170,13 +190,19 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.capped or self.page < self.pages
+
+
+COUNT_CAP = 10_000
 
 
 def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
-    """The tickets on the requested page and the total count."""
+    """The tickets on the requested page and how many there are, counted up to 10,000 (or just past this page):
+    an exact count of a million rows costs a full scan and tells a person nothing "10,000+" does not."""
     base = filtered_query(user, f)
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
-    items = db.session.scalars(base.options(*_with_rows()).order_by(*SORTS[f.sort])
+    cap = max(COUNT_CAP, f.page * per_page)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).limit(cap + 1).subquery()))
+    order = _relevance(f.q) if f.sort == "relevance" else SORTS[f.sort]
+    items = db.session.scalars(base.options(*_with_rows()).order_by(*order)
                                .limit(per_page).offset((f.page - 1) * per_page)).unique().all()
-    return Page(items, total, f.page, per_page)
+    return Page(items, min(total, cap), f.page, per_page, capped=total > cap)
