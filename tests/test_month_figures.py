@@ -276,3 +276,28 @@ def test_credit_for_a_dispatched_on_time_resolution_goes_to_the_lead_holding_it(
     # 满意率 counts T2 once, with its last rating.
     sat = _text(client.get(f"/assessment/2026-10/secretary/{m.sec.id}/satisfaction?view=draft").get_data(as_text=True))
     assert "66.7%" in sat and "计入 3 条" in sat
+
+
+def test_a_month_published_before_both_rates_were_kept_still_opens(app, clock, factory, login):
+    """A version frozen before the summary carried both 办结率 shows "—" for them rather than failing."""
+    import json
+    from app.assessment.publishing import latest_run
+    from app.assessment.period import Month as Period
+    m = Month(app, clock, factory)
+    m.build()
+    clock.set(bj(11, 16))
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    assert client.post("/assessment/2026-10/publish", data={"note": ""}).status_code == 303
+    with app.test_request_context():
+        run = latest_run(Period(2026, 10))
+        summary = json.loads(run.summary_json)
+        del summary["completion"]
+        run.summary_json = json.dumps(summary, ensure_ascii=False)
+        db.session.commit()
+    page = client.get("/assessment/2026-10")
+    assert page.status_code == 200 and "此版本发布时尚未分别计算两种口径的办结率" in page.get_data(as_text=True)
+    assert client.get("/assessment/2026-10/report").status_code == 200
+    assert client.get("/assessment/2026-11/report?view=draft").status_code == 200  # compares with that version
+    wb = load_workbook(io.BytesIO(client.get("/assessment/2026-10/report.xlsx").data))
+    overview = {row[0]: row[1:] for row in wb["概览"].iter_rows(min_row=2, values_only=True)}
+    assert overview["办结率（收件口径）本月 %"] == (None, None)

@@ -86,7 +86,7 @@ def completion_text(basis: str, fig: dict | None) -> str:
     if not fig:
         return "—"
     rate = "—" if fig["rate"] is None else f"{fig['rate']:.1f}%"
-    return f"{rate}（{completion_fraction(basis, fig)}）"
+    return _("%(rate)s（%(fraction)s）", rate=rate, fraction=completion_fraction(basis, fig))
 
 
 def completion_fraction(basis: str, fig: dict) -> str:
