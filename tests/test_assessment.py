@@ -257,9 +257,10 @@ def test_departments_hold_their_own_breaches_and_returns_reopens_evaluations_cou
     assert (g["returns"].counted, g["returns"].earned) == (1, 1) and g["returns"].points == 0.0
     # The secretary holds none of these resolution clocks: a department led each when it was decided.
     assert s["秘书"].figures["on_time"].counted == 0
-    # Completion (办结率) is the secretary's: t1..t4's first clocks were due in October and resolved;
-    # t4's second clock, due 10-22, is still open.
-    assert (s["秘书"].figures["completion"].counted, s["秘书"].figures["completion"].earned) == (5, 4)
+    # Completion (办结率, deadline-based) is the secretary's: five resolution clocks fell due in October
+    # (t1..t4's first, t4's second due 10-22); met in time: t1, t3, t4's first; t2 was resolved late (10-26)
+    # and t4's second is still open.
+    assert (s["秘书"].figures["completion"].counted, s["秘书"].figures["completion"].earned) == (5, 3)
 
 
 def test_a_month_whose_best_score_misses_the_bar_has_no_winner(app, clock):
