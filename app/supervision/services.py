@@ -1,6 +1,6 @@
 """SLA verbs: urge and supervise late cases, request and decide extensions, correct the calendar, change
 policies and recompute deadlines. Each checks who may act, writes, records an event and commits."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.timesource import utcnow
 from app.supervision import notify
-from app.deadlines.calendar import current_calendar, forget_calendar
+from app.deadlines.calendar import forget_calendar
 from app.deadlines.engine import reconcile, refresh, sync_ticket
 from app.deadlines.policies import policy_for, target_for, thresholds_of
 from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role
@@ -19,7 +19,6 @@ from app.models import CalendarOverride, Extension, SlaPolicy, Ticket, TicketClo
 from app.tickets import access
 from app.journal import commit, record_event
 from sla.calendar import SHANGHAI
-from sla.worktime import WorkingDays, counted
 
 MAX_EXTENSION_DAYS = 30
 
@@ -210,10 +209,3 @@ def recompute_open_tickets(actor) -> int:
                         min((d for d in after.values() if d), default=None)]})
     commit()
     return changed
-
-
-def overdue_working_days(due_at, now) -> float:
-    """How many working days a deadline is behind (0 when not yet due)."""
-    if due_at is None or now <= due_at:
-        return 0.0
-    return counted(WorkingDays(current_calendar()), due_at, now) / timedelta(days=1)

@@ -16,7 +16,7 @@ from app.deadlines.engine import status_of
 from app.supervision.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
 from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
-from app.display import clock_label
+from app.display import clock_label, lateness_text
 from app.forms import run_form_verb
 from app.extensions import db
 from app.models import (CalendarOverride, Extension, Notification, SlaPolicy, Ticket, TicketClock,
@@ -42,7 +42,7 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
     forms = forms or {}
     context = dict(
         ticket=ticket, rows=clock_rows(ticket, now), now=now, error=error, message=message,
-        clock_label=clock_label, overdue_days=services.overdue_working_days,
+        clock_label=clock_label, lateness=lateness_text,
         can_request=bool(running) and access.can(current_user, "reply", ticket),
         can_supervise=current_user.is_supervisor and ticket.state in OPEN_STATES,
         extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
@@ -134,7 +134,7 @@ def board():
     query = query.where(TicketClock.level == level) if level in late + ["warning"] else \
         query.where(TicketClock.level.in_(late))
     clocks = db.session.scalars(query).all()
-    rows = [(c, services.overdue_working_days(c.due_at, now)) for c in clocks]
+    rows = [(c, lateness_text(c.unit, c.due_at, now)) for c in clocks]
     counts = dict(db.session.execute(select(TicketClock.level, func.count()).where(
         TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
     pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
