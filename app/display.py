@@ -6,8 +6,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from app import enums
 from app.deadlines.calendar import current_calendar
+from sla import clocks
 from sla.calendar import SHANGHAI
-from sla.worktime import WorkingDays, counted
 
 
 def local(dt, fmt="%Y-%m-%d %H:%M"):
@@ -62,18 +62,45 @@ def due_text(dt, with_year=True):
     return local_dt.strftime(f"{day_format} %H:%M")
 
 
+HOUR_UNITS = ("hours", "office_hours")
+
+
+def time_to_due(unit, due_at, now) -> timedelta:
+    """Time left to a deadline (negative once overdue) as its clock counts: calendar hours for an hour clock,
+    working time for a working-day clock. Badges, the deadline explanation and the overdue board read this."""
+    return clocks.time_to_due(unit or "working_days", due_at, now, current_calendar())
+
+
+def span_text(unit, span: timedelta) -> str:
+    """An amount of a clock's time for people: whole hours for an hour clock ("15 小时"); working days to one
+    decimal for a working-day clock ("1.5 个工作日"), or its working hours when under a day."""
+    span = abs(span)
+    if unit in HOUR_UNITS or span < timedelta(days=1):
+        return _("%(n)d 小时", n=int(span / timedelta(hours=1)))
+    return _("%(n).1f 个工作日", n=span / timedelta(days=1))
+
+
+def lateness_text(unit, due_at, now) -> str:
+    """How far past its deadline a clock is, in its own unit; empty when it is not late."""
+    if due_at is None or now <= due_at:
+        return ""
+    late = time_to_due(unit, due_at, now)
+    return span_text(unit, late) if late else ""  # a working-day clock due on Friday is not later on Sunday
+
+
 def sla_badge(ticket, now):
-    """(css class, text) for a ticket's nearest deadline, counted in working time, coloured by its level."""
+    """(css class, text) for a ticket's nearest deadline, counted in its clock's own unit, coloured by its level."""
     if ticket.due_at is None:
         return "secondary", (_("暂停计时") if ticket.state == enums.TicketState.ON_HOLD else _("无时限"))
-    days = WorkingDays(current_calendar())
+    unit = ticket.due_unit or "working_days"
+    left = time_to_due(unit, ticket.due_at, now)
     late = now > ticket.due_at
-    span = counted(days, ticket.due_at, now) if late else counted(days, now, ticket.due_at)
-    amount = span / timedelta(days=1)
-    if amount >= 1:
+    span = abs(left)
+    hours = int(span / timedelta(hours=1))
+    if unit not in HOUR_UNITS and span >= timedelta(days=1):
+        amount = span / timedelta(days=1)
         text = _("超期 %(n).1f 个工作日", n=amount) if late else _("剩 %(n).1f 个工作日", n=amount)
     else:
-        hours = max(int(span / timedelta(hours=1)), 0)
         text = _("超期 %(h)d 小时", h=max(hours, 1)) if late else _("剩 %(h)d 小时", h=hours)
     level = enums.SlaLevel.get(ticket.sla_level)
     css = level.css if level else "success"

@@ -144,8 +144,8 @@ def refresh(clock, now):
 def sync_ticket(ticket) -> None:
     """The ticket's nearest running deadline and worst current level, for lists and queues."""
     running = [c for c in ticket.clocks if c.running]
-    dues = [c.due_at for c in running if c.due_at is not None and c.open_pause is None]
-    ticket.due_at = min(dues) if dues else None
+    dues = [(c.due_at, c.unit) for c in running if c.due_at is not None and c.open_pause is None]
+    ticket.due_at, ticket.due_unit = min(dues, key=lambda d: d[0]) if dues else (None, None)
     ranks = [SlaLevel(c.level).level for c in running]
     ticket.sla_level = SlaLevel.of(max(ranks)) if ranks else SlaLevel.OK
 

@@ -1,5 +1,5 @@
-"""Deadline data: the calendar's overrides, policies, each ticket's clocks, level changes, extensions and the
-notification outbox."""
+"""Deadline data: the calendar's overrides, policies, each ticket's clocks, level changes, extensions, the
+notification outbox and the duty roster."""
 from datetime import date
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
@@ -150,12 +150,28 @@ class Notification(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Sent whatever the hour: the 24-hour clock's warnings and breaches to the person on duty.
+    immediate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),
                       Index("ix_notification_outbox", "channel", "sent_at", "next_attempt_at"))
 
     user = relationship("User")
     ticket = relationship("Ticket")
+
+
+class DutyShift(db.Model):
+    """值班: one person on duty for one date (Beijing), nights and weekends included."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("day", "user_id", name="uq_duty_shift_day_user"),)
+
+    user = relationship("User", foreign_keys=[user_id])
 
 
 class WorkerHeartbeat(db.Model):

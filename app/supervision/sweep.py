@@ -75,8 +75,7 @@ def _process_batch(clocks, now, people) -> int:
             title, body = _message(ticket, clock, sla_level, status)
             record_event(ticket, None, EventKind.SLA_LEVEL, at=now, body=body, actor_name=SYSTEM,
                          data={"clock": ClockKind(clock.kind).label, "level": sla_level.label})
-            notify.queue(notify.recipients(ticket, clock, sla_level, people), kind=sla_level.value, title=title,
-                         body=body, ticket=ticket, now=now, webhook=level >= Level.OVERDUE)
+            notify.queue_level_change(ticket, clock, sla_level, title=title, body=body, now=now, people=people)
         if status.level > SlaLevel(clock.level).rank:
             clock.level = SlaLevel.of(status.level)
         clock.due_at = status.due_at
