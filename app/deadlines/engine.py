@@ -5,6 +5,7 @@ clocks must run, starts the missing ones, stops the ones that no longer apply, p
 is on hold, and refreshes due times. Level changes are left to the sweep, the one place that records them.
 """
 from app.deadlines.calendar import current_calendar
+from app.deadlines.levels import withdraw_levels_above
 from app.deadlines.policies import policy_for, target_for
 from app.enums import AssignmentStatus, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
 from app.extensions import db
@@ -126,14 +127,17 @@ def status_of(clock, now, explain=False):
 
 
 def refresh(clock, now):
-    """Recompute due time and next check. A level can drop here (after an extension); it only rises in the
-    sweep, which records it once and notifies, so a rise just brings the next check forward to now."""
+    """Recompute due time and next check. A level can drop here (after an extension): what it drops from is
+    withdrawn. It only rises in the sweep, which records it once and notifies, so a rise just brings the next
+    check forward to now."""
     status = status_of(clock, now)
+    previous_due = clock.due_at
     clock.due_at = status.due_at
     clock.breached = status.breached
     stored = SlaLevel(clock.level).level
     if status.level < stored:
         clock.level = SlaLevel.of(status.level)
+        withdraw_levels_above(clock, status.level, previous_due, now)
     if status.level > stored:
         clock.next_check_at = now
     else:
