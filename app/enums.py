@@ -95,6 +95,9 @@ class AssignmentStatus(LabeledEnum):
 
 
 ACTIVE_ASSIGNMENT = [AssignmentStatus.PENDING.value, AssignmentStatus.SIGNED.value]
+# TicketClock.outcome of a sign-off the case no longer needed (resolved, closed or withdrawn before the
+# department signed or returned it).
+CLOCK_NOT_NEEDED = "not_needed"
 
 
 class Satisfaction(LabeledEnum):

@@ -13,7 +13,7 @@ from app.assessment import publishing
 from app.assessment.period import Month
 from app.enums import Role, TicketState as S
 from app.extensions import db
-from app.models import Assignment, Ticket, TicketClock, User
+from app.models import Assignment, ClockLevelChange, Ticket, TicketClock, User
 from app.supervision.sweep import sweep
 from app.tickets import services as ts
 from sla.calendar import SHANGHAI
@@ -63,10 +63,14 @@ def test_resolving_ends_an_unsigned_sign_off_as_no_longer_needed(app, factory, c
         signed = sign_off_clock(ref.id, lead.department_id)
         assert signed.outcome is None and signed.stopped_at == bj(11, 16, 10)
 
-    # Days later nothing is flagged, and the case has left the supporting department's queue.
+    # Days later the ended sign-off is never flagged (only the secretary's follow-up is), and the case has left
+    # the supporting department's queue.
     clock.set(bj(11, 20, 10))
     with app.app_context():
-        assert sweep(clock.now())["recorded"] == 0
+        sweep(clock.now())
+        ended = sign_off_clock(ref.id, support_dept)
+        assert ended.level == "ok" and not db.session.scalars(
+            select(ClockLevelChange).where(ClockLevelChange.clock_id == ended.id)).all()
     client = login(app.test_client(), support)
     assert ref.number not in client.get("/workspace").get_data(as_text=True)
     panel = client.get(f"/tickets/{ref.id}/deadlines").get_data(as_text=True)

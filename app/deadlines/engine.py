@@ -7,7 +7,7 @@ is on hold, and refreshes due times. Level changes are left to the sweep, the on
 from app.deadlines.calendar import current_calendar
 from app.deadlines.levels import withdraw_levels_above
 from app.deadlines.policies import policy_for, target_for
-from app.enums import AssignmentStatus, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
+from app.enums import CLOCK_NOT_NEEDED, AssignmentStatus, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
 from app.extensions import db
 from app.models import ClockPause, TicketClock
 from sla.clocks import ClockInput, Extension as EngineExtension, Target, Thresholds, evaluate
@@ -78,6 +78,7 @@ def reconcile(ticket, now) -> None:
     for clock in running:
         if _key(clock) not in wanted_keys:
             stop_clock(clock, now)
+            mark_not_needed(clock)
     running_keys = {_key(c) for c in ticket.clocks if c.running}
     for kind, subject in wanted:
         if (kind.value, subject) not in running_keys:
@@ -110,6 +111,14 @@ def stop_clock(clock, now) -> None:
     if clock.open_pause is not None:
         clock.open_pause.ended_at = now
     refresh(clock, now)
+
+
+def mark_not_needed(clock) -> None:
+    """A sign-off clock that stops while its department has neither signed nor returned (the case was resolved or
+    closed, or the part withdrawn) ends "no longer needed": the department gave no answer, on time or late."""
+    if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None and clock.assignment.status in (
+            AssignmentStatus.PENDING.value, AssignmentStatus.WITHDRAWN.value):
+        clock.outcome = CLOCK_NOT_NEEDED
 
 
 def clock_input(clock) -> ClockInput:

@@ -1,5 +1,4 @@
-"""level changes belong to the due time they were computed from (withdrawn ones stay); sign-off clocks can end
-"no longer needed"
+"""level changes keep their due time and can be withdrawn; a sign-off clock can end as no longer needed
 
 Revision ID: d12lvl000001
 Revises: c12conv00001
