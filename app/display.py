@@ -1,6 +1,6 @@
 """How times, deadlines and events read to a person: one helper each, used by the pages, the messages the sweep
 sends and the exports alike (so a deadline is written the same way everywhere)."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -33,6 +33,14 @@ def _detail_value(value):
     return str(ROLE_WORDS.get(value, value))
 
 
+def _stored_due(value):
+    """A due time as an event stored it (text of a UTC datetime), written the one way deadlines are written."""
+    try:
+        return due_text(datetime.fromisoformat(value)) if value else value
+    except (TypeError, ValueError):
+        return value
+
+
 def event_details(event):
     """An event's before/after details as (label, text) pairs for people to read."""
     rows = []
@@ -42,6 +50,8 @@ def event_details(event):
         label = str(DETAIL_LABELS.get(key, key))
         if key == "urgency" and isinstance(value, list):
             value = [enums.Urgency(v).label if enums.Urgency.get(v) else v for v in value]
+        if key == "due":
+            value = [_stored_due(v) for v in value] if isinstance(value, list) else _stored_due(value)
         if isinstance(value, list) and len(value) == 2 and key not in ("support",):
             text = f"{_detail_value(value[0])} → {_detail_value(value[1])}"
         else:

@@ -95,6 +95,9 @@ class AssignmentStatus(LabeledEnum):
 
 
 ACTIVE_ASSIGNMENT = [AssignmentStatus.PENDING.value, AssignmentStatus.SIGNED.value]
+# TicketClock.outcome of a sign-off the case no longer needed (resolved, closed or withdrawn before the
+# department signed or returned it).
+CLOCK_NOT_NEEDED = "not_needed"
 
 
 class Satisfaction(LabeledEnum):
@@ -139,6 +142,7 @@ class EventKind(LabeledEnum):
     EDITED = "edited", _l("修改诉求信息")
     ASSIGNED = "assigned", _l("指派秘书")
     SLA_LEVEL = "sla_level", _l("时限预警")
+    SLA_WITHDRAWN = "sla_withdrawn", _l("时限预警撤销")
     URGED = "urged", _l("催办")
     SUPERVISED = "supervised", _l("督办")
     EXTENSION_REQUESTED = "ext_requested", _l("申请延期")

@@ -18,7 +18,7 @@ from sqlalchemy import (DateTime, Float, Integer, String, and_, case, cast, exis
                         type_coerce, union_all)
 
 from app.assessment.metrics import DEPARTMENT, METRICS, SECRETARY
-from app.enums import AssignmentRole, AssignmentStatus, ClockKind
+from app.enums import CLOCK_NOT_NEEDED, AssignmentRole, AssignmentStatus, ClockKind
 from app.models import (ActionItem, Appeal, Assignment, ClockPause, EnterpriseEvaluation, Rating, ScoreExclusion,
                         Ticket, TicketClock, Visit)
 from app.models.types import UTCDateTime
@@ -55,12 +55,18 @@ def paused_now():
     return exists().where(ClockPause.clock_id == TicketClock.id, ClockPause.ended_at.is_(None))
 
 
+def answered():
+    """Not a sign-off the case stopped needing before it fell due: that one settles nothing, neither on time nor
+    late (one already late when the case ended stays late)."""
+    return or_(TicketClock.outcome.is_(None), TicketClock.outcome != CLOCK_NOT_NEEDED, ~on_time())
+
+
 def decided_in(month, now):
     """The clock's outcome was settled within the month (and by now)."""
     decided = _decided_at()
     # decided <= due_at and decided >= started_at, so the two plain bounds let the due_at index narrow the scan.
     return and_(TicketClock.due_at >= month.start, TicketClock.started_at < month.end,
-                decided >= month.start, decided < month.end,
+                decided >= month.start, decided < month.end, answered(),
                 or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))
 
 

@@ -20,8 +20,8 @@ from app.errors import ServiceError
 from app.display import clock_label, lateness_text
 from app.forms import run_form_verb
 from app.extensions import db
-from app.models import (CalendarOverride, DutyShift, Extension, Notification, SlaPolicy, Ticket, TicketClock,
-                        WorkerHeartbeat)
+from app.models import (CalendarOverride, ClockLevelChange, DutyShift, Extension, Notification, SlaPolicy, Ticket,
+                        TicketClock, WorkerHeartbeat)
 from app.reference import active_categories
 from app.tickets import access
 from app.tickets.views import viewable_ticket
@@ -48,10 +48,20 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
         can_supervise=current_user.is_supervisor and ticket.state in OPEN_STATES,
         extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
         urge_form=forms.get("urge") or NoteForm(), supervise_form=forms.get("supervise") or SuperviseForm(),
-        decision_form=DecisionForm(),
+        decision_form=DecisionForm(), level_history=level_history(ticket),
         pending=[e for e in ticket_extensions(ticket) if e.status == ExtensionStatus.PENDING],
         extensions=ticket_extensions(ticket))
     return render_template("supervision/_deadlines.html", **context), status
+
+
+def level_history(ticket) -> dict:
+    """Every level each clock of the ticket reached, withdrawn ones included, by clock id, oldest first."""
+    rows = db.session.scalars(select(ClockLevelChange).where(ClockLevelChange.ticket_id == ticket.id)
+                              .order_by(ClockLevelChange.at, ClockLevelChange.id)).all()
+    history = {}
+    for row in rows:
+        history.setdefault(row.clock_id, []).append(row)
+    return history
 
 
 def ticket_extensions(ticket):

@@ -5,10 +5,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, OPEN_STATES, TicketState as S
+from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, ClockKind, OPEN_STATES, SlaLevel,
+                       TicketState as S)
 from app.extensions import db
 from app.models import Assignment, Enterprise, Ticket
-from app.tickets import search
+from app.tickets import search, workflow
 from app.tickets.access import visible_filter
 from sla.calendar import SHANGHAI
 
@@ -39,19 +40,72 @@ def needs_me_filter(user):
         leading = exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == user.department_id,
                                  Assignment.status == AssignmentStatus.SIGNED.value,
                                  Assignment.role == AssignmentRole.LEAD.value)
-        return or_(pending, and_(leading, Ticket.state == S.PROCESSING.value))
+        # Only where the workflow lets the department act: a pending part it can sign, a case it leads and reports
+        # on. A case resolved before the department signed is no longer its business (its clock ended).
+        return or_(and_(pending, Ticket.state.in_(_states_for("sign"))),
+                   and_(leading, Ticket.state == S.PROCESSING.value))
     if user.is_supervisor:
         return and_(Ticket.state.in_(OPEN_STATES), Ticket.due_at.is_not(None))
     return Ticket.id.is_(None)
 
 
+def _states_for(action):
+    return [state.value for state in workflow.ACTIONS[action].from_states]
+
+
 def needs_me(user, now, limit=100):
-    """The person's queue, most urgent deadline first; for supervisors only what is overdue."""
+    """The person's queue, most urgent deadline first; for supervisors only what is overdue. An officer's queue is
+    ordered by the department's own deadlines (see `own_parts`)."""
     query = select(Ticket).where(visible_filter(user), needs_me_filter(user))
     if user.is_supervisor:
         query = query.where(Ticket.due_at < now)
-    query = query.options(*_with_rows()).order_by(*SORTS["due"]).limit(limit)
-    return db.session.scalars(query).all()
+    options = _with_rows() + ((selectinload(Ticket.clocks),) if user.is_officer else ())
+    query = query.options(*options).order_by(*SORTS["due"]).limit(limit)
+    tickets = db.session.scalars(query).all()
+    if user.is_officer:
+        parts = own_parts(user, tickets)
+        tickets.sort(key=lambda t: (parts[t.id].due_at is None, parts[t.id].due_at or now) if t.id in parts
+                     else (True, now))
+    return tickets
+
+
+@dataclass(frozen=True)
+class OwnPart:
+    """The viewer's own part of a queued case: the action they can take now and the deadline it answers (shaped
+    like a ticket for the deadline badge)."""
+
+    action: str
+    label: str
+    clock_kind: str
+    due_at: datetime | None
+    sla_level: str
+    state: str
+    supervised_at: datetime | None
+
+
+def own_parts(user, tickets) -> dict:
+    """For an officer's queue, per ticket id: the department's pending part to sign (its sign-off clock), or the
+    case it leads to report on (the resolution clock). Other viewers' rows show the case's own deadline."""
+    if not user.is_officer:
+        return {}
+    parts = {}
+    for ticket in tickets:
+        mine = [a for a in ticket.assignments if a.department_id == user.department_id]
+        pending = next((a for a in mine if a.status == AssignmentStatus.PENDING.value), None)
+        leading = next((a for a in mine if a.status == AssignmentStatus.SIGNED.value
+                        and a.role == AssignmentRole.LEAD.value), None)
+        if pending is not None and workflow.allowed("sign", ticket.state):
+            action, kind = "sign", ClockKind.SIGN_OFF.value
+            clock = next((c for c in ticket.clocks if c.running and c.kind == kind and c.assignment_id == pending.id),
+                         None)
+        elif leading is not None and workflow.allowed("progress", ticket.state):
+            action, kind = "progress", ClockKind.RESOLUTION.value
+            clock = next((c for c in ticket.clocks if c.running and c.kind == kind), None)
+        else:
+            continue
+        parts[ticket.id] = OwnPart(action, workflow.ACTIONS[action].label, kind, clock.due_at if clock else None,
+                                   clock.level if clock else SlaLevel.OK.value, ticket.state, ticket.supervised_at)
+    return parts
 
 
 @dataclass

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from app.assessment.workspace import workspace_note
 from app.timesource import utcnow
 from app.meetings.queries import upcoming_for
-from app.tickets.queries import needs_me
+from app.tickets.queries import needs_me, own_parts
 
 bp = Blueprint("workspace", __name__)
 
@@ -18,5 +18,6 @@ def workspace():
     now = utcnow()  # one "now" for the whole page
     queue = needs_me(current_user, now)
     meetings, items = upcoming_for(current_user, now)
-    return render_template("workspace/workspace.html", queue=queue, now=now, meetings=meetings, items=items,
+    return render_template("workspace/workspace.html", queue=queue, parts=own_parts(current_user, queue), now=now,
+                           meetings=meetings, items=items,
                            assessment=workspace_note(current_user))

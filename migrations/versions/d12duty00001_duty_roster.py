@@ -1,7 +1,7 @@
 """duty roster (值班表), messages sent whatever the hour, and the unit of a ticket's nearest deadline
 
 Revision ID: d12duty00001
-Revises: c12conv00001
+Revises: d13search001
 Create Date: 2026-11-29 15:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'd12duty00001'
-down_revision = 'c12conv00001'
+down_revision = 'd13search001'
 branch_labels = None
 depends_on = None
 
