@@ -103,6 +103,10 @@ def test_a_case_from_submission_to_rating(app, factory, live_server, browser):
     sec.fill("#guests", "供电公司 李科长")
     sec.click("main form button.btn-primary")
     sec.wait_for_url("**/meetings/*")
+    # Minutes are written once the meeting has begun: Wednesday 18 November, 14:30 Beijing time.
+    from datetime import datetime, timezone
+    app.extensions["jj_clock"].set(datetime(2026, 11, 18, 6, 30, tzinfo=timezone.utc))
+    sec.reload()
     sec.locator("details.action summary", has_text="填写纪要").click()
     sec.fill("#minutes_internal", "供电公司同意优先安排增容。")
     sec.fill("#minutes_public", "会议决定：供电公司一周内完成增容方案批复，住建局跟进。")
