@@ -213,8 +213,8 @@ def test_a_supervisor_publishes_october_and_opens_the_report_and_the_hall_board(
     phone.goto(f"{live_server}/evaluate/{token}")
     assert "郑洁" in phone.content()
     for criterion in ("lawful", "efficiency", "execution", "attitude"):
-        phone.check(f"input[name={criterion}][value='5']")
-    phone.fill("textarea[name=comment]", "秘书很负责")
+        phone.check(f"input[name$='-{criterion}'][value='5']")
+    phone.fill("textarea[name$='-comment']", "秘书很负责")
     shot(phone, "15-enterprise-evaluation-phone")
     phone.click("text=提交评价")
     phone.wait_for_selector("text=感谢您的评价")
