@@ -149,7 +149,7 @@ class EventKind(LabeledEnum):
     EXTENSION_APPROVED = "ext_approved", _l("批准延期")
     EXTENSION_REJECTED = "ext_rejected", _l("驳回延期")
     SLA_RECOMPUTED = "sla_recomputed", _l("重算时限")
-    CONVENED = "convened", _l("召开会办")
+    CONVENED = "convened", _l("安排会办")  # convening arranges the meeting; it is held later
     MEETING_HELD = "meeting_held", _l("会办会议纪要")
     PLAN_DECIDED = "plan_decided", _l("形成办理方案")
     ACTION_ADDED = "action_added", _l("会办事项")
