@@ -170,7 +170,7 @@ def generate(n, seed, now):
         return uid
 
     user("admin", "管理员", "admin")
-    supervisors = [user(f"sup{i}", f"督办{i}", "supervisor", director=i == 1) for i in range(1, 4)]
+    [user(f"sup{i}", f"督办{i}", "supervisor", director=i == 1) for i in range(1, 4)]
     secretaries = [user(f"sec{i}", f"秘书{i}", "secretary") for i in range(1, SECRETARIES + 1)]
     officers = {d: [user(f"dept{d}_{k}", f"部室{d}经办{k}", "officer", dept=d) for k in (1, 2)]
                 for d in range(1, DEPARTMENTS + 1)}

@@ -6,7 +6,7 @@ The week: Friday 2026-11-27 is a working day, Saturday 28 and Sunday 29 are the 
 """
 import re
 import socket
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select

@@ -81,6 +81,7 @@ class OwnPart:
     sla_level: str
     state: str
     supervised_at: datetime | None
+    due_unit: str = "working_days"  # sign-off and resolution clocks count working days
 
 
 def own_parts(user, tickets) -> dict:
