@@ -212,3 +212,28 @@ def test_a_bad_notice_is_refused_and_changes_nothing(app, factory, clock, login)
     with app.app_context():
         assert db.session.scalar(select(func.count(CalendarOverride.id))) == 0
         assert db.session.scalar(select(func.count(CalendarNotice.id))) == 0
+
+
+def test_a_notice_replaces_the_years_earlier_overrides_and_may_start_in_the_december_before(app, factory, clock,
+                                                                                         login):
+    # Rule (README): importing replaces that year's per-date overrides with the notice's days; a New Year holiday
+    # may start in the last days of the year before (the 2023 notice began on 2022-12-31).
+    clock.set(bj(2026, 12, 1, 9))
+    admin = factory.user(Role.ADMIN)
+    client = login(app.test_client(), admin)
+    client.post("/admin/calendar", data={"day": "2027-03-01", "kind": "holiday", "note": "猜测"})
+    response = client.post("/admin/calendar/notice", data={
+        "year": "2027", "holidays": "2026-12-31~2027-01-02 元旦\n2027-02-05~2027-02-13 春节", "workdays": "",
+        "confirm": "1"})
+    assert response.status_code == 303
+    with app.app_context():
+        days = {o.day: (o.is_workday, o.note) for o in db.session.scalars(select(CalendarOverride))}
+    # 3 New Year days (one of them in 2026) + 9 Spring Festival days; the guess for 1 March is gone.
+    assert len(days) == 12 and date(2027, 3, 1) not in days
+    assert days[date(2026, 12, 31)] == (False, "元旦") and days[date(2027, 2, 13)] == (False, "春节")
+    with app.test_request_context():
+        from app.deadlines.calendar import current_calendar
+        cal = current_calendar()
+        # Covered now: 1 March is an ordinary Monday, and the notice's days carry their festival's name.
+        assert cal.is_covered(date(2027, 3, 1)) and cal.is_workday(date(2027, 3, 1))
+        assert cal.holiday_name(date(2027, 2, 8)) == "春节"

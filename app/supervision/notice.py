@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.deadlines.calendar import build_calendar, calendar_data
+from app.deadlines.calendar import build_calendar, calendar_data, current_calendar, forget_calendar
 from app.deadlines.engine import clock_input
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
@@ -140,6 +140,16 @@ def _notice_calendar(notice: Notice):
     return build_calendar({**kept, **notice.days}, {**kept_names, **notice.days_off}, years | {notice.year})
 
 
+def changed_days(notice: Notice) -> tuple[date, date] | None:
+    """The first and last day whose working status the notice changes (None: it changes none, only the year's
+    coverage), so recomputing touches only the clocks that can move."""
+    first, last = notice.span
+    before, after = current_calendar(), _notice_calendar(notice)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    changed = [d for d in days if before.is_workday(d) != after.is_workday(d)]
+    return (changed[0], changed[-1]) if changed else None
+
+
 @dataclass
 class Move:
     """An open deadline the notice moves."""
@@ -156,7 +166,10 @@ class Move:
 def preview_notice(notice: Notice) -> list[Move]:
     """The open deadlines the notice would move, earliest first (nothing is written)."""
     now = utcnow()
-    first, last = notice.span
+    changed = changed_days(notice)
+    if changed is None:
+        return []
+    first, last = changed
     since = datetime.combine(first, datetime.min.time(), tzinfo=SHANGHAI)
     until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=SHANGHAI)
     calendar = _notice_calendar(notice)
@@ -180,6 +193,7 @@ def import_notice(actor, notice: Notice) -> int:
     if not actor.is_admin:
         raise NotAllowed(_("只有管理员可以修改工作日历。"))
     now = utcnow()
+    changed = changed_days(notice)
     first, last = notice.span
     db.session.execute(delete(CalendarOverride).where(
         or_(CalendarOverride.day.between(first, last), CalendarOverride.day.in_(list(notice.days)))))
@@ -191,7 +205,8 @@ def import_notice(actor, notice: Notice) -> int:
                                   workdays_text=notice.workdays_text, days_off=len(notice.days_off),
                                   workdays=len(notice.workdays), imported_by_id=actor.id, imported_at=now))
     db.session.flush()
-    touched = after_calendar_change(actor, first, last, now)
+    touched = after_calendar_change(actor, *changed, now=now) if changed else 0
+    forget_calendar()
     commit()
     return touched
 
