@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from app import enums
-from app.deadlines.calendar import current_calendar
+from app.deadlines.calendar import current_calendar, is_provisional
 from sla import clocks
 from sla.calendar import SHANGHAI
 
@@ -60,16 +60,36 @@ def event_details(event):
     return rows
 
 
-def due_text(dt, with_year=True):
+def provisional_mark(dt) -> str:
+    """"（暂定）" for a deadline that ends in a year whose holiday schedule is not fully known yet, else "": every
+    deadline text and badge carries it, so such a deadline is never shown as if it were certain."""
+    return _("（暂定）") if is_provisional(dt) else ""
+
+
+def due_text(dt, with_year=True, mark=True):
     """A deadline in Beijing time, written one way on every page, board, export and message: one that ends at
-    midnight reads as 24:00 of the day it ends ("2026-10-19 24:00", or "10-19 24:00" without the year)."""
+    midnight reads as 24:00 of the day it ends ("2026-10-19 24:00", or "10-19 24:00" without the year), and one
+    in a year whose schedule is not yet known is marked provisional ("2027-01-08 24:00（暂定）") unless `mark` is
+    off (a preview of the calendar that will make it certain)."""
     if dt is None:
         return ""
     local_dt = dt.astimezone(SHANGHAI)
     day_format = "%Y-%m-%d" if with_year else "%m-%d"
+    suffix = provisional_mark(dt) if mark else ""
     if local_dt.hour == 0 and local_dt.minute == 0:
-        return (local_dt - timedelta(days=1)).strftime(day_format) + " 24:00"
-    return local_dt.strftime(f"{day_format} %H:%M")
+        return (local_dt - timedelta(days=1)).strftime(day_format) + " 24:00" + suffix
+    return local_dt.strftime(f"{day_format} %H:%M") + suffix
+
+
+def shift_text(delta: timedelta) -> str:
+    """How far a deadline moves, for people: "推后 2 天", "提前 1 天" (hours when less than whole days)."""
+    later = delta > timedelta(0)
+    span = abs(delta)
+    if span % timedelta(days=1) == timedelta(0):
+        n = span // timedelta(days=1)
+        return _("推后 %(n)d 天", n=n) if later else _("提前 %(n)d 天", n=n)
+    hours = round(span / timedelta(hours=1), 1)
+    return _("推后 %(n)s 小时", n=f"{hours:g}") if later else _("提前 %(n)s 小时", n=f"{hours:g}")
 
 
 HOUR_UNITS = ("hours", "office_hours")
@@ -112,6 +132,7 @@ def sla_badge(ticket, now):
         text = _("超期 %(n).1f 个工作日", n=amount) if late else _("剩 %(n).1f 个工作日", n=amount)
     else:
         text = _("超期 %(h)d 小时", h=max(hours, 1)) if late else _("剩 %(h)d 小时", h=hours)
+    text += provisional_mark(ticket.due_at)
     level = enums.SlaLevel.get(ticket.sla_level)
     css = level.css if level else "success"
     if late and css in ("success", "warning"):

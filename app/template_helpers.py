@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from app import enums
 from app.supervision.notify import unread_count
 from app.deadlines.calendar import calendar_warning
-from app.display import due_text, event_details, local, sla_badge
+from app.display import due_text, event_details, local, shift_text, sla_badge
 
 
 def register(app):
@@ -15,6 +15,7 @@ def register(app):
     app.add_template_global(sla_badge, "sla_badge")
     app.add_template_global(event_details, "event_details")
     app.add_template_filter(due_text, "due")
+    app.add_template_global(shift_text, "shift_text")
 
     app.add_template_global(lambda: unread_count(current_user), "unread_messages")
     app.add_template_global(calendar_warning, "calendar_gaps")

@@ -96,6 +96,8 @@ MATRIX = {
     ("supervision.read_all", "POST"): staff_only(ALL_STAFF),
     ("supervision.calendar", "GET"): staff_only({"admin"}),
     ("supervision.calendar", "POST"): staff_only({"admin"}),
+    ("supervision.calendar_notice", "GET"): staff_only({"admin"}),
+    ("supervision.calendar_notice", "POST"): staff_only({"admin"}),
     ("supervision.delete_override", "POST"): staff_only({"admin"}),
     ("supervision.duty", "GET"): staff_only({"admin"}),
     ("supervision.duty", "POST"): staff_only({"admin"}),

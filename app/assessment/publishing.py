@@ -7,6 +7,7 @@ from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app.assessment import report
+from app.assessment.corrections import apply_held_corrections, recount_pending_lines
 from app.assessment.facts import facts
 from app.assessment.metrics import DEPARTMENT, SECRETARY, UNIT_KINDS
 from app.assessment.period import Month
@@ -94,7 +95,8 @@ def published_months() -> list[str]:
 
 def publish_month(month: Month, actor, note: str = "", republish: bool = False) -> AssessmentRun:
     """Freeze a month: its figures, scores and every line behind them. Publishing again is a new version,
-    allowed only when asked for explicitly and with a reason; earlier versions stay readable."""
+    allowed only when asked for explicitly and with a reason; earlier versions stay readable. Calendar corrections
+    held back for the month (its settled clocks' corrected due times) are applied first."""
     if not actor.is_supervisor:
         raise NotAllowed(_("只有督办人员可以发布月度考评。"))
     if month.end > utcnow():
@@ -105,8 +107,11 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
         raise EditConflict(_("%(m)s 已发布（第 %(v)d 版）。如需更正，请选择“重新发布”并说明原因。",
                              m=month.label, v=previous.version))
     now = utcnow()
+    apply_held_corrections(month, actor, now)
+    if previous is not None:
+        previous.pending_lines = 0  # only the newest version speaks for the month
     run = AssessmentRun(month=str(month), version=(previous.version + 1) if previous else 1, published_at=now,
-                        published_by_id=actor.id, note=note, summary_json="{}")
+                        published_by_id=actor.id, note=note, summary_json="{}", pending_lines=0)
     db.session.add(run)
     try:
         db.session.flush()
@@ -124,6 +129,7 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
             rules[kind] = rule_for(kind)
             units[kind] = score_units(kind, *tally_lines(kind, frozen), rules[kind])
         run.summary_json = json.dumps(_result(month, now, rules, units), ensure_ascii=False)
+        recount_pending_lines(now)  # other published months that shared a clock with this one
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

@@ -1,4 +1,7 @@
-"""The working-day calendar the application uses: statutory days plus the admins' overrides."""
+"""The working-day calendar the application uses: statutory days, imported notices and the admins' overrides.
+
+Every read of the calendar's stored data goes through `calendar_data`, so a cache or a working-day index can
+replace it in one place."""
 from datetime import date
 
 from flask import g
@@ -6,8 +9,24 @@ from sqlalchemy import select
 
 from app.timesource import utcnow
 from app.extensions import db
-from app.models import CalendarOverride
-from sla.calendar import SHANGHAI, WorkCalendar, covered_years
+from app.models import CalendarNotice, CalendarOverride
+from sla.calendar import SHANGHAI, WorkCalendar, deadline_day
+
+
+def calendar_data() -> tuple[dict, dict, set]:
+    """(overrides {day: is_workday}, names {day off: note}, years with an imported notice) as stored."""
+    overrides, names = {}, {}
+    for o in db.session.scalars(select(CalendarOverride)):
+        overrides[o.day] = o.is_workday
+        if not o.is_workday and o.note:
+            names[o.day] = o.note
+    years = set(db.session.scalars(select(CalendarNotice.year).distinct()))
+    return overrides, names, years
+
+
+def build_calendar(overrides, names, notice_years) -> WorkCalendar:
+    """A calendar from explicit data (the stored one, or a notice's preview of it)."""
+    return WorkCalendar(overrides, names=names, notice_years=notice_years)
 
 
 # Process-wide: one calendar, with its memo of days and its day index (sla/dayindex.py), per set of overrides.
@@ -16,33 +35,39 @@ _CALENDARS: dict[frozenset, WorkCalendar] = {}
 
 
 def current_calendar() -> WorkCalendar:
-    """The calendar with every override: read once per request or job run, built once per process per version."""
+    """The calendar with every override and imported notice: read once per request or job run, built once per
+    process per version of that data (so its memo and day index survive between requests)."""
     cached = g.get("_jj_calendar")
     if cached is None:
-        version = frozenset(tuple(row) for row in db.session.execute(select(CalendarOverride.day, CalendarOverride.is_workday)))
+        overrides, names, years = calendar_data()
+        version = (frozenset(overrides.items()), frozenset(names.items()), frozenset(years))
         cached = _CALENDARS.get(version)
         if cached is None:
             if len(_CALENDARS) >= 8:
-                _CALENDARS.clear()  # overrides changed many times in one process: start afresh
-            cached = _CALENDARS[version] = WorkCalendar(dict(version))
+                _CALENDARS.clear()  # the calendar changed many times in one process: start afresh
+            cached = _CALENDARS[version] = build_calendar(overrides, names, years)
         g._jj_calendar = cached
     return cached
 
 
 def forget_calendar() -> None:
-    """Drop the cached calendar after an override changed."""
+    """Drop the cached calendar after an override or a notice changed."""
     g.pop("_jj_calendar", None)
 
 
 def uncovered_years(years) -> list[int]:
-    """Years among `years` with neither statutory data nor any override: deadlines there use Monday–Friday."""
-    with_overrides = {o.day.year for o in db.session.scalars(select(CalendarOverride))}
-    covered = set(covered_years())
-    return sorted(y for y in set(years) if y not in covered and y not in with_overrides)
+    """Years among `years` whose whole schedule is not known (neither statutory data nor an imported notice):
+    deadlines there count Monday–Friday minus the known statutory holidays, and are provisional."""
+    return current_calendar().uncovered_years(years)
+
+
+def is_provisional(due_at) -> bool:
+    """Whether a deadline ends on a day of a year whose schedule is not fully known yet."""
+    return due_at is not None and not current_calendar().is_covered(deadline_day(due_at))
 
 
 def calendar_warning() -> list[int]:
-    """Years that fall back to Monday–Friday around today (this year; from October on, next year too)."""
+    """Uncovered years around today (this year; from October on, next year too)."""
     today = utcnow().astimezone(SHANGHAI).date()
     years = [today.year] + ([today.year + 1] if today >= date(today.year, 10, 1) else [])
     return uncovered_years(years)

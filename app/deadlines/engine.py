@@ -3,13 +3,24 @@
 `reconcile` is called by every workflow verb before it commits: from the ticket's state it derives which
 clocks must run, starts the missing ones, stops the ones that no longer apply, pauses them while the ticket
 is on hold, and refreshes due times. Level changes are left to the sweep, the one place that records them.
+
+`recalendar` follows a calendar correction: it refreshes the running clocks and re-settles the stopped ones whose
+months are not published; a stopped clock of a published month keeps its due time and only notes the corrected one
+(`calendar_due_at`), which `apply_calendar_due` writes when that month is published again.
 """
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
 from app.deadlines.calendar import current_calendar
 from app.deadlines.levels import withdraw_levels_above
 from app.deadlines.policies import policy_for, target_for
 from app.enums import CLOCK_NOT_NEEDED, AssignmentStatus, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
 from app.extensions import db
-from app.models import ClockPause, TicketClock
+from app.models import AssessmentRun, ClockPause, Ticket, TicketClock
+from sla.calendar import SHANGHAI
 from sla.clocks import ClockInput, Extension as EngineExtension, Target, Thresholds, evaluate
 from sla.worktime import Pause
 
@@ -162,3 +173,123 @@ def sync_ticket(ticket) -> None:
     ranks = [SlaLevel(c.level).level for c in running]
     ticket.sla_level = SlaLevel.of(max(ranks)) if ranks else SlaLevel.OK
 
+
+
+# ---- calendar corrections ------------------------------------------------------------------------------------
+
+@dataclass
+class DueChange:
+    """A settled clock whose due time a calendar correction moved: applied, or held for a published month."""
+
+    clock: TicketClock
+    before: datetime | None
+    after: datetime | None
+    applied: bool
+
+
+def month_of(moment) -> str:
+    """The Shanghai month ("YYYY-MM") a moment falls in."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def settled_months(due_at, stopped_at) -> set[str]:
+    """The months a settled clock's lines fall in: the month its outcome was settled (its stop if on time, its
+    due time if late) and the month it fell due."""
+    decided = stopped_at if stopped_at <= due_at else due_at
+    return {month_of(decided), month_of(due_at)}
+
+
+def published_months() -> set[str]:
+    """Months with at least one published version."""
+    return set(db.session.scalars(select(AssessmentRun.month).distinct()))
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def recalendar(now, first_day: date | None = None, last_day: date | None = None):
+    """After the calendar changed on days first_day..last_day (None: anywhere): refresh every running clock that
+    started by then, and re-settle every stopped clock whose span reaches those days. Returns (tickets whose
+    running clocks were refreshed, [DueChange] of stopped clocks)."""
+    load = (selectinload(TicketClock.pauses), selectinload(TicketClock.extensions),
+            selectinload(TicketClock.ticket).selectinload(Ticket.clocks))
+    started_by = _local_midnight(last_day + timedelta(days=1)) if last_day else None
+    query = select(TicketClock).where(TicketClock.stopped_at.is_(None)).options(*load)
+    if started_by is not None:
+        query = query.where(TicketClock.started_at < started_by)
+    touched = set()
+    for clock in db.session.scalars(query):
+        refresh(clock, now)
+        touched.add(clock.ticket)
+    for ticket in touched:
+        sync_ticket(ticket)
+
+    # A day after a clock's due time (and after any corrected one) cannot move it.
+    query = select(TicketClock).where(TicketClock.stopped_at.is_not(None), TicketClock.due_at.is_not(None)).options(*load)
+    if started_by is not None:
+        query = query.where(TicketClock.started_at < started_by)
+    if first_day is not None:
+        since = _local_midnight(first_day)
+        query = query.where(or_(TicketClock.due_at >= since, TicketClock.calendar_due_at >= since))
+    published = published_months()
+    changes = []
+    for clock in db.session.scalars(query.order_by(TicketClock.id)):
+        change = resettle(clock, now, published)
+        if change is not None:
+            changes.append(change)
+    return touched, changes
+
+
+def resettle(clock, now, published: set[str]) -> DueChange | None:
+    """Recompute a stopped clock's due time by today's calendar: written when none of its months is published,
+    otherwise noted as its corrected due time (NULL again once the calendar agrees with the stored one)."""
+    status = status_of(clock, now)
+    if status.due_at is None:
+        return None
+    if status.due_at == clock.due_at:
+        if clock.calendar_due_at is not None:
+            clock.calendar_due_at = None
+            return DueChange(clock, clock.due_at, clock.due_at, False)
+        return None
+    months = settled_months(clock.due_at, clock.stopped_at) | settled_months(status.due_at, clock.stopped_at)
+    if months & published:
+        if clock.calendar_due_at == status.due_at:
+            return None
+        clock.calendar_due_at = status.due_at
+        return DueChange(clock, clock.due_at, status.due_at, False)
+    before = clock.due_at
+    _settle(clock, status)
+    return DueChange(clock, before, status.due_at, True)
+
+
+def _settle(clock, status) -> None:
+    clock.due_at, clock.breached, clock.calendar_due_at = status.due_at, status.breached, None
+    if status.level < SlaLevel(clock.level).level:
+        clock.level = SlaLevel.of(status.level)  # a breach the correction withdrew; a new one is not a level event
+
+
+def clocks_waiting_for(month: str) -> list:
+    """Stopped clocks with a corrected due time held back because `month` (among others) is published."""
+    rows = db.session.scalars(select(TicketClock).where(TicketClock.calendar_due_at.is_not(None))
+                              .options(selectinload(TicketClock.pauses), selectinload(TicketClock.extensions),
+                                       selectinload(TicketClock.ticket))).all()
+    return [c for c in rows if month in settled_months(c.due_at, c.stopped_at) |
+            settled_months(c.calendar_due_at, c.stopped_at)]
+
+
+def apply_calendar_due(clock, now) -> DueChange:
+    """Write a held corrected due time (its month is being published again)."""
+    before = clock.due_at
+    status = status_of(clock, now)
+    _settle(clock, status)
+    return DueChange(clock, before, status.due_at, True)
+
+
+def explained_status(clock, now):
+    """What the ticket page shows for a clock: the engine's explanation, with a stopped clock's stored due time and
+    outcome (the ones the monthly figures use, frozen while its month is published)."""
+    status = status_of(clock, now, explain=True)
+    if not clock.running and clock.due_at is not None:
+        status.due_at, status.breached = clock.due_at, clock.breached
+    return status

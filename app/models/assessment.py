@@ -95,6 +95,9 @@ class AssessmentRun(db.Model):
     published_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     summary_json: Mapped[str] = mapped_column(Text)  # rules, unit scores and the centre's figures
+    # Lines of this version that calendar corrections made since would change (counted when a correction is
+    # made; republishing applies them).
+    pending_lines: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("month", "version", name="uq_assessment_run_version"),)
 

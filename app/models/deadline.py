@@ -21,6 +21,22 @@ class CalendarOverride(db.Model):
     created_at = mapped_column(UTCDateTime)
 
 
+class CalendarNotice(db.Model):
+    """A State Council notice imported for one year: from then on that year's schedule counts as known (its days
+    are the overrides the import wrote). One row per import, so who imported it and when stays on record."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    holidays_text: Mapped[str] = mapped_column(Text, default="")
+    workdays_text: Mapped[str] = mapped_column(Text, default="")
+    days_off: Mapped[int] = mapped_column(Integer, default=0)
+    workdays: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    imported_at = mapped_column(UTCDateTime, nullable=False)
+
+    imported_by = relationship("User")
+
+
 class SlaPolicy(db.Model):
     """Targets for a category and urgency; the row with neither is the default."""
 
@@ -71,6 +87,9 @@ class TicketClock(db.Model):
     # How a clock ended other than by its holder's act: "not_needed" for a department's sign-off that the case
     # no longer needed (resolved or closed, or the part withdrawn, before the department signed or returned).
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # A settled clock whose month is published keeps its due time (the published figures stand); a later calendar
+    # correction that would move it leaves the corrected due time here until that month is republished.
+    calendar_due_at = mapped_column(UTCDateTime)
 
     # The monthly assessment reads one kind of clock over a range of due times.
     __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),)

@@ -1,7 +1,7 @@
 """Forms for SLA actions and settings."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.enums import Urgency
@@ -62,6 +62,16 @@ class OverrideForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [("holiday", _l("休息日（放假）")), ("workday", _l("工作日（调休上班）"))]
+
+
+class NoticeForm(FlaskForm):
+    """A year's State Council notice: the year, one line per holiday range, one line per make-up working day.
+    The lines are checked by the import itself (app/supervision/notice.py), which names each bad line."""
+
+    year = StringField(_l("年份"), filters=[strip], validators=[Length(max=10), no_nul])
+    holidays = TextAreaField(_l("放假安排（每行一段：开始~结束 名称）"), validators=[Length(max=5000), no_nul])
+    workdays = TextAreaField(_l("调休上班日（每行一天：日期 说明）"), validators=[Length(max=5000), no_nul])
+    confirm = HiddenField()
 
 
 def _days(label, low=0, high=60):

@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 from app.timesource import utcnow
 from app.supervision import notify
 from app.deadlines.calendar import forget_calendar
-from app.deadlines.engine import reconcile, refresh, sync_ticket
+from app.assessment.corrections import record_due_changes, recount_pending_lines
+from app.deadlines.engine import recalendar, reconcile
 from app.deadlines.policies import policy_for, target_for, thresholds_of
 from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
@@ -110,21 +111,16 @@ def decide_extension(ext, actor, approve: bool, note=""):
     commit()
 
 
-def _recompute_running(since_day: date | None = None) -> int:
-    """Refresh every running clock (started before `since_day` ends) after the calendar changed."""
-    now = utcnow()
-    query = select(TicketClock).where(TicketClock.stopped_at.is_(None)).options(
-        selectinload(TicketClock.pauses), selectinload(TicketClock.extensions),
-        selectinload(TicketClock.ticket).selectinload(Ticket.clocks))
-    clocks = db.session.scalars(query).all()
-    touched = set()
-    for clock in clocks:
-        if since_day and clock.started_at.astimezone(SHANGHAI).date() > since_day:
-            continue
-        refresh(clock, now)
-        touched.add(clock.ticket)
-    for ticket in touched:
-        sync_ticket(ticket)
+def after_calendar_change(actor, first_day: date | None = None, last_day: date | None = None, now=None) -> int:
+    """Follow a calendar correction on days first_day..last_day: open clocks move, settled clocks of unpublished
+    months are re-settled (each recorded on its ticket), those of published months wait for a republication and
+    the published versions count the lines that would change. Returns how many open tickets were recomputed."""
+    now = now or utcnow()
+    forget_calendar()
+    touched, changes = recalendar(now, first_day, last_day)
+    record_due_changes(changes, actor, now)
+    db.session.flush()
+    recount_pending_lines(now)
     return len(touched)
 
 
@@ -139,8 +135,7 @@ def set_override(actor, day: date, is_workday: bool, note=""):
         db.session.add(row)
     row.is_workday, row.note = is_workday, note
     db.session.flush()
-    forget_calendar()
-    touched = _recompute_running(day)
+    touched = after_calendar_change(actor, day, day)
     commit()
     return touched
 
@@ -152,8 +147,7 @@ def remove_override(actor, override):
     day = override.day
     db.session.delete(override)
     db.session.flush()
-    forget_calendar()
-    touched = _recompute_running(day)
+    touched = after_calendar_change(actor, day, day)
     commit()
     return touched
 

@@ -12,9 +12,10 @@ from app.timesource import utcnow
 from app.supervision import notify, services
 from app.deadlines.calendar import current_calendar, uncovered_years
 from app.supervision.notify import unread_count
-from app.deadlines.engine import status_of
-from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm,
-                                   SuperviseForm)
+from app.deadlines.engine import explained_status
+from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteForm, NoticeForm, OverrideForm,
+                                   PolicyForm, SuperviseForm)
+from app.supervision import notice as notices
 from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
 from app.display import clock_label, lateness_text
@@ -33,7 +34,7 @@ bp = Blueprint("supervision", __name__)
 def clock_rows(ticket, now):
     """Each clock of the ticket with what the engine says about it, running ones first, then newest first."""
     ordered = sorted(ticket.clocks, key=lambda c: (not c.running, -c.started_at.timestamp(), -c.id))
-    return [(clock, status_of(clock, now, explain=True)) for clock in ordered]
+    return [(clock, explained_status(clock, now)) for clock in ordered]
 
 
 def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
@@ -223,7 +224,36 @@ def calendar():
     month = [today.replace(day=1) + timedelta(days=i) for i in range(62)]
     return render_template("supervision/calendar.html", form=form, overrides=overrides, covered=covered_years(),
                            missing=uncovered_years([today.year, today.year + 1]), cal=cal, days=month,
-                           today=today), status
+                           today=today, notices=notices.notices()), status
+
+
+@bp.route("/admin/calendar/notice", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def calendar_notice():
+    """Import a year's State Council notice: check the lines, preview the open deadlines it moves, then confirm."""
+    form = NoticeForm()
+    moves, error, status = None, None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 400
+        else:
+            try:
+                notice = notices.parse_notice(form.year.data, form.holidays.data, form.workdays.data)
+                if form.confirm.data == "1":
+                    touched = notices.import_notice(current_user, notice)
+                    flash(_("%(y)d 年放假安排已导入，共 %(d)d 天放假、%(w)d 个调休上班日；%(n)d 件在办诉求的时限已重新计算。",
+                            y=notice.year, d=len(notice.days_off), w=len(notice.workdays), n=touched), "success")
+                    return redirect(url_for("supervision.calendar"), 303)
+                moves = notices.preview_notice(notice)
+            except ServiceError as exc:
+                db.session.rollback()
+                error, status = exc.message, exc.status
+    elif not form.year.data:
+        today = utcnow().astimezone(SHANGHAI).date()
+        missing = uncovered_years([today.year, today.year + 1])
+        form.year.data = str(missing[0]) if missing else ""
+    return render_template("supervision/calendar_notice.html", form=form, moves=moves, error=error,
+                           clock_label=clock_label), status
 
 
 @bp.post("/admin/calendar/<int:override_id>/delete")

@@ -250,6 +250,7 @@ def _form_targets(factory):
                                      "password"]),
         "/admin/departments": (admin, ["name", "active"]),
         "/admin/calendar": (admin, ["day", "kind", "note"]),
+        "/admin/calendar/notice": (admin, ["year", "holidays", "workdays", "confirm"]),
         "/admin/policies/new": (admin, ["name", "category_id", "urgency", "acknowledge_hours", "resolution_wd",
                                         "warning_percent", "supervise_after_wd", "escalate_after_wd"]),
         "/tickets": (secretary, ["q", "state", "category", "department", "channel", "secretary", "from", "to",
@@ -258,7 +259,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 34  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 35  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
