@@ -142,6 +142,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "jianjian@localhost")
     WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
 
+    # The hall board's figures are recomputed at most once per this many seconds per process (its screen polls).
+    HALL_CACHE_SECONDS = int(os.environ.get("HALL_CACHE_SECONDS", 60))
     # The service hall's screen opens /hall?token=KIOSK_TOKEN without logging in; empty turns that off.
     KIOSK_TOKEN = os.environ.get("KIOSK_TOKEN", "")
 
@@ -173,3 +175,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # Hashing strength is not under test; a cheap method keeps the suite fast.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Tests change data and look again at the same frozen time: the hall figures are computed every time
+    # (tests/test_query_counts.py turns the cache on to test it).
+    HALL_CACHE_SECONDS = 0

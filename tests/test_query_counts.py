@@ -61,3 +61,17 @@ def test_postgresql_connections_run_without_jit(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("a PostgreSQL setting; CI runs this file on PostgreSQL too")
         assert db.session.execute(text("SHOW jit")).scalar() == "off"
+
+
+@pytest.mark.app_config(HALL_CACHE_SECONDS=60)
+def test_the_hall_board_computes_its_figures_once_a_minute(app, factory, login, clock):
+    supervisor = factory.user(Role.SUPERVISOR)
+    factory.ticket(S.PROCESSING)
+    client = login(app.test_client(), supervisor)
+    first = statements(app, client, "/hall")
+    clock.advance(seconds=20)
+    again = statements(app, client, "/hall")  # the same minute: only the session and page queries remain
+    clock.advance(minutes=1)
+    later = statements(app, client, "/hall")  # a new minute: the figures are computed again
+    # (the live leaders a supervisor sees keep their own per-minute cache, so `later` may be below `first`)
+    assert again < later <= first, (first, again, later)

@@ -19,7 +19,8 @@ from app.models import Assignment, Category, Department, Ticket
 def leaders(month: Month) -> dict:
     """Top three of each ranking, recomputed at most once a minute per app and process (the board polls)."""
     cache = current_app.extensions.setdefault("jj_hall_leaders", {})
-    key = (str(month), int(time.monotonic() // 60))
+    seconds = current_app.config.get("HALL_CACHE_SECONDS", 60) or 1
+    key = (str(month), int(time.monotonic() // seconds))
     if key not in cache:
         cache.clear()
         cache[key] = {kind: [u for u in live_scores(kind, month) if u.status == RANKED][:3]
@@ -43,7 +44,24 @@ def published_awards() -> dict | None:
 
 
 def board(now, *, live=False) -> dict:
-    """The board's figures at `now`; this month's live (unpublished) leaders only when `live` (supervisors)."""
+    """The board's figures at `now`; this month's live (unpublished) leaders only when `live` (supervisors).
+
+    The hall screen polls every 30 seconds and the year-to-date rates scan the year's clocks, so the figures are
+    computed at most once per HALL_CACHE_SECONDS (60) per process; the time shown is always the request's."""
+    seconds = current_app.config.get("HALL_CACHE_SECONDS", 60)
+    if seconds:
+        cache = current_app.extensions.setdefault("jj_hall_board", {})
+        key = int(now.timestamp() // seconds)
+        if key not in cache:
+            cache.clear()
+            cache[key] = _figures(now)
+        figures = cache[key]
+    else:
+        figures = _figures(now)
+    return dict(figures, now=now, leaders=leaders(figures["month"]) if live else None)
+
+
+def _figures(now) -> dict:
     month = Month.containing(now)
     local = now.astimezone(SHANGHAI)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -63,6 +81,6 @@ def board(now, *, live=False) -> dict:
         .order_by(Ticket.due_at.is_(None), Ticket.due_at).limit(10)).all()
     overdue_total = db.session.scalar(select(func.count(Ticket.id)).where(
         Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late)))
-    return dict(now=now, month=month, today_new=today_new or 0, by_state=by_state, overdue=overdue,
+    return dict(month=month, today_new=today_new or 0, by_state=by_state, overdue=overdue,
                 overdue_total=overdue_total or 0, completion=report.completion_rates(month, now),
-                ratings=report.ratings(month), awards=published_awards(), leaders=leaders(month) if live else None)
+                ratings=report.ratings(month), awards=published_awards())
