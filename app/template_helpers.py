@@ -5,6 +5,7 @@ from flask_babel import get_locale
 
 from app import enums
 from app.supervision.notify import unread_count
+from app.supervision.services import pending_extension_count
 from app.deadlines.calendar import calendar_warning
 from app.display import due_text, event_details, local, sla_badge
 
@@ -17,6 +18,7 @@ def register(app):
     app.add_template_filter(due_text, "due")
 
     app.add_template_global(lambda: unread_count(current_user), "unread_messages")
+    app.add_template_global(pending_extension_count, "pending_extension_count")
     app.add_template_global(calendar_warning, "calendar_gaps")
     app.add_template_global(_worker_state, "worker_state")
 
