@@ -6,6 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from app import enums
 from app.deadlines.calendar import current_calendar
+from app.deadlines.procedures import due_at as procedure_due_at
 from sla.calendar import SHANGHAI
 from sla.worktime import WorkingDays, counted
 
@@ -62,24 +63,44 @@ def due_text(dt, with_year=True):
     return local_dt.strftime(f"{day_format} %H:%M")
 
 
-def sla_badge(ticket, now):
-    """(css class, text) for a ticket's nearest deadline, counted in working time, coloured by its level."""
-    if ticket.due_at is None:
-        return "secondary", (_("暂停计时") if ticket.state == enums.TicketState.ON_HOLD else _("无时限"))
+def _span_text(due_at, now) -> tuple[bool, str]:
+    """Whether `due_at` has passed, and how far it is from `now` in working time, in words."""
     days = WorkingDays(current_calendar())
-    late = now > ticket.due_at
-    span = counted(days, ticket.due_at, now) if late else counted(days, now, ticket.due_at)
+    late = now > due_at
+    span = counted(days, due_at, now) if late else counted(days, now, due_at)
     amount = span / timedelta(days=1)
     if amount >= 1:
         text = _("超期 %(n).1f 个工作日", n=amount) if late else _("剩 %(n).1f 个工作日", n=amount)
     else:
         hours = max(int(span / timedelta(hours=1)), 0)
         text = _("超期 %(h)d 小时", h=max(hours, 1)) if late else _("剩 %(h)d 小时", h=hours)
+    return late, text
+
+
+def sla_badge(ticket, now):
+    """(css class, text) for a ticket's nearest deadline, counted in working time, coloured by its level."""
+    if ticket.due_at is None:
+        return "secondary", (_("暂停计时") if ticket.state == enums.TicketState.ON_HOLD else _("无时限"))
+    late, text = _span_text(ticket.due_at, now)
     level = enums.SlaLevel.get(ticket.sla_level)
     css = level.css if level else "success"
     if late and css in ("success", "warning"):
         css = "danger"  # past due, before the sweep has recorded it
     return css, text
+
+
+def procedure_badge(procedure, now):
+    """(css class, text) for a 代办 procedure's due time in the words and colours of a case's badge, or None when
+    no deadline runs (not yet submitted, or decided). Late is red; within the last quarter of its standard working
+    days, yellow (the default warning of a case)."""
+    due = procedure_due_at(procedure)
+    if due is None:
+        return None
+    late, text = _span_text(due, now)
+    if late:
+        return "danger", text
+    left = counted(WorkingDays(current_calendar()), now, due) / timedelta(days=1)
+    return ("warning" if left <= procedure.type.standard_wd * 0.25 else "success"), text
 
 
 def clock_label(clock):

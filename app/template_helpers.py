@@ -7,13 +7,16 @@ from app import enums
 from app.supervision.notify import unread_count
 from app.supervision.services import pending_extension_count
 from app.deadlines.calendar import calendar_warning
-from app.display import due_text, event_details, local, sla_badge
+from app.deadlines.procedures import due_at as procedure_due_at
+from app.display import due_text, event_details, local, procedure_badge, sla_badge
 
 
 def register(app):
     """Install filters and template globals."""
     app.add_template_filter(local, "local")
     app.add_template_global(sla_badge, "sla_badge")
+    app.add_template_global(procedure_badge, "procedure_badge")
+    app.add_template_global(procedure_due_at, "procedure_due_at")
     app.add_template_global(event_details, "event_details")
     app.add_template_filter(due_text, "due")
 

@@ -13,6 +13,7 @@ from app.supervision import notify, services
 from app.deadlines.calendar import current_calendar, uncovered_years
 from app.supervision.notify import unread_count
 from app.deadlines.engine import status_of
+from app.deadlines import procedures as procedure_deadlines
 from app.supervision.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
 from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
@@ -148,7 +149,8 @@ def extensions():
 @bp.get("/board/overdue")
 @roles_required(Role.SUPERVISOR)
 def board():
-    """督办台: every running clock at or past its deadline, the latest first, and pending extensions."""
+    """督办台: every running clock at or past its deadline, the latest first, pending extensions, and the 代办
+    procedures past their due date."""
     now = utcnow()
     late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
     level = request.args.get("level")
@@ -165,8 +167,9 @@ def board():
         TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
     pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
                                  .options(joinedload(Extension.ticket)).order_by(Extension.id)).all()
+    procedures = procedure_deadlines.overdue(now.astimezone(SHANGHAI).date())
     return render_template("supervision/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
-                           clock_label=clock_label, decision_form=DecisionForm())
+                           clock_label=clock_label, procedures=procedures)
 
 
 # ---- notifications --------------------------------------------------------------------------------------
