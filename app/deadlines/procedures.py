@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from app.deadlines.calendar import current_calendar
 from app.enums import ProcedureStatus
 from app.extensions import db
-from app.models import Procedure, Project
+from app.models import Procedure, ProcedureType, Project
 from sla.calendar import SHANGHAI
 
 RUNNING = ProcedureStatus.SUBMITTED.value  # submitted and not yet decided: its deadline runs
@@ -26,7 +26,7 @@ def due_at(procedure) -> datetime | None:
 
 def _running():
     return (select(Procedure).where(Procedure.status == RUNNING, Procedure.due_on.is_not(None))
-            .options(joinedload(Procedure.type), joinedload(Procedure.enterprise),
+            .options(joinedload(Procedure.type).joinedload(ProcedureType.department), joinedload(Procedure.enterprise),
                      joinedload(Procedure.project).load_only(Project.id, Project.name),
                      joinedload(Procedure.secretary))
             .order_by(Procedure.due_on, Procedure.id))

@@ -15,7 +15,7 @@ from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
-from app.models import CalendarOverride, Extension, SlaPolicy, Ticket, TicketClock, User
+from app.models import Assignment, CalendarOverride, Extension, SlaPolicy, Ticket, TicketClock, User
 from app.tickets import access
 from app.display import due_text
 from app.journal import commit, record_event
@@ -164,8 +164,10 @@ def pending_extension_count() -> int:
 def pending_extensions(limit=500) -> list:
     """The extension requests waiting for a decision, oldest first, with their ticket, clock and requester."""
     return db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING.value)
-                              .options(joinedload(Extension.ticket), joinedload(Extension.clock),
-                                       joinedload(Extension.requested_by))
+                              .options(joinedload(Extension.ticket), joinedload(Extension.requested_by),
+                                       joinedload(Extension.clock).joinedload(TicketClock.assignment)
+                                       .joinedload(Assignment.department),
+                                       joinedload(Extension.clock).joinedload(TicketClock.action_item))
                               .order_by(Extension.id).limit(limit)).all()
 
 
