@@ -124,6 +124,8 @@ class Config:
     # The SLA scheduler runs in exactly one process: the development server (SCHEDULER=1, as `make run` sets)
     # or `flask --app wsgi sla worker`. Web workers under gunicorn leave it off.
     SCHEDULER = _bool("SCHEDULER", False)
+    # bench/run.py only: an X-Query-Count header on every response (see app/querycount.py).
+    QUERY_COUNT_HEADER = _bool("QUERY_COUNT_HEADER", False)
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
     SWEEP_BATCH_SIZE = int(os.environ.get("SWEEP_BATCH_SIZE", 500))
     # /healthz reports unhealthy when the SLA worker has not swept for this long.

@@ -1,14 +1,14 @@
 """How times, deadlines and events read to a person: one helper each, used by the pages, the messages the sweep
 sends and the exports alike (so a deadline is written the same way everywhere)."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from app import enums
 from app.deadlines.calendar import current_calendar
 from app.deadlines.procedures import due_at as procedure_due_at
+from sla import clocks
 from sla.calendar import SHANGHAI
-from sla.worktime import WorkingDays, counted
 
 
 def local(dt, fmt="%Y-%m-%d %H:%M"):
@@ -34,6 +34,14 @@ def _detail_value(value):
     return str(ROLE_WORDS.get(value, value))
 
 
+def _stored_due(value):
+    """A due time as an event stored it (text of a UTC datetime), written the one way deadlines are written."""
+    try:
+        return due_text(datetime.fromisoformat(value)) if value else value
+    except (TypeError, ValueError):
+        return value
+
+
 def event_details(event):
     """An event's before/after details as (label, text) pairs for people to read."""
     rows = []
@@ -43,6 +51,8 @@ def event_details(event):
         label = str(DETAIL_LABELS.get(key, key))
         if key == "urgency" and isinstance(value, list):
             value = [enums.Urgency(v).label if enums.Urgency.get(v) else v for v in value]
+        if key == "due":
+            value = [_stored_due(v) for v in value] if isinstance(value, list) else _stored_due(value)
         if isinstance(value, list) and len(value) == 2 and key not in ("support",):
             text = f"{_detail_value(value[0])} → {_detail_value(value[1])}"
         else:
@@ -63,25 +73,51 @@ def due_text(dt, with_year=True):
     return local_dt.strftime(f"{day_format} %H:%M")
 
 
-def _span_text(due_at, now) -> tuple[bool, str]:
-    """Whether `due_at` has passed, and how far it is from `now` in working time, in words."""
-    days = WorkingDays(current_calendar())
+HOUR_UNITS = ("hours", "office_hours")
+
+
+def time_to_due(unit, due_at, now) -> timedelta:
+    """Time left to a deadline (negative once overdue) as its clock counts: calendar hours for an hour clock,
+    working time for a working-day clock. Badges, the deadline explanation and the overdue board read this."""
+    return clocks.time_to_due(unit or "working_days", due_at, now, current_calendar())
+
+
+def span_text(unit, span: timedelta) -> str:
+    """An amount of a clock's time for people: whole hours for an hour clock ("15 小时"); working days to one
+    decimal for a working-day clock ("1.5 个工作日"), or its working hours when under a day."""
+    span = abs(span)
+    if unit in HOUR_UNITS or span < timedelta(days=1):
+        return _("%(n)d 小时", n=int(span / timedelta(hours=1)))
+    return _("%(n).1f 个工作日", n=span / timedelta(days=1))
+
+
+def lateness_text(unit, due_at, now) -> str:
+    """How far past its deadline a clock is, in its own unit; empty when it is not late."""
+    if due_at is None or now <= due_at:
+        return ""
+    late = time_to_due(unit, due_at, now)
+    return span_text(unit, late) if late else ""  # a working-day clock due on Friday is not later on Sunday
+
+
+def _badge_text(unit, due_at, now) -> tuple[bool, str]:
+    """Whether `due_at` has passed, and how far it is from `now` as the clock counts, in the badge's words."""
+    left = time_to_due(unit, due_at, now)
     late = now > due_at
-    span = counted(days, due_at, now) if late else counted(days, now, due_at)
-    amount = span / timedelta(days=1)
-    if amount >= 1:
+    span = abs(left)
+    hours = int(span / timedelta(hours=1))
+    if unit not in HOUR_UNITS and span >= timedelta(days=1):
+        amount = span / timedelta(days=1)
         text = _("超期 %(n).1f 个工作日", n=amount) if late else _("剩 %(n).1f 个工作日", n=amount)
     else:
-        hours = max(int(span / timedelta(hours=1)), 0)
         text = _("超期 %(h)d 小时", h=max(hours, 1)) if late else _("剩 %(h)d 小时", h=hours)
     return late, text
 
 
 def sla_badge(ticket, now):
-    """(css class, text) for a ticket's nearest deadline, counted in working time, coloured by its level."""
+    """(css class, text) for a ticket's nearest deadline, counted in its clock's own unit, coloured by its level."""
     if ticket.due_at is None:
         return "secondary", (_("暂停计时") if ticket.state == enums.TicketState.ON_HOLD else _("无时限"))
-    late, text = _span_text(ticket.due_at, now)
+    late, text = _badge_text(ticket.due_unit or "working_days", ticket.due_at, now)
     level = enums.SlaLevel.get(ticket.sla_level)
     css = level.css if level else "success"
     if late and css in ("success", "warning"):
@@ -96,10 +132,10 @@ def procedure_badge(procedure, now):
     due = procedure_due_at(procedure)
     if due is None:
         return None
-    late, text = _span_text(due, now)
+    late, text = _badge_text("working_days", due, now)
     if late:
         return "danger", text
-    left = counted(WorkingDays(current_calendar()), now, due) / timedelta(days=1)
+    left = time_to_due("working_days", due, now) / timedelta(days=1)
     return ("warning" if left <= procedure.type.standard_wd * 0.25 else "success"), text
 
 

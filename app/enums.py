@@ -95,6 +95,9 @@ class AssignmentStatus(LabeledEnum):
 
 
 ACTIVE_ASSIGNMENT = [AssignmentStatus.PENDING.value, AssignmentStatus.SIGNED.value]
+# TicketClock.outcome of a sign-off the case no longer needed (resolved, closed or withdrawn before the
+# department signed or returned it).
+CLOCK_NOT_NEEDED = "not_needed"
 
 
 class Satisfaction(LabeledEnum):
@@ -139,13 +142,14 @@ class EventKind(LabeledEnum):
     EDITED = "edited", _l("修改诉求信息")
     ASSIGNED = "assigned", _l("指派秘书")
     SLA_LEVEL = "sla_level", _l("时限预警")
+    SLA_WITHDRAWN = "sla_withdrawn", _l("时限预警撤销")
     URGED = "urged", _l("催办")
     SUPERVISED = "supervised", _l("督办")
     EXTENSION_REQUESTED = "ext_requested", _l("申请延期")
     EXTENSION_APPROVED = "ext_approved", _l("批准延期")
     EXTENSION_REJECTED = "ext_rejected", _l("驳回延期")
     SLA_RECOMPUTED = "sla_recomputed", _l("重算时限")
-    CONVENED = "convened", _l("召开会办")
+    CONVENED = "convened", _l("安排会办")  # convening arranges the meeting; it is held later
     MEETING_HELD = "meeting_held", _l("会办会议纪要")
     PLAN_DECIDED = "plan_decided", _l("形成办理方案")
     ACTION_ADDED = "action_added", _l("会办事项")

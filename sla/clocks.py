@@ -114,9 +114,14 @@ class ClockStatus:
 
 def measure_for(target: Target, calendar: WorkCalendar):
     """The way this target counts time."""
-    if target.unit == "working_days":
+    return measure_of(target.unit, calendar)
+
+
+def measure_of(unit: str, calendar: WorkCalendar):
+    """The way a clock of this unit counts time: every hour, office hours, or whole working days."""
+    if unit == "working_days":
         return WorkingDays(calendar)
-    if target.unit == "office_hours":
+    if unit == "office_hours":
         return OfficeHours(calendar)
     return WallClock()
 
@@ -129,6 +134,18 @@ def _paused_before(pauses: Sequence[Pause], moment: datetime) -> list[Pause]:
 def latest_due_extension(inp: ClockInput) -> Extension | None:
     """The last approved extension that set a new due time (it overrides everything approved before it)."""
     return max((e for e in inp.extensions if e.sets_due), key=lambda e: e.at, default=None)
+
+
+def time_to_due(unit: str, due_at: datetime, now: datetime, calendar: WorkCalendar) -> timedelta:
+    """Time from `now` to `due_at` as the clock itself counts it, negative once overdue.
+
+    The one place remaining and overdue time is measured (badges, the explanation, the overdue board): a
+    calendar-hour clock ("24 小时不打烊") counts every hour, weekends and nights included; a working-day clock
+    counts only working time. Lists sort by the due instant itself, never by this figure."""
+    measure = measure_of(unit, calendar)
+    if now <= due_at:
+        return counted(measure, now, due_at)
+    return -counted(measure, due_at, now)
 
 
 def budget_of(inp: ClockInput, calendar: WorkCalendar) -> timedelta:

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterator, Sequence
 
 from sla.calendar import SHANGHAI, WorkCalendar
+from sla.dayindex import index_for
 
 DAY = timedelta(days=1)
 
@@ -40,6 +41,16 @@ def _local_midnight(day: date) -> datetime:
 class WallClock:
     """Every second counts ("24 小时不打烊")."""
 
+    fast = True
+
+    def counted_between(self, start: datetime, end: datetime) -> timedelta:
+        """Counted time in [start, end) without pauses."""
+        return max(end - start, timedelta(0))
+
+    def reach_budget(self, start: datetime, budget: timedelta) -> datetime:
+        """When the counted time since `start` reaches `budget`, without pauses."""
+        return start + max(budget, timedelta(0))
+
     def pieces(self, start: datetime, end: datetime) -> Iterator[Piece]:
         if end > start:
             yield Piece(start, end, True, "")
@@ -48,8 +59,38 @@ class WallClock:
 class WorkingDays:
     """Whole working days count, weekends and statutory holidays do not; make-up days (调休) do."""
 
+    fast = True  # counted_between and reach_budget answer from the calendar's day index, not a walk
+
     def __init__(self, calendar: WorkCalendar):
         self.calendar = calendar
+
+    def counted_between(self, start: datetime, end: datetime) -> timedelta:
+        """Counted time in [start, end) without pauses: the two partial days plus whole working days between."""
+        if end <= start:
+            return timedelta(0)
+        first, last = start.astimezone(SHANGHAI).date(), end.astimezone(SHANGHAI).date()
+        is_workday = self.calendar.is_workday
+        if first == last:
+            return end - start if is_workday(first) else timedelta(0)
+        total = DAY * index_for(self.calendar).workdays_between(first + DAY, last)
+        if is_workday(first):
+            total += _local_midnight(first + DAY) - start
+        if is_workday(last):
+            total += end - _local_midnight(last)
+        return total
+
+    def reach_budget(self, start: datetime, budget: timedelta) -> datetime:
+        """When the counted time since `start` reaches `budget`, without pauses."""
+        if budget <= timedelta(0):
+            return start
+        first = start.astimezone(SHANGHAI).date()
+        rest_of_day = _local_midnight(first + DAY) - start if self.calendar.is_workday(first) else timedelta(0)
+        if budget <= rest_of_day:
+            return start + budget
+        remaining = budget - rest_of_day
+        whole = -(-remaining // DAY)  # the working day (counted after `first`) on which the budget runs out
+        day = index_for(self.calendar).nth_workday_after(first, whole)
+        return _local_midnight(day) + (remaining - DAY * (whole - 1))
 
     def day_label(self, day: date, counted: bool) -> str:
         if counted:
@@ -69,6 +110,8 @@ class WorkingDays:
 
 class OfficeHours(WorkingDays):
     """Only office hours on working days count (an optional mode for hour-based targets)."""
+
+    fast = False  # partial office days: walked, not indexed
 
     def __init__(self, calendar: WorkCalendar, opens: time = time(9, 0), closes: time = time(17, 30)):
         super().__init__(calendar)
@@ -132,6 +175,8 @@ def timeline(measure, start: datetime, end: datetime, pauses: Sequence[Pause] = 
 
 def counted(measure, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> timedelta:
     """Counted time in [start, end)."""
+    if not pauses and getattr(measure, "fast", False):
+        return measure.counted_between(start, end)
     total = timedelta(0)
     for piece in timeline(measure, start, end, pauses):
         if piece.counted:
@@ -149,6 +194,8 @@ def reach(measure, start: datetime, budgets: Sequence[timedelta],
     None where it is never reached: the clock is paused without end before that, or it lies beyond the horizon.
     One forward pass serves every budget, so a clock's warning, due, supervise and escalate times cost one walk.
     """
+    if not pauses and getattr(measure, "fast", False):
+        return [measure.reach_budget(start, budget) for budget in budgets]
     results: list[datetime | None] = [None] * len(budgets)
     order = sorted(range(len(budgets)), key=lambda i: budgets[i])
     pending = [(budgets[i], i) for i in order]

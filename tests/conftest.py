@@ -70,6 +70,8 @@ def app(request, database, clock, tmp_path):
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
+            from app.tickets.search import clear
+            clear(conn)  # the search documents live outside the models' tables
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         from app.projects.services import ensure_reference_data

@@ -226,13 +226,17 @@ def test_departments_hold_their_own_breaches_and_returns_reopens_evaluations_cou
     form = public.get(f"/evaluate/{token}").get_data(as_text=True)
     assert "住建局" in form and "秘书" in form and "人社局" not in form
     marks = {"lawful": "5", "efficiency": "5", "execution": "4", "attitude": "4"}
-    first = public.post(f"/evaluate/{token}", data={"unit": f"department:{d1_id}", **marks})
+
+    def unit(prefix, given):  # one unit's fieldset on the one evaluation form
+        return {f"{prefix}-{k}": v for k, v in given.items()}
+
+    first = public.post(f"/evaluate/{token}", data=unit(f"department_{d1_id}", marks))
     assert first.status_code == 303
-    again = public.post(f"/evaluate/{token}", data={"unit": f"department:{d1_id}", **marks})
+    again = public.post(f"/evaluate/{token}", data=unit(f"department_{d1_id}", marks))
     assert again.status_code == 409 and "本月已评价过该单位" in again.get_data(as_text=True)
-    stranger = public.post(f"/evaluate/{token}", data={"unit": f"department:{d2_id}", **marks})
-    assert stranger.status_code == 400  # 人社局 never worked on this enterprise's ticket
-    bad = public.post(f"/evaluate/{token}", data={"unit": f"secretary:{sec_id}", **marks, "attitude": "9"})
+    stranger = public.post(f"/evaluate/{token}", data=unit(f"department_{d2_id}", marks))
+    assert stranger.status_code == 400  # 人社局 never worked on this enterprise's ticket: nothing of it is read
+    bad = public.post(f"/evaluate/{token}", data=unit(f"secretary_{sec_id}", {**marks, "attitude": "9"}))
     assert bad.status_code == 400
     assert public.get("/evaluate/forged-token").status_code == 404
 
@@ -257,9 +261,10 @@ def test_departments_hold_their_own_breaches_and_returns_reopens_evaluations_cou
     assert (g["returns"].counted, g["returns"].earned) == (1, 1) and g["returns"].points == 0.0
     # The secretary holds none of these resolution clocks: a department led each when it was decided.
     assert s["秘书"].figures["on_time"].counted == 0
-    # Completion (办结率) is the secretary's: t1..t4's first clocks were due in October and resolved;
-    # t4's second clock, due 10-22, is still open.
-    assert (s["秘书"].figures["completion"].counted, s["秘书"].figures["completion"].earned) == (5, 4)
+    # Completion (办结率, deadline-based) is the secretary's: five resolution clocks fell due in October
+    # (t1..t4's first, t4's second due 10-22); met in time: t1, t3, t4's first; t2 was resolved late (10-26)
+    # and t4's second is still open.
+    assert (s["秘书"].figures["completion"].counted, s["秘书"].figures["completion"].earned) == (5, 3)
 
 
 def test_a_month_whose_best_score_misses_the_bar_has_no_winner(app, clock):

@@ -161,7 +161,7 @@ def test_every_state_change_needs_a_csrf_token(app, factory, login):
                                        "csrf_token": token}).status_code == 302
     before = snapshot(app)
     args = {"ticket_id": ref.id, "action": "accept", "number": ref.number, "obj_id": 1, "user_id": secretary.id,
-            "extension_id": 1, "override_id": 1, "policy_id": 1, "note_id": 1, "meeting_id": 1, "item_id": 1,
+            "extension_id": 1, "override_id": 1, "shift_id": 1, "policy_id": 1, "note_id": 1, "meeting_id": 1, "item_id": 1,
             "procedure_id": 1, "project_id": 1, "type_id": 1, "document_id": 1,
             "month_text": "2026-10", "appeal_id": 1, "token": "x", "enterprise_id": ref.enterprise_id}
     urls = set()

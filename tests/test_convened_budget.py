@@ -50,8 +50,8 @@ def test_convening_a_case_in_processing_gives_its_clock_the_convened_budget(app,
     # The deadline panel says why.
     page = login(app.test_client(), secretary).get(f"/tickets/{ref.id}/deadlines").get_data(as_text=True)
     assert "会办标准" in page and "2026-12-21 24:00" in page
-    # The meeting decides the plan: back to processing, the budget stays.
-    clock.advance(days=1)
+    # Thursday 14:00, the meeting's time: it decides the plan; back to processing, the budget stays.
+    clock.advance(days=1, hours=5)
     with app.test_request_context():
         meeting = db.session.scalar(select(Meeting))
         actor = db.session.get(User, secretary.id)

@@ -103,6 +103,10 @@ def test_a_case_from_submission_to_rating(app, factory, live_server, browser):
     sec.fill("#guests", "供电公司 李科长")
     sec.click("main form button.btn-primary")
     sec.wait_for_url("**/meetings/*")
+    # Minutes are written once the meeting has begun: Wednesday 18 November, 14:30 Beijing time.
+    from datetime import datetime, timezone
+    app.extensions["jj_clock"].set(datetime(2026, 11, 18, 6, 30, tzinfo=timezone.utc))
+    sec.reload()
     sec.locator("details.action summary", has_text="填写纪要").click()
     sec.fill("#minutes_internal", "供电公司同意优先安排增容。")
     sec.fill("#minutes_public", "会议决定：供电公司一周内完成增容方案批复，住建局跟进。")
@@ -209,8 +213,8 @@ def test_a_supervisor_publishes_october_and_opens_the_report_and_the_hall_board(
     phone.goto(f"{live_server}/evaluate/{token}")
     assert "郑洁" in phone.content()
     for criterion in ("lawful", "efficiency", "execution", "attitude"):
-        phone.check(f"input[name={criterion}][value='5']")
-    phone.fill("textarea[name=comment]", "秘书很负责")
+        phone.check(f"input[name$='-{criterion}'][value='5']")
+    phone.fill("textarea[name$='-comment']", "秘书很负责")
     shot(phone, "15-enterprise-evaluation-phone")
     phone.click("text=提交评价")
     phone.wait_for_selector("text=感谢您的评价")

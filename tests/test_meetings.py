@@ -46,8 +46,10 @@ def test_a_meeting_from_convening_to_the_plan(app, factory, login, clock):
     assert officer.get(f"/tickets/{ref.id}").status_code == 200
     officer.post(f"{meeting_url}/confirm")
     assert "已确认" in officer.get(meeting_url).get_data(as_text=True)
-    # Minutes: the internal part stays inside; each ticket's own conclusion reaches its enterprise (two companies'
-    # tickets: one conclusion each, see tests/security/test_meetings_mail_security.py).
+    # Wednesday 18 November, 14:30: the meeting is held. Minutes: the internal part stays inside; each ticket's
+    # own conclusion reaches its enterprise (two companies' tickets: one conclusion each, see
+    # tests/security/test_meetings_mail_security.py).
+    clock.set(bj(2026, 11, 18, 14, 30))
     sec.post(f"{meeting_url}/minutes", data={"minutes_internal": "供电公司内部容量紧张，需市里协调（内部）",
                                              f"conclusion_{ref.id}": "会议决定：由住建局牵头，两周内完成增容方案批复。",
                                              f"conclusion_{related.id}": "会议决定：规划局一周内答复。"})

@@ -98,6 +98,9 @@ MATRIX = {
     ("supervision.calendar", "GET"): staff_only({"admin"}),
     ("supervision.calendar", "POST"): staff_only({"admin"}),
     ("supervision.delete_override", "POST"): staff_only({"admin"}),
+    ("supervision.duty", "GET"): staff_only({"admin"}),
+    ("supervision.duty", "POST"): staff_only({"admin"}),
+    ("supervision.delete_duty", "POST"): staff_only({"admin"}),
     ("supervision.policies", "GET"): staff_only({"admin"}),
     ("supervision.new_policy", "GET"): staff_only({"admin"}),
     ("supervision.new_policy", "POST"): staff_only({"admin"}),
@@ -199,6 +202,8 @@ def world(app, factory, login):
         from app.supervision.sweep import sweep
         from app.extensions import db
         db.session.add(CalendarOverride(day=date(2027, 1, 4), is_workday=False, note="测试"))
+        from app.models import DutyShift
+        db.session.add(DutyShift(day=date(2027, 1, 4), user_id=people["supervisor"].id))
         db.session.commit()
         sweep(app.extensions["jj_clock"].now())  # a fresh heartbeat keeps /healthz/worker at 200
     second = factory.ticket(S.PROCESSING, secretary=people["secretary"], lead_officer=people["officer_lead"])
@@ -227,6 +232,7 @@ def world(app, factory, login):
         appeal = file_appeal(db.session.get(Ticket, ref.id), sec, "企业撤回诉求")
         token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
         ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
+               "duty": DutyShift.query.one().id,
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
                "meeting": meeting_id, "item": item_id, "project": project_id, "procedure": procedure_id,
@@ -258,6 +264,7 @@ def url_args(endpoint, w):
         "supervision.request_extension": {"ticket_id": t.id}, "supervision.decide_extension": {"extension_id": w["ids"]["extension"]},
         "supervision.open_notification": {"note_id": w["ids"]["note"]},
         "supervision.delete_override": {"override_id": w["ids"]["override"]},
+        "supervision.delete_duty": {"shift_id": w["ids"]["duty"]},
         "supervision.edit_policy": {"policy_id": w["ids"]["policy"]},
         "meetings.convene": {"ticket_id": t.id}, "meetings.detail": {"meeting_id": w["ids"]["meeting"]},
         "meetings.confirm": {"meeting_id": w["ids"]["meeting"]}, "meetings.minutes": {"meeting_id": w["ids"]["meeting"]},

@@ -1,13 +1,17 @@
 """The enterprises' monthly evaluation (综合打分): personal link tokens, whom an enterprise scores, and its marks.
 The public evaluation page imports only this."""
+from dataclasses import dataclass, field
+
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from app.assessment.metrics import DEPARTMENT, SECRETARY
 from app.assessment.once import commit_once
 from app.assessment.period import Month
+from app.assessment.units import unit_name
+from app.enums import AssignmentStatus
 from app.timesource import utcnow
 from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
@@ -16,6 +20,8 @@ from app.text import clean_text
 
 EVALUATION_DAYS = 62  # an invitation link works for about two months
 CRITERIA = ("lawful", "efficiency", "execution", "attitude")
+CRITERION_LABELS = {"lawful": _l("依法履职"), "efficiency": _l("办事效率"), "execution": _l("执行力"),
+                    "attitude": _l("服务态度")}
 
 
 def _serializer():
@@ -55,15 +61,18 @@ def evaluation_invitee(token: str):
 
 
 def evaluation_units(enterprise_id: int, month: Month) -> list[tuple[str, int]]:
-    """Units the enterprise dealt with in the month: the secretaries and departments on its tickets that
-    saw activity then."""
+    """Units that worked on the enterprise's tickets that saw activity in the month: their secretaries, and the
+    departments that signed for a part (lead or support) and did not hand it back. A department that only
+    returned a case, or has not signed yet, did no work the enterprise could judge."""
     active = (select(TicketEvent.ticket_id).where(TicketEvent.at >= month.start, TicketEvent.at < month.end)
               .distinct())
     tickets = select(Ticket.id).where(Ticket.enterprise_id == enterprise_id, Ticket.id.in_(active))
     secretaries = db.session.scalars(select(Ticket.secretary_id).distinct().where(
         Ticket.id.in_(tickets), Ticket.secretary_id.is_not(None))).all()
+    # A signed part later withdrawn (the case re-dispatched, or its lead returned) was still worked on.
     departments = db.session.scalars(select(Assignment.department_id).distinct().where(
-        Assignment.ticket_id.in_(tickets))).all()
+        Assignment.ticket_id.in_(tickets), Assignment.signed_at.is_not(None),
+        Assignment.status != AssignmentStatus.RETURNED.value)).all()
     return [(SECRETARY, s) for s in sorted(secretaries)] + [(DEPARTMENT, d) for d in sorted(departments)]
 
 
@@ -73,30 +82,85 @@ def evaluations_done(enterprise_id: int, month: Month) -> set:
         EnterpriseEvaluation.enterprise_id == enterprise_id, EnterpriseEvaluation.month == str(month))).all())
 
 
-def submit_evaluation(enterprise, month: Month, kind: str, unit_id: int, marks: dict,
-                      comment: str = "") -> EnterpriseEvaluation:
-    """Record the verified contact's marks (1–5 each) for one unit and month; a second one is refused."""
+def evaluations_given(enterprise_id: int, month: Month) -> dict:
+    """The enterprise's evaluations of the month by unit: {(kind, unit id): EnterpriseEvaluation}."""
+    rows = db.session.scalars(select(EnterpriseEvaluation).where(
+        EnterpriseEvaluation.enterprise_id == enterprise_id, EnterpriseEvaluation.month == str(month)))
+    return {(r.unit_kind, r.unit_id): r for r in rows}
+
+
+ALREADY = _l("本月已评价过该单位，感谢您的反馈。")
+
+
+@dataclass
+class Submitted:
+    """What one submission did: the units saved, and each unit left incomplete with its message."""
+
+    saved: list = field(default_factory=list)
+    problems: dict = field(default_factory=dict)
+
+
+def _mark(value) -> int | None:
+    """A mark from 1 to 5, or None for anything else (missing, text, out of range)."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and len(text) == 1 and 1 <= int(text) <= 5 else None
+
+
+def filled_in(entry: dict) -> bool:
+    """Whether the enterprise touched a unit: any mark or any comment given."""
+    return any(str(entry.get(key) or "").strip() for key in (*CRITERIA, "comment"))
+
+
+def submit_evaluations(enterprise, month: Month, entries: dict) -> Submitted:
+    """One submission for every unit ({(kind, unit id): {criterion: mark, "comment": text}}). Every unit offered,
+    not yet scored and complete (four marks 1–5) is saved, all in one transaction; a unit filled in but not
+    complete is not saved and gets a message naming it and what it lacks, so the page can keep it as typed.
+    Untouched units are neither. Nothing filled in at all is refused; so is a form whose units were all
+    scored already (sent twice)."""
     if not (enterprise.contact_verified and enterprise.mobile):
         raise NotAllowed(_("该企业的联系人尚未核实，暂不能评价。"))
-    if (kind, unit_id) not in set(evaluation_units(enterprise.id, month)):
-        raise ValidationFailed(_("本月没有需要您评价的该单位。"))
-    values = {}
-    for key in CRITERIA:
+    done = evaluations_done(enterprise.id, month)
+    touched = [u for u in evaluation_units(enterprise.id, month) if filled_in(entries.get(u) or {})]
+    result, now = Submitted(), utcnow()
+    for unit in touched:
+        if unit in done:
+            continue
+        entry, name = entries[unit], unit_name(*unit)
+        marks = {key: _mark(entry.get(key)) for key in CRITERIA}
+        missing = [str(CRITERION_LABELS[key]) for key in CRITERIA if marks[key] is None]
+        if missing:
+            result.problems[unit] = _("请完成对「%(u)s」的评价：缺少%(m)s。", u=name, m="、".join(missing))
+            continue
         try:
-            values[key] = int(marks.get(key))
-        except (TypeError, ValueError):
-            values[key] = 0
-        if not 1 <= values[key] <= 5:
-            raise ValidationFailed(_("请为每一项选择 1 到 5 分。"))
-    comment = clean_text(comment, _("意见建议"), 1000, required=False)
-    if (kind, unit_id) in evaluations_done(enterprise.id, month):
-        raise EditConflict(_("本月已评价过该单位，感谢您的反馈。"))
-    row = EnterpriseEvaluation(enterprise_id=enterprise.id, month=str(month), unit_kind=kind, unit_id=unit_id,
-                               comment=comment, contact_name=enterprise.contact_name, contact_mobile=enterprise.mobile,
-                               created_at=utcnow(), **values)
-    db.session.add(row)
-    commit_once(_("本月已评价过该单位，感谢您的反馈。"))
-    return row
+            comment = clean_text(entry.get("comment"), _("对「%(u)s」的意见建议", u=name), 1000, required=False)
+        except ValidationFailed as exc:
+            result.problems[unit] = exc.message
+            continue
+        db.session.add(EnterpriseEvaluation(
+            enterprise_id=enterprise.id, month=str(month), unit_kind=unit[0], unit_id=unit[1], comment=comment,
+            contact_name=enterprise.contact_name, contact_mobile=enterprise.mobile, created_at=now, **marks))
+        result.saved.append(unit)
+    if not result.saved and not result.problems:
+        if touched:
+            raise EditConflict(str(ALREADY))
+        raise ValidationFailed(_("请至少为一个单位打分。"))
+    if result.saved:
+        commit_once(str(ALREADY))  # a concurrent double submission keeps one set, the other saves nothing
+    return result
+
+
+def submit_evaluation(enterprise, month: Month, kind: str, unit_id: int, marks: dict,
+                      comment: str = "") -> None:
+    """Record the verified contact's marks (1–5 each) for one unit and month (the demo seeder's way in); a
+    unit not offered, scored already or incomplete is refused."""
+    unit = (kind, unit_id)
+    if unit not in set(evaluation_units(enterprise.id, month)):
+        raise ValidationFailed(_("本月没有需要您评价的该单位。"))
+    if unit in evaluations_done(enterprise.id, month):
+        raise EditConflict(str(ALREADY))
+    result = submit_evaluations(enterprise, month, {unit: {**marks, "comment": comment}})
+    if result.problems:
+        raise ValidationFailed(result.problems[unit])
 
 
 def enterprises_to_invite(month: Month) -> list:

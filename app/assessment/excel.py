@@ -6,6 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.assessment.metrics import AWARD_LABELS, BY_KEY, METRICS, UNIT_KINDS, UNIT_LABELS
+from app.assessment.report import completion_fraction
 from app.assessment.scoring import RANKED
 from app.enums import AppealStatus, Channel, ClockKind
 from app.excel import text_cell
@@ -28,6 +29,11 @@ def _rate(value):
     return None if value is None else round(value, 1)
 
 
+def _header(metric) -> str:
+    # A score column says so: its cells are marks out of 100, not percentages.
+    return _("%(label)s（分）", label=metric.label) if metric.score else str(metric.label)
+
+
 def report_workbook(result: dict, month_label: str, status_text: str) -> bytes:
     """Sheets: 概览, 渠道, 类别, 秘书排名, 部室排名, 不纳入考核, 申诉."""
     c = result["center"]
@@ -37,13 +43,22 @@ def report_workbook(result: dict, month_label: str, status_text: str) -> bytes:
     overview = [
         (_("月份"), month_label), (_("状态"), status_text), (_("收到诉求"), c["received"]),
         (_("受理"), c["accepted"]), (_("提交会办"), c["convened"]), (_("办结"), c["resolved"]),
-        (_("关闭"), c["closed"]), (_("办结率 %"), _rate(c["completion"]["rate"])),
+        (_("关闭"), c["closed"]),
+    ]
+    # Both 办结率, month and year to date, each with the division behind it (as the pages show it).
+    completion = result.get("completion")
+    for basis, label in (("received", _("办结率（收件口径）")), ("deadline", _("办结率（时限口径）"))):
+        for period, when in (("month", _("本月")), ("ytd", _("本年累计"))):
+            fig = completion[basis][period] if completion else None
+            overview.append((_("%(label)s%(period)s %%", label=label, period=when), _rate(fig["rate"]) if fig else None,
+                             completion_fraction(basis, fig) if fig else ""))
+    overview += [
         (_("满意率 %"), _rate(c["ratings"]["satisfaction"])), (_("解决率 %"), _rate(c["ratings"]["solved"])),
         (_("评价数"), c["ratings"]["counted"]), (_("走访"), c["visits"]),
         (_("代办事项办结"), c["procedures_completed"]), (_("项目开工"), c["projects_started"]),
     ]
     overview += [(_("%(kind)s按时率 %%", kind=ClockKind(k).label), _rate(v["rate"])) for k, v in c["on_time"].items()]
-    _table(ws, [_("指标"), _("数值")], overview)
+    _table(ws, [_("指标"), _("数值"), _("计算")], overview)
     _table(wb.create_sheet(_("渠道")), [_("渠道"), _("件数")],
            [(Channel(code).label, n) for code, n in c["by_channel"]])
     _table(wb.create_sheet(_("类别")), [_("类别"), _("件数")], c["by_category"])
@@ -55,7 +70,7 @@ def report_workbook(result: dict, month_label: str, status_text: str) -> bytes:
                         + [_rate(u["figures"][m.key]["rate"]) for m in metrics]
                         + [str(AWARD_LABELS[kind]) if u["gold"] else ""])
         _table(wb.create_sheet(_("%(unit)s排名", unit=UNIT_LABELS[kind])),
-               [_("名次"), _("名称"), _("纳入考核件数"), _("得分")] + [str(BY_KEY[m.key].label) for m in metrics]
+               [_("名次"), _("名称"), _("纳入考核件数"), _("得分")] + [_header(BY_KEY[m.key]) for m in metrics]
                + [_("奖项")], rows)
     _table(wb.create_sheet(_("不纳入考核")), [_("诉求编号"), _("标题"), _("原因"), _("设置人")],
            [(e["number"], e["title"], e["reason"], e["by"]) for e in result["exclusions"]])

@@ -7,13 +7,18 @@ due time passed (while running, or by stopping after it). Due times already excl
 approved extensions. A breach belongs to whoever held the clock when it broke: acknowledgement, first reply
 and follow-up to the ticket's secretary; a sign-off to the assignment's department; the resolution clock to
 the lead department when one held the case at that moment, otherwise to the secretary; an action item to
-its owner department.
+its owner department. Credit follows the same rule: a dispatched case resolved in time is the lead department's
+(the one leading when it was resolved), not the secretary's nor a department that returned it earlier.
+
+Clocks or cases: 按时办结率 and the deadline-based 办结率 count resolution clocks (a reopened case has a new
+deadline to meet); 重办率 counts cases (one line per case and lead department a month); 满意率 and 解决率 count
+each case once a month, with its last rating of the month. README "How a figure is counted" states every rule.
 """
-from sqlalchemy import (DateTime, Float, Integer, String, and_, case, cast, exists, literal, null, or_, select,
+from sqlalchemy import (DateTime, Float, Integer, String, and_, case, cast, exists, func, literal, null, or_, select,
                         type_coerce, union_all)
 
 from app.assessment.metrics import DEPARTMENT, METRICS, SECRETARY
-from app.enums import AssignmentRole, AssignmentStatus, ClockKind
+from app.enums import CLOCK_NOT_NEEDED, AssignmentRole, AssignmentStatus, ClockKind
 from app.models import (ActionItem, Appeal, Assignment, ClockPause, EnterpriseEvaluation, Rating, ScoreExclusion,
                         Ticket, TicketClock, Visit)
 from app.models.types import UTCDateTime
@@ -50,12 +55,18 @@ def paused_now():
     return exists().where(ClockPause.clock_id == TicketClock.id, ClockPause.ended_at.is_(None))
 
 
+def answered():
+    """Not a sign-off the case stopped needing before it fell due: that one settles nothing, neither on time nor
+    late (one already late when the case ended stays late)."""
+    return or_(TicketClock.outcome.is_(None), TicketClock.outcome != CLOCK_NOT_NEEDED, ~on_time())
+
+
 def decided_in(month, now):
     """The clock's outcome was settled within the month (and by now)."""
     decided = _decided_at()
     # decided <= due_at and decided >= started_at, so the two plain bounds let the due_at index narrow the scan.
     return and_(TicketClock.due_at >= month.start, TicketClock.started_at < month.end,
-                decided >= month.start, decided < month.end,
+                decided >= month.start, decided < month.end, answered(),
                 or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))
 
 
@@ -83,14 +94,30 @@ def _clock_lines(unit, kinds, month, now, *, join=None, where=()):
                        *where)
 
 
+def resolution_due_in(start, end, now):
+    """A resolution clock that fell due in [start, end) and is settled by now: stopped, or past due and not
+    standing still. The deadline-based 办结率 counts these clocks, the centre's and each secretary's alike."""
+    return and_(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.due_at >= start, TicketClock.due_at < end,
+                or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))
+
+
 def _completion_lines(month, now):
-    done = and_(TicketClock.stopped_at.is_not(None), TicketClock.stopped_at < month.end)
-    return (select(*_line(Ticket.secretary_id, TicketClock.ticket_id, TicketClock.id, case((done, 1.0), else_=0.0),
-                          case((done, "resolved"), else_="unresolved"), TicketClock.due_at, TicketClock.stopped_at))
+    # Clocks, not cases: a reopened case has a fresh deadline, and meeting it (or not) is a new fact.
+    ok = on_time()
+    return (select(*_line(Ticket.secretary_id, TicketClock.ticket_id, TicketClock.id, case((ok, 1.0), else_=0.0),
+                          case((ok, "on_time"), (TicketClock.stopped_at.is_not(None), "late"), else_="late_open"),
+                          TicketClock.due_at, TicketClock.stopped_at))
             .select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
-            .where(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.due_at >= month.start,
-                   TicketClock.due_at < month.end, Ticket.secretary_id.is_not(None),
-                   or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now()))))
+            .where(resolution_due_in(month.start, month.end, now), Ticket.secretary_id.is_not(None)))
+
+
+def last_rating_in(start, end):
+    """The rating is its case's last one given in [start, end): a case re-rated after a reopening counts once,
+    with the enterprise's final word (the earlier verdict already shows in 重办率)."""
+    later = Rating.__table__.alias("later_rating")
+    return and_(Rating.created_at >= start, Rating.created_at < end,
+                ~exists().where(later.c.ticket_id == Rating.ticket_id, later.c.id > Rating.id,
+                                later.c.created_at >= start, later.c.created_at < end))
 
 
 def _rating_lines(unit, month, solved: bool):
@@ -102,7 +129,7 @@ def _rating_lines(unit, month, solved: bool):
         value, reason = case((happy, 1.0), else_=0.0), case((happy, "satisfied"), else_="not_satisfied")
     return (select(*_line(unit, Rating.ticket_id, Rating.id, value, reason, None, Rating.created_at))
             .select_from(Rating).join(Ticket, Ticket.id == Rating.ticket_id)
-            .where(Rating.created_at >= month.start, Rating.created_at < month.end, unit.is_not(None)))
+            .where(last_rating_in(month.start, month.end), unit.is_not(None)))
 
 
 def _return_lines(month):
@@ -114,15 +141,22 @@ def _return_lines(month):
 
 
 def _reopen_lines(month):
+    # One line per case and lead department: a case the department resolved twice in the month, reopened in
+    # between, is one reopened case (its first resolution in the month has a later clock).
     later = TicketClock.__table__.alias("later")
     reopened = exists().where(later.c.ticket_id == TicketClock.ticket_id, later.c.kind == ClockKind.RESOLUTION.value,
                               later.c.id > TicketClock.id)
     lead = lead_department_at(TicketClock.stopped_at)
-    return (select(*_line(lead, TicketClock.ticket_id, TicketClock.id, case((reopened, 1.0), else_=0.0),
-                          case((reopened, "reopened"), else_="not_reopened"), TicketClock.due_at,
-                          TicketClock.stopped_at))
+    each = (select(TicketClock.id, TicketClock.ticket_id, lead.label("lead_id"),
+                   case((reopened, 1.0), else_=0.0).label("reopened"), TicketClock.due_at, TicketClock.stopped_at)
             .where(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.stopped_at >= month.start,
-                   TicketClock.stopped_at < month.end, lead.is_not(None)))
+                   TicketClock.stopped_at < month.end, lead.is_not(None))
+            .subquery("resolutions"))
+    value = func.max(each.c.reopened)
+    return (select(*_line(each.c.lead_id, each.c.ticket_id, func.min(each.c.id), value,
+                          case((value > 0, "reopened"), else_="not_reopened"), func.min(each.c.due_at),
+                          func.min(each.c.stopped_at)))
+            .group_by(each.c.lead_id, each.c.ticket_id))
 
 
 def _visit_lines(month):

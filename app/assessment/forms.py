@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.assessment.evaluation import CRITERIA
 from app.assessment.metrics import METRICS
 from app.forms import no_nul, strip
 
@@ -50,13 +51,13 @@ def rule_form(kind):
     return RuleForm
 
 
-MARKS = [(str(n), str(n)) for n in range(5, 0, -1)]
+def unit_key(kind: str, unit_id: int) -> str:
+    """The prefix of one unit's fields on the evaluation form: `secretary_7-lawful`, `department_3-comment`."""
+    return f"{kind}_{unit_id}"
 
 
-class EvaluationForm(FlaskForm):
-    lawful = RadioField(_l("依法履职"), choices=MARKS, validators=[DataRequired(_l("请为“依法履职”打分。"))])
-    efficiency = RadioField(_l("办事效率"), choices=MARKS, validators=[DataRequired(_l("请为“办事效率”打分。"))])
-    execution = RadioField(_l("执行力"), choices=MARKS, validators=[DataRequired(_l("请为“执行力”打分。"))])
-    attitude = RadioField(_l("服务态度"), choices=MARKS, validators=[DataRequired(_l("请为“服务态度”打分。"))])
-    comment = TextAreaField(_l("意见建议（可选）"), filters=[strip],
-                            validators=[Optional(), Length(max=1000, message=_l("不能超过 1000 字。")), no_nul])
+def unit_entries(formdata, units) -> dict:
+    """What was posted for each offered unit, as typed: {(kind, id): {criterion: text, "comment": text}}. Fields
+    of units not offered are never read."""
+    keys = (*CRITERIA, "comment")
+    return {unit: {k: formdata.get(f"{unit_key(*unit)}-{k}") or "" for k in keys} for unit in units}

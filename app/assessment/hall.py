@@ -10,7 +10,7 @@ from app.assessment import report
 from app.assessment.metrics import UNIT_KINDS
 from app.assessment.period import SHANGHAI, Month
 from app.assessment.publishing import latest_run, live_scores, published_months
-from app.assessment.scoring import RANKED
+from app.assessment.scoring import RANKED, UnitScore, citation
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, OPEN_STATES, SlaLevel
 from app.extensions import db
 from app.models import Assignment, Category, Department, Ticket
@@ -28,14 +28,17 @@ def leaders(month: Month) -> dict:
 
 
 def published_awards() -> dict | None:
-    """The last published month: its label, and each kind's gold winners and top three as published."""
+    """The last published month: its label, and each kind's gold winners (name, citation) and top three as
+    published."""
     months = published_months()
     if not months:
         return None
     month = Month.parse(months[0])
     units = latest_run(month).summary["units"]
+    # Each winner with the citation the month page and the report print for it.
     return {"month": month,
-            "gold": {kind: [u["name"] for u in units[kind] if u.get("gold")] for kind in UNIT_KINDS},
+            "gold": {kind: [(u["name"], citation(UnitScore.from_dict(u), kind)) for u in units[kind] if u.get("gold")]
+                     for kind in UNIT_KINDS},
             "top": {kind: [u for u in units[kind] if u.get("status") == RANKED][:3] for kind in UNIT_KINDS}}
 
 
@@ -61,5 +64,5 @@ def board(now, *, live=False) -> dict:
     overdue_total = db.session.scalar(select(func.count(Ticket.id)).where(
         Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late)))
     return dict(now=now, month=month, today_new=today_new or 0, by_state=by_state, overdue=overdue,
-                overdue_total=overdue_total or 0, completion=report.completion(month, now),
+                overdue_total=overdue_total or 0, completion=report.completion_rates(month, now),
                 ratings=report.ratings(month), awards=published_awards(), leaders=leaders(month) if live else None)

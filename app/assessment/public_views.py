@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.assessment import evaluation
-from app.assessment.forms import EvaluationForm
+from app.assessment.forms import unit_entries, unit_key
 from app.assessment.metrics import UNIT_LABELS
 from app.assessment.units import unit_name
 from app.errors import ServiceError
@@ -20,31 +20,30 @@ def _evaluation_target(token):
 
 @limiter.limit("30 per minute", methods=["POST"])
 def evaluate(token):
-    """综合打分: the enterprise's verified contact scores its secretary and the departments it dealt with, once a
-    month each, through the personal link sent to them (never offered on a tracking page)."""
+    """综合打分: the enterprise's verified contact scores its secretary and the departments that worked on its
+    cases, once a month each, in one form with a fieldset per unit, through the personal link sent to them
+    (never offered on a tracking page). One press saves every complete unit; an incomplete one stays as typed."""
     enterprise, month = _evaluation_target(token)
     units = evaluation.evaluation_units(enterprise.id, month)
-    done = evaluation.evaluations_done(enterprise.id, month)
-    form = EvaluationForm()
-    target = request.form.get("unit", "") if request.method == "POST" else ""
-    status = 200
-    if request.method == "POST":
-        kind, _sep, raw_id = target.partition(":")
-        unit_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else 0
-        if form.validate_on_submit():
-            try:
-                evaluation.submit_evaluation(enterprise, month, kind, unit_id,
-                                             {k: getattr(form, k).data for k in evaluation.CRITERIA},
-                                             form.comment.data)
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
-                status = exc.status
-            else:
+    entries, problems, status = {}, {}, 200
+    if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
+        entries = unit_entries(request.form, units)
+        try:
+            result = evaluation.submit_evaluations(enterprise, month, entries)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            status = exc.status
+        else:
+            if not result.problems:
                 flash(_("感谢您的评价！"), "success")
                 return redirect(url_for("assessment.evaluate", token=token), 303)
-        else:
-            status = 400
-    return render_template("assessment/evaluate.html", enterprise=enterprise, month=month, form=form,
-                           units=[(k, uid, unit_name(k, uid), (k, uid) in done) for k, uid in units],
-                           target=target, labels=UNIT_LABELS), status
+            if result.saved:
+                flash(_("已保存 %(n)d 个单位的评价，感谢您的反馈。", n=len(result.saved)), "success")
+            problems, status = result.problems, 400
+    given = evaluation.evaluations_given(enterprise.id, month)
+    rows = [{"kind": kind, "key": unit_key(kind, uid), "name": unit_name(kind, uid), "given": given.get((kind, uid)),
+             "entry": entries.get((kind, uid)) or {}, "problem": problems.get((kind, uid))} for kind, uid in units]
+    return render_template("assessment/evaluate.html", enterprise=enterprise, month=month, units=rows,
+                           problems=list(problems.values()), labels=UNIT_LABELS,
+                           criteria=list(evaluation.CRITERION_LABELS.items())), status

@@ -54,6 +54,8 @@ def _result(month, now, rules, units, with_report=True) -> dict:
         "units": {k: [u.as_dict() for u in units[k]] for k in UNIT_KINDS},
         "exclusions": exclusions_in(month, now),
         "appeals": appeals_in(month, now),
+        # Both 办结率, month and year to date: the month page shows them as well as the report.
+        "completion": report.completion_rates(month, now),
     }
     if with_report:
         result["center"] = report.month_figures(month, now)
@@ -62,11 +64,13 @@ def _result(month, now, rules, units, with_report=True) -> dict:
 
 
 def _previous_figures(month: Month, now) -> dict:
-    """Last month's figures for the comparison: the frozen ones if it was published."""
+    """Last month's figures for the comparison: the frozen ones if it was published (a version published before
+    both 办结率 were kept has no "completion": nothing to compare with)."""
     run = latest_run(month.previous())
     if run is not None:
-        return run.summary["center"]
-    return report.month_figures(month.previous(), now)
+        return dict(run.summary["center"], completion=run.summary.get("completion"))
+    return dict(report.month_figures(month.previous(), now),
+                completion=report.completion_rates(month.previous(), now))
 
 
 def latest_run(month: Month, version: int | None = None):

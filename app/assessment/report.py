@@ -1,9 +1,11 @@
 """The centre's month in figures: what came in, by which channel and category, what was done, how fast and
 how well. Each figure is one aggregate query; the result is plain data so a published month can freeze it."""
-from sqlalchemy import and_, case, func, or_, select
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, exists, func, or_, select
 
-from app.assessment.facts import decided_in, on_time, paused_now
-from app.enums import Channel, ClockKind, EventKind
+from app.assessment.facts import decided_in, last_rating_in, on_time, resolution_due_in
+from app.assessment.period import Month
+from app.enums import Channel, ClockKind, EventKind, TicketState
 from app.extensions import db
 from app.models import (Category, Milestone, Procedure, ProjectStage, Rating, ScoreExclusion, Ticket, TicketClock,
                         TicketEvent, Visit)
@@ -44,24 +46,63 @@ def on_time_by_kind(month, now) -> dict:
     return {k.value: found.get(k.value, {"counted": 0, "on_time": 0, "rate": None}) for k in ClockKind}
 
 
-def completion(month, now) -> dict:
-    """办结率 for the centre: resolution deadlines in the month, and how many were met by the month's end."""
-    done = and_(TicketClock.stopped_at.is_not(None), TicketClock.stopped_at < month.end)
+def _received_rate(start, end) -> dict:
+    """办结率 as the centre reports it: cases received in [start, end) (not refused at intake by `end`, not
+    excluded from scoring) and how many of them stood resolved or closed at `end`. Cases, each once: a case
+    resolved, reopened and still open at `end` is not resolved."""
+    later = TicketClock.__table__.alias("open_clock")
+    resolved_by_end = exists().where(TicketClock.ticket_id == Ticket.id, TicketClock.kind == ClockKind.RESOLUTION.value,
+                                     TicketClock.stopped_at < end)
+    open_at_end = exists().where(later.c.ticket_id == Ticket.id, later.c.kind == ClockKind.RESOLUTION.value,
+                                 later.c.started_at < end, or_(later.c.stopped_at.is_(None), later.c.stopped_at >= end))
+    refused = and_(Ticket.state == TicketState.REJECTED.value, Ticket.closed_at < end)
     n, k = db.session.execute(
-        select(func.count(), func.sum(case((done, 1), else_=0)))
-        .where(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.due_at >= month.start,
-               TicketClock.due_at < month.end, _not_excluded(),
-               or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))).one()
-    return {"counted": int(n or 0), "resolved": int(k or 0), "rate": _rate(k or 0, n or 0)}
+        select(func.count(), func.sum(case((and_(resolved_by_end, ~open_at_end), 1), else_=0)))
+        .where(Ticket.created_at >= start, Ticket.created_at < end, ~refused,
+               ~Ticket.id.in_(select(ScoreExclusion.ticket_id)))).one()
+    return {"counted": int(n or 0), "done": int(k or 0), "rate": _rate(k or 0, n or 0)}
+
+
+def _deadline_rate(start, end, now) -> dict:
+    """办结率 by deadlines: resolution clocks due in [start, end) and settled, and how many were met in time."""
+    n, k = db.session.execute(
+        select(func.count(), func.sum(case((on_time(), 1), else_=0)))
+        .where(resolution_due_in(start, end, now), _not_excluded())).one()
+    return {"counted": int(n or 0), "done": int(k or 0), "rate": _rate(k or 0, n or 0)}
+
+
+def completion_rates(month, now) -> dict:
+    """Both 办结率 of the centre, for the month and for the year to its end: {"received" | "deadline":
+    {"month" | "ytd": {"counted", "done", "rate"}}}."""
+    year_start = Month(month.year, 1).start
+    return {"received": {"month": _received_rate(month.start, month.end),
+                         "ytd": _received_rate(year_start, month.end)},
+            "deadline": {"month": _deadline_rate(month.start, month.end, now),
+                         "ytd": _deadline_rate(year_start, month.end, now)}}
+
+
+def completion_text(basis: str, fig: dict | None) -> str:
+    """How a 办结率 reads everywhere, the rate and what it divides: 66.7%（已办结 4 ÷ 收到 6）."""
+    if not fig:
+        return "—"
+    rate = "—" if fig["rate"] is None else f"{fig['rate']:.1f}%"
+    return _("%(rate)s（%(fraction)s）", rate=rate, fraction=completion_fraction(basis, fig))
+
+
+def completion_fraction(basis: str, fig: dict) -> str:
+    """The division behind a 办结率: 已办结 4 ÷ 收到 6, or 按期办结 5 ÷ 应办结 6."""
+    if basis == "received":
+        return _("已办结 %(k)d ÷ 收到 %(n)d", k=fig["done"], n=fig["counted"])
+    return _("按期办结 %(k)d ÷ 应办结 %(n)d", k=fig["done"], n=fig["counted"])
 
 
 def ratings(month) -> dict:
-    """Satisfaction and solved rates of the month's ratings (excluded tickets left out, as in the scores)."""
+    """Satisfaction and solved rates of the month's ratings, each case once with its last rating of the month
+    (excluded tickets left out, as in the scores)."""
     n, happy, solved = db.session.execute(
         select(func.count(), func.sum(case((Rating.satisfaction.in_(["4", "5"]), 1), else_=0)),
                func.sum(case((Rating.solved == "solved", 1.0), (Rating.solved == "partly", 0.5), else_=0.0)))
-        .where(Rating.created_at >= month.start, Rating.created_at < month.end,
-               ~Rating.ticket_id.in_(select(ScoreExclusion.ticket_id)))).one()
+        .where(last_rating_in(month.start, month.end), ~Rating.ticket_id.in_(select(ScoreExclusion.ticket_id)))).one()
     return {"counted": int(n or 0), "satisfaction": _rate(happy or 0, n or 0), "solved": _rate(solved or 0, n or 0)}
 
 
@@ -85,7 +126,6 @@ def month_figures(month, now) -> dict:
         "convened": _tickets_with_event(EventKind.CONVENED, month),
         "resolved": _tickets_with_event(EventKind.RESOLVED, month),
         "closed": _tickets_with_event(EventKind.CLOSED, month),
-        "completion": completion(month, now),
         "on_time": on_time_by_kind(month, now),
         "ratings": ratings(month),
         "visits": _count(select(func.count(Visit.id)).where(Visit.visited_on >= month.first_day,

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from app.assessment.facts import facts
-from app.assessment.metrics import BY_KEY, DEPARTMENT, METRICS, SECRETARY
+from app.assessment.metrics import BY_KEY, DEPARTMENT, METRICS, SECRETARY, figure_text
 from app.enums import Role
 from app.extensions import db
 from app.models import Department, User
@@ -150,13 +150,18 @@ def rank(units_: list[UnitScore]) -> list[UnitScore]:
     return ordered
 
 
+# What a citation names, in the ranking table's column order: only figures the table shows beside it.
+CITED = {SECRETARY: ("response", "on_time", "completion", "satisfaction"),
+         DEPARTMENT: ("sign_off", "on_time", "satisfaction")}
+
+
 def citation(unit: UnitScore, kind: str) -> str:
-    """A one-line reason for an award from the unit's own figures: 本月办结 32 件，按时办结率 100%，满意率 97%."""
-    resolved = unit.figures["completion"].earned if kind == SECRETARY else unit.figures["on_time"].counted
-    parts = [_("本月办结 %(n)d 件", n=int(resolved))]
-    for key in ("on_time", "response", "sign_off", "satisfaction"):
+    """A one-line reason for an award, made only of the unit's cells in the ranking table, written as the table
+    writes them: 纳入考核 12 件，响应率 100.0%，…，综合得分 95.0."""
+    parts = [_("纳入考核 %(n)d 件", n=unit.volume)]
+    for key in CITED[kind]:
         fig = unit.figures.get(key)
         if fig is not None and fig.rate is not None:
-            parts.append(_("%(label)s %(rate)s%%", label=BY_KEY[key].label, rate=f"{fig.rate:.0f}"))
+            parts.append(f"{BY_KEY[key].label} {figure_text(BY_KEY[key], fig)}")
     parts.append(_("综合得分 %(score)s", score=f"{unit.score:.1f}"))
     return _("，").join(parts)

@@ -13,7 +13,8 @@ from app.assessment.appeals import (appeals_for, decide_appeal, exclude_ticket, 
                                     pending_appeals, ticket_panel)
 from app.assessment.excel import report_workbook
 from app.assessment.forms import AppealDecisionForm, AppealForm, PublishForm, ReasonForm, rule_form
-from app.assessment.metrics import AWARD_LABELS, BY_KEY, METRICS, SECRETARY, UNIT_KINDS, UNIT_LABELS, reason_label
+from app.assessment.metrics import (AWARD_LABELS, BY_KEY, METRICS, SECRETARY, UNIT_KINDS, UNIT_LABELS, figure_text,
+                                    reason_label)
 from app.assessment.period import Month
 from app.assessment.scoring import BELOW_MINIMUM, NO_TICKETS, RANKED, UnitScore, citation
 from app.assessment.units import unit_name
@@ -123,6 +124,7 @@ def _render_month(month, result, run, draft, form, status=200):
         runs=publishing.runs_of(month), form=form, metrics=METRICS, labels=UNIT_LABELS, awards=AWARD_LABELS,
         view_args=_view_args(run, draft), can_drill=lambda kind, uid: _can_drill(kind, uid, draft),
         citation=citation, RANKED=RANKED, BELOW_MINIMUM=BELOW_MINIMUM, NO_TICKETS=NO_TICKETS,
+        figure_text=figure_text, completion_text=report.completion_text,
         month_over=month.end <= utcnow(), next_month=_next(month)), status
 
 
@@ -174,7 +176,7 @@ def drill(month_text, kind, unit_id, metric):
     return render_template("assessment/drill.html", month=month, unit=unit, kind=kind, metric=BY_KEY[metric],
                            fig=unit.figures[metric], rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE)),
                            run=run, draft=draft, view_args=_view_args(run, draft), reason_label=reason_label,
-                           labels=UNIT_LABELS, weights=weights)
+                           labels=UNIT_LABELS, weights=weights, figure_text=figure_text)
 
 
 @bp.get("/assessment/<month_text>/report")
@@ -200,7 +202,8 @@ def report_page(month_text):
     return render_template("assessment/report.html", month=month, result=result, c=c, p=p, run=run, draft=draft,
                            units=units, chart=chart, change=report.change, labels=UNIT_LABELS, awards=AWARD_LABELS,
                            metrics=METRICS, citation=citation, Channel=Channel, ClockKind=ClockKind, RANKED=RANKED,
-                           view_args=_view_args(run, draft), AppealStatus=AppealStatus, next_month=_next(month))
+                           view_args=_view_args(run, draft), AppealStatus=AppealStatus, next_month=_next(month),
+                           figure_text=figure_text, completion_text=report.completion_text)
 
 
 @bp.get("/assessment/<month_text>/report.xlsx")
@@ -343,7 +346,7 @@ def _board_context():
     """The board's figures (hall.py) and what its template needs to show them."""
     live = current_user.is_authenticated and current_user.is_supervisor  # a draft: supervisors only
     return dict(hall_board.board(utcnow(), live=live), states=TicketState, open_states=OPEN_STATES, labels=UNIT_LABELS,
-                SlaLevel=SlaLevel, token=request.args.get("token", "")[:200])
+                SlaLevel=SlaLevel, token=request.args.get("token", "")[:200], completion_text=report.completion_text)
 
 
 @bp.get("/hall")

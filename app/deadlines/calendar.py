@@ -10,12 +10,22 @@ from app.models import CalendarOverride
 from sla.calendar import SHANGHAI, WorkCalendar, covered_years
 
 
+# Process-wide: one calendar, with its memo of days and its day index (sla/dayindex.py), per set of overrides.
+# A request reads the overrides (a handful of rows) and reuses the calendar built for exactly those.
+_CALENDARS: dict[frozenset, WorkCalendar] = {}
+
+
 def current_calendar() -> WorkCalendar:
-    """The calendar with every override, built once per request or job run."""
+    """The calendar with every override: read once per request or job run, built once per process per version."""
     cached = g.get("_jj_calendar")
     if cached is None:
-        overrides = {o.day: o.is_workday for o in db.session.scalars(select(CalendarOverride))}
-        cached = g._jj_calendar = WorkCalendar(overrides)
+        version = frozenset(tuple(row) for row in db.session.execute(select(CalendarOverride.day, CalendarOverride.is_workday)))
+        cached = _CALENDARS.get(version)
+        if cached is None:
+            if len(_CALENDARS) >= 8:
+                _CALENDARS.clear()  # overrides changed many times in one process: start afresh
+            cached = _CALENDARS[version] = WorkCalendar(dict(version))
+        g._jj_calendar = cached
     return cached
 
 

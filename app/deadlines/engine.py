@@ -5,8 +5,9 @@ clocks must run, starts the missing ones, stops the ones that no longer apply, p
 is on hold, and refreshes due times. Level changes are left to the sweep, the one place that records them.
 """
 from app.deadlines.calendar import current_calendar
+from app.deadlines.levels import withdraw_levels_above
 from app.deadlines.policies import policy_for, target_for
-from app.enums import AssignmentStatus, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
+from app.enums import CLOCK_NOT_NEEDED, AssignmentStatus, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
 from app.extensions import db
 from app.models import ClockPause, TicketClock
 from sla.clocks import ClockInput, Extension as EngineExtension, Target, Thresholds, evaluate
@@ -77,6 +78,7 @@ def reconcile(ticket, now) -> None:
     for clock in running:
         if _key(clock) not in wanted_keys:
             stop_clock(clock, now)
+            mark_not_needed(clock)
     running_keys = {_key(c) for c in ticket.clocks if c.running}
     for kind, subject in wanted:
         if (kind.value, subject) not in running_keys:
@@ -120,6 +122,14 @@ def engine_extension(ext) -> EngineExtension:
     return EngineExtension(ext.days, ext.reason)
 
 
+def mark_not_needed(clock) -> None:
+    """A sign-off clock that stops while its department has neither signed nor returned (the case was resolved or
+    closed, or the part withdrawn) ends "no longer needed": the department gave no answer, on time or late."""
+    if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None and clock.assignment.status in (
+            AssignmentStatus.PENDING.value, AssignmentStatus.WITHDRAWN.value):
+        clock.outcome = CLOCK_NOT_NEEDED
+
+
 def clock_input(clock) -> ClockInput:
     """The engine's view of a stored clock."""
     return ClockInput(
@@ -135,14 +145,17 @@ def status_of(clock, now, explain=False):
 
 
 def refresh(clock, now):
-    """Recompute due time and next check. A level can drop here (after an extension); it only rises in the
-    sweep, which records it once and notifies, so a rise just brings the next check forward to now."""
+    """Recompute due time and next check. A level can drop here (after an extension): what it drops from is
+    withdrawn. It only rises in the sweep, which records it once and notifies, so a rise just brings the next
+    check forward to now."""
     status = status_of(clock, now)
+    previous_due = clock.due_at
     clock.due_at = status.due_at
     clock.breached = status.breached
     stored = SlaLevel(clock.level).level
     if status.level < stored:
         clock.level = SlaLevel.of(status.level)
+        withdraw_levels_above(clock, status.level, previous_due, now)
     if status.level > stored:
         clock.next_check_at = now
     else:
@@ -153,8 +166,8 @@ def refresh(clock, now):
 def sync_ticket(ticket) -> None:
     """The ticket's nearest running deadline and worst current level, for lists and queues."""
     running = [c for c in ticket.clocks if c.running]
-    dues = [c.due_at for c in running if c.due_at is not None and c.open_pause is None]
-    ticket.due_at = min(dues) if dues else None
+    dues = [(c.due_at, c.unit) for c in running if c.due_at is not None and c.open_pause is None]
+    ticket.due_at, ticket.due_unit = min(dues, key=lambda d: d[0]) if dues else (None, None)
     ranks = [SlaLevel(c.level).level for c in running]
     ticket.sla_level = SlaLevel.of(max(ranks)) if ranks else SlaLevel.OK
 

@@ -67,12 +67,11 @@ def convene_meeting(actor, tickets, *, subject, starts_at: datetime, place, agen
     for unit, contact in guests:
         db.session.add(MeetingGuest(meeting=meeting, unit=unit, contact=contact))
     db.session.flush()  # the meeting's id names it on the tickets' events
-    when = starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     for ticket in tickets:
-        convene_ticket(ticket, actor, meeting_ref=meeting_ref(meeting), when=when, subject=subject, place=place,
-                       now=now)
+        convene_ticket(ticket, actor, meeting_ref=meeting_ref(meeting), starts_at=starts_at, subject=subject,
+                       place=place, now=now)
     notify.queue(notify.officers_of(list(departments)), kind="meeting", title=f"【会办通知】{subject}"[:200],
-                 body=f"{when} {place}\n{agenda}", ticket=tickets[0], now=now)
+                 body=f"{local_time(meeting)} {place}\n{agenda}", ticket=tickets[0], now=now)
     commit()
     return meeting
 
@@ -88,6 +87,17 @@ def confirm_attendance(actor, meeting):
     commit()
 
 
+def local_time(meeting) -> str:
+    """The meeting's time as people read it: Beijing time, to the minute."""
+    return meeting.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def require_started(meeting, now):
+    """A meeting is held only at or after its time: before it, nothing can be recorded as decided there."""
+    if now < meeting.starts_at:
+        raise TransitionRefused(_("会议定于 %(w)s 召开，开始后才能填写纪要。", w=local_time(meeting)))
+
+
 def meeting_ref(meeting) -> str:
     """How a ticket's events name the meeting: its number, never its subject (that may name other companies)."""
     return f"#{meeting.id}"
@@ -98,13 +108,19 @@ def per_ticket(meeting) -> bool:
     return len(meeting.tickets) > 1
 
 
-def conclusions(meeting) -> dict:
-    """Each ticket's conclusion from this meeting, as the enterprise last read it: {ticket id: text}."""
+def _published(meeting) -> dict:
+    """Each ticket's conclusion as its enterprise last read it on its timeline: {ticket id: text}."""
     ref, found = meeting_ref(meeting), {}
     for ticket in meeting.tickets:
         for event in ticket.events:
             if event.kind == EventKind.MEETING_HELD.value and event.is_public and event.details.get("meeting") == ref:
                 found[ticket.id] = event.body
+    return found
+
+
+def conclusions(meeting) -> dict:
+    """Each ticket's conclusion from this meeting, as the enterprise last read it: {ticket id: text}."""
+    found = _published(meeting)
     if not per_ticket(meeting) and meeting.minutes_public:
         found = {ticket.id: found.get(ticket.id, meeting.minutes_public) for ticket in meeting.tickets}
     return found
@@ -118,6 +134,8 @@ def record_minutes(actor, meeting, minutes_internal, minutes_public="", ticket_c
     meeting-wide `minutes_public` is then not used, so nothing meant for one company reaches another."""
     if not can_manage(actor, meeting):
         raise NotAllowed(_("只有召集会办的项目秘书或督办人员可以填写纪要。"))
+    now = utcnow()
+    require_started(meeting, now)
     internal = clean_text(minutes_internal, _("会议纪要"), 10000)
     if per_ticket(meeting):
         given = ticket_conclusions or {}
@@ -128,7 +146,6 @@ def record_minutes(actor, meeting, minutes_internal, minutes_public="", ticket_c
         public = clean_text(minutes_public, _("对企业公开的会办结论"), 5000)
         texts = {t.id: public for t in meeting.tickets}
     earlier = conclusions(meeting) if meeting.status == MeetingStatus.HELD else {}
-    now = utcnow()
     meeting.minutes_internal, meeting.minutes_public = internal, public
     meeting.status, meeting.held_at = MeetingStatus.HELD, meeting.held_at or now
     for ticket in meeting.tickets:
@@ -193,11 +210,13 @@ def decide_plan(actor, meeting):
         raise TransitionRefused(_("请先填写会议纪要，再确定办理方案。"))
     now = utcnow()
     moved = 0
-    texts = conclusions(meeting)
+    texts, published = conclusions(meeting), _published(meeting)
     for ticket in meeting.tickets:
         if ticket.state != S.CONVENED.value:
             continue
-        decide_ticket_plan(ticket, actor, meeting_ref=meeting_ref(meeting), conclusion=texts.get(ticket.id), now=now)
+        # The enterprise reads a conclusion once: the plan repeats it only where the minutes never showed it.
+        conclusion = None if ticket.id in published else texts.get(ticket.id)
+        decide_ticket_plan(ticket, actor, meeting_ref=meeting_ref(meeting), conclusion=conclusion, now=now)
         moved += 1
     if moved == 0:
         raise TransitionRefused(_("本次会办涉及的诉求都已不在会办中。"))

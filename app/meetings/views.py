@@ -95,6 +95,7 @@ def _page(meeting, *, status=200, forms=None):
     conclusions = services.conclusions(meeting)
     return render_template(
         "meetings/detail.html", meeting=meeting, now=utcnow(), can_manage=services.can_manage(current_user, meeting),
+        minutes_posted="minutes" in forms,  # refused minutes stay on the page with what was typed, even early
         per_ticket=services.per_ticket(meeting), conclusions=conclusions,
         conclusion_field=conclusion_field,
         minutes_form=forms.get("minutes") or minutes_form(meeting, conclusions),

@@ -5,8 +5,8 @@ from app.models.enterprise import Enterprise, Visit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
 from app.models.org import Category, Department, LoginSession, User
 from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
-from app.models.deadline import (CalendarOverride, ClockLevelChange, ClockPause, Extension, Notification, SlaPolicy,
-                            TicketClock, WorkerHeartbeat)
+from app.models.deadline import (CalendarOverride, ClockLevelChange, ClockPause, DutyShift, Extension, Notification,
+                                 SlaPolicy, TicketClock, WorkerHeartbeat)
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent
 
 from app.extensions import db
@@ -16,5 +16,5 @@ coerce_labeled_enums(db.Model)
 
 __all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
-           "Department", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
+           "Department", "DutyShift", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "User", "Visit", "WorkerHeartbeat"]

@@ -1,8 +1,8 @@
-"""Deadline data: the calendar's overrides, policies, each ticket's clocks, level changes, extensions and the
-notification outbox."""
+"""Deadline data: the calendar's overrides, policies, each ticket's clocks, level changes, extensions, the
+notification outbox and the duty roster."""
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import ExtensionStatus, SlaLevel
@@ -68,6 +68,9 @@ class TicketClock(db.Model):
     # A resolution clock whose case was convened: it runs on the convened budget from its original start, and
     # keeps it after the plan is decided and through a recomputation.
     convened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How a clock ended other than by its holder's act: "not_needed" for a department's sign-off that the case
+    # no longer needed (resolved or closed, or the part withdrawn, before the department signed or returned).
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
     # The monthly assessment reads one kind of clock over a range of due times.
     __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),)
@@ -100,15 +103,23 @@ class ClockPause(db.Model):
 
 
 class ClockLevelChange(db.Model):
-    """A clock reaching a level: recorded exactly once, whatever the sweep does."""
+    """A clock reaching a level under one due time: recorded exactly once, whatever the sweep does.
+
+    When a later due time takes the level away again (an extension, a hold, a calendar correction), the row
+    stays, marked withdrawn; reaching the level under the new due time is a new row."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     level: Mapped[SlaLevel] = mapped_column(LabeledEnumColumn(SlaLevel, 12))
     at = mapped_column(UTCDateTime, nullable=False)
+    due_at = mapped_column(UTCDateTime)  # the due time the level was computed from
+    withdrawn_at = mapped_column(UTCDateTime)
 
-    __table_args__ = (UniqueConstraint("clock_id", "level", name="uq_clock_level_change_once"),)
+    # One standing record per clock and level; withdrawn ones are history and never block the real one.
+    __table_args__ = (Index("uq_clock_level_change_live", "clock_id", "level", unique=True,
+                            sqlite_where=text("withdrawn_at IS NULL"),
+                            postgresql_where=text("withdrawn_at IS NULL")),)
 
 
 class Extension(db.Model):
@@ -157,12 +168,28 @@ class Notification(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Sent whatever the hour: the 24-hour clock's warnings and breaches to the person on duty.
+    immediate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),
                       Index("ix_notification_outbox", "channel", "sent_at", "next_attempt_at"))
 
     user = relationship("User")
     ticket = relationship("Ticket")
+
+
+class DutyShift(db.Model):
+    """值班: one person on duty for one date (Beijing), nights and weekends included."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("day", "user_id", name="uq_duty_shift_day_user"),)
+
+    user = relationship("User", foreign_keys=[user_id])
 
 
 class WorkerHeartbeat(db.Model):

@@ -41,6 +41,8 @@ class Ticket(db.Model):
     closed_at = mapped_column(UTCDateTime)
     # The nearest deadline among its running clocks and the worst level they reached; the queue sorts by these.
     due_at = mapped_column(UTCDateTime)
+    # How the clock behind `due_at` counts ("hours" or "working_days"), so a badge reads it in its own unit.
+    due_unit: Mapped[str | None] = mapped_column(String(15))
     sla_level: Mapped[SlaLevel] = mapped_column(LabeledEnumColumn(SlaLevel, 12), default=SlaLevel.OK)
     supervised_at = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

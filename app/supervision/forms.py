@@ -72,6 +72,22 @@ class DecisionForm(FlaskForm):
         return True
 
 
+def _user_id(value) -> int:
+    """A chosen account id; anything else reads as "nobody chosen" (0), which the form refuses clearly."""
+    return int(value) if str(value).isdigit() else 0
+
+
+class DutyForm(FlaskForm):
+    day = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期（年-月-日）。"))])
+    user_id = SelectField(_l("值班人员"), coerce=_user_id, validate_choice=False,
+                          validators=[DataRequired(_l("请选择值班人员。"))])
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [(0, _l("请选择"))] + [(u.id, f"{u.display_name}（{u.role_enum.label}）")
+                                                      for u in people]
+
+
 class OverrideForm(FlaskForm):
     day = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期（年-月-日）。"))])
     kind = SelectField(_l("设为"))

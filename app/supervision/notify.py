@@ -1,14 +1,15 @@
 """Who hears about a deadline, and the outbox that tells them: in-app, email over SMTP, WeChat Work webhook.
 
 Messages are queued in the same transaction as the change they report. Email and webhook messages leave only
-in working hours, and a failed delivery is retried with growing pauses; admins see what failed and why. A
+in working hours, except the calendar-hour clock's warnings and breaches to the person on duty (值班表), which
+leave at once whatever the hour; and a failed delivery is retried with growing pauses; admins see what failed and why. A
 message that can never leave (it cannot be built, or the mail server refuses it for good with a 5xx answer) is
 marked failed once and not tried again; a passing trouble (server down, 4xx) keeps the back-off.
 """
 import json
 import smtplib
 import urllib.request
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
@@ -17,7 +18,7 @@ from sqlalchemy import func, or_, select
 from app.deadlines.calendar import current_calendar
 from app.enums import ClockKind, Role, SlaLevel
 from app.extensions import db
-from app.models import Notification, User
+from app.models import DutyShift, Notification, User
 from app.text import one_line
 from sla.calendar import SHANGHAI
 
@@ -54,6 +55,9 @@ class People:
 
     def supervisors(self):
         return self._users("supervisors", User.role == Role.SUPERVISOR.value)
+
+    def on_duty(self, day: date):
+        return self._users(("on_duty", day), User.id.in_(select(DutyShift.user_id).where(DutyShift.day == day)))
 
 
 def owners(ticket, clock, people: People | None = None):
@@ -109,20 +113,52 @@ def recipients(ticket, clock, level: SlaLevel, people: People | None = None):
     return supervisors
 
 
+ROUND_THE_CLOCK_UNITS = ("hours",)  # "24 小时不打烊": calendar hours, nights and weekends included
+ROUND_THE_CLOCK_LEVELS = (SlaLevel.WARNING, SlaLevel.OVERDUE)
+
+
+def duty_day(now: datetime) -> date:
+    """The roster date that covers a moment: its date in Beijing (a shift runs 00:00–24:00 Beijing time)."""
+    return now.astimezone(SHANGHAI).date()
+
+
+def on_duty_for(clock, level: SlaLevel, now: datetime, people: People | None = None) -> list:
+    """Who must hear of this level change at once: the people on duty today for a calendar-hour clock's warning
+    or breach; nobody for other clocks and levels (they keep the quiet hours)."""
+    if clock.unit not in ROUND_THE_CLOCK_UNITS or level not in ROUND_THE_CLOCK_LEVELS:
+        return []
+    return (people or People()).on_duty(duty_day(now))
+
+
+def queue_level_change(ticket, clock, level: SlaLevel, *, title, body, now, people: People | None = None):
+    """Tell people a clock reached a level: the usual recipients under the quiet hours, and for a calendar-hour
+    clock's warning or breach the person on duty at once. Nobody on duty: the usual recipients alone, as ever."""
+    people = people or People()
+    duty = on_duty_for(clock, level, now, people)
+    on_duty_ids = {u.id for u in duty}
+    usual = [u for u in recipients(ticket, clock, level, people) if u.id not in on_duty_ids]
+    rows = queue(usual, kind=level.value, title=title, body=body, ticket=ticket, now=now,
+                 webhook=level.rank >= SlaLevel.OVERDUE.rank)
+    if duty:
+        rows += queue(duty, kind=level.value, title=title, body=body, ticket=ticket, now=now, immediate=True)
+    return rows
+
+
 def unread_count(user) -> int:
     """Unread in-app messages for the bell."""
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.channel == "in_app", Notification.read_at.is_(None)))
 
 
-def queue(users, *, kind, title, body, ticket=None, now, webhook=False):
-    """Queue one in-app message per person, an email for those with an address, and the group webhook."""
+def queue(users, *, kind, title, body, ticket=None, now, webhook=False, immediate=False):
+    """Queue one in-app message per person, an email for those with an address, and the group webhook;
+    `immediate` emails leave whatever the hour (the duty roster's)."""
     title = one_line(title)[:200]
     rows = [Notification(channel="in_app", user_id=u.id, ticket=ticket, kind=kind, title=title, body=body,
-                         created_at=now) for u in users]
+                         created_at=now, immediate=immediate) for u in users]
     if current_app.config.get("MAIL_SERVER"):
         rows += [Notification(channel="email", user_id=u.id, address=u.email, ticket=ticket, kind=kind,
-                              title=title, body=body, created_at=now, next_attempt_at=now)
+                              title=title, body=body, created_at=now, next_attempt_at=now, immediate=immediate)
                  for u in users if u.email]
     url = current_app.config.get("WEBHOOK_URL")
     if webhook and url:
@@ -195,15 +231,17 @@ SENDERS = {"email": send_email, "webhook": send_webhook}
 
 
 def deliver_pending(now: datetime, limit: int = 200) -> dict:
-    """Send queued email and webhook messages that are due, in working hours only; failures back off, and a
-    message that can never be sent is given up at once (its error stays for the outbox page)."""
-    if not in_working_hours(now):
-        return {"sent": 0, "failed": 0, "waiting": "outside working hours"}
-    due = db.session.scalars(select(Notification).where(
+    """Send queued email and webhook messages that are due, in working hours only (the duty roster's immediate
+    ones at any hour); failures back off, and a message that can never be sent is given up at once (its error
+    stays for the outbox page)."""
+    quiet = not in_working_hours(now)
+    query = select(Notification).where(
         Notification.channel.in_(list(SENDERS)), Notification.sent_at.is_(None),
         Notification.attempts < MAX_ATTEMPTS,
         or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
-        .order_by(Notification.id).limit(limit)).all()
+    if quiet:
+        query = query.where(Notification.immediate.is_(True))
+    due = db.session.scalars(query.order_by(Notification.id).limit(limit)).all()
     db.session.commit()  # release the read; each send commits on its own so a crash never resends the sent
     sent = failed = 0
     for note in due:
@@ -226,4 +264,4 @@ def deliver_pending(now: datetime, limit: int = 200) -> dict:
             note.last_error = ""
             sent += 1
         db.session.commit()
-    return {"sent": sent, "failed": failed}
+    return {"sent": sent, "failed": failed, **({"waiting": "outside working hours"} if quiet else {})}

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.timesource import utcnow
@@ -15,12 +16,11 @@ from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
-from app.models import Assignment, CalendarOverride, Extension, SlaPolicy, Ticket, TicketClock, User
+from app.models import Assignment, CalendarOverride, DutyShift, Extension, SlaPolicy, Ticket, TicketClock, User
 from app.tickets import access
 from app.display import due_text
 from app.journal import commit, record_event
 from sla.calendar import SHANGHAI
-from sla.worktime import WorkingDays, counted
 
 MAX_EXTENSION_DAYS = 30
 MAX_NEW_DUE_DAYS = 250  # an approval sets at most about a year of working days from the approval
@@ -273,8 +273,44 @@ def recompute_open_tickets(actor) -> int:
     return changed
 
 
-def overdue_working_days(due_at, now) -> float:
-    """How many working days a deadline is behind (0 when not yet due)."""
-    if due_at is None or now <= due_at:
-        return 0.0
-    return counted(WorkingDays(current_calendar()), due_at, now) / timedelta(days=1)
+# ---- the duty roster (值班表) ------------------------------------------------------------------------------
+
+DUTY_ROLES = (Role.SECRETARY.value, Role.SUPERVISOR.value)  # center staff; departments' officers are not on it
+
+
+def duty_candidates():
+    """Who may be put on duty: active project secretaries and supervisors."""
+    return db.session.scalars(select(User).where(User.is_active_account.is_(True), User.role.in_(DUTY_ROLES))
+                              .order_by(User.role, User.display_name, User.id)).all()
+
+
+def add_duty(actor, day: date, user_id) -> DutyShift:
+    """Put a person on duty for a date (Beijing, 00:00–24:00): the 24-hour clock's warnings and breaches of
+    that date reach them at once, whatever the hour."""
+    if not actor.is_admin:
+        raise NotAllowed(_("只有管理员可以安排值班。"))
+    if day < utcnow().astimezone(SHANGHAI).date():
+        raise ValidationFailed(_("%(day)s 已过去，不能再安排值班。", day=day.isoformat()))
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or not user.is_active_account or user.role not in DUTY_ROLES:
+        raise ValidationFailed(_("只能安排在用的项目秘书或督办人员值班。"))
+    taken = db.session.scalar(select(DutyShift).where(DutyShift.day == day, DutyShift.user_id == user.id))
+    if taken is not None:
+        raise ValidationFailed(_("%(name)s 已在 %(day)s 的值班表上。", name=user.display_name, day=day.isoformat()))
+    shift = DutyShift(day=day, user_id=user.id, created_by_id=actor.id, created_at=utcnow())
+    db.session.add(shift)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a second admin added the same person a moment ago
+        db.session.rollback()
+        raise ValidationFailed(_("%(name)s 已在 %(day)s 的值班表上。", name=user.display_name,
+                                 day=day.isoformat())) from exc
+    return shift
+
+
+def remove_duty(actor, shift: DutyShift) -> None:
+    """Take a person off the roster for a date."""
+    if not actor.is_admin:
+        raise NotAllowed(_("只有管理员可以安排值班。"))
+    db.session.delete(shift)
+    db.session.commit()

@@ -3,7 +3,9 @@
 Its cost follows the clocks that change, not the clocks that run: the rest wait behind `next_check_at`.
 Each batch is one transaction (level change, ticket event, notifications and the next check together), so a
 crash loses nothing and repeats nothing. A database lock keeps a stray second sweeper out; the unique key on
-(clock, level) is the second guard.
+(clock, level) among standing records is the second guard. Each record carries the due time it was computed
+from; one that a later due time withdrew (app/deadlines/levels.py) no longer stands, so the level reached again
+under the new due time is recorded and announced once more.
 """
 import os
 import time
@@ -36,13 +38,15 @@ def _lock() -> bool:
 
 
 def _record_once(rows) -> set:
-    """Insert level changes, skipping any already recorded; returns the (clock id, level) pairs that are new.
+    """Insert level changes, skipping any already standing; returns the (clock id, level) pairs that are new.
 
     One statement per batch; RETURNING (not rowcount) tells which rows went in, on both databases."""
     if not rows:
         return set()
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = (insert(ClockLevelChange).values(rows).on_conflict_do_nothing(index_elements=["clock_id", "level"])
+    stmt = (insert(ClockLevelChange).values(rows)
+            .on_conflict_do_nothing(index_elements=["clock_id", "level"],
+                                    index_where=ClockLevelChange.withdrawn_at.is_(None))
             .returning(ClockLevelChange.clock_id, ClockLevelChange.level))
     return {(clock_id, level) for clock_id, level in db.session.execute(stmt)}
 
@@ -61,7 +65,7 @@ def _process_batch(clocks, now, people) -> int:
     """Move each clock to its level now: record new levels once, then tell people; returns how many were new."""
     statuses = {clock.id: status_of(clock, now) for clock in clocks}
     candidates = [dict(clock_id=clock.id, ticket_id=clock.ticket_id, level=SlaLevel.of(Level(rank)),
-                       at=statuses[clock.id].thresholds_at[Level(rank)] or now)
+                       at=statuses[clock.id].thresholds_at[Level(rank)] or now, due_at=statuses[clock.id].due_at)
                   for clock in clocks
                   for rank in range(SlaLevel(clock.level).rank + 1, statuses[clock.id].level + 1)]
     new = _record_once(candidates)
@@ -74,9 +78,8 @@ def _process_batch(clocks, now, people) -> int:
             sla_level = SlaLevel.of(level)
             title, body = _message(ticket, clock, sla_level, status)
             record_event(ticket, None, EventKind.SLA_LEVEL, at=now, body=body, actor_name=SYSTEM,
-                         data={"clock": ClockKind(clock.kind).label, "level": sla_level.label})
-            notify.queue(notify.recipients(ticket, clock, sla_level, people), kind=sla_level.value, title=title,
-                         body=body, ticket=ticket, now=now, webhook=level >= Level.OVERDUE)
+                         data={"clock": ClockKind(clock.kind).label, "level": sla_level.label, "due": status.due_at})
+            notify.queue_level_change(ticket, clock, sla_level, title=title, body=body, now=now, people=people)
         if status.level > SlaLevel(clock.level).rank:
             clock.level = SlaLevel.of(status.level)
         clock.due_at = status.due_at

@@ -14,14 +14,15 @@ from app.deadlines.calendar import current_calendar, uncovered_years
 from app.supervision.notify import unread_count
 from app.deadlines.engine import status_of
 from app.deadlines import procedures as procedure_deadlines
-from app.supervision.forms import DecisionForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm, SuperviseForm
+from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteForm, OverrideForm, PolicyForm,
+                                   SuperviseForm)
 from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
-from app.display import clock_label
+from app.display import clock_label, lateness_text
 from app.forms import run_form_verb
 from app.extensions import db
-from app.models import (CalendarOverride, Extension, Notification, SlaPolicy, Ticket, TicketClock,
-                        WorkerHeartbeat)
+from app.models import (CalendarOverride, ClockLevelChange, DutyShift, Extension, Notification, SlaPolicy, Ticket,
+                        TicketClock, WorkerHeartbeat)
 from app.reference import active_categories
 from app.tickets import access
 from app.tickets.views import viewable_ticket
@@ -43,15 +44,25 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
     forms = forms or {}
     context = dict(
         ticket=ticket, rows=clock_rows(ticket, now), now=now, error=error, message=message,
-        clock_label=clock_label, overdue_days=services.overdue_working_days,
+        clock_label=clock_label, lateness=lateness_text,
         can_request=bool(running) and access.can(current_user, "reply", ticket),
         can_supervise=current_user.is_supervisor and ticket.state in OPEN_STATES,
         extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
         urge_form=forms.get("urge") or NoteForm(), supervise_form=forms.get("supervise") or SuperviseForm(),
-        decision_form=DecisionForm(),
+        decision_form=DecisionForm(), level_history=level_history(ticket),
         pending=[e for e in ticket_extensions(ticket) if e.status == ExtensionStatus.PENDING],
         extensions=ticket_extensions(ticket))
     return render_template("supervision/_deadlines.html", **context), status
+
+
+def level_history(ticket) -> dict:
+    """Every level each clock of the ticket reached, withdrawn ones included, by clock id, oldest first."""
+    rows = db.session.scalars(select(ClockLevelChange).where(ClockLevelChange.ticket_id == ticket.id)
+                              .order_by(ClockLevelChange.at, ClockLevelChange.id)).all()
+    history = {}
+    for row in rows:
+        history.setdefault(row.clock_id, []).append(row)
+    return history
 
 
 def ticket_extensions(ticket):
@@ -134,7 +145,7 @@ def decide_extension(extension_id):
 def extensions_page(*, error=None, status=200):
     """The pending extension requests with what a supervisor needs to decide: how late each case is now."""
     now = utcnow()
-    rows = [(e, services.overdue_working_days(e.clock.due_at, now)) for e in services.pending_extensions()]
+    rows = [(e, lateness_text(e.clock.unit, e.clock.due_at, now)) for e in services.pending_extensions()]
     return render_template("supervision/extensions.html", rows=rows, now=now, error=error,
                            clock_label=clock_label), status
 
@@ -162,7 +173,7 @@ def board():
     query = query.where(TicketClock.level == level) if level in late + ["warning"] else \
         query.where(TicketClock.level.in_(late))
     clocks = db.session.scalars(query).all()
-    rows = [(c, services.overdue_working_days(c.due_at, now)) for c in clocks]
+    rows = [(c, lateness_text(c.unit, c.due_at, now)) for c in clocks]
     counts = dict(db.session.execute(select(TicketClock.level, func.count()).where(
         TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
     pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
@@ -252,6 +263,48 @@ def delete_override(override_id):
     touched = services.remove_override(current_user, row)
     flash(_("已删除。%(n)d 件在办诉求的时限已重新计算。", n=touched), "success")
     return redirect(url_for("supervision.calendar"), 303)
+
+
+DUTY_DAYS_SHOWN = 14
+
+
+@bp.route("/admin/duty", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def duty():
+    """值班表: who is on duty on each coming date; add a person for a date."""
+    form = DutyForm(people=services.duty_candidates())
+    status, error = 200, None
+    if form.validate_on_submit():
+        try:
+            shift = services.add_duty(current_user, form.day.data, form.user_id.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            status, error = exc.status, exc.message
+        else:
+            flash(_("已安排 %(name)s 于 %(day)s 值班。", name=shift.user.display_name, day=shift.day.isoformat()),
+                  "success")
+            return redirect(url_for("supervision.duty"), 303)
+    elif request.method == "POST":
+        status = 400
+    today = utcnow().astimezone(SHANGHAI).date()
+    shifts = db.session.scalars(select(DutyShift).where(DutyShift.day >= today)
+                                .options(joinedload(DutyShift.user)).order_by(DutyShift.day, DutyShift.id)).all()
+    last = max([today + timedelta(days=DUTY_DAYS_SHOWN - 1)] + [s.day for s in shifts])
+    days = [today + timedelta(days=i) for i in range((last - today).days + 1)]
+    by_day = {d: [s for s in shifts if s.day == d] for d in days}
+    return render_template("supervision/duty.html", form=form, days=days, by_day=by_day, today=today,
+                           cal=current_calendar(), error=error), status
+
+
+@bp.post("/admin/duty/<int:shift_id>/delete")
+@roles_required(Role.ADMIN)
+def delete_duty(shift_id):
+    """Take a person off the roster for a date."""
+    shift = db.session.get(DutyShift, shift_id) or abort(404)
+    name, day = shift.user.display_name, shift.day.isoformat()
+    services.remove_duty(current_user, shift)
+    flash(_("已取消 %(name)s 于 %(day)s 的值班。", name=name, day=day), "success")
+    return redirect(url_for("supervision.duty"), 303)
 
 
 @bp.get("/admin/policies")

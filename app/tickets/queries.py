@@ -2,12 +2,14 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, OPEN_STATES, TicketState as S
+from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, ClockKind, OPEN_STATES, SlaLevel,
+                       TicketState as S)
 from app.extensions import db
 from app.models import Assignment, Enterprise, Ticket
+from app.tickets import search, workflow
 from app.tickets.access import visible_filter
 from sla.calendar import SHANGHAI
 
@@ -38,19 +40,73 @@ def needs_me_filter(user):
         leading = exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == user.department_id,
                                  Assignment.status == AssignmentStatus.SIGNED.value,
                                  Assignment.role == AssignmentRole.LEAD.value)
-        return or_(pending, and_(leading, Ticket.state == S.PROCESSING.value))
+        # Only where the workflow lets the department act: a pending part it can sign, a case it leads and reports
+        # on. A case resolved before the department signed is no longer its business (its clock ended).
+        return or_(and_(pending, Ticket.state.in_(_states_for("sign"))),
+                   and_(leading, Ticket.state == S.PROCESSING.value))
     if user.is_supervisor:
         return and_(Ticket.state.in_(OPEN_STATES), Ticket.due_at.is_not(None))
     return Ticket.id.is_(None)
 
 
+def _states_for(action):
+    return [state.value for state in workflow.ACTIONS[action].from_states]
+
+
 def needs_me(user, now, limit=100):
-    """The person's queue, most urgent deadline first; for supervisors only what is overdue."""
+    """The person's queue, most urgent deadline first; for supervisors only what is overdue. An officer's queue is
+    ordered by the department's own deadlines (see `own_parts`)."""
     query = select(Ticket).where(visible_filter(user), needs_me_filter(user))
     if user.is_supervisor:
         query = query.where(Ticket.due_at < now)
-    query = query.options(*_with_rows()).order_by(*SORTS["due"]).limit(limit)
-    return db.session.scalars(query).all()
+    options = _with_rows() + ((selectinload(Ticket.clocks),) if user.is_officer else ())
+    query = query.options(*options).order_by(*SORTS["due"]).limit(limit)
+    tickets = db.session.scalars(query).all()
+    if user.is_officer:
+        parts = own_parts(user, tickets)
+        tickets.sort(key=lambda t: (parts[t.id].due_at is None, parts[t.id].due_at or now) if t.id in parts
+                     else (True, now))
+    return tickets
+
+
+@dataclass(frozen=True)
+class OwnPart:
+    """The viewer's own part of a queued case: the action they can take now and the deadline it answers (shaped
+    like a ticket for the deadline badge)."""
+
+    action: str
+    label: str
+    clock_kind: str
+    due_at: datetime | None
+    sla_level: str
+    state: str
+    supervised_at: datetime | None
+    due_unit: str = "working_days"  # sign-off and resolution clocks count working days
+
+
+def own_parts(user, tickets) -> dict:
+    """For an officer's queue, per ticket id: the department's pending part to sign (its sign-off clock), or the
+    case it leads to report on (the resolution clock). Other viewers' rows show the case's own deadline."""
+    if not user.is_officer:
+        return {}
+    parts = {}
+    for ticket in tickets:
+        mine = [a for a in ticket.assignments if a.department_id == user.department_id]
+        pending = next((a for a in mine if a.status == AssignmentStatus.PENDING.value), None)
+        leading = next((a for a in mine if a.status == AssignmentStatus.SIGNED.value
+                        and a.role == AssignmentRole.LEAD.value), None)
+        if pending is not None and workflow.allowed("sign", ticket.state):
+            action, kind = "sign", ClockKind.SIGN_OFF.value
+            clock = next((c for c in ticket.clocks if c.running and c.kind == kind and c.assignment_id == pending.id),
+                         None)
+        elif leading is not None and workflow.allowed("progress", ticket.state):
+            action, kind = "progress", ClockKind.RESOLUTION.value
+            clock = next((c for c in ticket.clocks if c.running and c.kind == kind), None)
+        else:
+            continue
+        parts[ticket.id] = OwnPart(action, workflow.ACTIONS[action].label, kind, clock.due_at if clock else None,
+                                   clock.level if clock else SlaLevel.OK.value, ticket.state, ticket.supervised_at)
+    return parts
 
 
 @dataclass
@@ -82,6 +138,8 @@ class TicketFilters:
         f.date_to = _date(args.get("to"))
         f.q = (args.get("q") or "").strip()[:100]
         f.sort = args.get("sort") if args.get("sort") in SORTS else "due"
+        if f.q and args.get("sort") not in SORTS:
+            f.sort = "relevance"  # a search lists the best matches first, then the newest
         f.page = max(1, min(_int(args.get("page")) or 1, 100000))
         return f
 
@@ -91,7 +149,7 @@ class TicketFilters:
                   "channel": self.channel, "secretary": self.secretary,
                   "from": self.date_from.isoformat() if self.date_from else None,
                   "to": self.date_to.isoformat() if self.date_to else None, "q": self.q,
-                  "sort": self.sort if self.sort != "due" else None, "page": self.page if self.page > 1 else None}
+                  "sort": self.sort if self.sort not in ("due", "relevance") else None, "page": self.page if self.page > 1 else None}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -143,12 +201,28 @@ def filtered_query(user, f: TicketFilters):
     if f.date_to:
         query = query.where(Ticket.created_at < _local_midnight_utc(f.date_to + timedelta(days=1)))
     if f.q:
+        candidates = search.candidate_clause(f.q)
+        if candidates is not None:
+            query = query.where(candidates)  # the index narrows; the LIKE below keeps only exact substrings
         pattern = f"%{_escape_like(f.q)}%"
-        query = query.where(or_(Ticket.title.ilike(pattern, escape="\\"),
-                                Ticket.number.ilike(pattern, escape="\\"),
-                                exists().where(Enterprise.id == Ticket.enterprise_id,
-                                               Enterprise.name.ilike(pattern, escape="\\"))))
+        query = query.where(or_(*_matches(pattern)))
     return query
+
+
+def _matches(pattern):
+    """Each searched field containing the pattern, most telling first (the order is the relevance)."""
+    in_enterprise = exists().where(Enterprise.id == Ticket.enterprise_id,
+                                   or_(Enterprise.name.ilike(pattern, escape="\\"),
+                                       Enterprise.credit_code.ilike(pattern, escape="\\")))
+    return [Ticket.number.ilike(pattern, escape="\\"), Ticket.title.ilike(pattern, escape="\\"), in_enterprise,
+            Ticket.contact_mobile.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\")]
+
+
+def _relevance(q):
+    """Number or title first, then enterprise or credit code, then mobile or description; newest first within."""
+    number, title, enterprise, mobile, _description = _matches(f"%{_escape_like(q)}%")
+    rank = case((or_(number, title), 0), (enterprise, 1), (mobile, 2), else_=3)
+    return rank, Ticket.created_at.desc(), Ticket.id.desc()
 
 
 @dataclass
@@ -159,6 +233,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # counting stopped at `total`: there are more ("10,000+")
 
     @property
     def pages(self) -> int:
@@ -170,13 +245,19 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.capped or self.page < self.pages
+
+
+COUNT_CAP = 10_000
 
 
 def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
-    """The tickets on the requested page and the total count."""
+    """The tickets on the requested page and how many there are, counted up to 10,000 (or just past this page):
+    an exact count of a million rows costs a full scan and tells a person nothing "10,000+" does not."""
     base = filtered_query(user, f)
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
-    items = db.session.scalars(base.options(*_with_rows()).order_by(*SORTS[f.sort])
+    cap = max(COUNT_CAP, f.page * per_page)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).limit(cap + 1).subquery()))
+    order = _relevance(f.q) if f.sort == "relevance" else SORTS[f.sort]
+    items = db.session.scalars(base.options(*_with_rows()).order_by(*order)
                                .limit(per_page).offset((f.page - 1) * per_page)).unique().all()
-    return Page(items, total, f.page, per_page)
+    return Page(items, min(total, cap), f.page, per_page, capped=total > cap)

@@ -319,17 +319,18 @@ def rate_ticket(ticket, satisfaction, solved, comment=""):
     save(ticket, now)
 
 
-def convene_ticket(ticket, actor, *, meeting_ref, when, subject, place, now):
+def convene_ticket(ticket, actor, *, meeting_ref, starts_at, subject, place, now):
     """召开会办 for one ticket of a meeting: the same guard as every verb, then `convened`. The enterprise reads
-    only that its case goes to a meeting, and when: the subject and place may concern other companies' tickets,
-    so they stay internal. Staged, not committed: the meeting commits once for all its tickets."""
+    only that a meeting is arranged for its case, and on which day: not that it was held (it has not been yet),
+    and not the subject or place, which may concern other companies' tickets and stay internal. Staged, not
+    committed: the meeting commits once for all its tickets."""
     _check(ticket, actor, "convene", None)
     resolution = next((c for c in ticket.clocks if c.running and c.kind == ClockKind.RESOLUTION.value), None)
     before = (resolution.amount, resolution.due_at) if resolution is not None else None
     _move(ticket, actor, EventKind.CONVENED, workflow.target("convene"), now=now, public=True,
-          body=_("已安排会办协调解决（%(w)s）。", w=when), data={"meeting": meeting_ref})
+          body=_("已安排会办（%(d)s），协调解决您的诉求。", d=local(starts_at, "%Y-%m-%d")), data={"meeting": meeting_ref})
     record_event(ticket, actor, EventKind.NOTED, at=now, data={"meeting": subject},
-                 body=_("已召开会办会协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=when, p=place))
+                 body=_("已安排会办协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=local(starts_at), p=place))
     stage(ticket, now)
     if resolution is not None and (resolution.amount, resolution.due_at) != before:
         # The convened budget replaces the ordinary one, counted from the clock's original start.
@@ -339,8 +340,8 @@ def convene_ticket(ticket, actor, *, meeting_ref, when, subject, place, now):
 
 
 def decide_ticket_plan(ticket, actor, *, meeting_ref, conclusion, now):
-    """形成办理方案 for one ticket of a meeting: back to processing, with this ticket's own conclusion (a meeting
-    held before conclusions were per ticket has none: then a plain sentence). Staged, not committed."""
+    """形成办理方案 for one ticket of a meeting: back to processing, with this ticket's own conclusion when its
+    enterprise has not read it yet; otherwise (or when there is none) a plain sentence. Staged, not committed."""
     _check(ticket, actor, "plan", None)
     _move(ticket, actor, EventKind.PLAN_DECIDED, workflow.target("plan"), now=now, public=True,
           body=conclusion or _("会办已形成办理方案，诉求恢复办理。"), data={"meeting": meeting_ref})

@@ -80,7 +80,8 @@ def _action_forms(ticket, failed=None):
 def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
     """The ticket page, or only its main panel for an HTMX request."""
     context = dict(ticket=ticket, action_forms=_action_forms(ticket, failed), error=error, message=message,
-                   now=utcnow(), open_action=failed[0] if failed else None, workflow=workflow.ACTIONS)
+                   now=utcnow(), open_action=failed[0] if failed else request.args.get("action"),
+                   workflow=workflow.ACTIONS)
     template = "tickets/_main.html" if request.htmx else "tickets/detail.html"
     return render_template(template, **context), status
 

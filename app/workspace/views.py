@@ -6,7 +6,7 @@ from app.assessment.workspace import workspace_note
 from app.deadlines import procedures as procedure_deadlines
 from app.timesource import utcnow
 from app.meetings.queries import upcoming_for
-from app.tickets.queries import needs_me
+from app.tickets.queries import needs_me, own_parts
 from sla.calendar import SHANGHAI
 
 bp = Blueprint("workspace", __name__)
@@ -23,5 +23,6 @@ def workspace():
     # A secretary's 代办 procedures are deadlines too: the late ones and those due within a few working days.
     procedures = procedure_deadlines.needing(current_user.id, now.astimezone(SHANGHAI).date()) \
         if current_user.is_secretary else []
-    return render_template("workspace/workspace.html", queue=queue, now=now, meetings=meetings, items=items,
-                           procedures=procedures, assessment=workspace_note(current_user))
+    return render_template("workspace/workspace.html", queue=queue, parts=own_parts(current_user, queue), now=now,
+                           meetings=meetings, items=items, procedures=procedures,
+                           assessment=workspace_note(current_user))

@@ -2,7 +2,7 @@
 that its secretary was told it is overdue
 
 Revision ID: d12ext000001
-Revises: c12conv00001
+Revises: d12lvl000001
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'd12ext000001'
-down_revision = 'c12conv00001'
+down_revision = 'd12lvl000001'
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,7 @@
    never retried, while a passing trouble keeps the back-off.
 """
 import socket
+from datetime import datetime, timezone
 from email.header import decode_header, make_header
 
 import pytest
@@ -47,8 +48,9 @@ SHARED = "会议决定：锐芯电子与恒达精密共用变电站，锐芯电�
 
 
 @pytest.fixture
-def two_companies(app, factory, login):
-    """Two enterprises' tickets (A's and B's), convened together from A's ticket with the prefilled subject."""
+def two_companies(app, factory, login, clock):
+    """Two enterprises' tickets (A's and B's), convened together from A's ticket with the prefilled subject; the
+    clock then stands at the meeting's time (minutes are written only once it has begun)."""
     secretary, officer = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
     a = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer, title=A_TITLE)
     b = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer, title=B_TITLE)
@@ -63,6 +65,7 @@ def two_companies(app, factory, login):
     assert response.status_code == 303
     with app.app_context():
         meeting_id = db.session.scalar(select(Meeting.id))
+    clock.set(datetime(2026, 11, 18, 6, 30, tzinfo=timezone.utc))  # 14:30 Beijing time: the meeting begins
     return {"a": a, "b": b, "sec": sec, "subject": subject, "meeting": f"/meetings/{meeting_id}"}
 
 

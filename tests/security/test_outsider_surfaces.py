@@ -70,7 +70,8 @@ def test_a_public_credit_code_never_yields_the_companys_evaluation_link(app, fac
     public = app.test_client()
     assert public.get(f"/evaluate/{old_style}").status_code == 404
     marks = {"lawful": "5", "efficiency": "4", "execution": "4", "attitude": "5"}
-    assert public.post(f"/evaluate/{token}", data={"unit": f"secretary:{secretary.id}", **marks}).status_code == 303
+    one_form = {f"secretary_{secretary.id}-{k}": v for k, v in marks.items()}  # the secretary's fieldset
+    assert public.post(f"/evaluate/{token}", data=one_form).status_code == 303
     with app.app_context():
         rating = db.session.scalar(select(EnterpriseEvaluation))
         assert (rating.contact_name, rating.contact_mobile) == contact  # the rating says which contact gave it

@@ -1,0 +1,146 @@
+"""Search over a case's number, title, description, enterprise name, credit code and contact mobile.
+
+Chinese has no spaces, and the words people search for are often two characters (用电, 环评), shorter than the
+three a trigram index needs. So each case gets a search document of overlapping character pairs ("用电增容" →
+"用电 电增 增容 容"; the last character of each run also stands alone, so a one-character query is a prefix
+query over the pairs). A query is cut the same way and every pair must be present; the candidates are then
+checked with LIKE against the real fields, so a match is always an exact substring.
+
+SQLite keeps the documents in an FTS5 table (`ticket_fts`, ascii tokenizer: every pair is one token, with a
+prefix index for one-character queries). PostgreSQL keeps them in `ticket_search.doc` with a GIN index on
+`array_to_tsvector(string_to_array(doc, ' '))`, which needs no text-search parser and so no locale that knows
+Chinese. The documents are written when a case is created or edited and when an enterprise is renamed.
+"""
+import re
+
+from sqlalchemy import bindparam, event, inspect, text
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+RUN = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def pairs(value: str) -> list[str]:
+    """The search tokens of a text: overlapping character pairs of each run, and each run's last character."""
+    tokens = []
+    for run in RUN.findall((value or "").lower()):
+        tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+        tokens.append(run[-1])
+    return tokens
+
+
+def document(number, title, description, contact_mobile, enterprise_name, credit_code) -> str:
+    """One case's search document: its distinct tokens, space-separated."""
+    seen = dict.fromkeys(pairs(" ".join(str(v or "") for v in (number, title, description, contact_mobile,
+                                                                  enterprise_name, credit_code))))
+    return " ".join(seen)
+
+
+def query_terms(q: str) -> list[tuple[str, bool]]:
+    """What a query needs: (token, is_prefix) for each pair, or a prefix for a run of one character."""
+    terms = []
+    for run in RUN.findall((q or "").lower()):
+        if len(run) == 1:
+            terms.append((run, True))
+        else:
+            terms.extend((run[i:i + 2], False) for i in range(len(run) - 1))
+    return list(dict.fromkeys(terms))
+
+
+def _fts_match(terms) -> str:
+    return " AND ".join(f'"{token}"' + ("*" if prefix else "") for token, prefix in terms)
+
+
+def _tsquery(terms) -> str:
+    return " & ".join(f"'{token}'" + (":*" if prefix else "") for token, prefix in terms)
+
+
+def candidate_clause(q: str):
+    """A SQL condition on ticket.id that keeps the cases whose documents hold every token of `q`, or None when
+    the query has no searchable characters."""
+    terms = query_terms(q)
+    if not terms:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        return text("ticket.id IN (SELECT ticket_id FROM ticket_search WHERE "
+                    "array_to_tsvector(string_to_array(doc, ' ')) @@ CAST(:jj_tsq AS tsquery))"
+                    ).bindparams(jj_tsq=_tsquery(terms))
+    return text("ticket.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :jj_match)"
+                ).bindparams(jj_match=_fts_match(terms))
+
+
+_DOCUMENT_SQL = """
+SELECT t.id, t.number, t.title, t.description, t.contact_mobile, e.name, e.credit_code
+FROM ticket t JOIN enterprise e ON e.id = t.enterprise_id WHERE {where}
+"""
+
+
+def reindex(connection, where: str = "t.id IN :ids", **params) -> int:
+    """Rewrite the search documents of the cases selected by `where` (a condition on `t` and `e`)."""
+    statement = text(_DOCUMENT_SQL.format(where=where))
+    lists = [bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
+    if lists:
+        statement = statement.bindparams(*lists)
+    rows = connection.execute(statement, params).all()
+    if not rows:
+        return 0
+    docs = [{"id": r[0], "doc": document(*r[1:])} for r in rows]
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("INSERT INTO ticket_search (ticket_id, doc) VALUES (:id, :doc) "
+                                "ON CONFLICT (ticket_id) DO UPDATE SET doc = excluded.doc"), docs)
+    else:
+        connection.execute(text("DELETE FROM ticket_fts WHERE rowid = :id"), docs)
+        connection.execute(text("INSERT INTO ticket_fts (rowid, doc) VALUES (:id, :doc)"), docs)
+    return len(docs)
+
+
+def clear(connection) -> None:
+    """Delete every search document (tests that empty the tables call this; PostgreSQL cascades anyway)."""
+    connection.execute(text("DELETE FROM ticket_search" if connection.dialect.name == "postgresql"
+                            else "DELETE FROM ticket_fts"))
+
+
+def reindex_all(connection, batch: int = 20_000) -> int:
+    """Rebuild every document (after a migration or a bulk load), in batches of ids."""
+    done, last = 0, 0
+    while True:
+        ids = connection.execute(text("SELECT id FROM ticket WHERE id > :last ORDER BY id LIMIT :n"),
+                                 {"last": last, "n": batch}).scalars().all()
+        if not ids:
+            return done
+        done += reindex(connection, "t.id >= :lo AND t.id <= :hi", lo=ids[0], hi=ids[-1])
+        last = ids[-1]
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic's filter: the search tables (virtual on SQLite) have no model, so autogenerate leaves them be."""
+    return not (type_ == "table" and bool(name) and name.startswith(("ticket_fts", "ticket_search")))
+
+
+SEARCHED = {"Ticket": ("number", "title", "description", "contact_mobile", "enterprise_id"),
+            "Enterprise": ("name", "credit_code")}
+
+
+def install() -> None:
+    """Keep documents current (once per process): after each flush, reindex the cases created or edited, and
+    those of an enterprise whose name or credit code changed."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def _after_flush(session, _context):
+    ticket_ids, enterprise_ids = set(), set()
+    for obj in list(session.new) + list(session.dirty):
+        kind = type(obj).__name__
+        if kind not in SEARCHED:
+            continue
+        if obj in session.dirty and not any(inspect(obj).attrs[name].history.has_changes()
+                                            for name in SEARCHED[kind]):
+            continue
+        (ticket_ids if kind == "Ticket" else enterprise_ids).add(obj.id)
+    connection = session.connection()
+    if ticket_ids:
+        reindex(connection, ids=sorted(ticket_ids))
+    if enterprise_ids:
+        reindex(connection, "t.enterprise_id IN :eids", eids=sorted(enterprise_ids))

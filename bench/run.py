@@ -1,0 +1,203 @@
+"""Measure Jianjian over HTTP, as browsers use it, through gunicorn with the production settings.
+
+    .venv/bin/python bench/run.py --database-url URL [--requests 40] [--workers 4] [--json bench/results.json]
+
+Starts gunicorn (JJ_ENV=production, 4 sync workers) on the database `bench/generate.py` built, logs in as a
+secretary, a supervisor and a department officer (login form with its CSRF token), then requests each page
+in turn and prints one table: p50 and p95 in ms (client side, keep-alive), SQL statements per page (the
+app's X-Query-Count header, which only this runner turns on) and every web worker's RSS after the run.
+Then 16 clients submit the public form for a while (page, CSRF token, one-time key, POST) and the rate of
+tickets per second is printed with the number lost. Rate limits are off: all load comes from 127.0.0.1.
+"""
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.reliability.client import CSRF_RE, NUMBER_RE, Browser, percentile, submit_form  # noqa: E402
+
+PASSWORD = "bench-password"
+
+
+def start_gunicorn(url, workers, port, log):
+    """gunicorn with production settings on 127.0.0.1:port; returns the process once it answers."""
+    env = dict(os.environ, DATABASE_URL=url, JJ_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
+               SESSION_COOKIE_SECURE="0", RATELIMIT_ENABLED="0", QUERY_COUNT_HEADER="1", SCHEDULER="0",
+               UPLOAD_FOLDER="/tmp/jj-bench-uploads", WEB_CONCURRENCY=str(workers), BIND=f"127.0.0.1:{port}")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                             "--access-logfile", "/dev/null", "--backlog", "2048", "wsgi:app"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/submit", timeout=5).read()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start; see the log")
+
+
+def worker_rss_mb(master_pid):
+    """RSS of each gunicorn worker (children of the master), in MB."""
+    sizes = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == master_pid:
+                status = (stat.parent / "status").read_text()
+                sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+        except (OSError, ValueError, AttributeError):
+            continue
+    return sorted(sizes)
+
+
+def login(base, username):
+    """A browser signed in as `username`."""
+    browser = Browser(base)
+    _, html, _ = browser.get("/login")
+    status, _, _ = browser.post("/login", {"csrf_token": CSRF_RE.search(html).group(1), "username": username,
+                                          "password": PASSWORD})
+    if status not in (302, 303):
+        raise RuntimeError(f"login as {username} answered {status}")
+    return browser
+
+
+def measure(browser, path, n, headers=None):
+    """n GETs of one path after two warm-ups: (p50 ms, p95 ms, queries, bytes)."""
+    times, queries, size = [], None, 0
+    for i in range(n + 2):
+        start = time.perf_counter()
+        conn = browser._connection()
+        hdrs = {"Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items()), **(headers or {})}
+        conn.request("GET", path, headers=hdrs)
+        response = conn.getresponse()
+        body = response.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status != 200:
+            raise RuntimeError(f"GET {path} answered {response.status}")
+        queries, size = response.headers.get("X-Query-Count"), len(body)
+        if i >= 2:
+            times.append(elapsed)
+    return percentile(times, 50), percentile(times, 95), int(queries or 0), size
+
+
+def submissions(base, seconds, clients, category_id):
+    """Public submissions from several clients for a while: (tickets per second, sent, errors)."""
+    done, errors, stop = [], [], time.perf_counter() + seconds
+
+    def client(k):
+        browser, n = Browser(base), 0
+        while time.perf_counter() < stop:
+            n += 1
+            try:
+                _, html, _ = browser.get("/submit")
+                status, page, _ = browser.post("/submit", submit_form(category_id, k * 100_000 + n, html))
+                # success answers 200 with the tracking number and the one-time access code on the page
+                (done if status == 200 and NUMBER_RE.search(page) else errors).append(status)
+            except Exception as exc:  # counted, not hidden: a lost submission is a failure of the run
+                errors.append(repr(exc))
+        browser.close()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(done) / (time.perf_counter() - start), len(done), errors
+
+
+def targets(url):
+    """Ids the pages need, read from the database: a busy ticket, a month with data, a category."""
+    from sqlalchemy import create_engine, text
+    from config import database_url
+    engine = create_engine(database_url(url))
+    with engine.connect() as conn:
+        busy = conn.execute(text("SELECT ticket_id FROM ticket_event GROUP BY ticket_id "
+                                 "ORDER BY count(*) DESC LIMIT 1")).scalar()
+        events = conn.execute(text("SELECT count(*) FROM ticket_event WHERE ticket_id = :t"), {"t": busy}).scalar()
+        cases = conn.execute(text("SELECT max(id) FROM ticket")).scalar()
+        category = conn.execute(text("SELECT min(id) FROM category")).scalar()
+    engine.dispose()
+    return {"busy": busy, "busy_events": events, "cases": cases, "category": category}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per page")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument("--submit-seconds", type=int, default=20)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    ids = targets(args.database_url)
+    now = datetime.now(timezone.utc)
+    last_month = f"{now.year - (now.month == 1)}-{(now.month - 2) % 12 + 1:02d}"
+    log = open("/tmp/jj-bench-gunicorn.log", "w")
+    proc = start_gunicorn(args.database_url, args.workers, args.port, log)
+    base = f"http://127.0.0.1:{args.port}"
+    rows = []
+    try:
+        sec, sup, dept = login(base, "sec1"), login(base, "sup1"), login(base, "dept1_1")
+        hx = {"HX-Request": "true"}
+        pages = [
+            ("list: processing, 50 rows (secretary)", sec, "/tickets?state=processing", None),
+            ("list: processing, 50 rows (supervisor)", sup, "/tickets?state=processing", None),
+            ("list: htmx filter, page 3 (supervisor)", sup, "/tickets?state=processing&page=3", hx),
+            ("search 用电 (supervisor)", sup, "/tickets?q=%E7%94%A8%E7%94%B5", None),
+            ("search 环评 (secretary)", sec, "/tickets?q=%E7%8E%AF%E8%AF%84", None),
+            ("workspace: secretary", sec, "/workspace", None),
+            ("workspace: supervisor", sup, "/workspace", None),
+            ("workspace: department", dept, "/workspace", None),
+            (f"ticket page ({ids['busy_events']} events)", sup, f"/tickets/{ids['busy']}", None),
+            ("overdue board", sup, "/board/overdue", None),
+            ("hall board", sup, "/hall", None),
+            (f"assessment {last_month} (draft)", sup, f"/assessment/{last_month}", None),
+            (f"assessment {last_month} report (draft)", sup, f"/assessment/{last_month}/report", None),
+        ]
+        for label, browser, path, headers in pages:
+            try:
+                p50, p95, queries, size = measure(browser, path, args.requests, headers)
+                rows.append({"page": label, "path": path, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+                             "queries": queries, "kb": round(size / 1024)})
+            except Exception as exc:
+                rows.append({"page": label, "path": path, "error": str(exc)})
+            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+        rate, sent, errors = submissions(base, args.submit_seconds, 16, ids["category"])
+        rss = worker_rss_mb(proc.pid)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    dialect = args.database_url.split(":", 1)[0]
+    print(f"\n{dialect}, {ids['cases']:,} cases, gunicorn {args.workers} workers, {args.requests} requests per page")
+    print(f"| {'page':<44} | {'p50 ms':>7} | {'p95 ms':>7} | {'SQL':>4} |")
+    print(f"|{'-' * 46}|{'-' * 9}|{'-' * 9}|{'-' * 6}|")
+    for row in rows:
+        if "error" in row:
+            print(f"| {row['page']:<44} | {'error: ' + row['error'][:40]} |")
+        else:
+            print(f"| {row['page']:<44} | {row['p50_ms']:>7.1f} | {row['p95_ms']:>7.1f} | {row['queries']:>4} |")
+    print(f"public submissions, 16 clients: {rate:.0f}/s ({sent} tickets, {len(errors)} errors)")
+    print("web worker RSS after the run: " + ", ".join(f"{mb:.0f} MB" for mb in rss))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"database": dialect, "cases": ids["cases"], "pages": rows,
+                                               "submissions_per_s": round(rate, 1), "submission_errors": errors[:20],
+                                               "worker_rss_mb": rss, "at": now.isoformat()}, ensure_ascii=False,
+                                              indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Search over number, title, description, enterprise name, credit code and contact mobile (issue 13).
+
+Two-character words (用电, 环评) and one-character queries must work although they are shorter than a
+trigram; every hit must really contain the query; the best matches come first, then the newest."""
+import re
+
+from app.enums import Role, TicketState as S
+from app.extensions import db
+from app.models import Enterprise, Ticket
+from app.tickets.search import document, query_terms
+
+
+def numbers(html):
+    return re.findall(r"JJ-\d{4}-\d{6}", html)
+
+
+def test_documents_and_queries_are_character_pairs():
+    # "用电增容" → pairs 用电 电增 增容 and the run's last character 容; the digits form their own run
+    assert document("JJ-1", "用电增容", "", "", "", "") == "jj j 1 用电 电增 增容 容"
+    assert query_terms("电增") == [("电增", False)]
+    assert query_terms("容") == [("容", True)]  # one character: a prefix over the pairs
+    assert query_terms("%_'") == []
+
+
+def test_two_character_words_and_every_field(app, factory, login, clock):
+    supervisor = factory.user(Role.SUPERVISOR)
+    power = factory.ticket(S.PROCESSING, title="用电增容迟迟未办", description="新厂房需要增加变压器容量")
+    clock.advance(days=1)
+    eia = factory.ticket(S.PROCESSING, title="项目审批咨询", description="环评报告何时可以批复")
+    clock.advance(days=1)
+    other = factory.ticket(S.TRIAGE, title="人才公寓申请", description="员工住宿困难")
+    client = login(app.test_client(), supervisor)
+
+    assert numbers(client.get("/tickets?q=用电").get_data(as_text=True)) == [power.number]
+    assert numbers(client.get("/tickets?q=环评").get_data(as_text=True)) == [eia.number]  # in the description
+    assert numbers(client.get("/tickets?q=电增").get_data(as_text=True)) == [power.number]  # across words
+    assert numbers(client.get("/tickets?q=用电容").get_data(as_text=True)) == []  # pairs present, not adjacent
+    assert set(numbers(client.get("/tickets?q=寓").get_data(as_text=True))) == {other.number}  # one character
+    assert numbers(client.get(f"/tickets?q={other.number[-4:]}").get_data(as_text=True)) == [other.number]
+    with app.app_context():
+        ent = db.session.get(Enterprise, eia.enterprise_id)
+        name, code = ent.name, ent.credit_code
+        mobile = db.session.get(Ticket, eia.id).contact_mobile
+    assert numbers(client.get(f"/tickets?q={name}").get_data(as_text=True)) == [eia.number]
+    assert numbers(client.get(f"/tickets?q={code.lower()}").get_data(as_text=True)) == [eia.number]
+    # every factory ticket has the same contact mobile: all three, newest first
+    assert numbers(client.get(f"/tickets?q={mobile}").get_data(as_text=True)) == [other.number, eia.number,
+                                                                                 power.number]
+
+
+def test_title_matches_rank_before_description_matches_then_newest(app, factory, login, clock):
+    supervisor = factory.user(Role.SUPERVISOR)
+    in_title_old = factory.ticket(S.PROCESSING, title="排污许可办理", description="请协调")
+    clock.advance(days=1)
+    in_description = factory.ticket(S.PROCESSING, title="项目咨询", description="排污许可证何时发放")
+    clock.advance(days=1)
+    in_title_new = factory.ticket(S.PROCESSING, title="排污许可延续", description="请协调")
+    client = login(app.test_client(), supervisor)
+    # rank 0 (title) newest first, then rank 3 (description)
+    assert numbers(client.get("/tickets?q=排污").get_data(as_text=True)) == [
+        in_title_new.number, in_title_old.number, in_description.number]
+
+
+def test_edits_and_renames_reach_the_index(app, factory, login):
+    supervisor = factory.user(Role.SUPERVISOR)
+    t = factory.ticket(S.TRIAGE, title="道路维修", description="门口道路破损")
+    with app.app_context():
+        ticket = db.session.get(Ticket, t.id)
+        ticket.title = "天然气接入"
+        db.session.get(Enterprise, t.enterprise_id).name = "星河光电有限公司"
+        db.session.commit()
+    client = login(app.test_client(), supervisor)
+    assert numbers(client.get("/tickets?q=天然气").get_data(as_text=True)) == [t.number]
+    assert numbers(client.get("/tickets?q=维修").get_data(as_text=True)) == []
+    assert numbers(client.get("/tickets?q=星河").get_data(as_text=True)) == [t.number]
+
+
+def test_a_secretary_searches_only_what_they_may_see(app, factory, login):
+    mine, theirs = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    a = factory.ticket(S.PROCESSING, secretary=mine, title="用电报装")
+    factory.ticket(S.PROCESSING, secretary=theirs, title="用电报装")
+    client = login(app.test_client(), mine)
+    assert numbers(client.get("/tickets?q=用电").get_data(as_text=True)) == [a.number]
