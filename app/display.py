@@ -6,6 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from app import enums
 from app.deadlines.calendar import current_calendar, is_provisional
+from app.deadlines.procedures import due_at as procedure_due_at
 from sla import clocks
 from sla.calendar import SHANGHAI
 
@@ -118,13 +119,10 @@ def lateness_text(unit, due_at, now) -> str:
     return span_text(unit, late) if late else ""  # a working-day clock due on Friday is not later on Sunday
 
 
-def sla_badge(ticket, now):
-    """(css class, text) for a ticket's nearest deadline, counted in its clock's own unit, coloured by its level."""
-    if ticket.due_at is None:
-        return "secondary", (_("暂停计时") if ticket.state == enums.TicketState.ON_HOLD else _("无时限"))
-    unit = ticket.due_unit or "working_days"
-    left = time_to_due(unit, ticket.due_at, now)
-    late = now > ticket.due_at
+def _badge_text(unit, due_at, now) -> tuple[bool, str]:
+    """Whether `due_at` has passed, and how far it is from `now` as the clock counts, in the badge's words."""
+    left = time_to_due(unit, due_at, now)
+    late = now > due_at
     span = abs(left)
     hours = int(span / timedelta(hours=1))
     if unit not in HOUR_UNITS and span >= timedelta(days=1):
@@ -132,12 +130,34 @@ def sla_badge(ticket, now):
         text = _("超期 %(n).1f 个工作日", n=amount) if late else _("剩 %(n).1f 个工作日", n=amount)
     else:
         text = _("超期 %(h)d 小时", h=max(hours, 1)) if late else _("剩 %(h)d 小时", h=hours)
-    text += provisional_mark(ticket.due_at)
+    text += provisional_mark(due_at)
+    return late, text
+
+
+def sla_badge(ticket, now):
+    """(css class, text) for a ticket's nearest deadline, counted in its clock's own unit, coloured by its level."""
+    if ticket.due_at is None:
+        return "secondary", (_("暂停计时") if ticket.state == enums.TicketState.ON_HOLD else _("无时限"))
+    late, text = _badge_text(ticket.due_unit or "working_days", ticket.due_at, now)
     level = enums.SlaLevel.get(ticket.sla_level)
     css = level.css if level else "success"
     if late and css in ("success", "warning"):
         css = "danger"  # past due, before the sweep has recorded it
     return css, text
+
+
+def procedure_badge(procedure, now):
+    """(css class, text) for a 代办 procedure's due time in the words and colours of a case's badge, or None when
+    no deadline runs (not yet submitted, or decided). Late is red; within the last quarter of its standard working
+    days, yellow (the default warning of a case)."""
+    due = procedure_due_at(procedure)
+    if due is None:
+        return None
+    late, text = _badge_text("working_days", due, now)
+    if late:
+        return "danger", text
+    left = time_to_due("working_days", due, now) / timedelta(days=1)
+    return ("warning" if left <= procedure.type.standard_wd * 0.25 else "success"), text
 
 
 def clock_label(clock):

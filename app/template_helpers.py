@@ -5,19 +5,24 @@ from flask_babel import get_locale
 
 from app import enums
 from app.supervision.notify import unread_count
+from app.supervision.services import pending_extension_count
 from app.deadlines.calendar import calendar_warning
-from app.display import due_text, event_details, local, shift_text, sla_badge
+from app.deadlines.procedures import due_at as procedure_due_at
+from app.display import due_text, event_details, local, procedure_badge, shift_text, sla_badge
 
 
 def register(app):
     """Install filters and template globals."""
     app.add_template_filter(local, "local")
     app.add_template_global(sla_badge, "sla_badge")
+    app.add_template_global(procedure_badge, "procedure_badge")
+    app.add_template_global(procedure_due_at, "procedure_due_at")
     app.add_template_global(event_details, "event_details")
     app.add_template_filter(due_text, "due")
     app.add_template_global(shift_text, "shift_text")
 
     app.add_template_global(lambda: unread_count(current_user), "unread_messages")
+    app.add_template_global(pending_extension_count, "pending_extension_count")
     app.add_template_global(calendar_warning, "calendar_gaps")
     app.add_template_global(_worker_state, "worker_state")
 

@@ -6,7 +6,7 @@ and asks `evaluate` what it means at a given moment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import IntEnum
 from typing import Sequence
 
@@ -53,12 +53,26 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Extension:
-    """An approved extension (延期): extra working days added to the budget."""
+    """An approved extension (延期). It sets a new due time, approved at `at`: the end of the date `due_on`, or
+    (`from_approval`) the end of the `working_days`-th working day after the approval day. An extension with
+    neither (approved before due times were set this way) adds `working_days` to the budget."""
 
     working_days: int
     reason: str = ""
     approver: str = ""
     at: datetime | None = None
+    due_on: date | None = None
+    from_approval: bool = False
+
+    @property
+    def sets_due(self) -> bool:
+        return self.at is not None and (self.due_on is not None or self.from_approval)
+
+    def target_due(self, calendar: WorkCalendar) -> datetime:
+        """The due time the approver set, as an aware datetime (midnight ending its day, Beijing)."""
+        if self.due_on is not None:
+            return datetime.combine(self.due_on + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+        return calendar.working_days_deadline(self.at, self.working_days)
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,16 @@ def measure_of(unit: str, calendar: WorkCalendar):
     return WallClock()
 
 
+def _paused_before(pauses: Sequence[Pause], moment: datetime) -> list[Pause]:
+    """The pauses as they stood at `moment`: later ones left out, one still open cut at `moment`."""
+    return [Pause(p.start, min(p.end or moment, moment), p.reason) for p in pauses if p.start < moment]
+
+
+def latest_due_extension(inp: ClockInput) -> Extension | None:
+    """The last approved extension that set a new due time (it overrides everything approved before it)."""
+    return max((e for e in inp.extensions if e.sets_due), key=lambda e: e.at, default=None)
+
+
 def time_to_due(unit: str, due_at: datetime, now: datetime, calendar: WorkCalendar) -> timedelta:
     """Time from `now` to `due_at` as the clock itself counts it, negative once overdue.
 
@@ -126,7 +150,15 @@ def time_to_due(unit: str, due_at: datetime, now: datetime, calendar: WorkCalend
 
 def budget_of(inp: ClockInput, calendar: WorkCalendar) -> timedelta:
     """Counted time the clock may use: N working days end at the end of the N-th working day after the
-    start day (the rest of the start day is a gift, not a day); hours are hours; extensions add whole days."""
+    start day (the rest of the start day is a gift, not a day); hours are hours.
+
+    An extension that set a new due time turns it into a budget: the counted time from the start to that due
+    time, with the pauses known when it was approved, so a hold after the approval still moves the due time."""
+    extension = latest_due_extension(inp)
+    if extension is not None:
+        target = extension.target_due(calendar)
+        return counted(measure_for(inp.target, calendar), inp.started_at, target,
+                       _paused_before(inp.pauses, extension.at))
     extra_days = sum(e.working_days for e in inp.extensions)
     if inp.target.unit == "working_days":
         start_local = inp.started_at.astimezone(SHANGHAI)
@@ -139,12 +171,25 @@ def budget_of(inp: ClockInput, calendar: WorkCalendar) -> timedelta:
     return timedelta(hours=inp.target.amount) + extra_days * per_day
 
 
+def warning_budget(inp: ClockInput, calendar: WorkCalendar, budget: timedelta) -> timedelta:
+    """When the warning comes: at the warning ratio of the budget, or, after an extension that set a new due
+    time, at that ratio of the time the extension granted (a case extended while late is not warned at once)."""
+    extension = latest_due_extension(inp)
+    if extension is None:
+        return budget * inp.thresholds.warning_ratio
+    used = counted(measure_for(inp.target, calendar), inp.started_at, max(inp.started_at, extension.at),
+                   inp.pauses)
+    granted = max(budget - used, timedelta(0))
+    return min(budget, used + granted * inp.thresholds.warning_ratio)
+
+
 def evaluate(inp: ClockInput, now: datetime, calendar: WorkCalendar, explain: bool = False) -> ClockStatus:
     """The clock's due time, level and next threshold at `now` (a stopped clock is judged at its stop)."""
     measure = measure_for(inp.target, calendar)
     budget = budget_of(inp, calendar)
     t = inp.thresholds
-    warning_at, due_at = reach(measure, inp.started_at, [budget * t.warning_ratio, budget], inp.pauses)
+    warning_at, due_at = reach(measure, inp.started_at, [warning_budget(inp, calendar, budget), budget],
+                               inp.pauses)
     supervised_at = escalated_at = None
     if due_at is not None:
         # "N working days overdue" counts working days past the due time, pauses still excluded.

@@ -68,16 +68,19 @@ def test_a_breach_moved_later_is_withdrawn_and_the_real_one_announced_once(app, 
     notes, events = overdue_news(app, ref.id, secretary.id)
     assert len(notes) == 1 and len(events) == 1  # overdue tells the owner, the secretary: one message
 
-    # 11-24 10:00: 3 more working days approved. Budget 135 + 72 = 207 h -> due at the end of Thu 11-26
-    # (11-27 00:00); warning at 155.25 h: 111 h by the end of Fri 11-20, weekend not counted, Mon 11-23 -> 135 h,
-    # then 20.25 h into Tue 11-24 -> 11-24 20:15. At 10:00 neither is reached: the level drops to 正常.
+    # 11-24 10:00: the supervisor approves a new due time, the end of Thu 11-26 (11-27 00:00): budget 135 + 72 =
+    # 207 h. Used by then: 111 h by the end of Fri 11-20, weekend not counted, Mon 11-23 -> 135 h, 10 h of Tue
+    # 11-24 -> 145 h; the extension grants 62 h, and the warning comes at 75 % of them (README, "Extensions"):
+    # 145 + 46.5 = 191.5 h -> 159 h at the end of Tue 11-24, 183 h at the end of Wed 11-25, then 8.5 h into
+    # Thu 11-26 -> 11-26 08:30. At 10:00 neither is reached: the level drops to 正常.
     clock.set(bj(11, 24, 10))
     sec = login(app.test_client(), secretary)
     sec.post(f"/tickets/{ref.id}/extensions", data={"clock_id": clock_id, "days": "3", "reason": "等待第三方检测"})
     with app.app_context():
         ext_id = db.session.scalar(select(Extension.id))
     sup = login(app.test_client(), supervisor)
-    assert sup.post(f"/extensions/{ext_id}/decide", data={"decision": "approve"}).status_code in (200, 303)
+    assert sup.post(f"/extensions/{ext_id}/decide", data={"decision": "approve", "due_mode": "date",
+                                                           "due_on": "2026-11-26"}).status_code in (200, 303)
     _id, due, level = resolution_clock(app, ref.id)
     assert (due, level) == (bj(11, 27), "ok")
     # Both level changes of T1 stay, marked withdrawn; nothing new is announced.
@@ -92,7 +95,7 @@ def test_a_breach_moved_later_is_withdrawn_and_the_real_one_announced_once(app, 
     # The sweep right after changes nothing: the new thresholds have not come.
     assert run_sweep(app, clock)["recorded"] == 0
 
-    # T2 passes: on 11-27 01:00 the sweep records the warning (11-24 20:15) and the breach (11-27 00:00) under
+    # T2 passes: on 11-27 01:00 the sweep records the warning (11-26 08:30) and the breach (11-27 00:00) under
     # the new due time; supervision (2 working days after: Fri 27th, Mon 30th -> 12-01 00:00) is not reached.
     clock.set(bj(11, 27, 1))
     assert run_sweep(app, clock)["recorded"] == 2
@@ -101,7 +104,7 @@ def test_a_breach_moved_later_is_withdrawn_and_the_real_one_announced_once(app, 
     with app.app_context():
         live = db.session.scalars(select(ClockLevelChange).where(ClockLevelChange.clock_id == clock_id,
                                                                  ClockLevelChange.withdrawn_at.is_(None))).all()
-        assert {(r.level, r.at) for r in live} == {("warning", bj(11, 24, 20, 15)), ("overdue", bj(11, 27))}
+        assert {(r.level, r.at) for r in live} == {("warning", bj(11, 26, 8, 30)), ("overdue", bj(11, 27))}
     notes, events = overdue_news(app, ref.id, secretary.id)
     assert len(notes) == 2 and len(events) == 2  # T1's (withdrawn) and T2's, once each
     assert "2026-11-26 24:00" in notes[-1].body

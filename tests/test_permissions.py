@@ -90,6 +90,7 @@ MATRIX = {
     ("supervision.request_extension", "POST"): staff_only({"secretary", "supervisor"}),
     ("supervision.decide_extension", "POST"): staff_only({"supervisor"}),
     ("supervision.board", "GET"): staff_only({"supervisor"}),
+    ("supervision.extensions", "GET"): staff_only({"supervisor"}),
     ("supervision.bell", "GET"): staff_only(ALL_STAFF),
     ("supervision.notifications", "GET"): staff_only(ALL_STAFF),
     ("supervision.open_notification", "POST"): staff_only({"supervisor"}, denied="404"),

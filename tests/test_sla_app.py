@@ -165,7 +165,10 @@ def test_extension_is_requested_approved_and_moves_the_deadline(app, factory, lo
         from app.models import Extension
         ext_id = Extension.query.one().id
     assert sec.post(f"/extensions/{ext_id}/decide", data={"decision": "approve"}).status_code == 403
-    sup.post(f"/extensions/{ext_id}/decide", data={"decision": "approve", "note": "同意"})
+    # Approved as 8 working days from the approval (Mon 16 Nov): Nov 17-20 and 23-26 -> the end of Thu 26 Nov,
+    # three days past the old due time (the end of Mon 23 Nov).
+    sup.post(f"/extensions/{ext_id}/decide", data={"decision": "approve", "due_mode": "days", "due_days": "8",
+                                                  "note": "同意"})
     assert clocks_of(app, ref.id)[("resolution", True)][0] == due + timedelta(days=3)  # across no weekend here
     again = sup.post(f"/extensions/{ext_id}/decide", data={"decision": "reject"}, headers={"HX-Request": "true"})
     assert again.status_code == 409 and "已处理" in again.get_data(as_text=True)

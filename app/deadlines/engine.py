@@ -124,6 +124,15 @@ def stop_clock(clock, now) -> None:
     refresh(clock, now)
 
 
+def engine_extension(ext) -> EngineExtension:
+    """The engine's view of an approved extension: the due time it set (a date, or working days from the
+    approval), or for one approved before that, the working days it added."""
+    if ext.new_due_on is not None or ext.new_due_days is not None:
+        return EngineExtension(ext.new_due_days or 0, ext.reason, at=ext.decided_at, due_on=ext.new_due_on,
+                               from_approval=ext.new_due_days is not None)
+    return EngineExtension(ext.days, ext.reason)
+
+
 def mark_not_needed(clock) -> None:
     """A sign-off clock that stops while its department has neither signed nor returned (the case was resolved or
     closed, or the part withdrawn) ends "no longer needed": the department gave no answer, on time or late."""
@@ -137,7 +146,7 @@ def clock_input(clock) -> ClockInput:
     return ClockInput(
         target=Target(clock.unit, clock.amount), started_at=clock.started_at, stopped_at=clock.stopped_at,
         pauses=[Pause(p.started_at, p.ended_at, p.reason) for p in clock.pauses],
-        extensions=[EngineExtension(e.days, e.reason) for e in clock.extensions if e.status == ExtensionStatus.APPROVED],
+        extensions=[engine_extension(e) for e in clock.extensions if e.status == ExtensionStatus.APPROVED],
         thresholds=Thresholds(clock.warning_percent / 100, clock.supervise_after_wd, clock.escalate_after_wd))
 
 

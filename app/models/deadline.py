@@ -147,15 +147,22 @@ class Extension(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("ticket_clock.id"))
-    days: Mapped[int] = mapped_column(Integer)
+    days: Mapped[int] = mapped_column(Integer)  # what the requester asked for
     reason: Mapped[str] = mapped_column(Text)
+    # The supervisors' menu counts pending requests on every page.
     status: Mapped[ExtensionStatus] = mapped_column(LabeledEnumColumn(ExtensionStatus, 10),
-                                                    default=ExtensionStatus.PENDING)
+                                                    default=ExtensionStatus.PENDING, index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     requested_at = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(Text, default="")
+    # An approval sets a new due time: the end of `new_due_on`, or the end of the `new_due_days`-th working day
+    # after the approval day. Rows approved before that have neither and added `days` to the budget.
+    new_due_on: Mapped[date | None] = mapped_column(Date)
+    new_due_days: Mapped[int | None] = mapped_column(Integer)
+    due_before = mapped_column(UTCDateTime)  # the clock's due time just before and just after the decision
+    due_after = mapped_column(UTCDateTime)
 
     clock = relationship("TicketClock", back_populates="extensions")
     ticket = relationship("Ticket")

@@ -89,6 +89,8 @@ class Procedure(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at = mapped_column(UTCDateTime)
     updated_at = mapped_column(UTCDateTime)
+    # When its secretary was told it passed its due date (once per due date: a new due date clears it).
+    overdue_notified_at = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("project_id", "type_id", name="uq_procedure_project_type"),)
 

@@ -137,7 +137,8 @@ def _record(actor, field_name, old, new, *, project=None, procedure=None, stage=
 
 FIELD_LABELS = {"created": _l("登记"), "planned_on": _l("计划日期"), "actual_on": _l("实际日期"),
                 "status": _l("状态"), "submitted_on": _l("报审日期"), "approved_on": _l("办结日期"),
-                "due_on": _l("应办结日期"), "note": _l("备注"), "document": _l("上传材料")}
+                "due_on": _l("应办结日期"), "note": _l("备注"), "document": _l("上传材料"),
+                "overdue": _l("超过办理时限")}
 
 
 def describe_change(change) -> dict:
@@ -155,7 +156,8 @@ def describe_change(change) -> dict:
         subject = _("项目")
     return {"at": change.at, "who": change.actor_name, "subject": subject,
             "field": str(FIELD_LABELS.get(change.field, change.field)),
-            "old": "" if change.field == "created" else shown(change.old_value), "new": shown(change.new_value)}
+            "old": "" if change.field in ("created", "overdue") else shown(change.old_value),
+            "new": shown(change.new_value)}
 
 
 def create_project(actor, enterprise, *, name, investment_wan, industry, park, leader, secretary_id=None):
@@ -247,6 +249,8 @@ def update_procedure(actor, procedure, *, status, submitted_on=None, approved_on
            "due_on": (current_calendar().add_working_days(submitted_on, procedure.type.standard_wd)
                       if submitted_on else None),
            "note": procedure.note if note is None else clean_text(note, _("备注"), 2000, False)}
+    if new["due_on"] != procedure.due_on:
+        procedure.overdue_notified_at = None  # a new due date: its secretary is told again if it passes
     for name, value in new.items():
         _record(actor, name, getattr(procedure, name), value, procedure=procedure)
         setattr(procedure, name, value)

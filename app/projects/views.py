@@ -21,6 +21,7 @@ from app.projects.forms import ProcedureForm, ProcedureTypeForm, ProcedureUpdate
 from app.projects.gantt import gantt_svg
 from app.projects.queries import PROJECT_ROLES
 from app.reference import active_departments
+from sla.calendar import SHANGHAI
 
 bp = Blueprint("projects", __name__)
 
@@ -111,9 +112,10 @@ def _project(project_id) -> Project:
 
 def _row_helpers():
     """What the pages with procedure rows and histories need besides their data."""
-    today = services.today()
+    now = utcnow()
+    today = now.astimezone(SHANGHAI).date()
     return {"can_update": services.can_update_procedure, "describe": services.describe_change,
-            "earliest": services.EARLIEST, "latest_plan": services.latest_plan(today), "today": today}
+            "earliest": services.EARLIEST, "latest_plan": services.latest_plan(today), "today": today, "now": now}
 
 
 def _detail_page(project, *, errors=None, status=200):
@@ -121,7 +123,7 @@ def _detail_page(project, *, errors=None, status=200):
     return render_template("projects/detail.html", project=project, stages=services.stages(),
                            cell_state=services.cell_state, tickets=tickets, errors=errors or [],
                            can_edit=services.can_edit_project(current_user, project),
-                           update_form=ProcedureUpdateForm(), now=utcnow(), **_row_helpers()), status
+                           update_form=ProcedureUpdateForm(), **_row_helpers()), status
 
 
 @bp.get("/projects/<int:project_id>")

@@ -1,4 +1,6 @@
 """Forms for SLA actions and settings."""
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -30,12 +32,44 @@ class ExtensionForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
+    """Approve with a new due time (a date, or working days from the approval) or reject. The form only reads
+    the input; the service checks the range and refuses what it cannot accept."""
+
     decision = RadioField(_l("审批"), validators=[DataRequired(_l("请选择批准或驳回。"))])
+    due_mode = RadioField(_l("新的到期时间"), validate_choice=False)
+    due_on = StringField(_l("延至（日期）"), filters=[strip], validators=[Optional(), Length(max=20)])
+    due_days = StringField(_l("自批准之日起的工作日数"), filters=[strip], validators=[Optional(), Length(max=10)])
     note = TextAreaField(_l("审批意见（可选）"), filters=[strip], validators=[Optional(), Length(max=1000), no_nul])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.decision.choices = [("approve", _l("批准")), ("reject", _l("驳回"))]
+        self.due_mode.choices = [("date", _l("延至指定日期")), ("days", _l("自批准之日起若干个工作日"))]
+        self.new_due_on = self.new_due_days = None
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if not ok or self.decision.data != "approve":
+            return ok
+        if self.due_mode.data == "date":
+            if not self.due_on.data:
+                self.due_on.errors.append(_l("请填写新的到期日期。"))
+                return False
+            try:
+                self.new_due_on = date.fromisoformat(self.due_on.data)
+            except ValueError:
+                self.due_on.errors.append(_l("请按“年-月-日”填写新的到期日期，例如 2026-09-30。"))
+                return False
+        elif self.due_mode.data == "days":
+            try:
+                self.new_due_days = int(self.due_days.data or "")
+            except ValueError:
+                self.due_days.errors.append(_l("自批准之日起的工作日数应为 1–250 的整数。"))
+                return False
+        else:
+            self.due_mode.errors.append(_l("请选择新的到期时间：指定日期，或自批准之日起若干个工作日。"))
+            return False
+        return True
 
 
 def _user_id(value) -> int:

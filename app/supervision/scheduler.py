@@ -7,6 +7,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from app.timesource import utcnow
 from app.supervision.notify import deliver_pending
+from app.supervision.procedures import notify_overdue_procedures
 from app.supervision.sweep import beat, sweep
 from app.extensions import db
 
@@ -14,9 +15,12 @@ log = logging.getLogger(__name__)
 
 
 def run_sweep(app) -> dict:
-    """One sweep inside an application context (what the job and `flask sla sweep` run)."""
+    """One sweep inside an application context, then the 代办 procedures that passed their due date (what the
+    job and `flask sla sweep` run)."""
     with app.app_context():
-        result = sweep(utcnow())
+        now = utcnow()
+        result = sweep(now)
+        result["procedures_overdue"] = notify_overdue_procedures(now)
         log.info("sla sweep: %s", result)
         return result
 

@@ -1,15 +1,15 @@
 """SLA verbs: urge and supervise late cases, request and decide extensions, correct the calendar, change
 policies and recompute deadlines. Each checks who may act, writes, records an event and commits."""
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.timesource import utcnow
 from app.supervision import notify
-from app.deadlines.calendar import forget_calendar
+from app.deadlines.calendar import current_calendar, forget_calendar
 from app.assessment.corrections import record_due_changes, recount_pending_lines
 from app.deadlines.engine import recalendar, reconcile
 from app.deadlines.policies import policy_for, target_for, thresholds_of
@@ -17,12 +17,15 @@ from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
-from app.models import CalendarOverride, DutyShift, Extension, SlaPolicy, Ticket, TicketClock, User
+from app.models import Assignment, CalendarOverride, DutyShift, Extension, SlaPolicy, Ticket, TicketClock, User
 from app.tickets import access
+from app.display import due_text
 from app.journal import commit, record_event
 from sla.calendar import SHANGHAI
 
 MAX_EXTENSION_DAYS = 30
+MAX_NEW_DUE_DAYS = 250  # an approval sets at most about a year of working days from the approval
+MAX_NEW_DUE_AHEAD_DAYS = 365
 
 
 def _require_supervisor(actor):
@@ -91,24 +94,82 @@ def request_extension(ticket, actor, clock_id, days, reason):
     return ext
 
 
-def decide_extension(ext, actor, approve: bool, note=""):
-    """审批延期: approve (the working days join the clock's budget) or reject, with an optional note."""
+def decide_extension(ext, actor, approve: bool, note="", *, due_on: date | None = None,
+                     due_days: int | None = None):
+    """审批延期: approve with a new due time (the end of `due_on`, or of the `due_days`-th working day after
+    the approval day) or reject; the due time before and after goes into the history."""
     _require_supervisor(actor)
     if ext.status != ExtensionStatus.PENDING:
         raise TransitionRefused(_("该延期申请已处理。"))
     note = clean_text(note, _("审批意见"), 1000, required=False)
     now = utcnow()
+    clock, ticket = ext.clock, ext.ticket
+    label = ClockKind(clock.kind).label
+    if approve:
+        if not clock.running:
+            raise TransitionRefused(_("该时限已结束，延期申请只能驳回。"))
+        _check_new_due(clock, now, due_on, due_days)
     ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
     ext.decided_by_id, ext.decided_at, ext.decision_note = actor.id, now, note
-    ticket = ext.ticket
-    kind = EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REJECTED
-    record_event(ticket, actor, kind, at=now, body=note or ext.reason,
-                 data={"clock": ClockKind(ext.clock.kind).label, "days": ext.days})
-    notify.queue([ext.requested_by], kind="extension", title=f"【延期{'已批准' if approve else '未批准'}】{ticket.number}",
-                 body=note or ext.reason, ticket=ticket, now=now)
+    if not approve:
+        record_event(ticket, actor, EventKind.EXTENSION_REJECTED, at=now, body=note or ext.reason,
+                     data={"clock": label, "days": ext.days})
+        notify.queue([ext.requested_by], kind="extension", title=f"【延期未批准】{ticket.number}",
+                     body=note or ext.reason, ticket=ticket, now=now)
+        commit()
+        return
+    ext.new_due_on, ext.new_due_days, ext.due_before = due_on, due_days, clock.due_at
     db.session.flush()
     reconcile(ticket, now)
+    ext.due_after = clock.due_at
+    how = (f"自批准之日起 {due_days} 个工作日" if due_days is not None else f"延至 {due_on.isoformat()}")
+    body = f"{label}到期时间改为 {due_text(clock.due_at)}（{how}）。" + (f"\n{note}" if note else "")
+    record_event(ticket, actor, EventKind.EXTENSION_APPROVED, at=now, body=body,
+                 data={"clock": label, "due": [due_text(ext.due_before) or None, due_text(clock.due_at) or None]})
+    notify.queue([ext.requested_by], kind="extension", title=f"【延期已批准】{ticket.number}", body=body,
+                 ticket=ticket, now=now)
     commit()
+
+
+def _check_new_due(clock, now, due_on, due_days) -> None:
+    """Refuse a new due time that is missing, in the past, on a day off, too far, or not later than the current
+    one: a date from the approval day to a year ahead, or 1–250 working days from the approval."""
+    if (due_on is None) == (due_days is None):
+        raise ValidationFailed(_("请选择新的到期时间：指定日期，或自批准之日起若干个工作日。"))
+    calendar = current_calendar()
+    if due_on is not None:
+        today = now.astimezone(SHANGHAI).date()
+        latest = today + timedelta(days=MAX_NEW_DUE_AHEAD_DAYS)
+        if due_on < today:
+            raise ValidationFailed(_("新的到期日期不能早于今天（%(d)s）。", d=today.isoformat()))
+        if due_on > latest:
+            raise ValidationFailed(_("新的到期日期不能晚于 %(d)s（一年内）。", d=latest.isoformat()))
+        if not calendar.is_workday(due_on):
+            raise ValidationFailed(_("%(d)s 不是工作日，请选择一个工作日。", d=due_on.isoformat()))
+        target = datetime.combine(due_on + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    else:
+        if isinstance(due_days, bool) or not isinstance(due_days, int) or not 1 <= due_days <= MAX_NEW_DUE_DAYS:
+            raise ValidationFailed(_("自批准之日起的工作日数应为 1–%(n)d。", n=MAX_NEW_DUE_DAYS))
+        target = calendar.working_days_deadline(now, due_days)
+    if clock.due_at is not None and target <= clock.due_at:
+        raise ValidationFailed(_("新的到期时间（%(new)s）应晚于当前到期时间（%(old)s）。",
+                                 new=due_text(target), old=due_text(clock.due_at)))
+
+
+def pending_extension_count() -> int:
+    """How many extension requests wait for a supervisor (the menu's count: one COUNT over an index)."""
+    return db.session.scalar(select(func.count(Extension.id)).where(
+        Extension.status == ExtensionStatus.PENDING.value))
+
+
+def pending_extensions(limit=500) -> list:
+    """The extension requests waiting for a decision, oldest first, with their ticket, clock and requester."""
+    return db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING.value)
+                              .options(joinedload(Extension.ticket), joinedload(Extension.requested_by),
+                                       joinedload(Extension.clock).joinedload(TicketClock.assignment)
+                                       .joinedload(Assignment.department),
+                                       joinedload(Extension.clock).joinedload(TicketClock.action_item))
+                              .order_by(Extension.id).limit(limit)).all()
 
 
 def after_calendar_change(actor, first_day: date | None = None, last_day: date | None = None, now=None) -> int:

@@ -13,6 +13,7 @@ from app.supervision import notify, services
 from app.deadlines.calendar import current_calendar, uncovered_years
 from app.supervision.notify import unread_count
 from app.deadlines.engine import explained_status
+from app.deadlines import procedures as procedure_deadlines
 from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteForm, NoticeForm, OverrideForm,
                                    PolicyForm, SuperviseForm)
 from app.supervision import notice as notices
@@ -123,18 +124,45 @@ def request_extension(ticket_id):
 @bp.post("/extensions/<int:extension_id>/decide")
 @roles_required(Role.SUPERVISOR)
 def decide_extension(extension_id):
-    """Approve or reject an extension request."""
+    """Approve an extension request with a new due time, or reject it."""
     ext = db.session.get(Extension, extension_id) or abort(404)
     form = DecisionForm()
-    done = _("已批准延期，时限已顺延。") if form.decision.data == "approve" else _("已驳回延期申请。")
-    return _panel_action(ext.ticket_id, "decision", form, lambda t: services.decide_extension(
-        ext, current_user, form.decision.data == "approve", form.note.data), done)
+    approve = form.decision.data == "approve"
+    done = _("已批准延期，到期时间已更新。") if approve else _("已驳回延期申请。")
+
+    def run(_ticket=None):
+        services.decide_extension(ext, current_user, approve, form.note.data,
+                                  due_on=form.new_due_on, due_days=form.new_due_days)
+
+    if request.form.get("back") == "extensions" and not request.htmx:
+        refused = run_form_verb(form, run)
+        if refused is not None:
+            return extensions_page(error=refused.message, status=refused.status)
+        flash(done, "success")
+        return redirect(url_for("supervision.extensions"), 303)
+    return _panel_action(ext.ticket_id, "decision", form, run, done)
+
+
+def extensions_page(*, error=None, status=200):
+    """The pending extension requests with what a supervisor needs to decide: how late each case is now."""
+    now = utcnow()
+    rows = [(e, lateness_text(e.clock.unit, e.clock.due_at, now)) for e in services.pending_extensions()]
+    return render_template("supervision/extensions.html", rows=rows, now=now, error=error,
+                           clock_label=clock_label), status
+
+
+@bp.get("/supervision/extensions")
+@roles_required(Role.SUPERVISOR)
+def extensions():
+    """延期审批: every pending extension request, oldest first, to approve with a new due time or reject."""
+    return extensions_page()
 
 
 @bp.get("/board/overdue")
 @roles_required(Role.SUPERVISOR)
 def board():
-    """督办台: every running clock at or past its deadline, the latest first, and pending extensions."""
+    """督办台: every running clock at or past its deadline, the latest first, pending extensions, and the 代办
+    procedures past their due date."""
     now = utcnow()
     late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
     level = request.args.get("level")
@@ -151,8 +179,9 @@ def board():
         TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
     pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
                                  .options(joinedload(Extension.ticket)).order_by(Extension.id)).all()
+    procedures = procedure_deadlines.overdue(now.astimezone(SHANGHAI).date())
     return render_template("supervision/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
-                           clock_label=clock_label, decision_form=DecisionForm())
+                           clock_label=clock_label, procedures=procedures)
 
 
 # ---- notifications --------------------------------------------------------------------------------------

@@ -3,9 +3,11 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from app.assessment.workspace import workspace_note
+from app.deadlines import procedures as procedure_deadlines
 from app.timesource import utcnow
 from app.meetings.queries import upcoming_for
 from app.tickets.queries import needs_me, own_parts
+from sla.calendar import SHANGHAI
 
 bp = Blueprint("workspace", __name__)
 
@@ -13,11 +15,14 @@ bp = Blueprint("workspace", __name__)
 @bp.get("/workspace")
 @login_required
 def workspace():
-    """What needs the logged-in person now, sorted by deadline: their queue, meetings and action items, and
-    where they stood in last month's assessment."""
+    """What needs the logged-in person now, sorted by deadline: their queue, meetings and action items, a
+    secretary's 代办 procedures late or soon due, and where they stood in last month's assessment."""
     now = utcnow()  # one "now" for the whole page
     queue = needs_me(current_user, now)
     meetings, items = upcoming_for(current_user, now)
+    # A secretary's 代办 procedures are deadlines too: the late ones and those due within a few working days.
+    procedures = procedure_deadlines.needing(current_user.id, now.astimezone(SHANGHAI).date()) \
+        if current_user.is_secretary else []
     return render_template("workspace/workspace.html", queue=queue, parts=own_parts(current_user, queue), now=now,
-                           meetings=meetings, items=items,
+                           meetings=meetings, items=items, procedures=procedures,
                            assessment=workspace_note(current_user))
