@@ -446,6 +446,32 @@ T.update({
     "取消 %(name)s 的值班": "Take %(name)s off duty", "无人值班": "Nobody on duty",
     "超过 %(n)s 件": "more than %(n)s cases", "第 %(p)d 页": "page %(p)d", "相关度": "Relevance",
 })
+T.update({
+    "超过办理时限": "Past its time limit", "新的到期时间": "New due time", "延至（日期）": "Extend to (date)",
+    "自批准之日起的工作日数": "Working days from the approval", "延至指定日期": "Extend to a date",
+    "自批准之日起若干个工作日": "A number of working days from the approval",
+    "请填写新的到期日期。": "Please enter the new due date.",
+    "请按“年-月-日”填写新的到期日期，例如 2026-09-30。": "Enter the new due date as year-month-day, e.g. 2026-09-30.",
+    "自批准之日起的工作日数应为 1–250 的整数。": "Working days from the approval must be a whole number from 1 to 250.",
+    "请选择新的到期时间：指定日期，或自批准之日起若干个工作日。": "Choose the new due time: a date, or a number of working days from the approval.",
+    "该时限已结束，延期申请只能驳回。": "This deadline has ended; the extension request can only be rejected.",
+    "新的到期日期不能早于今天（%(d)s）。": "The new due date cannot be before today (%(d)s).",
+    "新的到期日期不能晚于 %(d)s（一年内）。": "The new due date cannot be after %(d)s (within a year).",
+    "%(d)s 不是工作日，请选择一个工作日。": "%(d)s is not a working day; please choose a working day.",
+    "自批准之日起的工作日数应为 1–%(n)d。": "Working days from the approval must be 1–%(n)d.",
+    "新的到期时间（%(new)s）应晚于当前到期时间（%(old)s）。": "The new due time (%(new)s) must be later than the current due time (%(old)s).",
+    "已批准延期，到期时间已更新。": "Extension approved; the due time has been updated.",
+    "延期审批": "Extension approvals", "%(n)d 件待审批": "%(n)d waiting for approval", "已延期": "Extended",
+    "%(who)s 于 %(at)s 批准延期：到期时间由 %(old)s 改为 %(new)s": "%(who)s approved an extension on %(at)s: due time changed from %(old)s to %(new)s",
+    "（自批准之日起 %(n)d 个工作日）": " (%(n)d working days from the approval)", "（延至 %(d)s）": " (until %(d)s)",
+    "理由：%(r)s": "Reason: %(r)s", "审批意见：%(n)s": "Decision note: %(n)s", "新的到期时间 %(d)s": "New due time %(d)s",
+    "自批准之日起": "From the approval,", "延至": "Extend to", "去审批": "Decide",
+    "超期的代办事项": "Overdue procedures", "没有超期的代办事项。": "No overdue procedures.",
+    "批准时设定新的到期时间：指定一个工作日，或自批准之日起若干个工作日（1–250）。新的到期时间须晚于当前到期时间。": "When approving, set the new due time: a working day, or a number of working days from the approval (1–250). It must be later than the current due time.",
+    "申请人": "Requested by", "申请": "Request", "当前到期": "Current due time",
+    "没有待审批的延期申请。": "No extension requests waiting.", "代办事项时限": "Procedure deadlines",
+    "查看我的全部代办事项 →": "All my procedures →",
+})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []
