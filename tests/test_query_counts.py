@@ -1,5 +1,7 @@
 """A page's number of SQL statements does not grow with its rows (issue 13): each hot view is rendered with a
 few cases and with three times as many, and must issue the same number of statements both times."""
+import re
+
 import pytest
 from sqlalchemy import event, text
 
@@ -75,3 +77,27 @@ def test_the_hall_board_computes_its_figures_once_a_minute(app, factory, login, 
     later = statements(app, client, "/hall")  # a new minute: the figures are computed again
     # (the live leaders a supervisor sees keep their own per-minute cache, so `later` may be below `first`)
     assert again < later <= first, (first, again, later)
+
+
+def test_the_overdue_board_pages_by_fifty(app, factory, login, clock):
+    supervisor, secretary = factory.user(Role.SUPERVISOR), factory.user(Role.SECRETARY)
+    from app.supervision import views
+    views.BOARD_PAGE_SIZE = 2  # the page size is a module constant; two rows a page keeps the test small
+    try:
+        tickets = [factory.ticket(S.TRIAGE, secretary=secretary) for _ in range(3)]
+        clock.advance(days=10)  # every first-reply clock (1 working day) is now overdue
+        with app.test_request_context():
+            from app.supervision.sweep import sweep
+            sweep(clock.now())
+        client = login(app.test_client(), supervisor)
+        first = client.get("/board/overdue").get_data(as_text=True)
+        second = client.get("/board/overdue?page=2").get_data(as_text=True)
+    finally:
+        views.BOARD_PAGE_SIZE = 50
+    rows = [re.findall(r'<tr>\s*<td><a class="mono small" href="/tickets/\d+">(JJ-[\d-]+)</a>', page)
+            for page in (first, second)]
+    # an accepted case runs two clocks, both past due ten days later (first reply: 1 working day, resolution:
+    # 5 working days): six rows, two a page in deadline order, so pages 1 and 2 are full
+    assert len(rows[0]) == 2 and len(rows[1]) == 2
+    assert {n for n in rows[0] + rows[1]} <= {t.number for t in tickets}
+    assert "page=2" in first and "第 2 页" in second

@@ -92,7 +92,11 @@ class TicketClock(db.Model):
     calendar_due_at = mapped_column(UTCDateTime)
 
     # The monthly assessment reads one kind of clock over a range of due times.
-    __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),)
+    __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),
+                      # the overdue board and its counts: running clocks by level, in deadline order
+                      Index("ix_ticket_clock_open_level", "stopped_at", "level", "due_at"),
+                      # a case's clocks of one kind and when they stopped (the centre's received-based 办结率)
+                      Index("ix_ticket_clock_ticket_kind", "ticket_id", "kind", "stopped_at"))
 
     ticket = relationship("Ticket", back_populates="clocks")
     assignment = relationship("Assignment")

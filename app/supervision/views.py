@@ -22,8 +22,8 @@ from app.errors import ServiceError
 from app.display import clock_label, lateness_text
 from app.forms import run_form_verb
 from app.extensions import db
-from app.models import (CalendarOverride, ClockLevelChange, DutyShift, Extension, Notification, SlaPolicy, Ticket,
-                        TicketClock, WorkerHeartbeat)
+from app.models import (Assignment, CalendarOverride, ClockLevelChange, DutyShift, Extension, Notification,
+                        SlaPolicy, Ticket, TicketClock, WorkerHeartbeat)
 from app.reference import active_categories
 from app.tickets import access
 from app.tickets.views import viewable_ticket
@@ -158,6 +158,9 @@ def extensions():
     return extensions_page()
 
 
+BOARD_PAGE_SIZE = 50
+
+
 @bp.get("/board/overdue")
 @roles_required(Role.SUPERVISOR)
 def board():
@@ -166,22 +169,25 @@ def board():
     now = utcnow()
     late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
     level = request.args.get("level")
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     query = (select(TicketClock).where(TicketClock.stopped_at.is_(None))
              .options(joinedload(TicketClock.ticket).joinedload(Ticket.enterprise),
                       joinedload(TicketClock.ticket).joinedload(Ticket.secretary),
-                      selectinload(TicketClock.assignment))
-             .order_by(TicketClock.due_at).limit(300))
+                      selectinload(TicketClock.assignment).joinedload(Assignment.department))
+             .order_by(TicketClock.due_at, TicketClock.id)
+             .limit(BOARD_PAGE_SIZE + 1).offset((page - 1) * BOARD_PAGE_SIZE))
     query = query.where(TicketClock.level == level) if level in late + ["warning"] else \
         query.where(TicketClock.level.in_(late))
     clocks = db.session.scalars(query).all()
+    has_next, clocks = len(clocks) > BOARD_PAGE_SIZE, clocks[:BOARD_PAGE_SIZE]
     rows = [(c, lateness_text(c.unit, c.due_at, now)) for c in clocks]
     counts = dict(db.session.execute(select(TicketClock.level, func.count()).where(
         TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
     pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
-                                 .options(joinedload(Extension.ticket)).order_by(Extension.id)).all()
+                                 .options(joinedload(Extension.ticket)).order_by(Extension.id).limit(20)).all()
     procedures = procedure_deadlines.overdue(now.astimezone(SHANGHAI).date())
     return render_template("supervision/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
-                           clock_label=clock_label, procedures=procedures)
+                           clock_label=clock_label, procedures=procedures, page=page, has_next=has_next)
 
 
 # ---- notifications --------------------------------------------------------------------------------------
