@@ -584,7 +584,7 @@ def _check_excel(client):
     assert departments["人力社保局"] == (2, "人力社保局", 3, 67.5, 50.0, None, 0.0, None, None, None, 70.0, None)
 
 
-def test_the_proof_month_reads_the_same_on_every_surface(app, clock, factory, login, smtp_server):
+def test_the_proof_month_reads_the_same_on_every_surface(app, clock, factory, login, smtp_server):  # noqa: F811
     port, mails = smtp_server
     m = ProofMonth(app, clock, factory, login, port)
     m.mails = mails
@@ -633,6 +633,8 @@ def test_the_proof_month_reads_the_same_on_every_surface(app, clock, factory, lo
     assert "已发布 第 1 版" in month_page
     _check_completion(month_page)
     _check_rankings(month_page, m, award_in_name=True)
+    frozen = _text(staff.get(f"/assessment/2026-11/secretary/{m.sec.id}/on_time").get_data(as_text=True))
+    assert "已发布 第 1 版的冻结数据" in frozen and "50.0%" in frozen and "计入 2 条" in frozen
     clock.set(bj(12, 1, 9, 5))
     hall = _text(m.client(m.sec).get("/hall").get_data(as_text=True))
     assert "2026年11月 月度考评（已发布）" in hall
