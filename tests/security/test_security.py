@@ -251,6 +251,7 @@ def _form_targets(factory):
         "/admin/departments": (admin, ["name", "active"]),
         "/admin/calendar": (admin, ["day", "kind", "note"]),
         "/admin/calendar/notice": (admin, ["year", "holidays", "workdays", "confirm"]),
+        "/admin/duty": (admin, ["day", "user_id"]),
         "/admin/policies/new": (admin, ["name", "category_id", "urgency", "acknowledge_hours", "resolution_wd",
                                         "warning_percent", "supervise_after_wd", "escalate_after_wd"]),
         "/tickets": (secretary, ["q", "state", "category", "department", "channel", "secretary", "from", "to",
@@ -259,7 +260,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 35  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 36  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
@@ -298,7 +299,8 @@ def test_form_table_covers_every_post_route(app, factory):
     # Routes without free-text input: a button (logout, language, read-all, urge, recompute), a decision or a
     # delete with an id, or the enterprise tracking actions that need an unlocked session (tested elsewhere).
     buttons = {"/logout", "/language", "/notifications/read-all", "/notifications/<id>/open", "/tickets/<id>/urge",
-               "/admin/policies/recompute", "/admin/calendar/<id>/delete", "/extensions/<id>/decide",
+               "/admin/policies/recompute", "/admin/calendar/<id>/delete", "/admin/duty/<id>/delete",
+               "/extensions/<id>/decide",
                "/track/<id>/rate", "/track/<id>/supplement", "/tickets/<id>/actions/<id>", "/admin/users/<id>",
                "/admin/departments/<id>", "/admin/categories", "/admin/categories/<id>", "/admin/policies/<id>",
                "/meetings/<id>/confirm", "/meetings/<id>/plan", "/admin/procedure-types/<id>",
