@@ -7,9 +7,9 @@ query over the pairs). A query is cut the same way and every pair must be presen
 checked with LIKE against the real fields, so a match is always an exact substring.
 
 SQLite keeps the documents in an FTS5 table (`ticket_fts`, ascii tokenizer: every pair is one token, with a
-prefix index for one-character queries). PostgreSQL keeps them in `ticket_search.doc` with a GIN index on
-`array_to_tsvector(string_to_array(doc, ' '))`, which needs no text-search parser and so no locale that knows
-Chinese. The documents are written when a case is created or edited and when an enterprise is renamed.
+prefix index for one-character queries). PostgreSQL keeps them in `ticket_search.doc` with a stored, GIN-indexed
+`terms` = `array_to_tsvector(string_to_array(doc, ' '))`, which needs no text-search parser and so no locale
+that knows Chinese. The documents are written when a case is created or edited and when an enterprise is renamed.
 """
 import re
 
@@ -63,8 +63,7 @@ def candidate_clause(q: str):
     if not terms:
         return None
     if db.engine.dialect.name == "postgresql":
-        return text("ticket.id IN (SELECT ticket_id FROM ticket_search WHERE "
-                    "array_to_tsvector(string_to_array(doc, ' ')) @@ CAST(:jj_tsq AS tsquery))"
+        return text("ticket.id IN (SELECT ticket_id FROM ticket_search WHERE terms @@ CAST(:jj_tsq AS tsquery))"
                     ).bindparams(jj_tsq=_tsquery(terms))
     return text("ticket.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :jj_match)"
                 ).bindparams(jj_match=_fts_match(terms))
