@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev translations browser db demo clean
+.PHONY: run test install install-dev translations browser db demo clean bench
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,10 @@ test: install-dev browser
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-output
+
+# Measure pages over HTTP through gunicorn on generated data (bench/README.md). Not part of `make test`.
+CASES    ?= 100000
+BENCH_DB ?= sqlite:///$(CURDIR)/bench/data/bench-$(CASES).db
+bench: install-dev
+	$(PY) bench/generate.py --cases $(CASES) --database-url $(BENCH_DB)
+	$(PY) bench/run.py --database-url $(BENCH_DB) --json bench/data/results.json
