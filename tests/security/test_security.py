@@ -209,6 +209,12 @@ def _form_targets(factory):
         appeal_id = file_appeal(db.session.get(Ticket, working.id), db.session.get(User, secretary.id),
                                 "企业撤回").id
         token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
+        from app.models import TicketClock
+        from app.supervision.services import request_extension
+        clock_id = db.session.scalar(select(TicketClock.id).where(TicketClock.ticket_id == working.id,
+                                                                  TicketClock.kind == "resolution"))
+        extension_id = request_extension(db.session.get(Ticket, working.id), db.session.get(User, secretary.id),
+                                         clock_id, 3, "等待材料").id
     fields = {
         f"/assessment/tickets/{ref.id}/exclude": (supervisor, ["reason"]),
         f"/assessment/tickets/{ref.id}/include": (supervisor, ["reason"]),
@@ -252,6 +258,7 @@ def _form_targets(factory):
         "/admin/calendar": (admin, ["day", "kind", "note"]),
         "/admin/calendar/notice": (admin, ["year", "holidays", "workdays", "confirm"]),
         "/admin/duty": (admin, ["day", "user_id"]),
+        f"/extensions/{extension_id}/decide": (supervisor, ["decision", "due_mode", "due_on", "due_days", "note"]),
         "/admin/policies/new": (admin, ["name", "category_id", "urgency", "acknowledge_hours", "resolution_wd",
                                         "warning_percent", "supervise_after_wd", "escalate_after_wd"]),
         "/tickets": (secretary, ["q", "state", "category", "department", "channel", "secretary", "from", "to",
@@ -260,7 +267,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 36  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 37  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
@@ -300,7 +307,6 @@ def test_form_table_covers_every_post_route(app, factory):
     # delete with an id, or the enterprise tracking actions that need an unlocked session (tested elsewhere).
     buttons = {"/logout", "/language", "/notifications/read-all", "/notifications/<id>/open", "/tickets/<id>/urge",
                "/admin/policies/recompute", "/admin/calendar/<id>/delete", "/admin/duty/<id>/delete",
-               "/extensions/<id>/decide",
                "/track/<id>/rate", "/track/<id>/supplement", "/tickets/<id>/actions/<id>", "/admin/users/<id>",
                "/admin/departments/<id>", "/admin/categories", "/admin/categories/<id>", "/admin/policies/<id>",
                "/meetings/<id>/confirm", "/meetings/<id>/plan", "/admin/procedure-types/<id>",
