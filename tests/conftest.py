@@ -7,6 +7,7 @@ the logged-in user, across clients), so factories open their own context and ret
 import os
 import re
 import shutil
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -178,3 +179,24 @@ def staff_login(browser, base, person, password):
     page.click("main form button.btn-primary")
     page.wait_for_url("**/workspace")
     return page
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) collecting what it receives: (port, messages)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    with socket.socket() as probe:  # aiosmtpd checks its own port on start, so it needs a real one
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, received
+    controller.stop()

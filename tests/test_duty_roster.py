@@ -5,7 +5,6 @@ hours. Every figure below is worked out by hand from the stated rule.
 The week: Friday 2026-11-27 is a working day, Saturday 28 and Sunday 29 are the weekend, Monday 30 works.
 """
 import re
-import socket
 from datetime import date, datetime
 
 import pytest
@@ -119,26 +118,6 @@ def test_lists_sort_by_the_real_instant_whatever_the_unit(app, factory, clock, l
 
 
 # ---- the duty roster ---------------------------------------------------------------------------------------
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Collect(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    with socket.socket() as probe:  # aiosmtpd checks its own port on start, so it needs a real one
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, received
-    controller.stop()
-
 
 def subjects_to(mails, address):
     from email.header import decode_header, make_header

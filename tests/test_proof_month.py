@@ -122,7 +122,7 @@ from app.tickets import services as ts
 from sla.calendar import SHANGHAI
 from tests.factories import verified_evaluation_token
 from tests.test_calendar_corrections import row_of
-from tests.test_duty_roster import smtp_server, subjects_to  # noqa: F401  (the fake SMTP server fixture)
+from tests.test_duty_roster import subjects_to
 from tests.test_month_figures import _row, _text
 
 NOV = Period(2026, 11)

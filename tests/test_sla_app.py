@@ -255,27 +255,6 @@ def test_deadline_panel_explains_holidays(app, factory, login, clock):
 # ---- real email and webhook ---------------------------------------------------------------------------------
 
 @pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Collect(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    import socket
-    with socket.socket() as probe:  # aiosmtpd checks its own port on start, so it needs a real one
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, received
-    controller.stop()
-
-
-@pytest.fixture
 def webhook_server():
     posts = []
 
