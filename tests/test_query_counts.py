@@ -79,21 +79,18 @@ def test_the_hall_board_computes_its_figures_once_a_minute(app, factory, login, 
     assert again < later <= first, (first, again, later)
 
 
-def test_the_overdue_board_pages_by_fifty(app, factory, login, clock):
+def test_the_overdue_board_pages_by_fifty(app, factory, login, clock, monkeypatch):
     supervisor, secretary = factory.user(Role.SUPERVISOR), factory.user(Role.SECRETARY)
     from app.supervision import views
-    views.BOARD_PAGE_SIZE = 2  # the page size is a module constant; two rows a page keeps the test small
-    try:
-        tickets = [factory.ticket(S.TRIAGE, secretary=secretary) for _ in range(3)]
-        clock.advance(days=10)  # every first-reply clock (1 working day) is now overdue
-        with app.test_request_context():
-            from app.supervision.sweep import sweep
-            sweep(clock.now())
-        client = login(app.test_client(), supervisor)
-        first = client.get("/board/overdue").get_data(as_text=True)
-        second = client.get("/board/overdue?page=2").get_data(as_text=True)
-    finally:
-        views.BOARD_PAGE_SIZE = 50
+    monkeypatch.setattr(views, "BOARD_PAGE_SIZE", 2)  # two rows a page keeps the test small
+    tickets = [factory.ticket(S.TRIAGE, secretary=secretary) for _ in range(3)]
+    clock.advance(days=10)
+    with app.test_request_context():
+        from app.supervision.sweep import sweep
+        sweep(clock.now())
+    client = login(app.test_client(), supervisor)
+    first = client.get("/board/overdue").get_data(as_text=True)
+    second = client.get("/board/overdue?page=2").get_data(as_text=True)
     rows = [re.findall(r'<tr>\s*<td><a class="mono small" href="/tickets/\d+">(JJ-[\d-]+)</a>', page)
             for page in (first, second)]
     # an accepted case runs two clocks, both past due ten days later (first reply: 1 working day, resolution:
