@@ -144,6 +144,10 @@ class Config:
 
     # The hall board's figures are recomputed at most once per this many seconds per process (its screen polls).
     HALL_CACHE_SECONDS = int(os.environ.get("HALL_CACHE_SECONDS", 60))
+    # A draft month's figures (the month page and report before publication) are computed at most once per this
+    # many seconds for all web workers; the page says when, a supervisor can recompute at once, and every
+    # assessment decision (exclusion, appeal, rule, calendar correction, publication) recomputes. 0: always live.
+    DRAFT_CACHE_SECONDS = int(os.environ.get("DRAFT_CACHE_SECONDS", 120))
     # The service hall's screen opens /hall?token=KIOSK_TOKEN without logging in; empty turns that off.
     KIOSK_TOKEN = os.environ.get("KIOSK_TOKEN", "")
 
@@ -178,3 +182,4 @@ class TestConfig(Config):
     # Tests change data and look again at the same frozen time: the hall figures are computed every time
     # (tests/test_query_counts.py turns the cache on to test it).
     HALL_CACHE_SECONDS = 0
+    DRAFT_CACHE_SECONDS = 0

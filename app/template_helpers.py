@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_babel import get_locale
 
 from app import enums
+from app.assessment.drafts import computed_text
 from app.supervision.notify import unread_count
 from app.supervision.services import pending_extension_count
 from app.deadlines.calendar import calendar_warning
@@ -25,6 +26,7 @@ def register(app):
     app.add_template_global(pending_extension_count, "pending_extension_count")
     app.add_template_global(calendar_warning, "calendar_gaps")
     app.add_template_global(_worker_state, "worker_state")
+    app.add_template_global(computed_text, "draft_computed_text")
 
     @app.context_processor
     def inject():

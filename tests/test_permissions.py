@@ -143,6 +143,7 @@ MATRIX = {
     ("assessment.index", "GET"): staff_only(ALL_STAFF),
     ("assessment.month_page", "GET"): staff_only(ALL_STAFF),  # others read "not published yet"
     ("assessment.publish", "POST"): staff_only({"supervisor"}),
+    ("assessment.recompute", "POST"): staff_only({"supervisor"}),
     ("assessment.drill", "GET"): staff_only({"supervisor"}, denied="404"),  # a draft: supervisors only
     ("assessment.report_page", "GET"): staff_only({"supervisor"}, denied="404"),
     ("assessment.report_excel", "GET"): staff_only({"supervisor"}, denied="404"),
@@ -279,6 +280,7 @@ def url_args(endpoint, w):
         "projects.upload_documents": {"procedure_id": w["ids"]["procedure"]},
         "projects.download_document": {"procedure_id": w["ids"]["procedure"], "document_id": w["ids"]["document"]},
         "assessment.month_page": {"month_text": "2026-10"}, "assessment.publish": {"month_text": "2026-10"},
+        "assessment.recompute": {"month_text": "2026-10"},
         "assessment.drill": {"month_text": "2026-10", "kind": "secretary", "unit_id": w["people"]["secretary"].id,
                              "metric": "response"},
         "assessment.report_page": {"month_text": "2026-10"}, "assessment.report_excel": {"month_text": "2026-10"},

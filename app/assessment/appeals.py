@@ -12,6 +12,7 @@ from app.errors import EditConflict, NotAllowed
 from app.extensions import db
 from app.models import Appeal, ScoreExclusion
 from app.text import clean_text
+from app.assessment.drafts import drop_drafts
 from app.journal import record_event
 
 
@@ -26,6 +27,7 @@ def exclude_ticket(ticket, actor, reason: str) -> ScoreExclusion:
     exclusion = ScoreExclusion(ticket_id=ticket.id, reason=reason, created_by_id=actor.id, created_at=now)
     db.session.add(exclusion)
     record_event(ticket, actor, EventKind.SCORE_EXCLUDED, at=now, body=reason)
+    drop_drafts()
     commit_once(_("该诉求已不纳入考核。"))
     return exclusion
 
@@ -41,6 +43,7 @@ def include_ticket(ticket, actor, reason: str) -> None:
     record_event(ticket, actor, EventKind.SCORE_INCLUDED, at=utcnow(), body=reason,
                  data={"excluded_for": exclusion.reason})
     db.session.delete(exclusion)
+    drop_drafts()
     db.session.commit()
 
 
@@ -76,6 +79,7 @@ def file_appeal(ticket, actor, reason: str) -> Appeal:
     db.session.add(appeal)
     record_event(ticket, actor, EventKind.APPEAL_FILED, at=now, body=reason,
                  data={"unit": unit_name(kind, unit_id)})
+    drop_drafts()  # the draft lists pending appeals
     commit_once(_("您已就该诉求提出过申诉。"))
     return appeal
 
@@ -93,6 +97,7 @@ def decide_appeal(appeal, actor, accept: bool, reason: str) -> Appeal:
     record_event(appeal.ticket, actor, EventKind.APPEAL_DECIDED, at=now, body=reason,
                  data={"unit": unit_name(appeal.unit_kind, appeal.unit_id),
                        "decision": AppealStatus(appeal.status).label})
+    drop_drafts()
     db.session.commit()
     return appeal
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.assessment import report
 from app.assessment.corrections import apply_held_corrections, recount_pending_lines
+from app.assessment.drafts import drop_drafts
 from app.assessment.facts import facts
 from app.assessment.metrics import DEPARTMENT, SECRETARY, UNIT_KINDS
 from app.assessment.period import Month
@@ -130,6 +131,7 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
             units[kind] = score_units(kind, *tally_lines(kind, frozen), rules[kind])
         run.summary_json = json.dumps(_result(month, now, rules, units), ensure_ascii=False)
         recount_pending_lines(now)  # other published months that shared a clock with this one
+        drop_drafts()
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

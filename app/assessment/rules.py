@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from app.assessment.drafts import drop_drafts
 from app.assessment.metrics import DEFAULT_WEIGHTS, METRICS, UNIT_KINDS
 from app.timesource import utcnow
 from app.errors import NotAllowed, ValidationFailed
@@ -53,5 +54,6 @@ def save_rule(kind: str, actor, weights: dict, min_tickets: int, gold_min_score:
     row.min_tickets, row.gold_min_score, row.visit_target = min_tickets, gold_min_score, visit_target
     row.updated_at, row.updated_by_id = utcnow(), actor.id
     db.session.add(row)
+    drop_drafts()
     db.session.commit()
     return rule_for(kind)

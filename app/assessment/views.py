@@ -7,8 +7,9 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
-from app.assessment import charts, evaluation, hall as hall_board, public_views, publishing, report, rules
+from app.assessment import charts, drafts, evaluation, hall as hall_board, public_views, publishing, report, rules
 from app.assessment.appeals import (appeals_for, decide_appeal, exclude_ticket, file_appeal, include_ticket,
                                     pending_appeals, ticket_panel)
 from app.assessment.excel import report_workbook
@@ -55,7 +56,7 @@ def _choose(month: Month, with_report=True):
     they concern the person's own unit (all of them for supervisors)."""
     run, draft = _pick(month)
     if draft:
-        result = publishing.live_result(month, with_report=with_report)
+        result = drafts.draft_result(month, with_report=with_report)
     else:
         result = run.summary if run else None
     if result is not None:
@@ -149,6 +150,17 @@ def publish(month_text):
     return _render_month(month, result, run, draft, form, status=400)
 
 
+@bp.post("/assessment/<month_text>/recompute")
+@roles_required(Role.SUPERVISOR)
+def recompute(month_text):
+    """Drop the stored draft figures so the page computes them from the data as it stands now."""
+    month = _month(month_text)
+    if run_form_verb(FlaskForm(), drafts.drop_drafts) is None:
+        db.session.commit()
+    target = "assessment.report_page" if request.form.get("page") == "report" else "assessment.month_page"
+    return redirect(url_for(target, month_text=str(month), view="draft"), 303)
+
+
 @bp.get("/assessment/<month_text>/<kind>/<int:unit_id>/<metric>")
 @login_required
 def drill(month_text, kind, unit_id, metric):
@@ -214,7 +226,7 @@ def report_excel(month_text):
     result, run, draft = _choose(month)
     if result is None:
         abort(404)
-    status = _("草稿（实时计算）") if draft else _("已发布 第 %(v)d 版", v=run.version)
+    status = _("草稿（%(at)s 计算）", at=drafts.computed_text(result)) if draft else _("已发布 第 %(v)d 版", v=run.version)
     data = report_workbook(result, month.label, status)
     name = f"月度考评-{month}{'-草稿' if draft else f'-v{run.version}'}.xlsx"
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name,

@@ -1,6 +1,6 @@
 """All models, importable from one place."""
-from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, EnterpriseEvaluation, ScoreExclusion,
-                                   ScoringRule)
+from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, DraftSnapshot, EnterpriseEvaluation,
+                                   ScoreExclusion, ScoringRule)
 from app.models.enterprise import Enterprise, Visit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
 from app.models.org import Category, Department, LoginSession, User
@@ -14,7 +14,7 @@ from app.models.types import coerce_labeled_enums
 
 coerce_labeled_enums(db.Model)
 
-__all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
+__all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "DutyShift", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "User", "Visit", "WorkerHeartbeat"]

@@ -109,6 +109,14 @@ class AssessmentRun(db.Model):
         return json.loads(self.summary_json)
 
 
+class DraftSnapshot(db.Model):
+    """A draft month's figures as computed at one moment, shared by every web worker (app/assessment/drafts.py)."""
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)  # "2026-10:report" or "2026-10:units"
+    computed_at = mapped_column(UTCDateTime, nullable=False)
+    payload: Mapped[str] = mapped_column(Text)
+
+
 class AssessmentFact(db.Model):
     """One line behind a published figure: which ticket counted for which unit and metric, and why."""
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.timesource import utcnow
 from app.supervision import notify
 from app.deadlines.calendar import current_calendar, forget_calendar
+from app.assessment.drafts import drop_drafts
 from app.assessment.corrections import record_due_changes, recount_pending_lines
 from app.deadlines.engine import recalendar, reconcile
 from app.deadlines.policies import policy_for, target_for, thresholds_of
@@ -182,6 +183,7 @@ def after_calendar_change(actor, first_day: date | None = None, last_day: date |
     record_due_changes(changes, actor, now)
     db.session.flush()
     recount_pending_lines(now)
+    drop_drafts()
     return len(touched)
 
 

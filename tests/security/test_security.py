@@ -306,7 +306,7 @@ def test_form_table_covers_every_post_route(app, factory):
     # Routes without free-text input: a button (logout, language, read-all, urge, recompute), a decision or a
     # delete with an id, or the enterprise tracking actions that need an unlocked session (tested elsewhere).
     buttons = {"/logout", "/language", "/notifications/read-all", "/notifications/<id>/open", "/tickets/<id>/urge",
-               "/admin/policies/recompute", "/admin/calendar/<id>/delete", "/admin/duty/<id>/delete",
+               "/admin/policies/recompute", "/assessment/<id>/recompute", "/admin/calendar/<id>/delete", "/admin/duty/<id>/delete",
                "/track/<id>/rate", "/track/<id>/supplement", "/tickets/<id>/actions/<id>", "/admin/users/<id>",
                "/admin/departments/<id>", "/admin/categories", "/admin/categories/<id>", "/admin/policies/<id>",
                "/meetings/<id>/confirm", "/meetings/<id>/plan", "/admin/procedure-types/<id>",

@@ -1,0 +1,62 @@
+"""The draft month's figures, computed at most once per DRAFT_CACHE_SECONDS for every web worker.
+
+A month of a large centre takes seconds to tally (every clock, rating and assignment of the month, and the year's
+cases for the 办结率 to date). Supervisors open the draft month page, the report and the spreadsheet many times
+while they review; the figures they read are a snapshot stored in `draft_snapshot`, and the page says when it was
+computed. A snapshot is dropped (so the next view computes afresh) when a supervisor asks for it and whenever an
+assessment decision changes what counts: an exclusion, an appeal, a rule, a calendar correction, a publication.
+Case work (replies, resolutions, ratings) shows in the draft within DRAFT_CACHE_SECONDS; publishing always
+tallies afresh, so no published figure ever comes from a snapshot."""
+import json
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.assessment.period import Month
+from app.display import local
+from app.extensions import db
+from app.models import DraftSnapshot
+from app.timesource import utcnow
+
+
+def _key(month: Month, with_report: bool) -> str:
+    return f"{month}:{'report' if with_report else 'units'}"
+
+
+def draft_result(month: Month, *, with_report: bool = True) -> dict:
+    """The month's live result (see `publishing.live_result`) with "computed_at" (ISO, UTC): the stored snapshot
+    if it is younger than DRAFT_CACHE_SECONDS, else computed now and stored for the other workers."""
+    from app.assessment.publishing import live_result  # publishing imports this module
+
+    seconds = current_app.config.get("DRAFT_CACHE_SECONDS", 0)
+    now = utcnow()
+    if seconds <= 0:
+        return dict(live_result(month, with_report=with_report), computed_at=now.isoformat())
+    key = _key(month, with_report)
+    row = db.session.get(DraftSnapshot, key)
+    if row is not None and now - timedelta(seconds=seconds) <= row.computed_at <= now:
+        return json.loads(row.payload)
+    result = dict(live_result(month, with_report=with_report), computed_at=now.isoformat())
+    payload = json.dumps(result, ensure_ascii=False)
+    try:
+        with db.session.begin_nested():
+            db.session.execute(delete(DraftSnapshot).where(DraftSnapshot.key == key))
+            db.session.add(DraftSnapshot(key=key, computed_at=now, payload=payload))
+        db.session.commit()
+    except (IntegrityError, OperationalError):
+        db.session.rollback()  # another worker stored the same month at the same moment (or the database is busy)
+    return json.loads(payload)  # the same shape whether stored or not (JSON keys, lists)
+
+
+def drop_drafts() -> None:
+    """Forget every stored draft: the next view of any month computes afresh. Part of the caller's transaction,
+    so a decision and the end of the snapshots it changes commit together."""
+    db.session.execute(delete(DraftSnapshot))
+
+
+def computed_text(result: dict | None) -> str:
+    """When a draft result was computed, in Beijing time to the second ("" for a published one)."""
+    stamp = result.get("computed_at") if result else None
+    return local(datetime.fromisoformat(stamp), "%Y-%m-%d %H:%M:%S") if stamp else ""

@@ -1,0 +1,95 @@
+"""The draft month's figures are a snapshot shared by the web workers, at most DRAFT_CACHE_SECONDS old; an
+assessment decision or a supervisor's "按最新数据重算" computes them afresh (issue 13, app/assessment/drafts.py).
+
+The figure watched is October's received-based 办结率 for the month (tests/test_assessment.py builds October):
+cases received in October, not refused or excluded, counted resolved if they stood resolved at the month's end
+(1 November 00:00). Three cases are accepted on Monday 12 October and two resolved on the 13th, so on the 20th
+the draft reads 已办结 2 ÷ 收到 3. Everything below is derived from that by hand."""
+import re
+
+from app.enums import Role
+from app.extensions import db
+from app.models import DraftSnapshot
+from app.tickets import services as ts
+from tests.test_assessment import Month10, bj
+
+PAGE = "/assessment/2026-10?view=draft"
+
+
+def _received_month(html: str) -> str:
+    row = re.search(r'<tr id="completion-received">.*?</tr>', html, re.S).group(0)
+    return re.findall(r'<td class="text-end">(.*?)</td>', row, re.S)[0]
+
+
+def _october(clock):
+    b = Month10(clock)
+    secretary = b.user("周敏", "secretary")
+    tickets = [b.ticket(secretary, bj(10, 12)) for _ in range(3)]
+    for t in tickets[:2]:
+        b.resolve(t, secretary, bj(10, 13))
+    return b, secretary, tickets
+
+
+def test_the_draft_is_a_snapshot_for_the_cache_time_and_says_when_it_was_computed(app, ctx, clock, factory, login):
+    app.config["DRAFT_CACHE_SECONDS"] = 120
+    b, secretary, tickets = _october(clock)
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+
+    clock.set(bj(10, 20, 10, 0))
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已办结 2 ÷ 收到 3" in _received_month(page)
+    assert "草稿：按 2026-10-20 10:00:00 的数据计算" in page
+    assert db.session.get(DraftSnapshot, "2026-10:units") is not None
+
+    # The third case is resolved 30 s later: within the 120 s the page still shows the snapshot, and says so.
+    b.resolve(tickets[2], secretary, bj(10, 20, 10, 0).replace(second=30))
+    clock.set(bj(10, 20, 10, 1))
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已办结 2 ÷ 收到 3" in _received_month(page)
+    assert "草稿：按 2026-10-20 10:00:00 的数据计算" in page
+
+    # 121 s after the snapshot it is computed afresh: all three stood resolved by 1 November.
+    clock.set(bj(10, 20, 10, 2).replace(second=1))
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已办结 3 ÷ 收到 3" in _received_month(page)
+    assert "草稿：按 2026-10-20 10:02:01 的数据计算" in page
+
+
+def test_an_exclusion_and_the_recompute_button_show_at_once(app, ctx, clock, factory, login):
+    app.config["DRAFT_CACHE_SECONDS"] = 120
+    b, secretary, tickets = _october(clock)
+    supervisor = factory.user(Role.SUPERVISOR)
+    client = login(app.test_client(), supervisor)
+    clock.set(bj(10, 20, 10, 0))
+    assert "已办结 2 ÷ 收到 3" in _received_month(client.get(PAGE).get_data(as_text=True))
+
+    # Excluding the unresolved case (a decision) drops the snapshot: 2 resolved of the 2 that count, at once.
+    clock.set(bj(10, 20, 10, 0).replace(second=10))
+    r = client.post(f"/assessment/tickets/{tickets[2].id}/exclude", data={"reason": "企业撤回，不纳入考核"})
+    assert r.status_code in (302, 303)
+    assert "已办结 2 ÷ 收到 2" in _received_month(client.get(PAGE).get_data(as_text=True))
+
+    # A new case received at 10:00:20 is case work: the snapshot (10:00:10) keeps 2 ÷ 2 ...
+    b.ticket(secretary, bj(10, 20, 10, 0).replace(second=20))
+    clock.set(bj(10, 20, 10, 0).replace(second=30))
+    assert "已办结 2 ÷ 收到 2" in _received_month(client.get(PAGE).get_data(as_text=True))
+    # ... until the supervisor asks to recompute: 2 resolved of 3 counted (the excluded case stays out).
+    r = client.post("/assessment/2026-10/recompute", data={"page": "month"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/assessment/2026-10?view=draft")
+    assert "已办结 2 ÷ 收到 3" in _received_month(client.get(PAGE).get_data(as_text=True))
+
+
+def test_only_supervisors_may_recompute(app, clock, factory, login):
+    # No shared app context here: each client's request has its own signed-in user.
+    app.config["DRAFT_CACHE_SECONDS"] = 120
+    clock.set(bj(10, 20, 10, 0))
+    supervisor = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    assert supervisor.get(PAGE).status_code == 200
+    with app.app_context():
+        before = db.session.get(DraftSnapshot, "2026-10:units").computed_at
+    for role in (Role.SECRETARY, Role.OFFICER):
+        other = login(app.test_client(), factory.user(role))
+        assert other.post("/assessment/2026-10/recompute", data={"page": "month"}).status_code == 403
+    assert app.test_client().post("/assessment/2026-10/recompute").status_code in (302, 401)
+    with app.app_context():
+        assert db.session.get(DraftSnapshot, "2026-10:units").computed_at == before
