@@ -68,7 +68,7 @@ def start_clock(ticket, kind: ClockKind, now, subject=None) -> TicketClock:
                         convened=convened, policy_id=policy.id,
                         unit=target.unit, amount=int(target.amount), warning_percent=policy.warning_percent,
                         supervise_after_wd=policy.supervise_after_wd, escalate_after_wd=policy.escalate_after_wd,
-                        started_at=now, level=SlaLevel.OK.value)
+                        started_at=now, level=SlaLevel.OK.value, pauses=[], extensions=[])
     db.session.add(clock)
     return clock
 
