@@ -1,4 +1,5 @@
-"""draft month figures shared by every web worker, computed at most once per DRAFT_CACHE_SECONDS
+"""draft month figures shared by every web worker, computed at most once per DRAFT_CACHE_SECONDS; an index for a
+secretary's list by state
 
 Revision ID: d13draft0001
 Revises: d13perf00001
@@ -21,7 +22,9 @@ def upgrade():
                     sa.Column('computed_at', sa.DateTime(), nullable=False),
                     sa.Column('payload', sa.Text(), nullable=False),
                     sa.PrimaryKeyConstraint('key', name=op.f('pk_draft_snapshot')))
+    op.create_index('ix_ticket_state_scope', 'ticket', ['state', 'secretary_id', 'enterprise_id'])
 
 
 def downgrade():
+    op.drop_index('ix_ticket_state_scope', table_name='ticket')
     op.drop_table('draft_snapshot')
