@@ -119,19 +119,53 @@ def submissions(base, seconds, clients, category_id):
     return len(done) / (time.perf_counter() - start), len(done), errors
 
 
+BUSY_EVENTS = 100
+
+
 def targets(url):
-    """Ids the pages need, read from the database: a busy ticket, a month with data, a category."""
+    """Ids the pages need, read from the database: a ticket with 100 events (the busiest, topped up with internal
+    notes if it has fewer), a category."""
     from sqlalchemy import create_engine, text
     from config import database_url
     engine = create_engine(database_url(url))
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         busy = conn.execute(text("SELECT ticket_id FROM ticket_event GROUP BY ticket_id "
                                  "ORDER BY count(*) DESC LIMIT 1")).scalar()
         events = conn.execute(text("SELECT count(*) FROM ticket_event WHERE ticket_id = :t"), {"t": busy}).scalar()
+        last = conn.execute(text("SELECT max(at) FROM ticket_event WHERE ticket_id = :t"), {"t": busy}).scalar()
+        for k in range(events, BUSY_EVENTS):
+            conn.execute(text("INSERT INTO ticket_event (ticket_id, at, actor_id, actor_name, kind, from_state, "
+                              "to_state, body, data, is_public) VALUES (:t, :at, NULL, '压测', 'noted', NULL, NULL, "
+                              ":body, '{}', false)"), {"t": busy, "at": last, "body": f"内部备注 {k + 1}：跟进情况记录。"})
+        events = max(events, BUSY_EVENTS)
         cases = conn.execute(text("SELECT max(id) FROM ticket")).scalar()
         category = conn.execute(text("SELECT min(id) FROM category")).scalar()
     engine.dispose()
     return {"busy": busy, "busy_events": events, "cases": cases, "category": category}
+
+
+def timed_post(browser, page_path, post_path, fields):
+    """Seconds for one form POST (its CSRF token read from `page_path`), which must answer with a redirect."""
+    _, html, _ = browser.get(page_path)
+    start = time.perf_counter()
+    status, _, _ = browser.post(post_path, {"csrf_token": CSRF_RE.search(html).group(1), **fields})
+    if status not in (302, 303):
+        raise RuntimeError(f"POST {post_path} answered {status}")
+    return time.perf_counter() - start
+
+
+def recompute_times(browser, month, page, n=3):
+    """ms to compute a draft afresh: drop the snapshot (the supervisor's 按最新数据重算), then one timed GET."""
+    suffix = "/report" if page == "report" else ""
+    times = []
+    for _ in range(n):
+        timed_post(browser, f"/assessment/{month}?view=draft", f"/assessment/{month}/recompute", {"page": page})
+        start = time.perf_counter()
+        status, _, _ = browser.get(f"/assessment/{month}{suffix}?view=draft")
+        if status != 200:
+            raise RuntimeError(f"draft {page} answered {status}")
+        times.append((time.perf_counter() - start) * 1000)
+    return percentile(times, 50), max(times)
 
 
 def main():
@@ -146,6 +180,8 @@ def main():
     ids = targets(args.database_url)
     now = datetime.now(timezone.utc)
     last_month = f"{now.year - (now.month == 1)}-{(now.month - 2) % 12 + 1:02d}"
+    m2 = (now.year * 12 + now.month - 3)
+    month_before = f"{m2 // 12}-{m2 % 12 + 1:02d}"  # published by the run (again, as a new version, if it was)
     log = open("/tmp/jj-bench-gunicorn.log", "w")
     proc = start_gunicorn(args.database_url, args.workers, args.port, log)
     base = f"http://127.0.0.1:{args.port}"
@@ -165,8 +201,9 @@ def main():
             (f"ticket page ({ids['busy_events']} events)", sup, f"/tickets/{ids['busy']}", None),
             ("overdue board", sup, "/board/overdue", None),
             ("hall board", sup, "/hall", None),
-            (f"assessment {last_month} (draft)", sup, f"/assessment/{last_month}", None),
-            (f"assessment {last_month} report (draft)", sup, f"/assessment/{last_month}/report", None),
+            (f"assessment {last_month} (draft snapshot)", sup, f"/assessment/{last_month}?view=draft", None),
+            (f"assessment {last_month} report (draft snapshot)", sup, f"/assessment/{last_month}/report?view=draft",
+             None),
         ]
         for label, browser, path, headers in pages:
             try:
@@ -176,6 +213,28 @@ def main():
             except Exception as exc:
                 rows.append({"page": label, "path": path, "error": str(exc)})
             print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+        for page in ("month", "report"):
+            label = f"assessment {last_month} {page} (draft, computed afresh)"
+            try:
+                p50, worst = recompute_times(sup, last_month, page)
+                rows.append({"page": label, "p50_ms": round(p50, 1), "p95_ms": round(worst, 1), "queries": 0})
+            except Exception as exc:
+                rows.append({"page": label, "error": str(exc)})
+            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+        try:
+            seconds = timed_post(sup, f"/assessment/{month_before}?view=draft", f"/assessment/{month_before}/publish",
+                                 {"republish": "y", "note": "压测：重新发布"})
+            rows.append({"page": f"publish {month_before} (POST)", "p50_ms": round(seconds * 1000), "p95_ms":
+                         round(seconds * 1000), "queries": 0})
+            for label, path in ((f"assessment {month_before} (published)", f"/assessment/{month_before}"),
+                                (f"assessment {month_before} report (published)",
+                                 f"/assessment/{month_before}/report")):
+                p50, p95, queries, size = measure(sup, path, args.requests)
+                rows.append({"page": label, "path": path, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+                             "queries": queries, "kb": round(size / 1024)})
+        except Exception as exc:
+            rows.append({"page": f"publish {month_before}", "error": str(exc)})
+        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
         rate, sent, errors = submissions(base, args.submit_seconds, 16, ids["category"])
         rss = worker_rss_mb(proc.pid)
     finally:

@@ -98,3 +98,25 @@ def test_the_overdue_board_pages_by_fifty(app, factory, login, clock, monkeypatc
     assert len(rows[0]) == 2 and len(rows[1]) == 2
     assert {n for n in rows[0] + rows[1]} <= {t.number for t in tickets}
     assert "page=2" in first and "第 2 页" in second
+
+
+def test_the_ticket_page_does_not_grow_with_its_events(app, factory, login):
+    # 5 notes, then 25 more: the timeline and each event's attachments load in a fixed number of statements.
+    from app.models import Ticket, User
+    from app.tickets.services import add_note
+    secretary = factory.user(Role.SECRETARY)
+    ticket_id = factory.ticket(S.PROCESSING, secretary=secretary).id
+
+    def notes(n):
+        with app.test_request_context():
+            ticket, actor = db.session.get(Ticket, ticket_id), db.session.get(User, secretary.id)
+            for k in range(n):
+                add_note(ticket, actor, f"跟进记录 {k}")
+
+    notes(5)
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    client.get(f"/tickets/{ticket_id}")
+    few = statements(app, client, f"/tickets/{ticket_id}")
+    notes(25)
+    many = statements(app, client, f"/tickets/{ticket_id}")
+    assert many == few, f"{few} statements with 5 events, {many} with 30"

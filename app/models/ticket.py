@@ -154,7 +154,8 @@ class TicketEvent(db.Model):
     __table_args__ = (Index("ix_ticket_event_kind_at", "kind", "at"), Index("ix_ticket_event_at", "at"))
 
     ticket = relationship("Ticket", back_populates="events")
-    attachments = relationship("Attachment", back_populates="event")
+    # Loaded with the events, in one SELECT … IN per batch: a timeline of 100 events is not 100 more statements.
+    attachments = relationship("Attachment", back_populates="event", lazy="selectin")
 
     @property
     def kind_enum(self):
