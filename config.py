@@ -147,7 +147,7 @@ class Config:
     # A draft month's figures (the month page and report before publication) are computed at most once per this
     # many seconds for all web workers; the page says when, a supervisor can recompute at once, and every
     # assessment decision (exclusion, appeal, rule, calendar correction, publication) recomputes. 0: always live.
-    DRAFT_CACHE_SECONDS = int(os.environ.get("DRAFT_CACHE_SECONDS", 120))
+    DRAFT_CACHE_SECONDS = int(os.environ.get("DRAFT_CACHE_SECONDS", 600))
     # The service hall's screen opens /hall?token=KIOSK_TOKEN without logging in; empty turns that off.
     KIOSK_TOKEN = os.environ.get("KIOSK_TOKEN", "")
 

@@ -39,7 +39,7 @@ def test_the_draft_is_a_snapshot_for_the_cache_time_and_says_when_it_was_compute
     page = client.get(PAGE).get_data(as_text=True)
     assert "已办结 2 ÷ 收到 3" in _received_month(page)
     assert "草稿：按 2026-10-20 10:00:00 的数据计算" in page
-    assert db.session.get(DraftSnapshot, "2026-10:units") is not None
+    assert db.session.get(DraftSnapshot, "2026-10") is not None
 
     # The third case is resolved 30 s later: within the 120 s the page still shows the snapshot, and says so.
     b.resolve(tickets[2], secretary, bj(10, 20, 10, 0).replace(second=30))
@@ -86,10 +86,10 @@ def test_only_supervisors_may_recompute(app, clock, factory, login):
     supervisor = login(app.test_client(), factory.user(Role.SUPERVISOR))
     assert supervisor.get(PAGE).status_code == 200
     with app.app_context():
-        before = db.session.get(DraftSnapshot, "2026-10:units").computed_at
+        before = db.session.get(DraftSnapshot, "2026-10").computed_at
     for role in (Role.SECRETARY, Role.OFFICER):
         other = login(app.test_client(), factory.user(role))
         assert other.post("/assessment/2026-10/recompute", data={"page": "month"}).status_code == 403
     assert app.test_client().post("/assessment/2026-10/recompute").status_code in (302, 401)
     with app.app_context():
-        assert db.session.get(DraftSnapshot, "2026-10:units").computed_at == before
+        assert db.session.get(DraftSnapshot, "2026-10").computed_at == before

@@ -21,24 +21,22 @@ from app.models import DraftSnapshot
 from app.timesource import utcnow
 
 
-def _key(month: Month, with_report: bool) -> str:
-    return f"{month}:{'report' if with_report else 'units'}"
-
-
 def draft_result(month: Month, *, with_report: bool = True) -> dict:
     """The month's live result (see `publishing.live_result`) with "computed_at" (ISO, UTC): the stored snapshot
-    if it is younger than DRAFT_CACHE_SECONDS, else computed now and stored for the other workers."""
+    if it is younger than DRAFT_CACHE_SECONDS, else computed now and stored for the other workers. One snapshot
+    per month serves the month page, the report and the spreadsheet alike (it always holds the report's figures),
+    so their numbers agree and are tallied once."""
     from app.assessment.publishing import live_result  # publishing imports this module
 
     seconds = current_app.config.get("DRAFT_CACHE_SECONDS", 0)
     now = utcnow()
     if seconds <= 0:
         return dict(live_result(month, with_report=with_report), computed_at=now.isoformat())
-    key = _key(month, with_report)
+    key = str(month)
     row = db.session.get(DraftSnapshot, key)
     if row is not None and now - timedelta(seconds=seconds) <= row.computed_at <= now:
         return json.loads(row.payload)
-    result = dict(live_result(month, with_report=with_report), computed_at=now.isoformat())
+    result = dict(live_result(month, with_report=True), computed_at=now.isoformat())
     payload = json.dumps(result, ensure_ascii=False)
     try:
         with db.session.begin_nested():

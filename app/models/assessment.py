@@ -112,7 +112,7 @@ class AssessmentRun(db.Model):
 class DraftSnapshot(db.Model):
     """A draft month's figures as computed at one moment, shared by every web worker (app/assessment/drafts.py)."""
 
-    key: Mapped[str] = mapped_column(String(40), primary_key=True)  # "2026-10:report" or "2026-10:units"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)  # the month, "2026-10"
     computed_at = mapped_column(UTCDateTime, nullable=False)
     payload: Mapped[str] = mapped_column(Text)
 
