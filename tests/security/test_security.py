@@ -256,7 +256,7 @@ def _form_targets(factory):
         "/visits/new": (secretary, ["enterprise_id", "kind", "visited_on", "participants", "summary"]),
         f"/enterprises/{ref.enterprise_id}/contact": (supervisor, ["contact_name", "mobile"]),
         "/admin/users/new": (admin, ["username", "display_name", "role", "department_id", "email", "mobile",
-                                     "password"]),
+                                     "office_phone", "password"]),
         "/admin/departments": (admin, ["name", "active"]),
         "/admin/calendar": (admin, ["day", "kind", "note"]),
         "/admin/calendar/notice": (admin, ["year", "holidays", "workdays", "confirm"]),
