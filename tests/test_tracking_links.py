@@ -202,7 +202,7 @@ def test_the_secretary_issues_a_new_link_shown_once(app, factory, login):
     staff = login(app.test_client(), ref.secretary)
     response = staff.post(f"/tickets/{ref.id}/links")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.status_code == 200 and response.headers["Referrer-Policy"] == "strict-origin"
     url, token = LINK_RE.search(html).groups()
     svg = re.search(r'<figure class="qr" id="personal-link-qr">(<svg.*?</svg>)</figure>', html, re.S).group(1)
     assert token != ref.link and decode_qr(svg) == [url]
@@ -278,20 +278,41 @@ def test_personal_link_needs_a_base_url_outside_a_request(app, factory):
 
 # ---- Referrer-Policy, external links, logs ------------------------------------------------------------------------
 
-def test_pages_holding_a_token_send_no_referrer_and_link_nowhere_else(client, category, app, factory):
+def test_pages_holding_a_token_send_only_the_origin_and_link_nowhere_else(client, category, app, factory, login):
     receipt = client.post("/submit", data=form(category))
     token = LINK_RE.search(receipt.get_data(as_text=True)).group(2)
     page = client.get(f"/t/{token}")
     gone = client.get(f"/t/{'B' * 43}")
-    for response in (receipt, page, gone):
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+    with app.app_context():
+        ticket_id = db.session.scalar(select(Ticket.id))
+    issued = login(app.test_client(), factory.user(Role.SUPERVISOR)).post(f"/tickets/{ticket_id}/links")
+    for response in (receipt, page, gone, issued):
+        # A Referer leaving these pages is "https://host/" at most: never the path, which holds the token.
+        assert response.headers["Referrer-Policy"] == "strict-origin"
         assert response.headers["Cache-Control"] == "no-store"
         html = response.get_data(as_text=True)
-        assert '<meta name="referrer" content="no-referrer">' in html
+        assert '<meta name="referrer" content="strict-origin">' in html
         # Every link and resource stays on this site (or dials a phone): nothing carries the page's address away.
         for target in re.findall(r'(?:href|src|action)="([^"]*)"', html):
             assert target.startswith(("/", "#", "tel:", "http://localhost/t/")), target
     assert client.get("/track").headers["Referrer-Policy"] == "same-origin"  # elsewhere the site's default
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_the_link_pages_forms_work_over_https(app, factory):
+    # Over HTTPS Flask-WTF refuses a POST whose Referer is missing or from elsewhere. Under the page's policy a
+    # browser sends the origin only ("https://localhost/"), which passes; "no-referrer" would send nothing and
+    # every form on the page (add information, confirm and rate, the language switch) would fail.
+    ref = factory.ticket(S.PROCESSING)
+    client = app.test_client()
+    page = client.get(f"/t/{ref.link}", base_url="https://localhost").get_data(as_text=True)
+    from tests.conftest import csrf_token_from
+    data = {"csrf_token": csrf_token_from(page), "body": "补充了电力设计图"}
+    url = f"/track/{ref.number}/supplement"
+    refused = client.post(url, data=data, base_url="https://localhost")  # as under no-referrer: no Referer
+    assert refused.status_code == 400 and factory.get_ticket(ref.id)["events"][-1] != "supplemented"
+    sent = client.post(url, data=data, base_url="https://localhost", headers={"Referer": "https://localhost/"})
+    assert sent.status_code == 303 and factory.get_ticket(ref.id)["events"][-1] == "supplemented"
 
 
 def test_tokens_never_reach_the_logs(app, factory, caplog, monkeypatch):

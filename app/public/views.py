@@ -1,5 +1,5 @@
 """The enterprise side: no account, a tracking number and an access code."""
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -21,14 +21,6 @@ bp = Blueprint("public", __name__)
 TRACKED_KEY = "tracked_tickets"  # tickets this browser unlocked with number and access code
 LINKS_KEY = "tracking_links"     # personal links this browser opened (ids): each is checked again on every visit
 MAX_TRACKED = 20
-
-
-def _private(result):
-    """A page that shows or is reached by a link token: no Referer leaves it, nothing keeps a copy."""
-    response = make_response(result)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")
@@ -64,7 +56,7 @@ def submit():
     _remember(ticket)
     token = links.receipt_link_token(ticket, form.submission_key.data)
     link = links.link_url(token) if token else None
-    return _private(render_template("public/submitted.html", ticket=ticket, code=code, link=link,
+    return links.private_page(render_template("public/submitted.html", ticket=ticket, code=code, link=link,
                                     qr=qr_svg(link, title=_("个人跟踪链接二维码")) if link else None,
                                     contact=case_contact(ticket)))
 
@@ -116,9 +108,9 @@ def personal(token):
     malformed token gets the same 404 page."""
     link = links.find_active(token)
     if link is None:
-        return _private((render_template("public/link_invalid.html"), 404))
+        return links.private_page((render_template("public/link_invalid.html"), 404))
     _remember(link.ticket, LINKS_KEY, link.id)  # its forms and files work in this browser while the link lives
-    return _private(_tracking_page(link.ticket))
+    return links.private_page(_tracking_page(link.ticket))
 
 
 @bp.get("/track/<number>")

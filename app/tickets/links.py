@@ -15,7 +15,7 @@ import hmac
 import re
 import secrets
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, make_response, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -30,6 +30,11 @@ from app.tickets import access, workflow
 from app.tickets.codes import digest
 from app.timesource import utcnow
 
+# What a page holding or reached by a token tells the browser to send as Referer: only the origin
+# ("https://host/"), never the path that carries the token. Not "no-referrer": over HTTPS Flask-WTF refuses a POST
+# without a same-origin Referer, so the forms on the tracking page (add information, confirm and rate) and the
+# header's language switch would all fail in production.
+REFERRER_POLICY = "strict-origin"
 TOKEN_BYTES = 32
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _RECEIPT_LABEL = b"tracking-link\x00"  # keeps the receipt token apart from the access code of the same key
@@ -56,6 +61,15 @@ def link_url(token: str) -> str:
     if not has_request_context():
         raise RuntimeError("PUBLIC_BASE_URL must be set to make a tracking link outside a request")
     return url_for("public.personal", token=token, _external=True)
+
+
+def private_page(result):
+    """A response for a page that shows or is reached by a token: its Referer never carries the path, and no
+    cache keeps a copy."""
+    response = make_response(result)
+    response.headers["Referrer-Policy"] = REFERRER_POLICY
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def find_active(token: str) -> TrackingLink | None:

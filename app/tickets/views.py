@@ -1,5 +1,5 @@
 """Ticket pages: the list, the ticket page and its workflow actions, its history and files, offline intake."""
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -144,10 +144,8 @@ def issue_link(ticket_id):
         flash(refused.message, "danger")
         return _links_back(ticket_id)
     url = links.link_url(issued[0])
-    response = make_response(render_template("tickets/link_issued.html", ticket=ticket, link=url,
-                                             qr=qr_svg(url, title=_("个人跟踪链接二维码"))))
-    response.headers["Referrer-Policy"] = "no-referrer"  # the page holds a token: no Referer leaves it
-    return response
+    return links.private_page(render_template("tickets/link_issued.html", ticket=ticket, link=url,
+                                              qr=qr_svg(url, title=_("个人跟踪链接二维码"))))
 
 
 @bp.post("/tickets/<int:ticket_id>/links/<int:link_id>/revoke")
