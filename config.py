@@ -142,6 +142,13 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "jianjian@localhost")
     WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
 
+    # The centre's general phone, shown to an enterprise whose case has no secretary yet (or one without an
+    # office phone) on its receipt and tracking page.
+    CENTRE_PHONE = os.environ.get("CENTRE_PHONE", "")
+    # The address enterprises reach the site at (https://jianjian.zone.gov.cn): personal tracking links sent in
+    # messages are made under it. Empty: links are made under the host of the request that shows them.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
     # The hall board's figures are recomputed at most once per this many seconds per process (its screen polls).
     HALL_CACHE_SECONDS = int(os.environ.get("HALL_CACHE_SECONDS", 60))
     # A draft month's figures (the month page and report before publication) are computed at most once per this

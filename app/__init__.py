@@ -58,7 +58,8 @@ def create_app(config_object=Config, **overrides):
     login_manager.login_message = None
 
     _register_blueprints(app)
-    from app import errors_pages, template_helpers, cli
+    from app import errors_pages, redaction, template_helpers, cli
+    redaction.install(app)
     errors_pages.register(app)
     template_helpers.register(app)
     cli.register(app)
@@ -81,7 +82,7 @@ def create_app(config_object=Config, **overrides):
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user.is_authenticated or request.path.startswith("/track"):
+        if current_user.is_authenticated or request.path.startswith(("/track", "/t/")):
             response.headers["Cache-Control"] = "no-store"
         return response
 

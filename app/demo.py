@@ -87,7 +87,10 @@ def _seed(ticket_count, seed):
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             user = User(username=username, display_name=name, role=role, session_version=0,
-                        department_id=departments[dept].id if dept else None, email=f"{username}@example.cn")
+                        department_id=departments[dept].id if dept else None, email=f"{username}@example.cn",
+                        # Secretaries' desk phones: enterprises see them on their receipts and tracking pages.
+                        office_phone=(f"0512-668801{int(username.removeprefix('secretary')):02d}"
+                                      if role == Role.SECRETARY.value else ""))
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
         users[username] = user

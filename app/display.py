@@ -22,6 +22,7 @@ DETAIL_LABELS = {
     "urgency": _l("紧急程度"), "satisfaction": _l("满意程度"), "solved": _l("解决情况"), "channel": _l("来源渠道"),
     "clock": _l("时限"), "days": _l("工作日"), "level": _l("级别"), "due": _l("到期时间"),
     "meeting": _l("会办会议"), "override": _l("强制办结理由"), "open_items": _l("未完成事项"), "owner": _l("责任方"),
+    "link": _l("跟踪链接"), "issued_via": _l("发放方式"),
 }
 ROLE_WORDS = {"lead": _l("主办"), "support": _l("协办")}
 

@@ -114,6 +114,14 @@ class Solved(LabeledEnum):
     UNSOLVED = "unsolved", _l("未解决"), "danger"
 
 
+class LinkSource(LabeledEnum):
+    """How a personal tracking link reached the enterprise."""
+
+    RECEIPT = "receipt", _l("提交回执")
+    STAFF = "staff", _l("工作人员发放")
+    MESSAGE = "message", _l("随通知发送")
+
+
 class VisitKind(LabeledEnum):
     VISIT = "visit", _l("走访")
     FORUM = "forum", _l("座谈会")
@@ -158,6 +166,8 @@ class EventKind(LabeledEnum):
     SCORE_INCLUDED = "score_included", _l("恢复纳入考核")
     APPEAL_FILED = "appeal_filed", _l("考核申诉")
     APPEAL_DECIDED = "appeal_decided", _l("申诉处理")
+    LINK_ISSUED = "link_issued", _l("发放跟踪链接")
+    LINK_REVOKED = "link_revoked", _l("撤销跟踪链接")
 
 
 class ClockKind(LabeledEnum):

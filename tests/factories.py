@@ -35,6 +35,7 @@ class TicketRef:
     lead_department_id: int
     enterprise_id: int
     support_department_ids: list = field(default_factory=list)
+    link: str = ""  # the receipt's personal tracking link token (/t/<link>)
 
 
 def _person(user) -> Person:
@@ -104,7 +105,10 @@ class Factory:
             data = {"enterprise_name": ent.name, "credit_code": ent.credit_code, "contact_name": "王经理",
                     "mobile": "13812345678", "title": title, "description": description,
                     "category_id": category_id, "urgency": urgency}
-            ticket, code, _new = submit_public_ticket(data, [], new_submission_key())
+            key = new_submission_key()
+            ticket, code, _new = submit_public_ticket(data, [], key)
+            from app.tickets.links import receipt_token
+            link = receipt_token(key)
             sec = db.session.get(User, secretary.id)
             officer = db.session.get(User, lead_officer.id)
             path = {
@@ -135,7 +139,7 @@ class Factory:
                     convene_meeting(sec, [t], subject=f"{t.title}会办", starts_at=t.created_at, place="会议室",
                                     agenda="", lead_department_id=officer.department_id)
             return TicketRef(ticket.id, ticket.number, code, secretary, lead_officer, lead_officer.department_id,
-                             enterprise_id, list(support_department_ids))
+                             enterprise_id, list(support_department_ids), link)
 
     def get_ticket(self, ticket_id):
         """A snapshot of a ticket's columns and its event kinds, for assertions."""

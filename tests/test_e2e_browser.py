@@ -62,7 +62,26 @@ def test_a_case_from_submission_to_rating(app, factory, live_server, browser):
     number = phone.inner_text("#tracking-number").strip()
     code = phone.inner_text("#access-code").strip()
     assert re.fullmatch(r"JJ-\d{4}-\d{6}", number)
+    # At 390 px the 28-character code takes more than one line, and it breaks only between its groups of four:
+    # every group is drawn on a single line (one client rectangle), and together they read back as the code.
+    groups = phone.locator("#access-code .code-group")
+    assert groups.count() == 7
+    rects = groups.evaluate_all("els => els.map(e => e.getClientRects().length)")
+    tops = groups.evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert rects == [1] * 7, rects
+    assert len(set(tops)) >= 2, tops  # the code does wrap on a phone: the check above means something
+    assert "".join(groups.all_inner_texts()) == code
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing pushes the page sideways
+    assert phone.locator("#personal-link-qr svg.qr-code").is_visible()
+    link = phone.get_attribute("#personal-link", "href")
+    assert re.fullmatch(re.escape(base) + r"/t/[A-Za-z0-9_-]{43}", link)
     shot(phone, "02-enterprise-submitted")
+    # The personal link opens the case on a phone that never typed the code (a new browser context).
+    other_phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    other_phone.goto(link)
+    assert number in other_phone.content() and "厂区用电增容申请迟迟未批" in other_phone.content()
+    shot(other_phone, "02b-enterprise-personal-link")
+    other_phone.context.close()
 
     # The secretary accepts, replies and dispatches.
     sec = staff_login(browser, base, secretary, PASSWORD)

@@ -9,7 +9,7 @@ from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFa
 from app.extensions import db
 from app.meetings import services as meetings
 from app.models import Meeting, Ticket, TicketEvent, User
-from app.tickets import services, workflow
+from app.tickets import links, services, workflow
 
 # The lifecycle as DESIGN.md draws it, written out by hand: where each action leads from each state it is
 # allowed in (None: the state does not change). The workflow table must say the same, and the verbs must do it.
@@ -32,6 +32,9 @@ EXPECTED = {
     "rate": {S.RESOLVED: S.CLOSED},
     "convene": {S.PROCESSING: S.CONVENED},
     "plan": {S.CONVENED: S.PROCESSING},
+    # Personal tracking links: issued and revoked in any state (a closed case's outcome is still worth reading).
+    "link": {s: None for s in S},
+    "unlink": {s: None for s in S},
 }
 
 
@@ -72,6 +75,8 @@ def _run(action, ticket, ref, supervisor, officer, category_id):
             supervisor, [ticket], subject="用电增容会办", starts_at=datetime(2026, 11, 18, 2, tzinfo=timezone.utc),
             place="三楼会议室", agenda="", lead_department_id=ref.lead_department_id),
         "plan": lambda: _decide(ticket, supervisor),
+        "link": lambda: links.issue_link(ticket, supervisor),
+        "unlink": lambda: links.revoke_link(ticket, supervisor, ticket.links[0].id),  # the receipt's link
     }
     calls[action]()
 

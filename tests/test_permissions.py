@@ -2,6 +2,7 @@
 import io
 
 import pytest
+from sqlalchemy import select
 
 from app.enums import Role, TicketState as S
 from tests.factories import verified_evaluation_token
@@ -49,6 +50,7 @@ MATRIX = {
     ("public.supplement", "POST"): unlocked_only(),
     ("public.rate", "POST"): unlocked_only(),
     ("public.public_file", "GET"): unlocked_only("404"),
+    ("public.personal", "GET"): everyone(),  # whoever holds the link: that one case, nothing else
     ("auth.login", "GET"): everyone(),
     ("auth.login", "POST"): everyone(),
     ("auth.set_language", "POST"): everyone(),
@@ -62,6 +64,9 @@ MATRIX = {
     ("tickets.history", "GET"): ticket_route(),
     ("tickets.download", "GET"): ticket_route(),
     ("tickets.act", "POST"): {**ticket_route(), "admin": "403"},
+    # Personal links: the case's secretary and supervisors; a department that sees the case may not hand it out.
+    ("tickets.issue_link", "POST"): {**ticket_route(), "admin": "403", "officer_lead": "403"},
+    ("tickets.revoke_link", "POST"): {**ticket_route(), "admin": "403", "officer_lead": "403"},
     ("tickets.new_offline", "GET"): staff_only({"secretary", "supervisor"}),
     ("tickets.new_offline", "POST"): staff_only({"secretary", "supervisor"}),
     ("enterprises.enterprise_list", "GET"): staff_only({"secretary", "supervisor", "admin"}),
@@ -232,6 +237,7 @@ def world(app, factory, login):
         document_id = procedure.documents[0].id
         from app.assessment.appeals import file_appeal
         from app.assessment.period import Month
+        from app.models import TrackingLink
         appeal = file_appeal(db.session.get(Ticket, ref.id), sec, "企业撤回诉求")
         token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
         ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
@@ -239,7 +245,8 @@ def world(app, factory, login):
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
                "meeting": meeting_id, "item": item_id, "project": project_id, "procedure": procedure_id,
-               "document": document_id, "type": type_id, "appeal": appeal.id, "token": token}
+               "document": document_id, "type": type_id, "appeal": appeal.id, "token": token,
+               "link": db.session.scalar(select(TrackingLink.id).where(TrackingLink.ticket_id == ref.id))}
     return {"people": people, "ticket": ref, "internal": internal, "public_file": public_file,
             "dept": lead_dept, "category": factory.category(), "ids": ids}
 
@@ -259,6 +266,9 @@ def url_args(endpoint, w):
         "tickets.detail": {"ticket_id": t.id}, "tickets.history": {"ticket_id": t.id},
         "tickets.download": {"ticket_id": t.id, "attachment_id": w["internal"]},
         "tickets.act": {"ticket_id": t.id, "action": "note"},
+        "public.personal": {"token": t.link},
+        "tickets.issue_link": {"ticket_id": t.id},
+        "tickets.revoke_link": {"ticket_id": t.id, "link_id": w["ids"]["link"]},
         "enterprises.enterprise_detail": {"enterprise_id": t.enterprise_id},
         "enterprises.verify_enterprise_contact": {"enterprise_id": t.enterprise_id},
         "admin.edit_user": {"user_id": w["people"]["secretary"].id},

@@ -11,6 +11,8 @@ from app.text import single_line
 from app.forms import no_nul, strip
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+# A desk phone as people write it: 0512-66881234, (0512) 6688 1234, +86 512 66881234, 0512-66881234 转 801.
+OFFICE_PHONE_RE = re.compile(r"^\+?[0-9()（） -]{5,20}(?:\s*(?:转|ext\.?)\s*[0-9]{1,6})?$")
 
 
 class UserForm(FlaskForm):
@@ -22,6 +24,8 @@ class UserForm(FlaskForm):
     email = StringField(_l("邮箱"), filters=[strip], validators=[Optional(), Email(_l("邮箱格式不正确。")),
                                                                 Length(max=120)])
     mobile = StringField(_l("手机"), filters=[strip], validators=[Optional(), Length(max=20), no_nul])
+    office_phone = StringField(_l("办公电话"), filters=[strip], validators=[
+        Optional(), Length(max=30, message=_l("办公电话不能超过 30 个字符。")), no_nul])
     active = BooleanField(_l("启用"), default=True)
     password = PasswordField(_l("密码"), validators=[Optional(), Length(min=8, max=200,
                                                                      message=_l("密码至少 8 位。"))])
@@ -35,6 +39,11 @@ class UserForm(FlaskForm):
     def validate_username(self, field):
         if not USERNAME_RE.match(field.data or ""):
             raise ValidationError(_l("用户名为 3–64 位字母、数字、点、下划线或短横线。"))
+
+    def validate_office_phone(self, field):
+        if field.data and (not OFFICE_PHONE_RE.match(field.data) or sum(c.isdigit() for c in field.data) < 5):
+            raise ValidationError(_l("办公电话只能包含数字、空格、括号、“-”和“+”，分机写在“转”之后，"
+                                     "例如 0512-66881234 转 801。"))
 
     def validate_department_id(self, field):
         if self.role.data == Role.OFFICER.value and not field.data:

@@ -9,7 +9,8 @@ from app.extensions import db
 from app.models import User
 
 
-def create_user(username, display_name, role, password, *, department_id=None, email="", mobile="", active=True):
+def create_user(username, display_name, role, password, *, department_id=None, email="", mobile="", active=True,
+                office_phone=""):
     """Create a staff account; usernames are unique regardless of case."""
     if Role.get(role) is None:
         raise ValidationFailed(_("角色无效。"))
@@ -18,7 +19,8 @@ def create_user(username, display_name, role, password, *, department_id=None, e
     if role == Role.OFFICER.value and not department_id:
         raise ValidationFailed(_("部门经办人必须选择所属部门。"))
     user = User(username=username, display_name=display_name, role=role, department_id=department_id or None,
-                email=email or "", mobile=mobile or "", is_active_account=active, created_at=utcnow(),
+                email=email or "", mobile=mobile or "", office_phone=office_phone or "",
+                is_active_account=active, created_at=utcnow(),
                 session_version=0)
     user.set_password(password)
     db.session.add(user)
@@ -26,8 +28,9 @@ def create_user(username, display_name, role, password, *, department_id=None, e
     return user
 
 
-def update_user(actor, user, *, display_name, role, department_id, email, mobile, active, password=None):
-    """Change an account; disabling it or setting a new password ends its sessions."""
+def update_user(actor, user, *, display_name, role, department_id, email, mobile, active, password=None,
+                office_phone=None):
+    """Change an account; disabling it or setting a new password ends its sessions (office_phone None: unchanged)."""
     if user.id == actor.id and (not active or role != user.role):
         raise ValidationFailed(_("不能停用自己的账号或修改自己的角色。"))
     if role == Role.OFFICER.value and not department_id:
@@ -36,6 +39,8 @@ def update_user(actor, user, *, display_name, role, department_id, email, mobile
         user.session_version += 1
     user.display_name, user.role, user.department_id = display_name, role, department_id or None
     user.email, user.mobile, user.is_active_account = email or "", mobile or "", active
+    if office_phone is not None:
+        user.office_phone = office_phone
     if password:
         user.set_password(password)
     db.session.commit()

@@ -43,7 +43,8 @@ def new_user():
         try:
             services.create_user(form.username.data, form.display_name.data, form.role.data, form.password.data,
                                  department_id=int(form.department_id.data) if form.department_id.data else None,
-                                 email=form.email.data, mobile=form.mobile.data, active=form.active.data)
+                                 email=form.email.data, mobile=form.mobile.data, active=form.active.data,
+                                 office_phone=form.office_phone.data)
         except ServiceError as exc:
             form.username.errors = [exc.message]
         else:
@@ -68,7 +69,7 @@ def edit_user(user_id):
             services.update_user(current_user, user, display_name=form.display_name.data, role=form.role.data,
                                  department_id=int(form.department_id.data) if form.department_id.data else None,
                                  email=form.email.data, mobile=form.mobile.data, active=form.active.data,
-                                 password=form.password.data or None)
+                                 password=form.password.data or None, office_phone=form.office_phone.data or "")
         except ServiceError as exc:
             db.session.rollback()
             form.role.errors = [exc.message]

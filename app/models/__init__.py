@@ -7,7 +7,7 @@ from app.models.org import Category, Department, LoginSession, User
 from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
 from app.models.deadline import (CalendarNotice, CalendarOverride, ClockLevelChange, ClockPause, DutyShift, Extension, Notification, SlaPolicy,
                             TicketClock, WorkerHeartbeat)
-from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent
+from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent, TrackingLink
 
 from app.extensions import db
 from app.models.types import coerce_labeled_enums
@@ -17,4 +17,4 @@ coerce_labeled_enums(db.Model)
 __all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "DutyShift", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
-           "TicketEvent", "User", "Visit", "WorkerHeartbeat"]
+           "TicketEvent", "TrackingLink", "User", "Visit", "WorkerHeartbeat"]

@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     email: Mapped[str] = mapped_column(String(120), default="")
     mobile: Mapped[str] = mapped_column(String(20), default="")
+    # The desk phone an enterprise may call: the tracking page and the receipt show a secretary's (never the mobile).
+    office_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     # Escalated cases go to the center director (中心主任), a supervisor with this flag.
     is_director: Mapped[bool] = mapped_column(Boolean, default=False)

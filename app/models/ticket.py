@@ -4,7 +4,7 @@ import json
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, EventKind,
+from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, EventKind, LinkSource,
                        ActionItemStatus, Satisfaction, SlaLevel, Solved, TicketState, Urgency)
 from app.extensions import db
 from app.models.types import LabeledEnumColumn, UTCDateTime
@@ -68,6 +68,7 @@ class Ticket(db.Model):
     clocks = relationship("TicketClock", back_populates="ticket", order_by="TicketClock.id")
     meetings = relationship("Meeting", secondary="meeting_ticket", back_populates="tickets", order_by="Meeting.id")
     action_items = relationship("ActionItem", back_populates="ticket", order_by="ActionItem.id")
+    links = relationship("TrackingLink", back_populates="ticket", order_by="TrackingLink.id")
 
     @property
     def open_action_items(self):
@@ -183,6 +184,29 @@ class Attachment(db.Model):
 
     ticket = relationship("Ticket", back_populates="attachments")
     event = relationship("TicketEvent", back_populates="attachments")
+
+
+class TrackingLink(db.Model):
+    """A personal tracking link (/t/<token>) to one ticket's public page. Only the token's SHA-256 is stored: the
+    token itself is shown once, to the enterprise on its receipt or to the staff member who issued it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[LinkSource] = mapped_column(LabeledEnumColumn(LinkSource, 10))
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    revoked_at = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    ticket = relationship("Ticket", back_populates="links")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    revoked_by = relationship("User", foreign_keys=[revoked_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the link still opens the ticket's page."""
+        return self.revoked_at is None
 
 
 class Rating(db.Model):

@@ -9,14 +9,17 @@ from app.extensions import db, limiter
 from app.models import Attachment, Ticket
 from app.reference import active_categories
 from app.public.forms import RatingForm, SubmitForm, SupplementForm, TrackForm
-from app.tickets import workflow
+from app.qr import qr_svg
+from app.tickets import links, workflow
 from app.tickets.codes import code_matches, new_submission_key, normalize_number
+from app.tickets.contact import case_contact
 from app.tickets.intake import submit_public_ticket
 from app.tickets.services import rate_ticket, supplement_ticket
 
 bp = Blueprint("public", __name__)
 
-TRACKED_KEY = "tracked_tickets"
+TRACKED_KEY = "tracked_tickets"  # tickets this browser unlocked with number and access code
+LINKS_KEY = "tracking_links"     # personal links this browser opened (ids): each is checked again on every visit
 MAX_TRACKED = 20
 
 
@@ -51,19 +54,26 @@ def submit():
     data["category_id"] = int(form.category_id.data)
     ticket, code, _created = submit_public_ticket(data, uploads, form.submission_key.data)
     _remember(ticket)
-    return render_template("public/submitted.html", ticket=ticket, code=code)
+    token = links.receipt_link_token(ticket, form.submission_key.data)
+    link = links.link_url(token) if token else None
+    return links.private_page(render_template("public/submitted.html", ticket=ticket, code=code, link=link,
+                                    qr=qr_svg(link, title=_("个人跟踪链接二维码")) if link else None,
+                                    contact=case_contact(ticket)))
 
 
-def _remember(ticket):
-    tracked = [i for i in session.get(TRACKED_KEY, []) if i != ticket.id]
-    session[TRACKED_KEY] = ([ticket.id] + tracked)[:MAX_TRACKED]
+def _remember(ticket, key=TRACKED_KEY, value=None):
+    value = ticket.id if value is None else value
+    kept = [i for i in session.get(key, []) if i != value]
+    session[key] = ([value] + kept)[:MAX_TRACKED]
 
 
 def _tracked_ticket(number):
     ticket = db.session.scalar(select(Ticket).where(Ticket.number == normalize_number(number)))
-    if ticket is None or ticket.id not in session.get(TRACKED_KEY, []):
+    if ticket is None:
         return None
-    return ticket
+    if ticket.id in session.get(TRACKED_KEY, []) or links.opens(ticket.id, session.get(LINKS_KEY)):
+        return ticket
+    return None
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -76,18 +86,31 @@ def track():
         if code_matches(form.code.data, ticket.access_code_hash if ticket else None):
             _remember(ticket)
             return redirect(url_for("public.tracked", number=ticket.number), 303)
-        # Echo neither field: the answer must not differ between a wrong number and a wrong code.
-        form.number.data = form.code.data = ""
+        # Keep the number as typed (people retype only the code) and never echo the code. The page reads the
+        # same whether the number or the code was wrong: only what the person typed comes back.
+        form.code.data = ""
         return render_template("public/track.html", form=form, failed=True), 200
     return render_template("public/track.html", form=form)
 
 
 def _tracking_page(ticket, *, supplement_form=None, rating_form=None, status=200):
     return render_template(
-        "public/ticket.html", ticket=ticket,
+        "public/ticket.html", ticket=ticket, contact=case_contact(ticket),
         supplement_form=supplement_form or SupplementForm(), rating_form=rating_form or RatingForm(),
         can_supplement=workflow.allowed("supplement", ticket.state),
         can_rate=workflow.allowed("rate", ticket.state)), status
+
+
+@bp.get("/t/<token>")
+@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"])
+def personal(token):
+    """A personal tracking link: the case's public page, no number or code needed. A revoked, unknown or
+    malformed token gets the same 404 page."""
+    link = links.find_active(token)
+    if link is None:
+        return links.private_page((render_template("public/link_invalid.html"), 404))
+    _remember(link.ticket, LINKS_KEY, link.id)  # its forms and files work in this browser while the link lives
+    return links.private_page(_tracking_page(link.ticket))
 
 
 @bp.get("/track/<number>")

@@ -11,6 +11,7 @@ from app.models import Enterprise, Project, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
 from app.deadlines.engine import reconcile
 from app.journal import record_event
+from app.tickets.links import add_receipt_link
 from app.tickets.services import save
 from app.validators import normalize_credit_code
 
@@ -73,6 +74,7 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
         enterprise = find_or_create_enterprise(data["enterprise_name"], data["credit_code"], data["contact_name"],
                                                data["mobile"], now=now)
         ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key, now=now)
+        add_receipt_link(ticket, submission_key, now)
         event = record_event(ticket, None, EventKind.CREATED, at=now, to_state=S.INTAKE.value, public=True,
                              body=_("诉求已提交，等待受理。"))
         rows = store_uploads(ticket, uploads, event=event, public=True)

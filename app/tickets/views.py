@@ -15,7 +15,8 @@ from app.forms import id_arg
 from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, User, Visit
 from app.reference import active_categories, active_departments
 from app.forms import run_form_verb
-from app.tickets import access, forms, services, workflow
+from app.qr import qr_svg
+from app.tickets import access, forms, links, services, workflow
 from app.tickets.intake import offline_enterprise, project_by_id, record_offline_ticket
 from app.tickets.queries import TicketFilters, ticket_page
 
@@ -81,7 +82,7 @@ def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
     """The ticket page, or only its main panel for an HTMX request."""
     context = dict(ticket=ticket, action_forms=_action_forms(ticket, failed), error=error, message=message,
                    now=utcnow(), open_action=failed[0] if failed else request.args.get("action"),
-                   workflow=workflow.ACTIONS)
+                   workflow=workflow.ACTIONS, link_panel=_link_panel(ticket))
     template = "tickets/_main.html" if request.htmx else "tickets/detail.html"
     return render_template(template, **context), status
 
@@ -117,6 +118,46 @@ def act(ticket_id, action):
     if not access.can_view(current_user, ticket):  # e.g. an officer who just returned the case
         return render_template("tickets/_gone.html", message=str(spec.done))
     return render_ticket(ticket, message=str(spec.done))
+
+
+def _link_panel(ticket):
+    """The personal links panel for those who may issue and revoke links (the case's secretary, supervisors)."""
+    if not access.can(current_user, "link", ticket):
+        return None
+    return {"links": links.active_links(ticket), "form": forms.ActionForm()}
+
+
+def _links_back(ticket_id):
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id) + "#links", 303)
+
+
+@bp.post("/tickets/<int:ticket_id>/links")
+@login_required
+def issue_link(ticket_id):
+    """发放跟踪链接: a new personal link, shown this once with its QR code to hand or send to the enterprise."""
+    ticket = viewable_ticket(ticket_id)
+    if not access.can(current_user, "link", ticket):
+        abort(403)
+    issued = []
+    refused = run_form_verb(forms.ActionForm(), lambda: issued.append(links.issue_link(ticket, current_user)))
+    if refused:
+        flash(refused.message, "danger")
+        return _links_back(ticket_id)
+    url = links.link_url(issued[0])
+    return links.private_page(render_template("tickets/link_issued.html", ticket=ticket, link=url,
+                                              qr=qr_svg(url, title=_("个人跟踪链接二维码"))))
+
+
+@bp.post("/tickets/<int:ticket_id>/links/<int:link_id>/revoke")
+@login_required
+def revoke_link(ticket_id, link_id):
+    """撤销跟踪链接: the link stops opening the case, in every browser that opened it."""
+    ticket = viewable_ticket(ticket_id)
+    if not access.can(current_user, "unlink", ticket):
+        abort(403)
+    refused = run_form_verb(forms.ActionForm(), lambda: links.revoke_link(ticket, current_user, link_id))
+    flash(refused.message if refused else str(workflow.ACTIONS["unlink"].done), "danger" if refused else "success")
+    return _links_back(ticket_id)
 
 
 @bp.get("/tickets/<int:ticket_id>/history")

@@ -69,6 +69,11 @@ _ALL = (
     # Taken from the meeting pages.
     WorkflowAction("convene", _l("召开会办"), _l("会办已召开。"), frozenset({S.PROCESSING}), S.CONVENED, STAFF),
     WorkflowAction("plan", _l("形成办理方案"), _l("已形成办理方案。"), frozenset({S.CONVENED}), S.PROCESSING, STAFF),
+    # Personal tracking links (app/tickets/links.py), from the ticket page's link panel: any state, even a closed
+    # case, whose outcome the enterprise may still want to read.
+    WorkflowAction("link", _l("发放跟踪链接"), _l("已发放新的个人跟踪链接。"), frozenset(S), None, STAFF),
+    WorkflowAction("unlink", _l("撤销跟踪链接"), _l("跟踪链接已撤销，持有该链接的人不能再查看此诉求。"), frozenset(S), None,
+                   STAFF),
     # Taken by the enterprise on its tracking page.
     WorkflowAction("supplement", _l("补充材料"), _l("补充材料已提交。"), OPEN_WORK | {S.INTAKE, S.ON_HOLD}, None,
                    ENTERPRISE, note="a case on hold for the enterprise resumes"),
