@@ -1,7 +1,7 @@
 """personal tracking links (hashed tokens, revocable); a staff member's office phone
 
 Revision ID: e14link00001
-Revises: d13perf00001
+Revises: d13draft0001
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'e14link00001'
-down_revision = 'd13perf00001'
+down_revision = 'd13draft0001'
 branch_labels = None
 depends_on = None
 
