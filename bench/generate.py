@@ -373,7 +373,8 @@ def _generate_side(out, rng, n, now, secretaries, enterprises):
         p = 1 + q % projects
         out.add("procedure", ("id", "enterprise_id", "project_id", "stage_id", "type_id", "secretary_id", "status",
                               "submitted_on", "approved_on", "due_on", "note", "created_at", "updated_at"),
-                (q, 1 + p % enterprises, p, None, 1000 + 1 + q % types, secretaries[p % SECRETARIES], status,
+                (q, 1 + p % enterprises, p, None, 1000 + 1 + (q // projects) % types, secretaries[p % SECRETARIES],
+                 status,
                  submitted if status != "not_started" else None,
                  submitted + timedelta(days=rng.choice([7, 14, 30])) if status == "approved" else None,
                  None, "", now, now))
