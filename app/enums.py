@@ -158,6 +158,8 @@ class EventKind(LabeledEnum):
     SCORE_INCLUDED = "score_included", _l("恢复纳入考核")
     APPEAL_FILED = "appeal_filed", _l("考核申诉")
     APPEAL_DECIDED = "appeal_decided", _l("申诉处理")
+    LINK_SENT = "link_sent", _l("短信发送查询链接")
+    SMS_PREFERENCE = "sms_preference", _l("短信通知设置")
 
 
 class ClockKind(LabeledEnum):

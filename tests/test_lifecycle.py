@@ -32,6 +32,7 @@ EXPECTED = {
     "rate": {S.RESOLVED: S.CLOSED},
     "convene": {S.PROCESSING: S.CONVENED},
     "plan": {S.CONVENED: S.PROCESSING},
+    "send_link": {s: None for s in S if s not in (S.CLOSED, S.REJECTED)},
 }
 
 
@@ -72,6 +73,7 @@ def _run(action, ticket, ref, supervisor, officer, category_id):
             supervisor, [ticket], subject="用电增容会办", starts_at=datetime(2026, 11, 18, 2, tzinfo=timezone.utc),
             place="三楼会议室", agenda="", lead_department_id=ref.lead_department_id),
         "plan": lambda: _decide(ticket, supervisor),
+        "send_link": lambda: services.send_tracking_link(ticket, supervisor),
     }
     calls[action]()
 

@@ -46,7 +46,7 @@ def submit():
     except ServiceError as exc:
         form.attachments.errors = [exc.message]
         return render_template("public/submit.html", form=form), 400
-    data = {k: getattr(form, k).data for k in ("enterprise_name", "credit_code", "contact_name", "mobile",
+    data = {k: getattr(form, k).data for k in ("enterprise_name", "credit_code", "contact_name", "mobile", "email",
                                                "title", "description", "urgency")}
     data["category_id"] = int(form.category_id.data)
     ticket, code, _created = submit_public_ticket(data, uploads, form.submission_key.data)

@@ -168,10 +168,10 @@ def new_offline():
         form.attachments.errors = [exc.message]
         return render_template("tickets/new.html", form=form, visit=visit), 400
     enterprise = offline_enterprise(form.enterprise_id.data, form.new_enterprise_name.data, form.new_credit_code.data,
-                                    form.contact_name.data, form.mobile.data)
+                                    form.contact_name.data, form.mobile.data, email=form.email.data)
     data = {"title": form.title.data, "description": form.description.data,
             "category_id": int(form.category_id.data), "urgency": form.urgency.data,
-            "contact_name": form.contact_name.data, "mobile": form.mobile.data}
+            "contact_name": form.contact_name.data, "mobile": form.mobile.data, "email": form.email.data}
     ticket, code = record_offline_ticket(current_user, enterprise, data, uploads, channel=Channel(form.channel.data),
                                          visit=visit, project=project_by_id(form.project_id.data))
     return render_template("tickets/recorded.html", ticket=ticket, code=code)

@@ -69,6 +69,9 @@ _ALL = (
     # Taken from the meeting pages.
     WorkflowAction("convene", _l("召开会办"), _l("会办已召开。"), frozenset({S.PROCESSING}), S.CONVENED, STAFF),
     WorkflowAction("plan", _l("形成办理方案"), _l("已形成办理方案。"), frozenset({S.CONVENED}), S.PROCESSING, STAFF),
+    # Taken from the ticket page's "通知企业" section: the case's link by SMS, for a case heard offline.
+    WorkflowAction("send_link", _l("短信发送查询链接"), _l("查询链接短信已排队发送。"),
+                   frozenset(S) - {S.CLOSED, S.REJECTED}, None, STAFF),
     # Taken by the enterprise on its tracking page.
     WorkflowAction("supplement", _l("补充材料"), _l("补充材料已提交。"), OPEN_WORK | {S.INTAKE, S.ON_HOLD}, None,
                    ENTERPRISE, note="a case on hold for the enterprise resumes"),
