@@ -8,11 +8,11 @@ from app.errors import ServiceError
 from app.extensions import db, limiter
 from app.models import Attachment, Ticket
 from app.reference import active_categories
-from app.public.forms import RatingForm, SubmitForm, SupplementForm, TrackForm
+from app.public.forms import RatingForm, SmsPreferenceForm, SubmitForm, SupplementForm, TrackForm
 from app.tickets import workflow
 from app.tickets.codes import code_matches, new_submission_key, normalize_number
 from app.tickets.intake import submit_public_ticket
-from app.tickets.services import rate_ticket, supplement_ticket
+from app.tickets.services import rate_ticket, set_sms_preference, supplement_ticket
 
 bp = Blueprint("public", __name__)
 
@@ -86,6 +86,7 @@ def _tracking_page(ticket, *, supplement_form=None, rating_form=None, status=200
     return render_template(
         "public/ticket.html", ticket=ticket,
         supplement_form=supplement_form or SupplementForm(), rating_form=rating_form or RatingForm(),
+        sms_form=SmsPreferenceForm(),
         can_supplement=workflow.allowed("supplement", ticket.state),
         can_rate=workflow.allowed("rate", ticket.state)), status
 
@@ -132,6 +133,19 @@ def rate(number):
         form.comment.errors = [exc.message]
         return _tracking_page(ticket, rating_form=form, status=exc.status)
     return redirect(url_for("public.tracked", number=ticket.number), 303)
+
+
+@bp.post("/track/<number>/sms")
+@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"])
+def sms_preference(number):
+    """The enterprise holding the case stops SMS about its cases, or takes them back (email still goes)."""
+    ticket = _tracked_ticket(number)
+    if ticket is None:
+        return redirect(url_for("public.track"))
+    form = SmsPreferenceForm()
+    if form.validate_on_submit():
+        set_sms_preference(ticket, form.choice.data == "off")
+    return redirect(url_for("public.tracked", number=ticket.number, _anchor="sms"), 303)
 
 
 @bp.get("/track/<number>/files/<int:attachment_id>")

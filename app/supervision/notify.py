@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select
 from app.deadlines.calendar import current_calendar
 from app.enums import ClockKind, Role, SlaLevel
 from app.extensions import db
-from app.messaging import sms
+from app.messaging import sms, texts
 from app.models import DutyShift, Notification, User
 from app.text import one_line
 from sla.calendar import SHANGHAI
@@ -359,6 +359,8 @@ def enterprise_messages(ticket) -> list:
         Notification.ticket_id == ticket.id, Notification.enterprise_id.is_not(None))
         .order_by(Notification.id).limit(200)).all()
     gateway = sms.configured_gateway(current_app.config) is not None
-    return [{"note": n, "state": delivery_state(n),
+    channels = {"sms": _("短信"), "email": _("邮件")}
+    return [{"note": n, "state": delivery_state(n), "channel": channels.get(n.channel, n.channel),
+             "kind": texts.KINDS[n.kind].label if n.kind in texts.KINDS else n.kind,
              "waiting_for_gateway": n.channel == "sms" and n.sent_at is None and n.attempts == 0 and not gateway}
             for n in rows]

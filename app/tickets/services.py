@@ -358,6 +358,20 @@ def decide_ticket_plan(ticket, actor, *, meeting_ref, conclusion, now):
     stage(ticket, now)
 
 
+def set_sms_preference(ticket, opted_out: bool) -> bool:
+    """The enterprise, on the tracking page of one of its cases, stops SMS about its cases (or takes them back);
+    email still goes. Recorded on that case (internal). Whether anything changed."""
+    enterprise = ticket.enterprise
+    if enterprise.sms_opt_out == bool(opted_out):
+        return False
+    now = utcnow()
+    enterprise.sms_opt_out = bool(opted_out)
+    record_event(ticket, None, EventKind.SMS_PREFERENCE, at=now,
+                 body=_("企业退订短信通知。") if opted_out else _("企业恢复接收短信通知。"))
+    commit()
+    return True
+
+
 LINK_RESEND_PAUSE = timedelta(minutes=5)  # a second press within this is refused: the first SMS is on its way
 
 

@@ -81,7 +81,9 @@ def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
     """The ticket page, or only its main panel for an HTMX request."""
     context = dict(ticket=ticket, action_forms=_action_forms(ticket, failed), error=error, message=message,
                    now=utcnow(), open_action=failed[0] if failed else request.args.get("action"),
-                   workflow=workflow.ACTIONS)
+                   workflow=workflow.ACTIONS,
+                   can_send_link=workflow.allowed("send_link", ticket.state) and access.can(current_user, "send_link",
+                                                                                             ticket))
     template = "tickets/_main.html" if request.htmx else "tickets/detail.html"
     return render_template(template, **context), status
 
@@ -117,6 +119,23 @@ def act(ticket_id, action):
     if not access.can_view(current_user, ticket):  # e.g. an officer who just returned the case
         return render_template("tickets/_gone.html", message=str(spec.done))
     return render_ticket(ticket, message=str(spec.done))
+
+
+@bp.post("/tickets/<int:ticket_id>/send-link")
+@login_required
+def send_link(ticket_id):
+    """短信发送查询链接: queue an SMS with the case's link to its contact's mobile (cases heard offline)."""
+    ticket = viewable_ticket(ticket_id)
+    if not access.can(current_user, "send_link", ticket):
+        abort(403)
+    try:
+        services.send_tracking_link(ticket, current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        flash(str(workflow.ACTIONS["send_link"].done), "success")
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id, _anchor="notify-enterprise"), 303)
 
 
 @bp.get("/tickets/<int:ticket_id>/history")
