@@ -79,7 +79,16 @@ class HttpSmsGateway:
 
 
 def _short(body: bytes) -> str:
-    return (body or b"").decode("utf-8", "replace")[:300]
+    """A gateway's answer as an admin reads it: its code and message when it is JSON, else the first 300 bytes."""
+    text = (body or b"").decode("utf-8", "replace")
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        return text[:300]
+    if isinstance(answer, dict):
+        message = answer.get("message") or answer.get("msg") or answer.get("errmsg") or ""
+        return f"{answer.get('code', '')} {message}".strip()[:300] or text[:300]
+    return text[:300]
 
 
 def configured_gateway(config) -> SmsGateway | None:
