@@ -144,7 +144,8 @@ def _preview(kind, subject, text) -> dict:
     """The message as an enterprise would get it, with sample values."""
     body = texts.render(text, texts.SAMPLE)
     signed = sms.signed(body, current_app.config)
-    return {"subject": texts.render(subject, texts.SAMPLE), "sms": signed, "email": body, "chars": len(signed),
+    return {"subject": texts.render(subject, texts.SAMPLE), "sms": signed, "chars": len(signed),
+            "email": texts.email_body(body, current_app.config),
             "segments": sms.segments(signed)}
 
 

@@ -79,7 +79,7 @@ def queue_message(key, *, enterprise, values, now, mobile="", email="", ticket=N
     if mobile and not enterprise.sms_opt_out:
         wanted.append(("sms", mobile, sms.signed(text, config)))
     if email and config.get("MAIL_SERVER"):
-        wanted.append(("email", email, f"{text}\n\n{config.get('SMS_SIGNATURE', '').strip('【】[] ')}".rstrip()))
+        wanted.append(("email", email, texts.email_body(text, config)))
     rows = []
     for channel, address, body in wanted:
         key_text = f"{dedupe}:{channel}:{address}"[:200] if dedupe else None

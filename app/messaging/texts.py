@@ -90,6 +90,12 @@ def render(text: str, values: dict) -> str:
     return _BRACES.sub(lambda m: one_line(str(values[m.group(1)])) if m.group(1) in values else m.group(0), text)
 
 
+def email_body(text: str, config) -> str:
+    """The email to an enterprise: the message, then the centre's name (its SMS signature without brackets)."""
+    sender = config.get("SMS_SIGNATURE", "").strip("【】[] ")
+    return f"{text}\n\n{sender}".rstrip()
+
+
 def current(kind: MessageKind) -> tuple[str, str, bool]:
     """(subject, text, overridden?) as messages of this kind are written now."""
     row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.kind == kind.key))
