@@ -145,8 +145,19 @@ class Config:
     # The centre's general phone, shown to an enterprise whose case has no secretary yet (or one without an
     # office phone) on its receipt and tracking page.
     CENTRE_PHONE = os.environ.get("CENTRE_PHONE", "")
-    # The address enterprises reach the site at (https://jianjian.zone.gov.cn): personal tracking links sent in
-    # messages are made under it. Empty: links are made under the host of the request that shows them.
+    # Messages to enterprises (SMS through a gateway's HTTP API, email over the SMTP above). They leave between
+    # these hours (Beijing) every day, weekends and holidays included: no SMS at night, none lost (they wait).
+    ENTERPRISE_NOTIFY_HOURS = os.environ.get("ENTERPRISE_NOTIFY_HOURS", "08:00-21:00")
+    # A message to an enterprise that could not leave within this many hours is given up: news that old misleads.
+    ENTERPRISE_MESSAGE_TTL_HOURS = int(os.environ.get("ENTERPRISE_MESSAGE_TTL_HOURS", 72))
+    # The gateway (app/messaging/sms.py says what it is sent and what it must answer). Empty: SMS wait in the
+    # outbox, shown as "未配置短信网关".
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
+    # Mainland operators require every SMS to start with a registered signature.
+    SMS_SIGNATURE = os.environ.get("SMS_SIGNATURE", "【企业服务中心】")
+    # Links in messages: this address when set (the one enterprises reach, e.g. https://jianjian.example.gov.cn),
+    # otherwise the address of the request that caused the message.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
     # The hall board's figures are recomputed at most once per this many seconds per process (its screen polls).

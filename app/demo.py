@@ -136,10 +136,25 @@ def _seed(ticket_count, seed):
         current_app.extensions["jj_clock"] = real_clock
     from app.supervision.sweep import sweep
     sweep(now)  # overdue demo cases are flagged, as the scheduler would have done
+    _hold_back_demo_messages()
     if not has_assessment:
         _seed_assessment(rng, users)
     return f"demo data loaded: {len(departments)} departments, {len(users)} accounts, " \
            f"{len(enterprises)} enterprises, {ticket_count} tickets"
+
+
+def _hold_back_demo_messages():
+    """The demo's companies have made-up mobile numbers (real people may own them): the messages their cases
+    queued stay on the cases and in the outbox, given up, so a gateway configured later never sends them."""
+    from sqlalchemy import update
+
+    from app.models import Notification
+    from app.supervision import notify
+    db.session.execute(update(Notification).where(
+        Notification.enterprise_id.is_not(None), Notification.sent_at.is_(None)).values(
+        attempts=notify.MAX_ATTEMPTS, next_attempt_at=None,
+        last_error=f"{notify.GIVEN_UP}：演示数据，不发给虚构的号码"))
+    db.session.commit()
 
 
 def _seed_assessment(rng, users):

@@ -168,6 +168,8 @@ class EventKind(LabeledEnum):
     APPEAL_DECIDED = "appeal_decided", _l("申诉处理")
     LINK_ISSUED = "link_issued", _l("发放跟踪链接")
     LINK_REVOKED = "link_revoked", _l("撤销跟踪链接")
+    LINK_SENT = "link_sent", _l("短信发送查询链接")
+    SMS_PREFERENCE = "sms_preference", _l("短信通知设置")
 
 
 class ClockKind(LabeledEnum):

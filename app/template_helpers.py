@@ -5,7 +5,7 @@ from flask_babel import get_locale
 
 from app import enums
 from app.assessment.drafts import computed_text
-from app.supervision.notify import unread_count
+from app.supervision.notify import enterprise_messages, unread_count
 from app.supervision.services import pending_extension_count
 from app.deadlines.calendar import calendar_warning
 from app.deadlines.procedures import due_at as procedure_due_at
@@ -23,6 +23,7 @@ def register(app):
     app.add_template_global(shift_text, "shift_text")
 
     app.add_template_global(lambda: unread_count(current_user), "unread_messages")
+    app.add_template_global(enterprise_messages, "enterprise_messages")
     app.add_template_global(pending_extension_count, "pending_extension_count")
     app.add_template_global(calendar_warning, "calendar_gaps")
     app.add_template_global(_worker_state, "worker_state")

@@ -4,6 +4,7 @@ Tests run on SQLite by default and on PostgreSQL when TEST_DATABASE_URL points a
 Client-driven tests must not hold an app context open between requests (Flask would share `g`, and with it
 the logged-in user, across clients), so factories open their own context and return plain values.
 """
+import json
 import os
 import re
 import shutil
@@ -200,3 +201,74 @@ def smtp_server():
     controller.start()
     yield port, received
     controller.stop()
+
+
+class FakeSmsGateway:
+    """A fake SMS gateway speaking app/messaging/sms.py's protocol, on a real HTTP server on 127.0.0.1.
+
+    Every request is recorded (`requests`: its headers and JSON body); the ones it accepted are in `accepted`.
+    It answers {"code": 0, "message_id": "SM<n>"}, or, for the next n requests after `fail(n, status)`, that
+    HTTP status (503: a passing trouble, retried; 400/422: refused for good); `answer_next(status, body)` sets
+    one raw answer. A repeated request_id it already accepted is answered with the first id and not counted
+    again, as a real gateway drops a repeat."""
+
+    key = "test-sms-key"
+
+    def __init__(self):
+        self.requests, self.accepted, self._script = [], [], []
+        self.url = ""
+
+    def fail(self, times: int, status: int = 503):
+        """Answer the next `times` requests with HTTP `status`."""
+        self._script += [(status, {"code": status, "message": "gateway trouble"})] * times
+
+    def answer_next(self, status: int, body):
+        """Answer the next request with `status` and `body` (bytes sent as they are, anything else as JSON)."""
+        self._script.append((status, body))
+
+    def texts_to(self, mobile: str) -> list:
+        """The texts it accepted for one number, in order."""
+        return [r["json"]["content"] for r in self.accepted if r["json"]["mobile"] == mobile]
+
+    def handle(self, headers, body: bytes):
+        record = {"headers": dict(headers), "json": json.loads(body)}
+        self.requests.append(record)
+        if self._script:
+            return self._script.pop(0)
+        seen = next((i for i, r in enumerate(self.accepted)
+                     if r["json"].get("request_id") and r["json"].get("request_id") == record["json"].get("request_id")),
+                    None)
+        if seen is None:
+            self.accepted.append(record)
+            seen = len(self.accepted) - 1
+        return 200, {"code": 0, "message_id": f"SM{seen + 1}"}
+
+
+@pytest.fixture
+def sms_gateway():
+    """A fake SMS gateway on 127.0.0.1 (FakeSmsGateway): point SMS_GATEWAY_URL and SMS_GATEWAY_KEY at it."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    gateway = FakeSmsGateway()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, answer = gateway.handle(self.headers, body)
+            data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    gateway.url = f"http://127.0.0.1:{server.server_port}/sms/send"
+    yield gateway
+    server.shutdown()
+    server.server_close()

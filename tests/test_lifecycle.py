@@ -35,6 +35,7 @@ EXPECTED = {
     # Personal tracking links: issued and revoked in any state (a closed case's outcome is still worth reading).
     "link": {s: None for s in S},
     "unlink": {s: None for s in S},
+    "send_link": {s: None for s in S if s not in (S.CLOSED, S.REJECTED)},
 }
 
 
@@ -77,6 +78,7 @@ def _run(action, ticket, ref, supervisor, officer, category_id):
         "plan": lambda: _decide(ticket, supervisor),
         "link": lambda: links.issue_link(ticket, supervisor),
         "unlink": lambda: links.revoke_link(ticket, supervisor, ticket.links[0].id),  # the receipt's link
+        "send_link": lambda: services.send_tracking_link(ticket, supervisor),
     }
     calls[action]()
 

@@ -51,6 +51,7 @@ MATRIX = {
     ("public.rate", "POST"): unlocked_only(),
     ("public.public_file", "GET"): unlocked_only("404"),
     ("public.personal", "GET"): everyone(),  # whoever holds the link: that one case, nothing else
+    ("public.sms_preference", "POST"): unlocked_only(),
     ("auth.login", "GET"): everyone(),
     ("auth.login", "POST"): everyone(),
     ("auth.set_language", "POST"): everyone(),
@@ -67,11 +68,14 @@ MATRIX = {
     # Personal links: the case's secretary and supervisors; a department that sees the case may not hand it out.
     ("tickets.issue_link", "POST"): {**ticket_route(), "admin": "403", "officer_lead": "403"},
     ("tickets.revoke_link", "POST"): {**ticket_route(), "admin": "403", "officer_lead": "403"},
+    # The case's secretary or a supervisor: a department that sees the case does not message its enterprise.
+    ("tickets.send_link", "POST"): {**ticket_route(), "admin": "403", "officer_lead": "403"},
     ("tickets.new_offline", "GET"): staff_only({"secretary", "supervisor"}),
     ("tickets.new_offline", "POST"): staff_only({"secretary", "supervisor"}),
     ("enterprises.enterprise_list", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("enterprises.enterprise_detail", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("enterprises.verify_enterprise_contact", "POST"): staff_only({"supervisor"}),
+    ("enterprises.sms_preference", "POST"): staff_only({"secretary", "supervisor"}),  # the company's own secretary
     ("enterprises.visit_list", "GET"): staff_only({"secretary", "supervisor"}),
     ("enterprises.new_visit", "GET"): staff_only({"secretary"}),
     ("enterprises.new_visit", "POST"): staff_only({"secretary"}),
@@ -89,6 +93,9 @@ MATRIX = {
     ("admin.categories", "POST"): staff_only({"admin"}),
     ("admin.edit_category", "GET"): staff_only({"admin"}),
     ("admin.edit_category", "POST"): staff_only({"admin"}),
+    ("admin.message_templates", "GET"): staff_only({"admin"}),
+    ("admin.edit_message_template", "GET"): staff_only({"admin"}),
+    ("admin.edit_message_template", "POST"): staff_only({"admin"}),
     ("supervision.deadlines", "GET"): ticket_route(),
     ("supervision.urge", "POST"): staff_only({"supervisor"}),
     ("supervision.supervise", "POST"): staff_only({"supervisor"}),
@@ -158,6 +165,7 @@ MATRIX = {
     ("assessment.include", "POST"): staff_only({"supervisor"}),
     ("assessment.appeal", "POST"): {**staff_only({"secretary", "officer_lead"}), "officer_other": "404"},
     ("assessment.invitations", "GET"): staff_only({"supervisor"}),
+    ("assessment.send_invitations", "POST"): staff_only({"supervisor"}),
     ("assessment.evaluate", "GET"): everyone(),
     ("assessment.evaluate", "POST"): everyone(),
     ("assessment.scoring_rules", "GET"): staff_only({"admin"}),
@@ -261,7 +269,10 @@ def url_args(endpoint, w):
     t = w["ticket"]
     return {
         "public.tracked": {"number": t.number}, "public.supplement": {"number": t.number},
-        "public.rate": {"number": t.number}, "public.public_file": {"number": t.number, "attachment_id": w["public_file"]},
+        "public.rate": {"number": t.number}, "public.sms_preference": {"number": t.number},
+        "tickets.send_link": {"ticket_id": t.id}, "enterprises.sms_preference": {"enterprise_id": t.enterprise_id},
+        "admin.edit_message_template": {"kind_key": "accepted"}, "assessment.send_invitations": {"month_text": "2026-11"},
+        "public.public_file": {"number": t.number, "attachment_id": w["public_file"]},
         "static": {"filename": "app.css"}, "vendor.asset": {"package": "htmx", "filename": "htmx.min.js"},
         "tickets.detail": {"ticket_id": t.id}, "tickets.history": {"ticket_id": t.id},
         "tickets.download": {"ticket_id": t.id, "attachment_id": w["internal"]},

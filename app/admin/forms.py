@@ -3,7 +3,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.enums import Role
@@ -62,3 +62,12 @@ class NamedForm(FlaskForm):
 
 class CategoryForm(NamedForm):
     description = StringField(_l("说明"), filters=[strip], validators=[Length(max=300), no_nul])
+
+
+class MessageTemplateForm(FlaskForm):
+    """An admin's wording of one kind of message; the placeholders are checked by the service."""
+
+    subject = StringField(_l("邮件标题"), filters=[strip], validators=[
+        DataRequired(_l("请填写邮件标题。")), Length(max=100, message=_l("邮件标题不能超过 100 个字。")), no_nul, single_line])
+    text = TextAreaField(_l("消息内容（短信和邮件正文）"), filters=[strip], validators=[
+        DataRequired(_l("请填写消息内容。")), Length(max=500, message=_l("消息内容不能超过 500 个字。")), no_nul, single_line])

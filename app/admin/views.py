@@ -1,16 +1,19 @@
 """Admin pages: staff accounts, departments and categories."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin import services
-from app.admin.forms import CategoryForm, NamedForm, UserForm
+from app.admin.forms import CategoryForm, MessageTemplateForm, NamedForm, UserForm
 from app.auth.decorators import roles_required
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
+from app.forms import first_error
+from app.messaging import sms, texts
 from app.models import Category, Department, User
+from app.timesource import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -128,3 +131,53 @@ def categories():
 def edit_category(obj_id):
     """Rename, describe or deactivate a category."""
     return _named_page("categories", Category, CategoryForm, obj_id)
+
+
+@bp.get("/messages")
+@roles_required(Role.ADMIN)
+def message_templates():
+    """Every kind of message to enterprises: when it is sent and its current wording."""
+    rows = [(kind, *texts.current(kind)) for kind in texts.KINDS.values()]
+    return render_template("admin/messages.html", rows=rows, signature=current_app.config.get("SMS_SIGNATURE", ""))
+
+
+def _preview(kind, subject, text) -> dict:
+    """The message as an enterprise would get it, with sample values."""
+    body = texts.render(text, texts.SAMPLE)
+    signed = sms.signed(body, current_app.config)
+    return {"subject": texts.render(subject, texts.SAMPLE), "sms": signed, "chars": len(signed),
+            "email": texts.email_body(body, current_app.config),
+            "segments": sms.segments(signed)}
+
+
+@bp.route("/messages/<kind_key>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_message_template(kind_key):
+    """Change one kind of message: preview it with sample values, save it, or go back to the default."""
+    kind = texts.kind_of(kind_key) or abort(404)
+    subject, text, overridden = texts.current(kind)
+    form = MessageTemplateForm(data=None if request.method == "POST" else {"subject": subject, "text": text})
+    action = request.form.get("do", "preview")
+    error, preview, status = None, None, 200
+    if request.method == "POST" and action == "reset":
+        texts.reset_template(current_user, kind)
+        flash(_("“%(kind)s”已恢复默认内容。", kind=kind.label), "success")
+        return redirect(url_for("admin.edit_message_template", kind_key=kind.key), 303)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            error, status = str(first_error(form)), 400
+        else:
+            try:
+                checked = texts.checked(kind, form.subject.data, form.text.data)
+                if action == "save":
+                    texts.save_template(current_user, kind, *checked, now=utcnow())
+                    flash(_("“%(kind)s”的消息内容已保存，此后发送的消息按新内容。", kind=kind.label), "success")
+                    return redirect(url_for("admin.message_templates"), 303)
+                preview = _preview(kind, *checked)
+            except ServiceError as exc:
+                db.session.rollback()
+                error, status = exc.message, exc.status
+    else:
+        preview = _preview(kind, subject, text)
+    return render_template("admin/message_form.html", form=form, kind=kind, overridden=overridden, error=error,
+                           preview=preview, labels=texts.PLACEHOLDER_LABELS), status

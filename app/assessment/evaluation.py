@@ -15,6 +15,8 @@ from app.enums import AssignmentStatus
 from app.timesource import utcnow
 from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
+from app.messaging import tell
+from app.messaging.links import external_url
 from app.models import Assignment, Enterprise, EnterpriseEvaluation, Ticket, TicketEvent
 from app.text import clean_text
 
@@ -177,3 +179,26 @@ def enterprises_to_invite(month: Month) -> list:
              "verified": bool(e.contact_verified and e.mobile), "done": int(done.get(e.id, 0)),
              "token": evaluation_token(e, month)} for e in enterprises]
 
+
+
+def send_invitations(actor, month: Month) -> tuple[int, int]:
+    """发送评价邀请: queue the month's invitation (the personal link, by SMS and by email when the contact gave
+    one) to every enterprise active in the month whose contact is verified; an address that already has this
+    month's invitation gets nothing new, so pressing again only reaches the newly verified. Returns (enterprises
+    with a message queued now, active enterprises without a verified contact)."""
+    if not actor.is_supervisor:
+        raise NotAllowed(_("只有督办人员可以发送评价邀请。"))
+    now = utcnow()
+    if month.start > now:
+        raise ValidationFailed(_("%(m)s 尚未开始，不能发送评价邀请。", m=month.label))
+    rows = enterprises_to_invite(month)
+    invited = 0
+    for row in rows:
+        if not row["token"]:
+            continue
+        enterprise = db.session.get(Enterprise, row["id"])
+        link = external_url("assessment.evaluate", token=row["token"])
+        if tell.evaluation_invitation(enterprise, month.year, month.month, link, now):
+            invited += 1
+    commit_once(_("评价邀请正在由他人发送，请刷新页面查看。"))
+    return invited, sum(1 for r in rows if not r["token"])

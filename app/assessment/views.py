@@ -307,6 +307,22 @@ def invitations(month_text):
                            rows=evaluation.enterprises_to_invite(month))
 
 
+@bp.post("/assessment/<month_text>/invitations/send")
+@roles_required(Role.SUPERVISOR)
+def send_invitations(month_text):
+    """Queue the month's evaluation invitations (SMS, and email where given) to every verified contact, once."""
+    month = _month(month_text)
+    try:
+        invited, unverified = evaluation.send_invitations(current_user, month)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        flash(_("已向 %(n)d 家企业发送评价邀请（此前已发送的不重复发送）。%(u)d 家企业联系人未核实，未发送。",
+                n=invited, u=unverified), "success")
+    return redirect(url_for("assessment.invitations", month_text=str(month)), 303)
+
+
 # The enterprises' evaluation page, routed here so that its endpoint stays `assessment.evaluate`; its code imports
 # only the evaluation module (public_views.py).
 bp.add_url_rule("/evaluate/<token>", view_func=public_views.evaluate, methods=["GET", "POST"])

@@ -28,3 +28,4 @@ class ContactForm(FlaskForm):
         DataRequired(_l("请填写联系人。")), Length(max=40, message=_l("不能超过 40 字。")), no_nul, single_line])
     mobile = StringField(_l("手机号码"), filters=[strip], validators=[
         DataRequired(_l("请填写手机号码。")), Length(max=20), no_nul])
+    email = StringField(_l("电子邮箱（可选）"), filters=[strip], validators=[Length(max=120), no_nul])

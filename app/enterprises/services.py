@@ -1,4 +1,5 @@
-"""Recording visits to enterprises."""
+"""Recording visits to enterprises; their verified contact and SMS opt-out."""
+import re
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -10,6 +11,8 @@ from app.extensions import db
 from app.models import Visit
 from app.text import clean_text
 from app.validators import is_valid_mobile
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 from sla.calendar import SHANGHAI
 
 
@@ -29,15 +32,28 @@ def log_visit(actor, enterprise, kind, visited_on, participants, summary):
     return visit
 
 
-def verify_contact(actor, enterprise, contact_name: str, mobile: str) -> None:
+def verify_contact(actor, enterprise, contact_name: str, mobile: str, email: str | None = None) -> None:
     """核实联系人: a supervisor confirms who speaks for the company (after a call to its registered number, say).
-    Only a verified contact receives the monthly evaluation link; changing the contact revokes links sent to
-    the previous one."""
+    Only a verified contact receives the monthly evaluation link (by SMS, and by email when an address is given
+    here); changing the contact revokes links sent to the previous one. `email` None keeps the address."""
     if not actor.is_supervisor:
         raise NotAllowed(_("只有督办人员可以核实企业联系人。"))
     name = clean_text(contact_name, _("联系人"), 40, single_line=True)
     mobile = (mobile or "").strip()
     if not is_valid_mobile(mobile):
         raise ValidationFailed(_("请填写正确的 11 位手机号码。"))
+    if email is not None:
+        email = clean_text(email, _("电子邮箱"), 120, required=False, single_line=True)
+        if email and not EMAIL_RE.match(email):
+            raise ValidationFailed(_("电子邮箱格式不正确，例如 name@example.com。"))
+        enterprise.email = email
     enterprise.contact_name, enterprise.mobile, enterprise.contact_verified = name, mobile, True
+    db.session.commit()
+
+
+def set_sms_opt_out(actor, enterprise, opted_out: bool) -> None:
+    """退订 / 恢复短信通知 for a company, at its request by phone: its supervisors and its own secretary may."""
+    if not (actor.is_supervisor or (actor.is_secretary and enterprise.secretary_id == actor.id)):
+        raise NotAllowed(_("只有督办人员或该企业的联系秘书可以修改短信通知设置。"))
+    enterprise.sms_opt_out = bool(opted_out)
     db.session.commit()

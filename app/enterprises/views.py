@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 
 from app.auth.decorators import roles_required
 from app.enterprises.forms import ContactForm, VisitForm
-from app.enterprises.services import log_visit, verify_contact
+from app.enterprises.services import log_visit, set_sms_opt_out, verify_contact
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
@@ -49,9 +49,12 @@ def enterprise_detail(enterprise_id):
                                  .order_by(Ticket.created_at.desc()).limit(100)).all()
     visits = db.session.scalars(select(Visit).where(Visit.enterprise_id == enterprise.id)
                                 .order_by(Visit.visited_on.desc()).limit(50)).all()
-    contact_form = ContactForm(data={"contact_name": enterprise.contact_name, "mobile": enterprise.mobile})
+    contact_form = ContactForm(data={"contact_name": enterprise.contact_name, "mobile": enterprise.mobile,
+                                     "email": enterprise.email})
+    can_set_sms = current_user.is_supervisor or (current_user.is_secretary
+                                                 and enterprise.secretary_id == current_user.id)
     return render_template("enterprises/detail.html", enterprise=enterprise, tickets=tickets, visits=visits,
-                           contact_form=contact_form)
+                           contact_form=contact_form, can_set_sms=can_set_sms)
 
 
 @bp.post("/enterprises/<int:enterprise_id>/contact")
@@ -61,8 +64,26 @@ def verify_enterprise_contact(enterprise_id):
     enterprise = db.session.get(Enterprise, enterprise_id) or abort(404)
     form = ContactForm()
     refused = run_form_verb(form, lambda: verify_contact(current_user, enterprise, form.contact_name.data,
-                                                         form.mobile.data))
+                                                         form.mobile.data, form.email.data or ""))
     flash(refused.message if refused else _("联系人已核实。"), "danger" if refused else "success")
+    return redirect(url_for("enterprises.enterprise_detail", enterprise_id=enterprise.id), 303)
+
+
+@bp.post("/enterprises/<int:enterprise_id>/sms")
+@roles_required(Role.SECRETARY, Role.SUPERVISOR)
+def sms_preference(enterprise_id):
+    """退订 / 恢复短信通知 at the company's request: "off" stops SMS about its cases (email still goes)."""
+    enterprise = db.session.get(Enterprise, enterprise_id) or abort(404)
+    choice = request.form.get("choice")
+    if choice not in ("on", "off"):
+        flash(_("请选择是否接收短信通知。"), "danger")
+        return redirect(url_for("enterprises.enterprise_detail", enterprise_id=enterprise.id), 303)
+    try:
+        set_sms_opt_out(current_user, enterprise, choice == "off")
+    except ServiceError as exc:
+        db.session.rollback()
+        abort(exc.status)
+    flash(_("已退订短信通知，只发送邮件。") if choice == "off" else _("已恢复短信通知。"), "success")
     return redirect(url_for("enterprises.enterprise_detail", enterprise_id=enterprise.id), 303)
 
 

@@ -15,6 +15,7 @@ from app.text import clean_text
 from app.models import ActionItem, Department, Meeting, MeetingGuest, MeetingInvite
 from app.tickets import access, workflow
 from app.journal import commit, record_event
+from app.messaging import tell
 from app.tickets.services import convene_ticket, decide_ticket_plan
 from sla.calendar import SHANGHAI
 
@@ -154,6 +155,8 @@ def record_minutes(actor, meeting, minutes_internal, minutes_public="", ticket_c
         data = {"meeting": meeting_ref(meeting)}
         if ticket.id in earlier:
             data["edited"] = "是"
+        else:  # the enterprise is told once, when its conclusion first appears (a correction is not news)
+            tell.meeting_concluded(ticket, now)
         record_event(ticket, actor, EventKind.MEETING_HELD, at=now, body=texts[ticket.id], public=True, data=data)
     commit()
 

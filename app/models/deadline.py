@@ -175,10 +175,11 @@ class Extension(db.Model):
 
 
 class Notification(db.Model):
-    """The outbox: one message for one person (in-app, email) or one webhook, delivered with retries."""
+    """The outbox: one message for one person (in-app, email), one webhook, or one message to an enterprise (SMS,
+    email), delivered with retries."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(10))  # in_app | email | webhook
+    channel: Mapped[str] = mapped_column(String(10))  # in_app | email | webhook | sms
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     address: Mapped[str] = mapped_column(String(300), default="")
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
@@ -193,12 +194,19 @@ class Notification(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     # Sent whatever the hour: the 24-hour clock's warnings and breaches to the person on duty.
     immediate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set on a message to an enterprise: it keeps the enterprise's hours (08:00–21:00 every day), not the staff's.
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    # What the SMS gateway called the message it accepted, for tracing it with the operator.
+    external_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # A message that must exist once only (one evaluation invitation per enterprise, month and address).
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),
                       Index("ix_notification_outbox", "channel", "sent_at", "next_attempt_at"))
 
     user = relationship("User")
     ticket = relationship("Ticket")
+    enterprise = relationship("Enterprise")
 
 
 class DutyShift(db.Model):

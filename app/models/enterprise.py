@@ -21,6 +21,11 @@ class Enterprise(db.Model):
     # Whether staff have confirmed that contact_name/mobile really speak for the company. A contact typed on the
     # anonymous form is not: anyone can type a company's public credit code.
     contact_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Given on the first submission or by staff; messages about the whole company (the month's evaluation) go to
+    # it only once the contact is verified.
+    email: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # The company asked for no SMS: nothing is queued for it by SMS (email still goes).
+    sms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_at = mapped_column(UTCDateTime)
 

@@ -28,6 +28,7 @@ class Ticket(db.Model):
     description: Mapped[str] = mapped_column(Text)
     contact_name: Mapped[str] = mapped_column(String(40), default="")
     contact_mobile: Mapped[str] = mapped_column(String(20), default="")
+    contact_email: Mapped[str] = mapped_column(String(120), default="", server_default="")
     outcome: Mapped[str] = mapped_column(Text, default="")
     access_code_hash: Mapped[str] = mapped_column(String(64))
     submission_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -4,7 +4,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.enums import Satisfaction, Solved, Urgency
 from app.forms import no_nul, strip
@@ -23,6 +23,9 @@ class SubmitForm(FlaskForm):
     contact_name = StringField(_l("联系人"), filters=[strip], validators=[
         DataRequired(_l("请填写联系人姓名。")), Length(max=40, message=_l("联系人姓名不能超过 40 个字。")), no_nul, single_line])
     mobile = StringField(_l("手机号码"), filters=[strip], validators=[DataRequired(_l("请填写手机号码。")), no_nul])
+    email = StringField(_l("电子邮箱（可选）"), filters=[strip], validators=[
+        Optional(), Length(max=120, message=_l("电子邮箱不能超过 120 个字符。")), Email(_l("电子邮箱格式不正确，例如 name@example.com。")),
+        no_nul])
     category_id = SelectField(_l("诉求类别"), coerce=str, validators=[DataRequired(_l("请选择诉求类别。"))])
     urgency = SelectField(_l("紧急程度"), choices=Urgency.choices, default=Urgency.NORMAL.value)
     title = StringField(_l("诉求标题"), filters=[strip], validators=[
@@ -73,6 +76,16 @@ class SupplementForm(FlaskForm):
     body = TextAreaField(_l("补充说明"), filters=[strip], validators=[
         Optional(), Length(max=5000, message=_l("补充说明不能超过 5000 字。")), no_nul])
     attachments = MultipleFileField(_l("补充附件"))
+
+
+class SmsPreferenceForm(FlaskForm):
+    """The enterprise turns SMS about its cases off ("off") or back on ("on")."""
+
+    choice = HiddenField(validators=[DataRequired(_l("请选择是否接收短信通知。"))])
+
+    def validate_choice(self, field):
+        if field.data not in ("on", "off"):
+            raise ValidationError(_l("请选择是否接收短信通知。"))
 
 
 class RatingForm(FlaskForm):

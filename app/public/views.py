@@ -8,13 +8,13 @@ from app.errors import ServiceError
 from app.extensions import db, limiter
 from app.models import Attachment, Ticket
 from app.reference import active_categories
-from app.public.forms import RatingForm, SubmitForm, SupplementForm, TrackForm
+from app.public.forms import RatingForm, SmsPreferenceForm, SubmitForm, SupplementForm, TrackForm
 from app.qr import qr_svg
 from app.tickets import links, workflow
 from app.tickets.codes import code_matches, new_submission_key, normalize_number
 from app.tickets.contact import case_contact
 from app.tickets.intake import submit_public_ticket
-from app.tickets.services import rate_ticket, supplement_ticket
+from app.tickets.services import rate_ticket, set_sms_preference, supplement_ticket
 
 bp = Blueprint("public", __name__)
 
@@ -49,7 +49,7 @@ def submit():
     except ServiceError as exc:
         form.attachments.errors = [exc.message]
         return render_template("public/submit.html", form=form), 400
-    data = {k: getattr(form, k).data for k in ("enterprise_name", "credit_code", "contact_name", "mobile",
+    data = {k: getattr(form, k).data for k in ("enterprise_name", "credit_code", "contact_name", "mobile", "email",
                                                "title", "description", "urgency")}
     data["category_id"] = int(form.category_id.data)
     ticket, code, _created = submit_public_ticket(data, uploads, form.submission_key.data)
@@ -97,6 +97,7 @@ def _tracking_page(ticket, *, supplement_form=None, rating_form=None, status=200
     return render_template(
         "public/ticket.html", ticket=ticket, contact=case_contact(ticket),
         supplement_form=supplement_form or SupplementForm(), rating_form=rating_form or RatingForm(),
+        sms_form=SmsPreferenceForm(),
         can_supplement=workflow.allowed("supplement", ticket.state),
         can_rate=workflow.allowed("rate", ticket.state)), status
 
@@ -155,6 +156,19 @@ def rate(number):
         form.comment.errors = [exc.message]
         return _tracking_page(ticket, rating_form=form, status=exc.status)
     return redirect(url_for("public.tracked", number=ticket.number), 303)
+
+
+@bp.post("/track/<number>/sms")
+@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"])
+def sms_preference(number):
+    """The enterprise holding the case stops SMS about its cases, or takes them back (email still goes)."""
+    ticket = _tracked_ticket(number)
+    if ticket is None:
+        return redirect(url_for("public.track"))
+    form = SmsPreferenceForm()
+    if form.validate_on_submit():
+        set_sms_preference(ticket, form.choice.data == "off")
+    return redirect(url_for("public.tracked", number=ticket.number, _anchor="sms"), 303)
 
 
 @bp.get("/track/<number>/files/<int:attachment_id>")

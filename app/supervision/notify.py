@@ -1,10 +1,14 @@
-"""Who hears about a deadline, and the outbox that tells them: in-app, email over SMTP, WeChat Work webhook.
+"""Who hears about a deadline, and the outbox that tells them: in-app, email over SMTP, WeChat Work webhook,
+and the enterprise's SMS (through the gateway in app/messaging/sms.py) and email.
 
-Messages are queued in the same transaction as the change they report. Email and webhook messages leave only
-in working hours, except the calendar-hour clock's warnings and breaches to the person on duty (值班表), which
-leave at once whatever the hour; and a failed delivery is retried with growing pauses; admins see what failed and why. A
-message that can never leave (it cannot be built, or the mail server refuses it for good with a 5xx answer) is
-marked failed once and not tried again; a passing trouble (server down, 4xx) keeps the back-off.
+Messages are queued in the same transaction as the change they report. Staff email and webhook messages leave
+only in working hours, except the calendar-hour clock's warnings and breaches to the person on duty (值班表), which
+leave at once whatever the hour. Messages to enterprises keep their own hours, 08:00–21:00 Beijing every day
+(weekends included; no SMS at night), and one not sent within ENTERPRISE_MESSAGE_TTL_HOURS is given up. A failed
+delivery is retried with growing pauses; admins see what failed and why. A message that can never leave (it
+cannot be built, the mail server refuses it for good with a 5xx answer, the SMS gateway refuses it) is marked
+failed once and not tried again; a passing trouble (server down, 4xx) keeps the back-off. A message is marked
+sent, and committed, right after it leaves: it never goes twice.
 """
 import json
 import smtplib
@@ -13,11 +17,13 @@ from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from app.deadlines.calendar import current_calendar
 from app.enums import ClockKind, Role, SlaLevel
 from app.extensions import db
+from app.messaging import sms, texts
 from app.models import DutyShift, Notification, User
 from app.text import one_line
 from sla.calendar import SHANGHAI
@@ -25,6 +31,8 @@ from sla.calendar import SHANGHAI
 MAX_ATTEMPTS = 12  # a message tried this often is given up (a permanent failure jumps straight here)
 MAX_BACKOFF = timedelta(hours=6)
 GIVEN_UP = "无法发送，不再重试"  # stored with the error: what the admin reads on the outbox page
+NO_GATEWAY = "未配置短信网关"  # an SMS waiting because no gateway is set (outbox page, the case's messages)
+EXPIRED = "超过有效期仍未发出，不再发送"
 
 
 class PermanentFailure(Exception):
@@ -175,6 +183,18 @@ def in_working_hours(now: datetime) -> bool:
     return current_calendar().is_workday(local.date()) and opens <= local.time() < closes
 
 
+def in_enterprise_hours(now: datetime) -> bool:
+    """Whether messages to enterprises may go out now: between the configured hours (Beijing), any day."""
+    local = now.astimezone(SHANGHAI)
+    opens, closes = (time.fromisoformat(t) for t in current_app.config["ENTERPRISE_NOTIFY_HOURS"].split("-"))
+    return opens <= local.time() < closes
+
+
+def for_enterprise():
+    """The SQL condition of a message that keeps the enterprise's hours: every SMS, every email to a company."""
+    return or_(Notification.channel == "sms", Notification.enterprise_id.is_not(None))
+
+
 def build_email(note: Notification) -> EmailMessage:
     """The message for one email; the Subject is the title on one line (a title stored with a line break before
     one-line fields refused it must still mail). Anything that cannot be built never will be: PermanentFailure."""
@@ -195,7 +215,7 @@ def is_permanent(exc: Exception) -> bool:
     The message itself is refused for good: it cannot be built, every recipient answered 5xx, or the server
     answered 5xx to its content. Server settings (login, sender, TLS) and 4xx answers pass once an admin or
     the server fixes them, so they are retried."""
-    if isinstance(exc, PermanentFailure):
+    if isinstance(exc, (PermanentFailure, sms.SmsRefused)):
         return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return bool(exc.recipients) and all(500 <= code < 600 for code, _msg in exc.recipients.values())
@@ -227,41 +247,120 @@ def send_webhook(note: Notification) -> None:
         raise RuntimeError(f"webhook answered {answer}")
 
 
-SENDERS = {"email": send_email, "webhook": send_webhook}
+def send_sms(note: Notification) -> str:
+    """Deliver one SMS through the configured gateway; the gateway's message id."""
+    gateway = sms.configured_gateway(current_app.config)
+    if gateway is None:
+        raise sms.SmsNotSent(NO_GATEWAY)
+    return gateway.send(note.address, note.body, request_id=f"jj-{note.id}")
+
+
+SENDERS = {"email": send_email, "webhook": send_webhook, "sms": send_sms}
+
+
+def _give_up(note: Notification, reason: str) -> None:
+    note.attempts = max(note.attempts, MAX_ATTEMPTS)  # out of the queue: never tried again
+    note.next_attempt_at = None
+    note.last_error = f"{GIVEN_UP}：{reason}"[:500]
+
+
+def _attempt(note: Notification, now: datetime, *, retry: bool = True) -> bool:
+    """Try one message once and record the outcome on its row (not committed): sent, backing off, or given up
+    (a permanent failure, or any failure when `retry` is off). Whether it went."""
+    try:
+        answer = SENDERS[note.channel](note)
+    except Exception as exc:  # noqa: BLE001 (any failure is recorded; retried unless it is permanent)
+        note.attempts += 1
+        error = str(exc) if isinstance(exc, (PermanentFailure, sms.SmsRefused, sms.SmsNotSent)) \
+            else f"{type(exc).__name__}: {exc}"
+        if is_permanent(exc) or not retry:
+            _give_up(note, error)
+        else:
+            note.last_error = error[:500]
+            note.next_attempt_at = now + min(timedelta(minutes=2 ** note.attempts), MAX_BACKOFF)
+        return False
+    note.attempts += 1
+    note.sent_at = now
+    note.last_error = ""
+    if isinstance(answer, str):
+        note.external_id = answer[:100]
+    return True
 
 
 def deliver_pending(now: datetime, limit: int = 200) -> dict:
-    """Send queued email and webhook messages that are due, in working hours only (the duty roster's immediate
-    ones at any hour); failures back off, and a message that can never be sent is given up at once (its error
-    stays for the outbox page)."""
+    """Send queued email, webhook and SMS messages that are due: staff ones in working hours, enterprises' ones
+    in the enterprise hours (the duty roster's and other immediate ones at any hour). SMS wait while no gateway
+    is configured. Failures back off, a message that can never be sent is given up at once, and an enterprise's
+    message past its time to live is given up unsent (each error stays for the outbox page)."""
     quiet = not in_working_hours(now)
+    windows = [Notification.immediate.is_(True)]
+    if not quiet:
+        windows.append(~for_enterprise())
+    if in_enterprise_hours(now):
+        windows.append(for_enterprise())
+    channels = [c for c in SENDERS if c != "sms" or sms.configured_gateway(current_app.config)]
     query = select(Notification).where(
-        Notification.channel.in_(list(SENDERS)), Notification.sent_at.is_(None),
+        Notification.channel.in_(channels), Notification.sent_at.is_(None),
         Notification.attempts < MAX_ATTEMPTS,
-        or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
-    if quiet:
-        query = query.where(Notification.immediate.is_(True))
+        or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now), or_(*windows))
     due = db.session.scalars(query.order_by(Notification.id).limit(limit)).all()
     db.session.commit()  # release the read; each send commits on its own so a crash never resends the sent
-    sent = failed = 0
+    ttl = timedelta(hours=current_app.config["ENTERPRISE_MESSAGE_TTL_HOURS"])
+    sent = failed = expired = 0
     for note in due:
-        try:
-            SENDERS[note.channel](note)
-        except Exception as exc:  # noqa: BLE001 (any failure is recorded; retried unless it is permanent)
-            note.attempts += 1
-            error = str(exc) if isinstance(exc, PermanentFailure) else f"{type(exc).__name__}: {exc}"
-            if is_permanent(exc):
-                note.attempts = max(note.attempts, MAX_ATTEMPTS)  # out of the queue: never tried again
-                note.next_attempt_at = None
-                note.last_error = f"{GIVEN_UP}：{error}"[:500]
-            else:
-                note.last_error = error[:500]
-                note.next_attempt_at = now + min(timedelta(minutes=2 ** note.attempts), MAX_BACKOFF)
-            failed += 1
-        else:
-            note.attempts += 1
-            note.sent_at = now
-            note.last_error = ""
+        if (note.channel == "sms" or note.enterprise_id) and not note.immediate and now - note.created_at > ttl:
+            _give_up(note, EXPIRED)
+            expired += 1
+        elif _attempt(note, now):
             sent += 1
+        else:
+            failed += 1
         db.session.commit()
-    return {"sent": sent, "failed": failed, **({"waiting": "outside working hours"} if quiet else {})}
+    return {"sent": sent, "failed": failed, **({"expired": expired} if expired else {}),
+            **({"waiting": "outside working hours"} if quiet else {})}
+
+
+def send_sms_now(mobile: str, text: str, *, kind: str, now: datetime, enterprise_id: int | None = None,
+                 title: str = "") -> Notification:
+    """Send one transactional SMS at once, at any hour and whatever the company's SMS opt-out: a one-time sign-in
+    code the person has just asked for. The signature is added; the row goes into the outbox (so admins and the
+    case see it) and is committed before the gateway is called and again with the outcome. It is tried once:
+    a failure (or no gateway configured) gives it up at once, since a late code is no use (the person asks for a
+    new one). Returns the row: `sent_at` is set when it went, `last_error` says why not."""
+    note = Notification(channel="sms", address=mobile, enterprise_id=enterprise_id, kind=kind,
+                        title=one_line(title or kind)[:200], body=sms.signed(text, current_app.config),
+                        created_at=now, immediate=True,
+                        next_attempt_at=now + timedelta(minutes=10))  # a lease: the sweep keeps off it meanwhile
+    db.session.add(note)
+    db.session.commit()
+    if sms.configured_gateway(current_app.config) is None:
+        note.attempts += 1
+        _give_up(note, NO_GATEWAY)
+    else:
+        _attempt(note, now, retry=False)
+    db.session.commit()
+    return note
+
+
+def delivery_state(note: Notification) -> tuple[str, str]:
+    """A message's delivery as staff read it: (state, badge colour); 待发送, 已发送, 失败重试中 or 已放弃."""
+    if note.sent_at is not None:
+        return _("已发送"), "success"
+    if note.attempts >= MAX_ATTEMPTS:
+        return _("已放弃"), "danger"
+    if note.attempts > 0:
+        return _("失败重试中"), "warning"
+    return _("待发送"), "secondary"
+
+
+def enterprise_messages(ticket) -> list:
+    """The messages to the enterprise about a case, oldest first, each with its delivery state."""
+    rows = db.session.scalars(select(Notification).where(
+        Notification.ticket_id == ticket.id, Notification.enterprise_id.is_not(None))
+        .order_by(Notification.id).limit(200)).all()
+    gateway = sms.configured_gateway(current_app.config) is not None
+    channels = {"sms": _("短信"), "email": _("邮件")}
+    return [{"note": n, "state": delivery_state(n), "channel": channels.get(n.channel, n.channel),
+             "kind": texts.KINDS[n.kind].label if n.kind in texts.KINDS else n.kind,
+             "waiting_for_gateway": n.channel == "sms" and n.sent_at is None and n.attempts == 0 and not gateway}
+            for n in rows]

@@ -22,6 +22,7 @@ from app.models import Assignment, CalendarOverride, DutyShift, Extension, SlaPo
 from app.tickets import access
 from app.display import due_text
 from app.journal import commit, record_event
+from app.messaging import tell
 from sla.calendar import SHANGHAI
 
 MAX_EXTENSION_DAYS = 30
@@ -129,6 +130,7 @@ def decide_extension(ext, actor, approve: bool, note="", *, due_on: date | None 
                  data={"clock": label, "due": [due_text(ext.due_before) or None, due_text(clock.due_at) or None]})
     notify.queue([ext.requested_by], kind="extension", title=f"【延期已批准】{ticket.number}", body=body,
                  ticket=ticket, now=now)
+    tell.deadline_changed(ticket, clock, now)  # only a deadline the enterprise waits for (its case's resolution)
     commit()
 
 

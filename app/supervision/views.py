@@ -1,7 +1,7 @@
 """Deadlines in the UI: the explain panel, the overdue board, extensions, notifications, calendar and policies."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -406,5 +406,8 @@ def outbox():
     waiting = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.channel != "in_app", Notification.sent_at.is_(None), Notification.attempts < notify.MAX_ATTEMPTS))
     beats = db.session.scalars(select(WorkerHeartbeat)).all()
+    sms_waiting = db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.channel == "sms", Notification.sent_at.is_(None), Notification.attempts < notify.MAX_ATTEMPTS))
     return render_template("supervision/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow(),
-                           max_attempts=notify.MAX_ATTEMPTS)
+                           max_attempts=notify.MAX_ATTEMPTS, sms_waiting=sms_waiting,
+                           sms_gateway=bool(current_app.config.get("SMS_GATEWAY_URL")))

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from app.enums import OFFLINE_CHANNELS, Urgency
 from app.forms import no_nul, strip
@@ -117,6 +117,9 @@ class OfflineTicketForm(FlaskForm):
     contact_name = StringField(_l("联系人"), filters=[strip], validators=[
         DataRequired(_l("请填写联系人姓名。")), Length(max=40), no_nul, single_line])
     mobile = StringField(_l("联系电话"), filters=[strip], validators=[DataRequired(_l("请填写联系电话。")), no_nul])
+    email = StringField(_l("电子邮箱（可选）"), filters=[strip], validators=[
+        Optional(), Length(max=120, message=_l("电子邮箱不能超过 120 个字符。")), Email(_l("电子邮箱格式不正确，例如 name@example.com。")),
+        no_nul])
     category_id = SelectField(_l("诉求类别"), coerce=str, validators=[DataRequired(_l("请选择诉求类别。"))])
     urgency = SelectField(_l("紧急程度"))
     title = StringField(_l("诉求标题"), filters=[strip], validators=[

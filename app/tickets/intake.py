@@ -16,15 +16,16 @@ from app.tickets.services import save
 from app.validators import normalize_credit_code
 
 
-def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, now=None):
-    """The enterprise with this credit code, or a new one; a known enterprise keeps its record."""
+def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, now=None, email=""):
+    """The enterprise with this credit code, or a new one; a known enterprise keeps its record (an anonymous form
+    never changes a known company's contact or email)."""
     code = normalize_credit_code(credit_code) or None
     enterprise = None
     if code:
         enterprise = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
     if enterprise is None:
         enterprise = Enterprise(name=name, credit_code=code, contact_name=contact_name, mobile=mobile,
-                                created_at=now or utcnow())
+                                email=email or "", created_at=now or utcnow())
         try:
             # A savepoint: two first submissions of the same company at once must both succeed.
             with db.session.begin_nested():
@@ -34,12 +35,12 @@ def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, 
     return enterprise
 
 
-def offline_enterprise(enterprise_id, name, credit_code, contact_name, mobile, *, now=None):
+def offline_enterprise(enterprise_id, name, credit_code, contact_name, mobile, *, now=None, email=""):
     """The enterprise an offline case is recorded for: the one chosen from the list, or else the one with this
     credit code, or else a new one with the name, code and contact given."""
     if enterprise_id:
         return db.session.get(Enterprise, int(enterprise_id))
-    return find_or_create_enterprise(name, credit_code, contact_name, mobile, now=now)
+    return find_or_create_enterprise(name, credit_code, contact_name, mobile, now=now, email=email)
 
 
 def project_by_id(project_id):
@@ -52,6 +53,7 @@ def _new_ticket(enterprise, *, channel, state, data, key, now):
                     state=state.value, title=data["title"], description=data["description"],
                     category_id=data["category_id"], urgency=data["urgency"],
                     contact_name=data["contact_name"], contact_mobile=data["mobile"],
+                    contact_email=data.get("email") or "",
                     access_code_hash=code_hash(access_code_for(key)), submission_key_hash=digest(key),
                     created_at=now, updated_at=now,
                     # A new case has none of these yet: saying so spares a lazy SELECT of each on the first read.
@@ -72,7 +74,7 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
     try:
         now = utcnow()  # one moment for the whole unit of work
         enterprise = find_or_create_enterprise(data["enterprise_name"], data["credit_code"], data["contact_name"],
-                                               data["mobile"], now=now)
+                                               data["mobile"], now=now, email=data.get("email") or "")
         ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key, now=now)
         add_receipt_link(ticket, submission_key, now)
         event = record_event(ticket, None, EventKind.CREATED, at=now, to_state=S.INTAKE.value, public=True,

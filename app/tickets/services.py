@@ -1,5 +1,8 @@
 """Workflow verbs: each checks role and state, writes, records one event, and commits."""
+from datetime import timedelta
+
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.attachments import check_uploads, discard_files, store_uploads
@@ -8,8 +11,9 @@ from app.display import local
 from app.enums import AssignmentRole, AssignmentStatus, ClockKind, EventKind, Satisfaction, Solved, TicketState as S, Urgency
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
+from app.messaging import tell
 from app.text import clean_text
-from app.models import Assignment, Category, Department, Rating
+from app.models import Assignment, Category, Department, Notification, Rating
 from app.tickets import access, workflow
 from app.deadlines.engine import reconcile
 from app.journal import commit, record_event
@@ -59,6 +63,7 @@ def accept_ticket(ticket, actor, version):
         data["secretary"] = [None, actor.display_name]
     _move(ticket, actor, EventKind.ACCEPTED, workflow.target("accept"), now=now, data=data, public=True,
           body=_("您的诉求已受理，项目秘书将尽快答复。"))
+    tell.accepted(ticket, now)
     save(ticket, now)
 
 
@@ -89,6 +94,7 @@ def reply_to_enterprise(ticket, actor, body, files=()):
     _event, rows = _with_files(ticket, actor, EventKind.REPLIED, body, files, now=now, public=True)
     if ticket.first_replied_at is None:
         ticket.first_replied_at = now
+        tell.first_reply(ticket, now)
     save(ticket, now, rows)
 
 
@@ -215,6 +221,7 @@ def resolve_ticket(ticket, actor, version, outcome, override_reason=""):
     data = {"override": override, "open_items": [i.title for i in open_items]} if open_items else None
     _move(ticket, actor, EventKind.RESOLVED, workflow.target("resolve"), now=now, body=outcome, public=True,
           data=data)
+    tell.resolved(ticket, now)
     save(ticket, now)
 
 
@@ -225,7 +232,9 @@ def _reopen(ticket, actor, reason, now):
     target = workflow.target("reopen") if ticket.lead_assignment else S.TRIAGE
     if target is S.TRIAGE:
         ticket.accepted_at = now
-    return _move(ticket, actor, EventKind.REOPENED, target, now=now, body=reason, public=True)
+    event = _move(ticket, actor, EventKind.REOPENED, target, now=now, body=reason, public=True)
+    tell.reopened(ticket, now)
+    return event
 
 
 def reopen_ticket(ticket, actor, version, reason):
@@ -329,6 +338,7 @@ def convene_ticket(ticket, actor, *, meeting_ref, starts_at, subject, place, now
     before = (resolution.amount, resolution.due_at) if resolution is not None else None
     _move(ticket, actor, EventKind.CONVENED, workflow.target("convene"), now=now, public=True,
           body=_("已安排会办（%(d)s），协调解决您的诉求。", d=local(starts_at, "%Y-%m-%d")), data={"meeting": meeting_ref})
+    tell.meeting_arranged(ticket, starts_at, now)
     record_event(ticket, actor, EventKind.NOTED, at=now, data={"meeting": subject},
                  body=_("已安排会办协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=local(starts_at), p=place))
     stage(ticket, now)
@@ -346,6 +356,45 @@ def decide_ticket_plan(ticket, actor, *, meeting_ref, conclusion, now):
     _move(ticket, actor, EventKind.PLAN_DECIDED, workflow.target("plan"), now=now, public=True,
           body=conclusion or _("会办已形成办理方案，诉求恢复办理。"), data={"meeting": meeting_ref})
     stage(ticket, now)
+
+
+def set_sms_preference(ticket, opted_out: bool) -> bool:
+    """The enterprise, on the tracking page of one of its cases, stops SMS about its cases (or takes them back);
+    email still goes. Recorded on that case (internal). Whether anything changed."""
+    enterprise = ticket.enterprise
+    if enterprise.sms_opt_out == bool(opted_out):
+        return False
+    now = utcnow()
+    enterprise.sms_opt_out = bool(opted_out)
+    record_event(ticket, None, EventKind.SMS_PREFERENCE, at=now,
+                 body=_("企业退订短信通知。") if opted_out else _("企业恢复接收短信通知。"))
+    commit()
+    return True
+
+
+LINK_RESEND_PAUSE = timedelta(minutes=5)  # a second press within this is refused: the first SMS is on its way
+
+
+def send_tracking_link(ticket, actor):
+    """短信发送查询链接: for a case heard on a visit, a call, 12345 or at the window, the secretary sends the
+    enterprise its link by SMS instead of reading a code aloud. Queued through the outbox (08:00–21:00) and
+    recorded on the case."""
+    now = utcnow()  # one moment for the whole unit of work
+    _check(ticket, actor, "send_link", None)
+    mobile = tell.case_mobile(ticket)
+    if not mobile:
+        raise ValidationFailed(_("该诉求没有可以接收短信的手机号码。"))
+    if ticket.enterprise.sms_opt_out:
+        raise TransitionRefused(_("该企业已退订短信通知，未发送。如企业要求接收，请先在企业页面恢复短信通知。"))
+    recent = db.session.scalar(select(Notification.id).where(
+        Notification.ticket_id == ticket.id, Notification.kind == "tracking_link",
+        Notification.created_at > now - LINK_RESEND_PAUSE))
+    if recent is not None:
+        raise TransitionRefused(_("5 分钟内已发送过查询链接短信，请勿重复发送。"))
+    tell.tracking_link(ticket, now)
+    record_event(ticket, actor, EventKind.LINK_SENT, at=now, data={"mobile": mobile},
+                 body=_("已向 %(m)s 发送查询链接短信。", m=mobile))
+    commit()
 
 
 # The verb behind each action of the ticket page's list (app/tickets/workflow.py): the view calls

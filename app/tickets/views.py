@@ -82,7 +82,9 @@ def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
     """The ticket page, or only its main panel for an HTMX request."""
     context = dict(ticket=ticket, action_forms=_action_forms(ticket, failed), error=error, message=message,
                    now=utcnow(), open_action=failed[0] if failed else request.args.get("action"),
-                   workflow=workflow.ACTIONS, link_panel=_link_panel(ticket))
+                   workflow=workflow.ACTIONS, link_panel=_link_panel(ticket),
+                   can_send_link=workflow.allowed("send_link", ticket.state) and access.can(current_user, "send_link",
+                                                                                             ticket))
     template = "tickets/_main.html" if request.htmx else "tickets/detail.html"
     return render_template(template, **context), status
 
@@ -160,6 +162,23 @@ def revoke_link(ticket_id, link_id):
     return _links_back(ticket_id)
 
 
+@bp.post("/tickets/<int:ticket_id>/send-link")
+@login_required
+def send_link(ticket_id):
+    """短信发送查询链接: queue an SMS with the case's link to its contact's mobile (cases heard offline)."""
+    ticket = viewable_ticket(ticket_id)
+    if not access.can(current_user, "send_link", ticket):
+        abort(403)
+    try:
+        services.send_tracking_link(ticket, current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        flash(str(workflow.ACTIONS["send_link"].done), "success")
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id, _anchor="notify-enterprise"), 303)
+
+
 @bp.get("/tickets/<int:ticket_id>/history")
 @login_required
 def history(ticket_id):
@@ -209,10 +228,10 @@ def new_offline():
         form.attachments.errors = [exc.message]
         return render_template("tickets/new.html", form=form, visit=visit), 400
     enterprise = offline_enterprise(form.enterprise_id.data, form.new_enterprise_name.data, form.new_credit_code.data,
-                                    form.contact_name.data, form.mobile.data)
+                                    form.contact_name.data, form.mobile.data, email=form.email.data)
     data = {"title": form.title.data, "description": form.description.data,
             "category_id": int(form.category_id.data), "urgency": form.urgency.data,
-            "contact_name": form.contact_name.data, "mobile": form.mobile.data}
+            "contact_name": form.contact_name.data, "mobile": form.mobile.data, "email": form.email.data}
     ticket, code = record_offline_ticket(current_user, enterprise, data, uploads, channel=Channel(form.channel.data),
                                          visit=visit, project=project_by_id(form.project_id.data))
     return render_template("tickets/recorded.html", ticket=ticket, code=code)

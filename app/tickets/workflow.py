@@ -74,6 +74,9 @@ _ALL = (
     WorkflowAction("link", _l("发放跟踪链接"), _l("已发放新的个人跟踪链接。"), frozenset(S), None, STAFF),
     WorkflowAction("unlink", _l("撤销跟踪链接"), _l("跟踪链接已撤销，持有该链接的人不能再查看此诉求。"), frozenset(S), None,
                    STAFF),
+    # Taken from the ticket page's "通知企业" section: the case's link by SMS, for a case heard offline.
+    WorkflowAction("send_link", _l("短信发送查询链接"), _l("查询链接短信已排队发送。"),
+                   frozenset(S) - {S.CLOSED, S.REJECTED}, None, STAFF),
     # Taken by the enterprise on its tracking page.
     WorkflowAction("supplement", _l("补充材料"), _l("补充材料已提交。"), OPEN_WORK | {S.INTAKE, S.ON_HOLD}, None,
                    ENTERPRISE, note="a case on hold for the enterprise resumes"),
