@@ -10,7 +10,6 @@ import re
 from app.enums import Role
 from app.extensions import db
 from app.models import DraftSnapshot
-from app.tickets import services as ts
 from tests.test_assessment import Month10, bj
 
 PAGE = "/assessment/2026-10?view=draft"

@@ -9,10 +9,11 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.enums import EventKind, Role, TicketState as S
 from app.extensions import db
+from app.messaging.links import LINK_PLACEHOLDER
 from app.models import Enterprise, MessageTemplate, Notification, Ticket, TicketClock, TicketEvent, User
 from sla.calendar import SHANGHAI
 
@@ -52,7 +53,16 @@ def use_gateway(app, gateway):
 
 
 def link(number):
-    return f"{BASE}/track/{number}"
+    """The link as queued: a placeholder; the personal link is made when the message leaves."""
+    return LINK_PLACEHOLDER
+
+
+SENT_LINK = "<personal link>"
+
+
+def unlinked(text):
+    """A sent text with its personal link (/t/ and 43 token characters) written as SENT_LINK."""
+    return re.sub(re.escape(BASE) + r"/t/[A-Za-z0-9_-]{43}", SENT_LINK, text)
 
 
 def people(factory):
@@ -101,9 +111,9 @@ def test_each_step_of_a_case_is_queued_once_with_its_text(app, factory, clock):
     ]
     assert [r["title"] for r in rows(app)][:2] == [f"诉求{n}已受理", f"诉求{n}已有答复"]
     # Keeping it short: the signature is 8 characters; "您的诉求" 4 + the number 14 + "已受理，" 4 + "项目秘书" 4 +
-    # "测试项目秘书" 6 + "将跟进办理。" 6 + "进度：" 3 = 41; the link "https://jj.example.gov.cn/track/" 32 + 14 = 46.
-    # 95 in all: two SMS, the link taking half.
-    assert len(got[0][3]) == 95
+    # "测试项目秘书" 6 + "将跟进办理。" 6 + "进度：" 3 = 41; queued, the link is the placeholder "［个人跟踪链接］" (8):
+    # 57. (Sent, it is the personal link: 120 characters, two SMS; see the test of the link below.)
+    assert len(got[0][3]) == 57
 
 
 def test_a_refused_change_tells_nobody(app, factory):
@@ -174,8 +184,9 @@ def test_the_gateway_receives_the_message_once_with_the_key(app, factory, clock,
     assert request["headers"]["Authorization"] == "Bearer test-sms-key"
     assert request["headers"]["Content-Type"].startswith("application/json")
     [row] = rows(app)
-    assert request["json"] == {"mobile": MOBILE, "request_id": f"jj-{row['id']}",
-                               "content": f"{SIGN}您的诉求{ref.number}已受理，项目秘书{SECRETARY}将跟进办理。进度：{link(ref.number)}"}
+    assert {**request["json"], "content": unlinked(request["json"]["content"])} == {
+        "mobile": MOBILE, "request_id": f"jj-{row['id']}",
+        "content": f"{SIGN}您的诉求{ref.number}已受理，项目秘书{SECRETARY}将跟进办理。进度：{SENT_LINK}"}
     assert row["sent_at"] == clock.now() and row["attempts"] == 1 and row["external_id"] == "SM1"
     for hours in (0, 1, 24, 200):  # never twice
         clock.advance(hours=hours)
@@ -203,7 +214,8 @@ def test_a_passing_failure_is_retried_with_back_off_and_sent_once(app, factory, 
     assert deliver(app, clock, clock.now() + timedelta(minutes=1)) == {"sent": 1, "failed": 0}
     assert len(sms_gateway.requests) == 3 and len(sms_gateway.accepted) == 1
     assert {r["json"]["request_id"] for r in sms_gateway.requests} == {f"jj-{first['id']}"}  # one id, every try
-    assert sms_gateway.texts_to(MOBILE) == [f"{SIGN}您的诉求{ref.number}已受理，项目秘书{SECRETARY}将跟进办理。进度：{link(ref.number)}"]
+    assert [unlinked(t) for t in sms_gateway.texts_to(MOBILE)] == [
+        f"{SIGN}您的诉求{ref.number}已受理，项目秘书{SECRETARY}将跟进办理。进度：{SENT_LINK}"]
     assert deliver(app, clock, clock.now() + timedelta(hours=7))["sent"] == 0
     assert len(sms_gateway.requests) == 3
     page = login(app.test_client(), ref.secretary).get(f"/tickets/{ref.id}").get_data(as_text=True)
@@ -341,9 +353,9 @@ def test_the_email_goes_through_a_real_smtp_conversation(app, factory, clock, sm
     assert mail["To"] == "li@ruixin.example.com" and mail["From"] == "jianjian@zone.gov.cn"
     assert str(make_header(decode_header(mail["Subject"]))) == f"诉求{number}已受理"
     body = mail.get_payload(decode=True).decode(mail.get_content_charset() or "utf-8")
-    assert body.strip() == f"您的诉求{number}已受理，项目秘书{SECRETARY}将跟进办理。进度：{link(number)}\n\n企业服务中心"
-    assert sms_gateway.texts_to("13900001111") == [
-        f"{SIGN}您的诉求{number}已受理，项目秘书{SECRETARY}将跟进办理。进度：{link(number)}"]
+    assert unlinked(body.strip()) == f"您的诉求{number}已受理，项目秘书{SECRETARY}将跟进办理。进度：{SENT_LINK}\n\n企业服务中心"
+    assert [unlinked(t) for t in sms_gateway.texts_to("13900001111")] == [
+        f"{SIGN}您的诉求{number}已受理，项目秘书{SECRETARY}将跟进办理。进度：{SENT_LINK}"]
     assert deliver(app, clock, clock.now() + timedelta(hours=1))["sent"] == 0 and len(mails) == 1
 
 
@@ -570,3 +582,33 @@ def test_day_texts_name_the_year_only_when_it_is_not_this_one(app):
     assert day_text(bj(2027, 1, 4, 9), now) == "2027年1月4日"
     # A deadline at the end of 8 January is stored as midnight starting the 9th: its last day is the 8th.
     assert last_day_text(bj(2027, 1, 9, 0, 0), now) == "2027年1月8日"
+
+
+def test_the_personal_link_is_made_when_the_message_leaves_and_opens_the_case(app, factory, clock, sms_gateway):
+    # Queued: the placeholder only (no token is stored). A failed try mints nothing that lasts; the try that
+    # leaves carries a fresh /t/ link that opens this case, and the row keeps the placeholder.
+    from app.models import Notification, TrackingLink
+    from app.tickets.links import LinkSource
+    use_gateway(app, sms_gateway)
+    ref = accepted_case(app, factory)
+
+    def message_links():
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(TrackingLink).where(
+                TrackingLink.ticket_id == ref.id, TrackingLink.source == LinkSource.MESSAGE))
+
+    sms_gateway.fail(1, 503)
+    assert deliver(app, clock) == {"sent": 0, "failed": 1}
+    assert message_links() == 0
+    assert deliver(app, clock, clock.now() + timedelta(minutes=2)) == {"sent": 1, "failed": 0}
+    assert message_links() == 1
+    sent = sms_gateway.texts_to(MOBILE)[-1]
+    # 8 (signature) + 41 (the acceptance text, counted above) + the link: "https://" 8 + "jj.example.gov.cn" 17 +
+    # "/t/" 3 + the token 43 = 71; 120 characters, two SMS.
+    assert len(sent) == 120
+    token = re.search(r"/t/([A-Za-z0-9_-]{43})", sent).group(1)
+    with app.app_context():
+        stored = db.session.scalars(select(Notification.body).where(Notification.ticket_id == ref.id)).all()
+    assert stored and all(token not in body and LINK_PLACEHOLDER in body for body in stored)
+    page = app.test_client().get(f"/t/{token}")
+    assert page.status_code == 200 and ref.number in page.get_data(as_text=True)

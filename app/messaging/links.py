@@ -13,7 +13,12 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+# Stands for the case's personal tracking link in a queued message. The link itself (a token that opens the case)
+# is made only when the message leaves (`notify.deliver_pending`), so the outbox never stores a way into a case.
+LINK_PLACEHOLDER = "［个人跟踪链接］"
+
+
 def enterprise_link(ticket) -> str:
-    """The link every message about a case carries: where the enterprise follows it (the one place to change
-    when the enterprise gets a personal link)."""
-    return external_url("public.tracked", number=ticket.number)
+    """The link every message about a case carries, as queued: a placeholder that becomes a personal tracking
+    link of its own (/t/<token>, revocable on the ticket page) at the moment the message is sent."""
+    return LINK_PLACEHOLDER

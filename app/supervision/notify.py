@@ -24,6 +24,7 @@ from app.deadlines.calendar import current_calendar
 from app.enums import ClockKind, Role, SlaLevel
 from app.extensions import db
 from app.messaging import sms, texts
+from app.messaging.links import LINK_PLACEHOLDER
 from app.models import DutyShift, Notification, User
 from app.text import one_line
 from sla.calendar import SHANGHAI
@@ -267,9 +268,17 @@ def _give_up(note: Notification, reason: str) -> None:
 def _attempt(note: Notification, now: datetime, *, retry: bool = True) -> bool:
     """Try one message once and record the outcome on its row (not committed): sent, backing off, or given up
     (a permanent failure, or any failure when `retry` is off). Whether it went."""
+    savepoint = db.session.begin_nested()
     try:
-        answer = SENDERS[note.channel](note)
+        queued = _mint_link(note, now)
+        try:
+            answer = SENDERS[note.channel](note)
+        finally:
+            note.body = queued  # the link leaves with the message; the stored text keeps the placeholder
+        savepoint.commit()
     except Exception as exc:  # noqa: BLE001 (any failure is recorded; retried unless it is permanent)
+        if savepoint.is_active:
+            savepoint.rollback()  # a link minted for a message that did not leave never existed
         note.attempts += 1
         error = str(exc) if isinstance(exc, (PermanentFailure, sms.SmsRefused, sms.SmsNotSent)) \
             else f"{type(exc).__name__}: {exc}"
@@ -285,6 +294,17 @@ def _attempt(note: Notification, now: datetime, *, retry: bool = True) -> bool:
     if isinstance(answer, str):
         note.external_id = answer[:100]
     return True
+
+
+def _mint_link(note: Notification, now: datetime) -> str:
+    """Put a new personal tracking link of the message's case in place of its placeholder, for this one try;
+    the text as queued, to put back once the message has gone."""
+    from app.tickets.links import personal_link  # the links module reaches back into the outbox's models
+    queued = note.body
+    if note.ticket_id and LINK_PLACEHOLDER in queued:
+        url = personal_link(note.ticket, now=now)  # flushes the link: before the text holds its token
+        note.body = queued.replace(LINK_PLACEHOLDER, url)
+    return queued
 
 
 def deliver_pending(now: datetime, limit: int = 200) -> dict:
