@@ -2,6 +2,7 @@
 from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, EnterpriseEvaluation, ScoreExclusion,
                                    ScoringRule)
 from app.models.enterprise import Enterprise, Visit
+from app.models.feedback import RatingPolicy, Remediation, ReturnVisit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
 from app.models.org import Category, Department, LoginSession, User
 from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
@@ -16,5 +17,5 @@ coerce_labeled_enums(db.Model)
 
 __all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
-           "Department", "DutyShift", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
+           "Department", "DutyShift", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "User", "Visit", "WorkerHeartbeat"]
