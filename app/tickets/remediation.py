@@ -4,13 +4,15 @@ it and stops the clock."""
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.display import due_text
 from app.enums import BAD_SATISFACTION, ClockKind, EventKind, ReturnVisitWay
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.journal import record_event
-from app.models import Remediation, ReturnVisit
+from app.models import Remediation, ReturnVisit, Ticket, TicketClock
 from app.text import clean_text
 from app.tickets import access
 from sla.calendar import SHANGHAI
@@ -94,3 +96,34 @@ def complete_with_visit(ticket, actor, *, visited_on, way, result, satisfied, no
                  data={"way": how.label, "visited_on": day.isoformat(), "satisfied_now": verdict, "result": result})
     return visit
 
+
+
+# ---- reads: the supervisors' list and the menu's count ----------------------------------------------------------
+
+def open_count() -> int:
+    """How many remediations wait for their return visit (the supervisors' menu: one COUNT over an index)."""
+    return db.session.scalar(select(func.count(Remediation.id)).where(Remediation.completed_at.is_(None)))
+
+
+def _loaded(query):
+    return query.options(joinedload(Remediation.ticket).joinedload(Ticket.enterprise),
+                         joinedload(Remediation.ticket).joinedload(Ticket.secretary),
+                         joinedload(Remediation.rating), selectinload(Remediation.clocks),
+                         joinedload(Remediation.return_visit).joinedload(ReturnVisit.recorded_by))
+
+
+def open_list(limit=500) -> list:
+    """Remediations still waiting for their return visit, the nearest deadline first (a clock on hold last)."""
+    running = (select(TicketClock.remediation_id, TicketClock.due_at).where(
+        TicketClock.kind == ClockKind.REMEDIATION.value, TicketClock.stopped_at.is_(None)).subquery())
+    query = (select(Remediation).outerjoin(running, running.c.remediation_id == Remediation.id)
+             .where(Remediation.completed_at.is_(None))
+             .order_by(running.c.due_at.is_(None), running.c.due_at, Remediation.id).limit(limit))
+    return db.session.scalars(_loaded(query)).unique().all()
+
+
+def completed_since(since, limit=100) -> list:
+    """Remediations completed by a return visit since `since`, the latest first."""
+    query = (select(Remediation).where(Remediation.completed_at >= since)
+             .order_by(Remediation.completed_at.desc(), Remediation.id.desc()).limit(limit))
+    return db.session.scalars(_loaded(query)).unique().all()
