@@ -134,6 +134,8 @@ def act(ticket_id, action):
 def return_visit(ticket_id):
     """回访 after a 差评: the secretary records the visit and its result, which completes the remediation."""
     ticket = viewable_ticket(ticket_id)
+    if not remediation.can_record_visit(current_user, ticket):
+        return render_ticket(ticket, error=_("只有本诉求的项目秘书或督办人员可以登记回访。"), status=403)
     form = forms.ReturnVisitForm()
     outcome = run_form_verb(form, lambda: services.record_return_visit(ticket, current_user, **form.verb_kwargs()))
     if outcome is not None:
