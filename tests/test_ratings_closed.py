@@ -18,8 +18,10 @@ import io
 import re
 from datetime import datetime
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.assessment import publishing, report
 from app.assessment.period import Month
@@ -297,6 +299,9 @@ def test_an_overdue_remediation_warns_and_escalates_like_other_clocks(app, clock
         assert all("差评整改时限" in n.body for n in notes)
     assert c_level(app, ref.id) == SlaLevel.ESCALATED.value
 
+    # The secretary's queue holds the closed case while its return visit is owed.
+    queue = login(app.test_client(), secretary).get("/workspace").get_data(as_text=True)
+    assert ref.number in queue
     # The supervisor sees it on the overdue board, on the remediation list (with the menu's count), and may urge.
     boss = login(app.test_client(), supervisor)
     board = _text(boss.get("/board/overdue").get_data(as_text=True))
@@ -322,6 +327,52 @@ def test_an_overdue_remediation_warns_and_escalates_like_other_clocks(app, clock
 
 def c_level(app, ticket_id):
     return remediation_clock(app, ticket_id)["level"]
+
+
+def test_one_default_rating_per_case_is_a_database_rule(app, clock, factory):
+    """Whatever the sweeps do, the partial unique index refuses a second default rating for a case (a rating the
+    enterprise gives is not limited by it)."""
+    clock.set(bj(9, 21, 10))
+    ref = factory.ticket(S.RESOLVED)
+    sweep_at(app, clock, bj(9, 29))
+    with app.app_context():
+        db.session.add(Rating(ticket_id=ref.id, satisfaction="3", solved="solved", created_at=clock.now(),
+                              is_default=True))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.add(Rating(ticket_id=ref.id, satisfaction="5", solved="solved", created_at=clock.now()))
+        db.session.commit()
+        assert db.session.query(Rating).filter_by(ticket_id=ref.id).count() == 2
+
+
+def test_the_remediation_budget_is_a_policy_and_recomputing_reaches_closed_cases(app, clock, factory, login):
+    """The default policy's 差评整改 set to 10 working days: rated 不满意 Fri 9-18 10:00 before the change keeps
+    15 (due "2026-10-15 24:00") until an admin recomputes; then 10 working days after 9-18: 9-20 (1), 21-24 (5),
+    28-30 (8), 10-8 (9), 10-9 (10) -> "2026-10-09 24:00", although the case itself is closed."""
+    admin, secretary = factory.user(Role.ADMIN), factory.user(Role.SECRETARY)
+    ref, public = _bad_rating(app, clock, factory, secretary, bj(9, 18, 10))
+    clock.set(bj(9, 18, 10, 30))
+    with app.test_request_context():
+        ts.resolve_ticket(db.session.get(Ticket, ref.id), db.session.get(User, secretary.id),
+                          factory.get_ticket(ref.id)["version"], "已重新办理")
+    clock.set(bj(9, 18, 11))
+    assert public.post(f"/track/{ref.number}/rate", data={"satisfaction": "5", "solved": "solved"}).status_code == 303
+    client = login(app.test_client(), admin)
+    with app.app_context():
+        from app.models import SlaPolicy
+        policy = db.session.scalar(select(SlaPolicy))
+        form = {f: str(getattr(policy, f)) for f in ("acknowledge_hours", "first_reply_wd", "sign_off_wd",
+                                                    "resolution_wd", "convened_wd", "follow_up_wd", "warning_percent",
+                                                    "supervise_after_wd", "escalate_after_wd")}
+        policy_id, name = policy.id, policy.name
+    assert "<th>差评整改</th>" in client.get("/admin/policies").get_data(as_text=True)
+    assert client.post(f"/admin/policies/{policy_id}", data={**form, "name": name, "category_id": "", "urgency": "",
+                                                           "remediation_wd": "10"}).status_code == 303
+    assert remediation_clock(app, ref.id)["due"] == bj(10, 16)  # a started clock keeps its snapshot
+    assert client.post("/admin/policies/recompute").status_code == 303
+    assert (remediation_clock(app, ref.id)["amount"], remediation_clock(app, ref.id)["due"]) == (10, bj(10, 10))
+    assert factory.get_ticket(ref.id)["state"] == S.CLOSED.value
 
 
 # ---- the month's figures ----------------------------------------------------------------------------------------
