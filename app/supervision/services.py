@@ -17,8 +17,8 @@ from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
-from app.models import (Assignment, CalendarOverride, DutyShift, Extension, RatingPolicy, SlaPolicy, Ticket, TicketClock,
-                        User)
+from app.models import (Assignment, CalendarOverride, DutyShift, Extension, RatingPolicy, SlaPolicy, Ticket,
+                        TicketClock, User)
 from app.tickets import access
 from app.display import due_text
 from app.journal import commit, record_event
