@@ -23,6 +23,8 @@ DETAIL_LABELS = {
     "clock": _l("时限"), "days": _l("工作日"), "level": _l("级别"), "due": _l("到期时间"),
     "meeting": _l("会办会议"), "override": _l("强制办结理由"), "open_items": _l("未完成事项"), "owner": _l("责任方"),
     "link": _l("跟踪链接"), "issued_via": _l("发放方式"),
+    "default": _l("评价方式"), "way": _l("回访方式"), "visited_on": _l("回访日期"), "satisfied_now": _l("企业现在"),
+    "result": _l("回访结果"),
 }
 ROLE_WORDS = {"lead": _l("主办"), "support": _l("协办")}
 
@@ -54,6 +56,8 @@ def event_details(event):
             value = [enums.Urgency(v).label if enums.Urgency.get(v) else v for v in value]
         if key == "due":
             value = [_stored_due(v) for v in value] if isinstance(value, list) else _stored_due(value)
+        if key == "default":
+            value = _("系统默认评价（企业未在期限内评价）") if value is True else value
         if isinstance(value, list) and len(value) == 2 and key not in ("support",):
             text = f"{_detail_value(value[0])} → {_detail_value(value[1])}"
         else:

@@ -103,7 +103,7 @@ CLOCK_NOT_NEEDED = "not_needed"
 class Satisfaction(LabeledEnum):
     VERY_SATISFIED = "5", _l("非常满意"), "success"
     SATISFIED = "4", _l("满意"), "success"
-    NEUTRAL = "3", _l("一般"), "secondary"
+    NEUTRAL = "3", _l("基本满意"), "secondary"  # the national 好差评 scale's third level
     DISSATISFIED = "2", _l("不满意"), "warning"
     VERY_DISSATISFIED = "1", _l("非常不满意"), "danger"
 
@@ -120,6 +120,18 @@ class LinkSource(LabeledEnum):
     RECEIPT = "receipt", _l("提交回执")
     STAFF = "staff", _l("工作人员发放")
     MESSAGE = "message", _l("随通知发送")
+# A rating at or below this level is a 差评: it reopens the case and opens a remediation (整改).
+BAD_SATISFACTION = [Satisfaction.DISSATISFIED.value, Satisfaction.VERY_DISSATISFIED.value]
+# What the sweep records for a case the enterprise did not rate in time (默认评价).
+DEFAULT_SATISFACTION, DEFAULT_SOLVED = Satisfaction.NEUTRAL, Solved.SOLVED
+
+
+class ReturnVisitWay(LabeledEnum):
+    """How the secretary went back to an enterprise that gave a 差评."""
+
+    PHONE = "phone", _l("电话")
+    ON_SITE = "on_site", _l("上门")
+    OTHER = "other", _l("其他")
 
 
 class VisitKind(LabeledEnum):
@@ -170,6 +182,8 @@ class EventKind(LabeledEnum):
     LINK_REVOKED = "link_revoked", _l("撤销跟踪链接")
     LINK_SENT = "link_sent", _l("短信发送查询链接")
     SMS_PREFERENCE = "sms_preference", _l("短信通知设置")
+    REMEDIATION_OPENED = "remediation", _l("差评整改")
+    RETURN_VISITED = "return_visit", _l("差评回访")
 
 
 class ClockKind(LabeledEnum):
@@ -179,6 +193,7 @@ class ClockKind(LabeledEnum):
     RESOLUTION = "resolution", _l("办结时限")
     FOLLOW_UP = "follow_up", _l("回访时限")
     ACTION_ITEM = "action_item", _l("会办事项时限")
+    REMEDIATION = "remediation", _l("差评整改时限")
 
 
 class SlaLevel(LabeledEnum):

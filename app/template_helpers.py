@@ -7,7 +7,9 @@ from app import enums
 from app.assessment.drafts import computed_text
 from app.supervision.notify import enterprise_messages, unread_count
 from app.supervision.services import pending_extension_count
+from app.tickets.remediation import open_count as open_remediation_count
 from app.deadlines.calendar import calendar_warning
+from app.deadlines.policies import rating_deadline, rating_window_days
 from app.deadlines.procedures import due_at as procedure_due_at
 from app.display import due_text, event_details, local, procedure_badge, shift_text, sla_badge
 
@@ -25,13 +27,22 @@ def register(app):
     app.add_template_global(lambda: unread_count(current_user), "unread_messages")
     app.add_template_global(enterprise_messages, "enterprise_messages")
     app.add_template_global(pending_extension_count, "pending_extension_count")
+    app.add_template_global(open_remediation_count, "open_remediation_count")
     app.add_template_global(calendar_warning, "calendar_gaps")
     app.add_template_global(_worker_state, "worker_state")
     app.add_template_global(computed_text, "draft_computed_text")
+    app.add_template_global(default_rating_at, "default_rating_at")
 
     @app.context_processor
     def inject():
         return {"E": enums, "languages": current_app.config["LANGUAGES"], "current_lang": str(get_locale())}
+
+
+def default_rating_at(ticket):
+    """When a resolved case still waiting for its rating will be rated by default (None once it is not waiting)."""
+    if ticket.state != enums.TicketState.RESOLVED or ticket.resolved_at is None:
+        return None
+    return rating_deadline(ticket.resolved_at, rating_window_days())
 
 
 def _worker_state() -> str:

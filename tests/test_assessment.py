@@ -346,7 +346,7 @@ def test_excel_report_cell_by_cell_and_formula_text_stays_text(app, clock, login
     response = client.get("/assessment/2026-10/report.xlsx?view=draft")
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["概览", "渠道", "类别", "项目秘书排名", "部室排名", "不纳入考核", "申诉"]
+    assert wb.sheetnames == ["概览", "渠道", "类别", "项目秘书排名", "部室排名", "差评整改", "不纳入考核", "申诉"]
     overview = {row[0]: row[1] for row in wb["概览"].iter_rows(min_row=2, values_only=True)}
     assert overview["收到诉求"] == 5 and overview["办结"] == 5 and overview["状态"] == "草稿（2026-11-16 09:00:00 计算）"  # the clock when the draft was computed
     assert overview["满意率 %"] == 80.0 and overview["解决率 %"] == 90.0  # (4 + 0.5) / 5

@@ -226,7 +226,7 @@ def test_policy_changes_apply_to_new_clocks_until_recomputed(app, factory, login
     response = client.post("/admin/policies/new", data={
         "name": "项目审批类", "category_id": str(category), "urgency": "", "acknowledge_hours": "24",
         "first_reply_wd": "1", "sign_off_wd": "1", "resolution_wd": "15", "convened_wd": "25", "follow_up_wd": "3",
-        "warning_percent": "75", "supervise_after_wd": "2", "escalate_after_wd": "5"})
+        "remediation_wd": "15", "warning_percent": "75", "supervise_after_wd": "2", "escalate_after_wd": "5"})
     assert response.status_code == 303
     new = factory.ticket(S.TRIAGE, category_id=category)
     assert clocks_of(app, new.id)[("resolution", True)][0] == bj(2026, 12, 8)  # 15 working days
@@ -236,7 +236,8 @@ def test_policy_changes_apply_to_new_clocks_until_recomputed(app, factory, login
     assert "sla_recomputed" in factory.get_ticket(old.id)["events"]
     bad = client.post("/admin/policies/new", data={
         "name": "重复", "category_id": str(category), "urgency": "", "acknowledge_hours": "24", "first_reply_wd": "1",
-        "sign_off_wd": "1", "resolution_wd": "5", "convened_wd": "25", "follow_up_wd": "3", "warning_percent": "75",
+        "sign_off_wd": "1", "resolution_wd": "5", "convened_wd": "25", "follow_up_wd": "3", "remediation_wd": "15",
+        "warning_percent": "75",
         "supervise_after_wd": "3", "escalate_after_wd": "2"})
     assert bad.status_code == 400 and "升级天数不能少于督办天数" in bad.get_data(as_text=True)
 

@@ -35,7 +35,7 @@ def _header(metric) -> str:
 
 
 def report_workbook(result: dict, month_label: str, status_text: str) -> bytes:
-    """Sheets: 概览, 渠道, 类别, 秘书排名, 部室排名, 不纳入考核, 申诉."""
+    """Sheets: 概览, 渠道, 类别, 秘书排名, 部室排名, 差评整改, 不纳入考核, 申诉."""
     c = result["center"]
     wb = Workbook()
     ws = wb.active
@@ -54,8 +54,20 @@ def report_workbook(result: dict, month_label: str, status_text: str) -> bytes:
                              completion_fraction(basis, fig) if fig else ""))
     overview += [
         (_("满意率 %"), _rate(c["ratings"]["satisfaction"])), (_("解决率 %"), _rate(c["ratings"]["solved"])),
-        (_("评价数"), c["ratings"]["counted"]), (_("走访"), c["visits"]),
-        (_("代办事项办结"), c["procedures_completed"]), (_("项目开工"), c["projects_started"]),
+        (_("评价数"), c["ratings"]["counted"]),
+    ]
+    remediation = c.get("remediation")  # a month published before 好差评 was closed has neither
+    if "default" in c["ratings"]:
+        overview.append((_("其中默认评价"), c["ratings"]["default"], _("企业逾期未评价，系统默认评价为“基本满意”，计入满意率时视为满意")))
+    if remediation is not None:
+        overview += [
+            (_("差评整改率 %"), _rate(remediation["remediation_rate"]),
+             _("整改后满意 %(k)d ÷ 差评 %(n)d", k=remediation["remediated"], n=remediation["counted"])),
+            (_("回访率 %"), _rate(remediation["visit_rate"]),
+             _("已回访 %(k)d ÷ 差评 %(n)d", k=remediation["visited"], n=remediation["counted"])),
+        ]
+    overview += [
+        (_("走访"), c["visits"]), (_("代办事项办结"), c["procedures_completed"]), (_("项目开工"), c["projects_started"]),
     ]
     overview += [(_("%(kind)s按时率 %%", kind=ClockKind(k).label), _rate(v["rate"])) for k, v in c["on_time"].items()]
     _table(ws, [_("指标"), _("数值"), _("计算")], overview)
@@ -72,6 +84,14 @@ def report_workbook(result: dict, month_label: str, status_text: str) -> bytes:
         _table(wb.create_sheet(_("%(unit)s排名", unit=UNIT_LABELS[kind])),
                [_("名次"), _("名称"), _("纳入考核件数"), _("得分")] + [_header(BY_KEY[m.key]) for m in metrics]
                + [_("奖项")], rows)
+    if remediation is not None:
+        _table(wb.create_sheet(_("差评整改")),
+               [_("诉求编号"), _("标题"), _("差评"), _("评价时间"), _("整改时限"), _("回访日期"), _("回访方式"),
+                _("企业现在"), _("按时完成")],
+               [(r["number"], r["title"], r["satisfaction"], r["rated_at"], r["due"], r["visited_on"], r["way"],
+                 "" if r["satisfied"] is None else (_("满意") if r["satisfied"] else _("仍不满意")),
+                 "" if r["in_time"] is None else (_("是") if r["in_time"] else _("否")))
+                for r in remediation["rows"]])
     _table(wb.create_sheet(_("不纳入考核")), [_("诉求编号"), _("标题"), _("原因"), _("设置人")],
            [(e["number"], e["title"], e["reason"], e["by"]) for e in result["exclusions"]])
     _table(wb.create_sheet(_("申诉")), [_("诉求编号"), _("标题"), _("申诉单位"), _("理由"), _("结果"), _("处理意见")],

@@ -120,13 +120,23 @@ def last_rating_in(start, end):
                                 later.c.created_at >= start, later.c.created_at < end))
 
 
+def satisfied():
+    """The rating counts as satisfied in 满意率: 满意 or 非常满意, or a default rating (默认评价: the enterprise did
+    not rate in time, which the 好差评 rules count as 满意)."""
+    return or_(Rating.satisfaction.in_(["4", "5"]), Rating.is_default.is_(True))
+
+
 def _rating_lines(unit, month, solved: bool):
+    default = Rating.is_default.is_(True)
     if solved:
+        # A default rating is recorded 解决 and counts as such; its line says it was not the enterprise's word.
         value = case((Rating.solved == "solved", 1.0), (Rating.solved == "partly", 0.5), else_=0.0)
-        reason = case((Rating.solved == "solved", "solved"), (Rating.solved == "partly", "partly"), else_="unsolved")
+        reason = case((default, "default_solved"), (Rating.solved == "solved", "solved"),
+                      (Rating.solved == "partly", "partly"), else_="unsolved")
     else:
-        happy = Rating.satisfaction.in_(["4", "5"])
-        value, reason = case((happy, 1.0), else_=0.0), case((happy, "satisfied"), else_="not_satisfied")
+        happy = satisfied()
+        value = case((happy, 1.0), else_=0.0)
+        reason = case((default, "default_satisfied"), (happy, "satisfied"), else_="not_satisfied")
     return (select(*_line(unit, Rating.ticket_id, Rating.id, value, reason, None, Rating.created_at))
             .select_from(Rating).join(Ticket, Ticket.id == Rating.ticket_id)
             .where(last_rating_in(month.start, month.end), unit.is_not(None)))

@@ -29,8 +29,8 @@ class Metric:
 RESPONSE = Metric("response", _l("响应率"), _l("受理与首次答复时限内完成的比例"))
 ON_TIME = Metric("on_time", _l("按时办结率"), _l("办结时限（扣除挂起时间，含批准的延期）内办结的比例；办结时由部门主办的计入该部门，否则计入项目秘书"))
 COMPLETION = Metric("completion", _l("办结率"), _l("时限口径：办结时限在本月到期的诉求中按期办结的比例（按时限计，重办后的新时限另计一次）"))
-SATISFACTION = Metric("satisfaction", _l("满意率"), _l("企业评价为“满意”或“非常满意”的比例；同一诉求本月评价多次的，以最后一次为准"))
-SOLVED = Metric("solved", _l("解决率"), _l("企业评价“解决”计 1，“部分解决”计 0.5，“未解决”计 0；同一诉求本月以最后一次评价为准"))
+SATISFACTION = Metric("satisfaction", _l("满意率"), _l("企业评价为“满意”或“非常满意”的比例；企业逾期未评价、由系统默认评价为“基本满意”的，视为满意；同一诉求本月评价多次的，以最后一次为准"))
+SOLVED = Metric("solved", _l("解决率"), _l("企业评价“解决”计 1，“部分解决”计 0.5，“未解决”计 0，系统默认评价按“解决”计；同一诉求本月以最后一次评价为准"))
 VISITS = Metric("visits", _l("走访"), _l("本月登记的走访、座谈与电话回访，达到目标次数得满分"),
                 counts_tickets=False, target_count=True)
 EVALUATION = Metric("evaluation", _l("企业评价"), _l("企业综合打分：依法履职、办事效率、执行力、服务态度各 1–5 分，平均分 × 20 折为百分制（5 分为 100 分，1 分为 20 分），是分数而非比例"),
@@ -63,7 +63,9 @@ REASONS = {
     "resolved": _l("月底前已办结"),
     "unresolved": _l("月底仍未办结"),
     "satisfied": _l("满意"),
-    "not_satisfied": _l("不满意或一般"),
+    "not_satisfied": _l("基本满意或不满意"),
+    "default_satisfied": _l("默认评价（企业逾期未评价），视为满意"),
+    "default_solved": _l("默认评价（企业逾期未评价），按解决计"),
     "solved": _l("解决"),
     "partly": _l("部分解决"),
     "unsolved": _l("未解决"),

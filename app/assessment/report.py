@@ -3,12 +3,13 @@ how well. Each figure is one aggregate query; the result is plain data so a publ
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, or_, select
 
-from app.assessment.facts import decided_in, last_rating_in, on_time, resolution_due_in
+from app.assessment.facts import decided_in, last_rating_in, on_time, resolution_due_in, satisfied
 from app.assessment.period import Month
-from app.enums import Channel, ClockKind, EventKind, TicketState
+from app.display import due_text, local
+from app.enums import BAD_SATISFACTION, Channel, ClockKind, EventKind, Satisfaction, TicketState
 from app.extensions import db
-from app.models import (Category, Milestone, Procedure, ProjectStage, Rating, ScoreExclusion, Ticket, TicketClock,
-                        TicketEvent, Visit)
+from app.models import (Category, Milestone, Procedure, ProjectStage, Rating, Remediation, ReturnVisit, ScoreExclusion,
+                        Ticket, TicketClock, TicketEvent, Visit)
 
 TREND_MONTHS = 6
 
@@ -98,12 +99,58 @@ def completion_fraction(basis: str, fig: dict) -> str:
 
 def ratings(month) -> dict:
     """Satisfaction and solved rates of the month's ratings, each case once with its last rating of the month
-    (excluded tickets left out, as in the scores)."""
-    n, happy, solved = db.session.execute(
-        select(func.count(), func.sum(case((Rating.satisfaction.in_(["4", "5"]), 1), else_=0)),
-               func.sum(case((Rating.solved == "solved", 1.0), (Rating.solved == "partly", 0.5), else_=0.0)))
+    (excluded tickets left out, as in the scores); a default rating counts as satisfied and solved, and how many
+    of the ratings were default ones is told apart."""
+    n, happy, solved, default = db.session.execute(
+        select(func.count(), func.sum(case((satisfied(), 1), else_=0)),
+               func.sum(case((Rating.solved == "solved", 1.0), (Rating.solved == "partly", 0.5), else_=0.0)),
+               func.sum(case((Rating.is_default.is_(True), 1), else_=0)))
         .where(last_rating_in(month.start, month.end), ~Rating.ticket_id.in_(select(ScoreExclusion.ticket_id)))).one()
-    return {"counted": int(n or 0), "satisfaction": _rate(happy or 0, n or 0), "solved": _rate(solved or 0, n or 0)}
+    return {"counted": int(n or 0), "satisfaction": _rate(happy or 0, n or 0), "solved": _rate(solved or 0, n or 0),
+            "default": int(default or 0)}
+
+
+def remediations(month, now) -> dict:
+    """差评整改率 and 回访率 of the month's 差评: every 不满意 or 非常不满意 rating given in the month (each rating once,
+    each opened its own remediation; excluded tickets left out), how many have a return visit recorded by `now`
+    (回访率), and how many of those found the enterprise satisfied (差评整改率), with a row per rating."""
+    visit = and_(ReturnVisit.id.is_not(None), ReturnVisit.recorded_at <= now)
+    rows = db.session.execute(
+        select(Rating.satisfaction, Rating.created_at, Ticket.number, Ticket.title, TicketClock.due_at,
+               TicketClock.stopped_at, ReturnVisit.visited_on, ReturnVisit.way, ReturnVisit.satisfied, visit)
+        .join(Remediation, Remediation.rating_id == Rating.id).join(Ticket, Ticket.id == Rating.ticket_id)
+        .outerjoin(TicketClock, and_(TicketClock.remediation_id == Remediation.id,
+                                     TicketClock.kind == ClockKind.REMEDIATION.value))
+        .outerjoin(ReturnVisit, ReturnVisit.id == Remediation.return_visit_id)
+        .where(Rating.satisfaction.in_(BAD_SATISFACTION), Rating.created_at >= month.start,
+               Rating.created_at < month.end, ~Rating.ticket_id.in_(select(ScoreExclusion.ticket_id)))
+        .order_by(Rating.created_at, Rating.id)).all()
+    lines, visited, remediated = [], 0, 0
+    for sat, rated_at, number, title, due_at, stopped_at, visited_on, way, happy, seen in rows:
+        seen = bool(seen)
+        visited += seen
+        remediated += seen and bool(happy)
+        lines.append({"number": number, "title": title, "satisfaction": Satisfaction(sat).label,
+                      "rated_at": local(rated_at), "due": due_text(due_at),
+                      "visited_on": visited_on.isoformat() if seen else "", "way": way.label if seen else "",
+                      "satisfied": bool(happy) if seen else None,
+                      "in_time": (stopped_at is not None and due_at is not None and stopped_at <= due_at) if seen
+                      else None})
+    n = len(lines)
+    return {"counted": n, "visited": visited, "remediated": remediated, "visit_rate": _rate(visited, n),
+            "remediation_rate": _rate(remediated, n), "rows": lines}
+
+
+def remediation_text(kind: str, fig: dict | None) -> str:
+    """How 回访率 or 差评整改率 reads everywhere, with the division behind it: 66.7%（已回访 2 ÷ 差评 3）."""
+    if not fig:
+        return "—"
+    if kind == "visit":
+        rate, fraction = fig["visit_rate"], _("已回访 %(k)d ÷ 差评 %(n)d", k=fig["visited"], n=fig["counted"])
+    else:
+        rate, fraction = fig["remediation_rate"], _("整改后满意 %(k)d ÷ 差评 %(n)d", k=fig["remediated"],
+                                                    n=fig["counted"])
+    return _("%(rate)s（%(fraction)s）", rate="—" if rate is None else f"{rate:.1f}%", fraction=fraction)
 
 
 def month_figures(month, now) -> dict:
@@ -128,6 +175,7 @@ def month_figures(month, now) -> dict:
         "closed": _tickets_with_event(EventKind.CLOSED, month),
         "on_time": on_time_by_kind(month, now),
         "ratings": ratings(month),
+        "remediation": remediations(month, now),
         "visits": _count(select(func.count(Visit.id)).where(Visit.visited_on >= month.first_day,
                                                             Visit.visited_on <= month.last_day)),
         "procedures_completed": _count(select(func.count(Procedure.id)).where(

@@ -215,7 +215,8 @@ def report_page(month_text):
                            units=units, chart=chart, change=report.change, labels=UNIT_LABELS, awards=AWARD_LABELS,
                            metrics=METRICS, citation=citation, Channel=Channel, ClockKind=ClockKind, RANKED=RANKED,
                            view_args=_view_args(run, draft), AppealStatus=AppealStatus, next_month=_next(month),
-                           figure_text=figure_text, completion_text=report.completion_text)
+                           figure_text=figure_text, completion_text=report.completion_text,
+                           remediation_text=report.remediation_text)
 
 
 @bp.get("/assessment/<month_text>/report.xlsx")

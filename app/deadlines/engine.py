@@ -42,6 +42,8 @@ def wanted_clocks(ticket):
         wanted.append((ClockKind.FOLLOW_UP, None))
     if state not in (S.CLOSED.value, S.REJECTED.value):
         wanted += [(ClockKind.ACTION_ITEM, item) for item in ticket.open_action_items]
+    # A 差评's remediation runs until its return visit, whatever the case does meanwhile (closed included).
+    wanted += [(ClockKind.REMEDIATION, r) for r in ticket.open_remediations]
     return wanted
 
 
@@ -50,22 +52,26 @@ def _key(clock):
         return clock.kind, clock.assignment
     if clock.kind == ClockKind.ACTION_ITEM.value:
         return clock.kind, clock.action_item
+    if clock.kind == ClockKind.REMEDIATION.value:
+        return clock.kind, clock.remediation
     return clock.kind, None
 
 
 def start_clock(ticket, kind: ClockKind, now, subject=None) -> TicketClock:
     """Start a clock with a snapshot of the policy's targets (later policy edits do not move it); a sign-off
-    clock belongs to an assignment, an action-item clock to its item and its own number of working days."""
+    clock belongs to an assignment, an action-item clock to its item and its own number of working days, a
+    remediation clock to its remediation."""
     policy = policy_for(ticket.category_id, ticket.urgency)
     assignment = subject if kind is ClockKind.SIGN_OFF else None
     action_item = subject if kind is ClockKind.ACTION_ITEM else None
+    remediation = subject if kind is ClockKind.REMEDIATION else None
     if action_item is not None:
         target = Target("working_days", action_item.working_days)
     else:
         target = target_for(policy, kind, convened=ticket.state == S.CONVENED.value)
     convened = kind is ClockKind.RESOLUTION and ticket.state == S.CONVENED.value
     clock = TicketClock(ticket=ticket, kind=kind.value, assignment=assignment, action_item=action_item,
-                        convened=convened, policy_id=policy.id,
+                        remediation=remediation, convened=convened, policy_id=policy.id,
                         unit=target.unit, amount=int(target.amount), warning_percent=policy.warning_percent,
                         supervise_after_wd=policy.supervise_after_wd, escalate_after_wd=policy.escalate_after_wd,
                         started_at=now, level=SlaLevel.OK.value, pauses=[], extensions=[])

@@ -3,6 +3,7 @@ from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, DraftS
                                    ScoreExclusion, ScoringRule)
 from app.models.enterprise import Enterprise, Visit
 from app.models.messaging import MessageTemplate
+from app.models.feedback import RatingPolicy, Remediation, ReturnVisit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
 from app.models.org import Category, Department, LoginSession, User
 from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
@@ -17,5 +18,5 @@ coerce_labeled_enums(db.Model)
 
 __all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
-           "Department", "DutyShift", "MessageTemplate", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "SlaPolicy", "Ticket", "TicketClock",
+           "Department", "DutyShift", "MessageTemplate", "Enterprise", "LoginSession", "Extension", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "TrackingLink", "User", "Visit", "WorkerHeartbeat"]

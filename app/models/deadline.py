@@ -50,6 +50,8 @@ class SlaPolicy(db.Model):
     resolution_wd: Mapped[int] = mapped_column(Integer, default=5)
     convened_wd: Mapped[int] = mapped_column(Integer, default=25)
     follow_up_wd: Mapped[int] = mapped_column(Integer, default=3)
+    # 差评整改: a 不满意 or 非常不满意 rating must be remediated and return-visited within this many working days.
+    remediation_wd: Mapped[int] = mapped_column(Integer, default=15, server_default=text("15"))
     warning_percent: Mapped[int] = mapped_column(Integer, default=75)
     supervise_after_wd: Mapped[int] = mapped_column(Integer, default=2)
     escalate_after_wd: Mapped[int] = mapped_column(Integer, default=5)
@@ -68,6 +70,7 @@ class TicketClock(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
     action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_item.id"))
+    remediation_id: Mapped[int | None] = mapped_column(ForeignKey("remediation.id"))
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id"))
     unit: Mapped[str] = mapped_column(String(15))
     amount: Mapped[int] = mapped_column(Integer)
@@ -101,6 +104,7 @@ class TicketClock(db.Model):
     ticket = relationship("Ticket", back_populates="clocks")
     assignment = relationship("Assignment")
     action_item = relationship("ActionItem")
+    remediation = relationship("Remediation", back_populates="clocks")
     pauses = relationship("ClockPause", back_populates="clock", order_by="ClockPause.id")
     extensions = relationship("Extension", back_populates="clock", order_by="Extension.id")
 

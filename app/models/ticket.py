@@ -1,7 +1,7 @@
 """Tickets, their department assignments, the append-only event log, attachments and ratings."""
 import json
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, EventKind, LinkSource,
@@ -70,11 +70,17 @@ class Ticket(db.Model):
     meetings = relationship("Meeting", secondary="meeting_ticket", back_populates="tickets", order_by="Meeting.id")
     action_items = relationship("ActionItem", back_populates="ticket", order_by="ActionItem.id")
     links = relationship("TrackingLink", back_populates="ticket", order_by="TrackingLink.id")
+    remediations = relationship("Remediation", back_populates="ticket", order_by="Remediation.id")
 
     @property
     def open_action_items(self):
         """Meeting action items on this ticket that are not done yet."""
         return [i for i in self.action_items if i.status == ActionItemStatus.OPEN]
+
+    @property
+    def open_remediations(self):
+        """Remediations (整改) of its 差评 still waiting for a return visit."""
+        return [r for r in self.remediations if r.is_open]
 
     @property
     def state_enum(self) -> TicketState:
@@ -219,6 +225,12 @@ class Rating(db.Model):
     solved: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at = mapped_column(UTCDateTime, index=True)
+    # Given by the sweep because the enterprise did not rate within the window (默认评价), not by the enterprise.
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    # A case gets at most one default rating, whatever the sweeps do.
+    __table_args__ = (Index("uq_rating_default", "ticket_id", unique=True, sqlite_where=text("is_default"),
+                            postgresql_where=text("is_default")),)
 
     ticket = relationship("Ticket", back_populates="ratings")
 

@@ -123,6 +123,7 @@ class PolicyForm(FlaskForm):
     resolution_wd = _days(_l("办结（工作日）"), 1)
     convened_wd = _days(_l("会办件办结（工作日）"), 1)
     follow_up_wd = _days(_l("回访（工作日）"), 1)
+    remediation_wd = _days(_l("差评整改（工作日）"), 1)
     warning_percent = _days(_l("预警比例（%）"), 10, 99)
     supervise_after_wd = _days(_l("超期几个工作日后督办"), 0)
     escalate_after_wd = _days(_l("超期几个工作日后升级至主任"), 0)
@@ -138,3 +139,7 @@ class PolicyForm(FlaskForm):
             self.escalate_after_wd.errors.append(_l("升级天数不能少于督办天数。"))
             return False
         return ok
+
+
+class RatingPolicyForm(FlaskForm):
+    default_after_days = _days(_l("默认评价期限（自然日）"), 1, 30)

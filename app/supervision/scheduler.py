@@ -6,6 +6,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from app.timesource import utcnow
+from app.supervision.default_ratings import give_default_ratings
 from app.supervision.notify import deliver_pending
 from app.supervision.procedures import notify_overdue_procedures
 from app.supervision.sweep import beat, sweep
@@ -15,12 +16,13 @@ log = logging.getLogger(__name__)
 
 
 def run_sweep(app) -> dict:
-    """One sweep inside an application context, then the 代办 procedures that passed their due date (what the
-    job and `flask sla sweep` run)."""
+    """One sweep inside an application context, then the 代办 procedures that passed their due date and the
+    default ratings of cases not rated in time (what the job and `flask sla sweep` run)."""
     with app.app_context():
         now = utcnow()
         result = sweep(now)
         result["procedures_overdue"] = notify_overdue_procedures(now)
+        result["default_ratings"] = give_default_ratings(now)
         log.info("sla sweep: %s", result)
         return result
 

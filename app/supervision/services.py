@@ -13,12 +13,13 @@ from app.deadlines.calendar import current_calendar, forget_calendar
 from app.assessment.drafts import drop_drafts
 from app.assessment.corrections import record_due_changes, recount_pending_lines
 from app.deadlines.engine import recalendar, reconcile
-from app.deadlines.policies import policy_for, target_for, thresholds_of
+from app.deadlines.policies import policy_for, rating_policy, target_for, thresholds_of
 from app.enums import ClockKind, EventKind, ExtensionStatus, OPEN_STATES, Role
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.text import clean_text
-from app.models import Assignment, CalendarOverride, DutyShift, Extension, SlaPolicy, Ticket, TicketClock, User
+from app.models import (Assignment, CalendarOverride, DutyShift, Extension, RatingPolicy, SlaPolicy, Ticket,
+                        TicketClock, User)
 from app.tickets import access
 from app.display import due_text
 from app.journal import commit, record_event
@@ -36,7 +37,8 @@ def _require_supervisor(actor):
 
 
 def _require_open(ticket):
-    if ticket.state not in OPEN_STATES:
+    # A case with a remediation running still owes the enterprise its return visit.
+    if ticket.state not in OPEN_STATES and not ticket.open_remediations:
         raise TransitionRefused(_("诉求已办结或关闭，无需催办或督办。"))
 
 
@@ -218,7 +220,8 @@ def remove_override(actor, override):
 
 
 POLICY_FIELDS = ("acknowledge_hours", "first_reply_wd", "sign_off_wd", "resolution_wd", "convened_wd",
-                 "follow_up_wd", "warning_percent", "supervise_after_wd", "escalate_after_wd")
+                 "follow_up_wd", "remediation_wd", "warning_percent", "supervise_after_wd", "escalate_after_wd")
+RATING_DAYS_RANGE = (1, 30)
 
 
 def save_policy(actor, policy, *, name, category_id, urgency, **targets):
@@ -240,12 +243,31 @@ def save_policy(actor, policy, *, name, category_id, urgency, **targets):
     return policy
 
 
+def save_rating_policy(actor, days) -> RatingPolicy:
+    """Change the 好差评 rating window: a case resolved and not rated within `days` natural days is rated 基本满意
+    by default at the next sweep (the new window applies to every case still waiting, from the next sweep on)."""
+    if not actor.is_admin:
+        raise NotAllowed(_("只有管理员可以修改好差评设置。"))
+    low, high = RATING_DAYS_RANGE
+    if not isinstance(days, int) or isinstance(days, bool) or not low <= days <= high:
+        raise ValidationFailed(_("默认评价期限应为 %(low)d–%(high)d 个自然日。", low=low, high=high))
+    policy = rating_policy() or RatingPolicy()
+    policy.default_after_days, policy.updated_at, policy.updated_by_id = days, utcnow(), actor.id
+    db.session.add(policy)
+    commit()
+    return policy
+
+
 def recompute_open_tickets(actor) -> int:
-    """Apply today's policies to every open ticket's running clocks (an explicit, audited act)."""
+    """Apply today's policies to every open ticket's running clocks (an explicit, audited act), and to the
+    remediation clocks of closed cases."""
     if not actor.is_admin:
         raise NotAllowed(_("只有管理员可以重算时限。"))
     now = utcnow()
-    tickets = db.session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES + ["resolved"])).options(
+    remediating = select(TicketClock.ticket_id).where(TicketClock.kind == ClockKind.REMEDIATION.value,
+                                                      TicketClock.stopped_at.is_(None))
+    tickets = db.session.scalars(select(Ticket).where(
+        Ticket.state.in_(OPEN_STATES + ["resolved"]) | Ticket.id.in_(remediating)).options(
         selectinload(Ticket.clocks).selectinload(TicketClock.pauses),
         selectinload(Ticket.clocks).selectinload(TicketClock.extensions))).all()
     changed = 0

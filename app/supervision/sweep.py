@@ -29,7 +29,7 @@ SWEEP_LOCK_KEY = 7_324_100  # pg advisory lock id for "the SLA sweep"
 SYSTEM = "系统"
 
 
-def _lock() -> bool:
+def take_lock() -> bool:
     """Take the sweep lock for this transaction; False when another sweeper holds it."""
     if db.engine.dialect.name == "postgresql":
         return bool(db.session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK_KEY}).scalar())
@@ -95,7 +95,7 @@ def sweep(now, batch_size: int | None = None) -> dict:
     batch_size = batch_size or current_app.config["SWEEP_BATCH_SIZE"]
     totals = {"checked": 0, "recorded": 0, "batches": 0, "skipped": False}
     while True:
-        if not _lock():
+        if not take_lock():
             db.session.rollback()
             totals["skipped"] = True
             return totals

@@ -13,9 +13,10 @@ from app.supervision import notify, services
 from app.deadlines.calendar import current_calendar, uncovered_years
 from app.supervision.notify import unread_count
 from app.deadlines.engine import explained_status
+from app.deadlines.policies import rating_policy, rating_window_days
 from app.deadlines import procedures as procedure_deadlines
 from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteForm, NoticeForm, OverrideForm,
-                                   PolicyForm, SuperviseForm)
+                                   PolicyForm, RatingPolicyForm, SuperviseForm)
 from app.supervision import notice as notices
 from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
@@ -25,7 +26,7 @@ from app.extensions import db
 from app.models import (Assignment, CalendarOverride, ClockLevelChange, DutyShift, Extension, Notification,
                         SlaPolicy, Ticket, TicketClock, WorkerHeartbeat)
 from app.reference import active_categories
-from app.tickets import access
+from app.tickets import access, remediation
 from app.tickets.views import viewable_ticket
 from sla.calendar import SHANGHAI, covered_years
 
@@ -47,7 +48,7 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
         ticket=ticket, rows=clock_rows(ticket, now), now=now, error=error, message=message,
         clock_label=clock_label, lateness=lateness_text,
         can_request=bool(running) and access.can(current_user, "reply", ticket),
-        can_supervise=current_user.is_supervisor and ticket.state in OPEN_STATES,
+        can_supervise=current_user.is_supervisor and (ticket.state in OPEN_STATES or bool(ticket.open_remediations)),
         extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
         urge_form=forms.get("urge") or NoteForm(), supervise_form=forms.get("supervise") or SuperviseForm(),
         decision_form=DecisionForm(), level_history=level_history(ticket),
@@ -156,6 +157,20 @@ def extensions_page(*, error=None, status=200):
 def extensions():
     """延期审批: every pending extension request, oldest first, to approve with a new due time or reject."""
     return extensions_page()
+
+
+RECENT_REMEDIATION_DAYS = 30
+
+
+@bp.get("/supervision/remediations")
+@roles_required(Role.SUPERVISOR)
+def remediations():
+    """差评整改: every remediation waiting for its return visit, nearest deadline first, and those completed in the
+    last 30 days with the visit's result."""
+    now = utcnow()
+    return render_template("supervision/remediations.html", rows=remediation.open_list(),
+                           done=remediation.completed_since(now - timedelta(days=RECENT_REMEDIATION_DAYS)),
+                           days=RECENT_REMEDIATION_DAYS, now=now, lateness=lateness_text)
 
 
 BOARD_PAGE_SIZE = 50
@@ -343,12 +358,34 @@ def delete_duty(shift_id):
     return redirect(url_for("supervision.duty"), 303)
 
 
+def _policies_page(rating_form=None, status=200):
+    rows = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.category_id.is_not(None), SlaPolicy.id)).all()
+    if rating_form is None:
+        rating_form = RatingPolicyForm(data={"default_after_days": rating_window_days()})
+    return render_template("supervision/policies.html", rows=rows, rating_form=rating_form,
+                           rating_policy=rating_policy()), status
+
+
 @bp.get("/admin/policies")
 @roles_required(Role.ADMIN)
 def policies():
-    """SLA policies by category and urgency."""
-    rows = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.category_id.is_not(None), SlaPolicy.id)).all()
-    return render_template("supervision/policies.html", rows=rows)
+    """SLA policies by category and urgency, and the 好差评 rating window."""
+    return _policies_page()
+
+
+@bp.post("/admin/policies/rating")
+@roles_required(Role.ADMIN)
+def rating_policy_form():
+    """Change how many natural days a resolved case waits for its rating before it is rated by default."""
+    form = RatingPolicyForm()
+    refused = run_form_verb(form, lambda: services.save_rating_policy(current_user, form.default_after_days.data))
+    if refused is not None:
+        if not form.default_after_days.errors:  # refused by the service, not by the form
+            form.default_after_days.errors = [refused.message]
+        return _policies_page(form, status=refused.status)
+    flash(_("好差评设置已保存：办结后 %(n)d 个自然日内未评价的，下一次时限检查时默认评价为“基本满意”。",
+            n=form.default_after_days.data), "success")
+    return redirect(url_for("supervision.policies"), 303)
 
 
 def _policy_form_page(policy):

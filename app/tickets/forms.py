@@ -2,11 +2,11 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField,
+from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from app.enums import OFFLINE_CHANNELS, Urgency
+from app.enums import OFFLINE_CHANNELS, ReturnVisitWay, Urgency
 from app.forms import no_nul, strip
 from app.text import single_line
 from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
@@ -147,3 +147,20 @@ class OfflineTicketForm(FlaskForm):
     def validate_enterprise_id(self, field):
         if not field.data and not self.new_enterprise_name.data:
             raise ValidationError(_l("请选择企业，或填写新企业名称。"))
+
+
+class ReturnVisitForm(FlaskForm):
+    """回访 after a 差评: when, how, what the enterprise said, and whether it is satisfied now. The date is read by
+    the service, which names what is wrong with it."""
+
+    visited_on = StringField(_l("回访日期"), filters=[strip], validators=[
+        DataRequired(_l("请填写回访日期。")), Length(max=20)])
+    way = RadioField(_l("回访方式"), choices=ReturnVisitWay.choices(), validators=[DataRequired(_l("请选择回访方式。"))])
+    result = _text(_l("回访结果"), _l("请填写回访结果。"), 2000)
+    satisfied = RadioField(_l("企业现在是否满意"), choices=[("yes", _l("满意")), ("no", _l("仍不满意"))],
+                           validators=[DataRequired(_l("请选择企业现在是否满意。"))])
+
+    def verb_kwargs(self) -> dict:
+        """The keyword arguments of `record_return_visit`."""
+        return {"visited_on": self.visited_on.data, "way": self.way.data, "result": self.result.data,
+                "satisfied": self.satisfied.data == "yes"}

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, ClockKind, OPEN_STATES, SlaLevel,
                        TicketState as S)
 from app.extensions import db
-from app.models import Assignment, Enterprise, Ticket
+from app.models import Assignment, Enterprise, Remediation, Ticket
 from app.tickets import search, workflow
 from app.tickets.access import visible_filter
 from sla.calendar import SHANGHAI
@@ -25,6 +25,11 @@ def _with_rows():
             selectinload(Ticket.assignments).joinedload(Assignment.department))
 
 
+def _remediating():
+    # A 差评 waiting for its return visit, whatever state the case is in (a closed case included).
+    return exists().where(Remediation.ticket_id == Ticket.id, Remediation.completed_at.is_(None))
+
+
 def needs_me_filter(user):
     """What is waiting on this person now, by role."""
     if user.is_secretary:
@@ -33,7 +38,8 @@ def needs_me_filter(user):
         return or_(Ticket.state == S.INTAKE.value,
                    and_(mine, Ticket.state.in_([S.TRIAGE.value, S.RESOLVED.value])),
                    and_(mine, Ticket.state.in_([S.PROCESSING.value, S.CONVENED.value]),
-                        Ticket.first_replied_at.is_(None)))
+                        Ticket.first_replied_at.is_(None)),
+                   and_(mine, _remediating()))
     if user.is_officer:
         pending = exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == user.department_id,
                                  Assignment.status == AssignmentStatus.PENDING.value)
@@ -45,7 +51,7 @@ def needs_me_filter(user):
         return or_(and_(pending, Ticket.state.in_(_states_for("sign"))),
                    and_(leading, Ticket.state == S.PROCESSING.value))
     if user.is_supervisor:
-        return and_(Ticket.state.in_(OPEN_STATES), Ticket.due_at.is_not(None))
+        return and_(or_(Ticket.state.in_(OPEN_STATES), _remediating()), Ticket.due_at.is_not(None))
     return Ticket.id.is_(None)
 
 

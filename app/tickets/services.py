@@ -8,13 +8,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.attachments import check_uploads, discard_files, store_uploads
 from app.timesource import utcnow
 from app.display import local
-from app.enums import AssignmentRole, AssignmentStatus, ClockKind, EventKind, Satisfaction, Solved, TicketState as S, Urgency
+from app.enums import (DEFAULT_SATISFACTION, DEFAULT_SOLVED, AssignmentRole, AssignmentStatus, ClockKind, EventKind,
+                       Satisfaction, Solved, TicketState as S, Urgency)
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.messaging import tell
 from app.text import clean_text
 from app.models import Assignment, Category, Department, Notification, Rating
-from app.tickets import access, workflow
+from app.tickets import access, remediation as remediations, workflow
 from app.deadlines.engine import reconcile
 from app.journal import commit, record_event
 
@@ -306,7 +307,8 @@ def supplement_ticket(ticket, body, files=()):
 
 
 def rate_ticket(ticket, satisfaction, solved, comment=""):
-    """企业评价: confirm and rate a resolved ticket; 未解决 or 不满意 reopens it, otherwise it closes."""
+    """企业评价: confirm and rate a resolved ticket; 未解决 or 不满意 reopens it, otherwise it closes. A 不满意 or
+    非常不满意 rating also opens a remediation (整改) with its own clock and a required return visit."""
     now = utcnow()  # one moment for the whole unit of work
     workflow.require("rate", ticket.state)
     sat, sol = Satisfaction.get(satisfaction), Solved.get(solved)
@@ -315,16 +317,47 @@ def rate_ticket(ticket, satisfaction, solved, comment=""):
     comment = (comment or "").strip()
     if len(comment) > 1000 or "\x00" in comment:
         raise ValidationFailed(_("评价意见不能超过 %(n)d 字。", n=1000))
-    db.session.add(Rating(ticket=ticket, satisfaction=sat.value, solved=sol.value, comment=comment,
-                          created_at=now))
+    rating = Rating(ticket=ticket, satisfaction=sat.value, solved=sol.value, comment=comment, created_at=now)
+    db.session.add(rating)
     data = {"satisfaction": sat.label, "solved": sol.label}
     record_event(ticket, None, EventKind.RATED, at=now, body=comment, data=data, public=True)
-    if sol is Solved.UNSOLVED or int(sat.value) <= 2:
+    remediation = remediations.open_remediation(ticket, rating, now) if remediations.is_bad(sat.value) else None
+    if sol is Solved.UNSOLVED or remediation is not None:
         _reopen(ticket, None, _("企业评价为“%(sat)s / %(sol)s”，诉求重新办理。", sat=sat.label, sol=sol.label), now)
     else:
-        ticket.closed_at = now
-        _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), now=now, body=_("企业已确认办理结果。"),
-              public=True)
+        _close_rated(ticket, now, _("企业已确认办理结果。"))
+    stage(ticket, now)
+    if remediation is not None:
+        remediations.announce_remediation(ticket, remediation, now)
+    commit()
+
+
+def _close_rated(ticket, now, body):
+    ticket.closed_at = now
+    _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), now=now, body=body, public=True)
+
+
+def rate_by_default(ticket, now, days):
+    """默认评价: the enterprise did not rate within `days` natural days of the resolution, so the case is rated
+    基本满意 / 解决 (marked as a default rating) and closed, as that rating would close it. The default stands: the
+    case is closed and the enterprise can no longer rate it. Staged, not committed (the sweep commits its batch)."""
+    workflow.require("rate", ticket.state)
+    sat, sol = DEFAULT_SATISFACTION, DEFAULT_SOLVED
+    db.session.add(Rating(ticket=ticket, satisfaction=sat.value, solved=sol.value, comment="", created_at=now,
+                          is_default=True))
+    record_event(ticket, None, EventKind.RATED, at=now, public=True, actor_name=remediations.SYSTEM,
+                 body=_("办结后 %(n)d 日内未评价，系统默认评价为“%(sat)s”。", n=days, sat=sat.label),
+                 data={"satisfaction": sat.label, "solved": sol.label, "default": True})
+    _close_rated(ticket, now, _("默认评价后关闭。"))
+    stage(ticket, now)
+
+
+def record_return_visit(ticket, actor, *, visited_on, way, result, satisfied):
+    """回访: record the return visit after a 差评 with its result; it completes the case's open remediations and
+    stops their clocks."""
+    now = utcnow()  # one moment for the whole unit of work
+    remediations.complete_with_visit(ticket, actor, visited_on=visited_on, way=way, result=result,
+                                     satisfied=satisfied, now=now)
     save(ticket, now)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from app.attachments import check_uploads, send_stored
 from app.auth.decorators import roles_required
 from app.timesource import utcnow
+from app.display import local
 from app.enums import Channel, Role
 from app.errors import ServiceError
 from app.extensions import db
@@ -16,7 +17,7 @@ from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, Use
 from app.reference import active_categories, active_departments
 from app.forms import run_form_verb
 from app.qr import qr_svg
-from app.tickets import access, forms, links, services, workflow
+from app.tickets import access, forms, links, remediation, services, workflow
 from app.tickets.intake import offline_enterprise, project_by_id, record_offline_ticket
 from app.tickets.queries import TicketFilters, ticket_page
 
@@ -78,11 +79,20 @@ def _action_forms(ticket, failed=None):
     return built
 
 
+def _visit_form(ticket, failed):
+    """The return-visit form of the 差评整改 panel, for those who may record one while a remediation is open."""
+    if not ticket.open_remediations or not remediation.can_record_visit(current_user, ticket):
+        return None
+    if failed and failed[0] == "return_visit":
+        return failed[1]
+    return forms.ReturnVisitForm(data={"visited_on": local(utcnow(), "%Y-%m-%d")})
+
+
 def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
     """The ticket page, or only its main panel for an HTMX request."""
     context = dict(ticket=ticket, action_forms=_action_forms(ticket, failed), error=error, message=message,
                    now=utcnow(), open_action=failed[0] if failed else request.args.get("action"),
-                   workflow=workflow.ACTIONS, link_panel=_link_panel(ticket),
+                   workflow=workflow.ACTIONS, link_panel=_link_panel(ticket), visit_form=_visit_form(ticket, failed),
                    can_send_link=workflow.allowed("send_link", ticket.state) and access.can(current_user, "send_link",
                                                                                              ticket))
     template = "tickets/_main.html" if request.htmx else "tickets/detail.html"
@@ -177,6 +187,27 @@ def send_link(ticket_id):
     else:
         flash(str(workflow.ACTIONS["send_link"].done), "success")
     return redirect(url_for("tickets.detail", ticket_id=ticket_id, _anchor="notify-enterprise"), 303)
+
+
+@bp.post("/tickets/<int:ticket_id>/return-visit")
+@login_required
+def return_visit(ticket_id):
+    """回访 after a 差评: the secretary records the visit and its result, which completes the remediation."""
+    ticket = viewable_ticket(ticket_id)
+    if not remediation.can_record_visit(current_user, ticket):
+        return render_ticket(ticket, error=_("只有本诉求的项目秘书或督办人员可以登记回访。"), status=403)
+    form = forms.ReturnVisitForm()
+    outcome = run_form_verb(form, lambda: services.record_return_visit(ticket, current_user, **form.verb_kwargs()))
+    if outcome is not None:
+        if outcome.status != 400:
+            ticket = viewable_ticket(ticket_id)
+        return render_ticket(ticket, failed=("return_visit", form), error=outcome.message, status=outcome.status)
+    done = _("回访已登记，差评整改已完成。")
+    db.session.expire_all()
+    if not request.htmx:
+        flash(done, "success")
+        return redirect(url_for("tickets.detail", ticket_id=ticket_id) + "#remediation", 303)
+    return render_ticket(db.session.get(Ticket, ticket_id), message=done)
 
 
 @bp.get("/tickets/<int:ticket_id>/history")

@@ -218,6 +218,11 @@ def _form_targets(factory):
                                                                   TicketClock.kind == "resolution"))
         extension_id = request_extension(db.session.get(Ticket, working.id), db.session.get(User, secretary.id),
                                          clock_id, 3, "等待材料").id
+    # A 差评 leaves a remediation open: the return-visit form then reaches the service's date checks.
+    bad = factory.ticket(S.RESOLVED, secretary=secretary)
+    with factory.app.test_request_context():
+        from app.tickets.services import rate_ticket
+        rate_ticket(db.session.get(Ticket, bad.id), "1", "unsolved", "还是没解决")
     fields = {
         f"/assessment/tickets/{ref.id}/exclude": (supervisor, ["reason"]),
         f"/assessment/tickets/{ref.id}/include": (supervisor, ["reason"]),
@@ -250,6 +255,8 @@ def _form_targets(factory):
         f"/tickets/{ref.id}/actions/hold": (secretary, ["version", "reason"]),
         f"/tickets/{ref.id}/extensions": (secretary, ["clock_id", "days", "reason"]),
         f"/tickets/{ref.id}/supervise": (supervisor, ["note"]),
+        f"/tickets/{bad.id}/return-visit": (secretary, ["visited_on", "way", "result", "satisfied"]),
+        "/admin/policies/rating": (admin, ["default_after_days"]),
         "/tickets/new": (secretary, ["enterprise_id", "new_enterprise_name", "new_credit_code", "channel",
                                      "contact_name", "mobile", "email", "category_id", "urgency", "title", "description",
                                      "visit_id", "project_id"]),
@@ -272,7 +279,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 39  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 41  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
