@@ -50,8 +50,9 @@ MATRIX = {
     ("public.supplement", "POST"): unlocked_only(),
     ("public.rate", "POST"): unlocked_only(),
     ("public.public_file", "GET"): unlocked_only("404"),
-    ("public.personal", "GET"): everyone(),  # whoever holds the link: that one case, nothing else
     ("public.sms_preference", "POST"): unlocked_only(),
+    # Last of the enterprise's routes: opening the link unlocks its case in this browser for the rows after it.
+    ("public.personal", "GET"): everyone(),  # whoever holds the link: that one case, nothing else
     ("auth.login", "GET"): everyone(),
     ("auth.login", "POST"): everyone(),
     ("auth.set_language", "POST"): everyone(),
