@@ -92,3 +92,23 @@ def test_only_supervisors_may_recompute(app, clock, factory, login):
     assert app.test_client().post("/assessment/2026-10/recompute").status_code in (302, 401)
     with app.app_context():
         assert db.session.get(DraftSnapshot, "2026-10").computed_at == before
+
+
+def test_the_sla_worker_keeps_the_months_under_review_tallied(app, ctx, clock, factory, login):
+    # On 20 October the months under review are October (this month) and September (not published): the job
+    # stores both; the page then reads October's snapshot, stamped with the job's moment. The hall board's
+    # 办结率 is the same snapshot's (2 ÷ 3), not a tally of its own.
+    from app.supervision.scheduler import run_draft_refresh
+    app.config.update(DRAFT_CACHE_SECONDS=600, HALL_CACHE_SECONDS=60)
+    _october(clock)
+    clock.set(bj(10, 20, 9, 30))
+    assert run_draft_refresh(app) == ["2026-10", "2026-09"]
+    assert db.session.get(DraftSnapshot, "2026-09") is not None
+    clock.set(bj(10, 20, 9, 35))
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "草稿：按 2026-10-20 09:30:00 的数据计算" in page and "已办结 2 ÷ 收到 3" in _received_month(page)
+    hall = client.get("/hall").get_data(as_text=True)
+    # The month's received-based rate: 66.7% (2 ÷ 3). A case resolved after 09:30 would show only at the next
+    # refresh (the snapshot is what the board reads).
+    assert "收件口径 66.7%（已办结 2 ÷ 收到 3）" in hall

@@ -32,10 +32,19 @@ def draft_result(month: Month, *, with_report: bool = True) -> dict:
     now = utcnow()
     if seconds <= 0:
         return dict(live_result(month, with_report=with_report), computed_at=now.isoformat())
-    key = str(month)
-    row = db.session.get(DraftSnapshot, key)
+    row = db.session.get(DraftSnapshot, str(month))
     if row is not None and now - timedelta(seconds=seconds) <= row.computed_at <= now:
         return json.loads(row.payload)
+    return refresh(month, now)
+
+
+def refresh(month: Month, now=None) -> dict:
+    """Tally the month now and store it as its snapshot (the SLA worker does this for the months under review
+    every half DRAFT_CACHE_SECONDS, so that a page rarely has to)."""
+    from app.assessment.publishing import live_result  # publishing imports this module
+
+    now = now or utcnow()
+    key = str(month)
     result = dict(live_result(month, with_report=True), computed_at=now.isoformat())
     payload = json.dumps(result, ensure_ascii=False)
     try:
@@ -46,6 +55,15 @@ def draft_result(month: Month, *, with_report: bool = True) -> dict:
     except (IntegrityError, OperationalError):
         db.session.rollback()  # another worker stored the same month at the same moment (or the database is busy)
     return json.loads(payload)  # the same shape whether stored or not (JSON keys, lists)
+
+
+def months_under_review(now) -> list[Month]:
+    """The months a draft is looked at: this one, and the last one until it is published."""
+    from app.assessment.publishing import latest_run
+
+    this = Month.containing(now)
+    last = this.previous()
+    return [this] + ([last] if latest_run(last) is None else [])
 
 
 def drop_drafts() -> None:

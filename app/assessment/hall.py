@@ -1,31 +1,24 @@
 """The service hall's board: today's intake, open tickets by state, the overdue list, this month's completion and
-ratings, the last published 金牌秘书 and 金牌部室, and (for supervisors only, as a draft) this month's live leaders,
-recomputed at most once a minute."""
-import time
+ratings, the last published 金牌秘书 and 金牌部室, and (for supervisors only, as a draft) this month's leaders: the
+counts at most once a minute per process, the month's rates and leaders from its shared draft snapshot."""
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.assessment import report
 from app.assessment.metrics import UNIT_KINDS
 from app.assessment.period import SHANGHAI, Month
-from app.assessment.publishing import latest_run, live_scores, published_months
+from app.assessment.drafts import draft_result
+from app.assessment.publishing import latest_run, published_months
 from app.assessment.scoring import RANKED, UnitScore, citation
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, OPEN_STATES, SlaLevel
 from app.extensions import db
 from app.models import Assignment, Category, Department, Ticket
 
 
-def leaders(month: Month) -> dict:
-    """Top three of each ranking, recomputed at most once a minute per app and process (the board polls)."""
-    cache = current_app.extensions.setdefault("jj_hall_leaders", {})
-    seconds = current_app.config.get("HALL_CACHE_SECONDS", 60) or 1
-    key = (str(month), int(time.monotonic() // seconds))
-    if key not in cache:
-        cache.clear()
-        cache[key] = {kind: [u for u in live_scores(kind, month) if u.status == RANKED][:3]
-                      for kind in UNIT_KINDS}
-    return cache[key]
+def leaders(draft: dict) -> dict:
+    """Top three of each ranking of this month's draft."""
+    return {kind: [u for u in (UnitScore.from_dict(d) for d in draft["units"][kind]) if u.status == RANKED][:3]
+            for kind in UNIT_KINDS}
 
 
 def published_awards() -> dict | None:
@@ -58,7 +51,7 @@ def board(now, *, live=False) -> dict:
         figures = cache[key]
     else:
         figures = _figures(now)
-    return dict(figures, now=now, leaders=leaders(figures["month"]) if live else None)
+    return dict(figures, now=now, leaders=leaders(figures["draft"]) if live else None)
 
 
 def _figures(now) -> dict:
@@ -81,6 +74,9 @@ def _figures(now) -> dict:
         .order_by(Ticket.due_at.is_(None), Ticket.due_at).limit(10)).all()
     overdue_total = db.session.scalar(select(func.count(Ticket.id)).where(
         Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late)))
+    # This month's rates and leaders are the month's draft (app/assessment/drafts.py): one tally shared with the
+    # assessment pages and every worker, refreshed by the SLA worker, instead of a scan of the year per process.
+    draft = draft_result(month)
     return dict(month=month, today_new=today_new or 0, by_state=by_state, overdue=overdue,
-                overdue_total=overdue_total or 0, completion=report.completion_rates(month, now),
-                ratings=report.ratings(month), awards=published_awards())
+                overdue_total=overdue_total or 0, completion=draft["completion"], ratings=draft["center"]["ratings"],
+                draft=draft, awards=published_awards())

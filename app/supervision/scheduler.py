@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from app.assessment import drafts
 from app.timesource import utcnow
 from app.supervision.default_ratings import give_default_ratings
 from app.supervision.notify import deliver_pending
@@ -36,6 +37,21 @@ def run_delivery(app) -> dict:
         return result
 
 
+def run_draft_refresh(app) -> list[str]:
+    """Tally the months under review into their snapshots, off the request path (a month of a large centre takes
+    seconds: pages then read the snapshot)."""
+    with app.app_context():
+        if app.config.get("DRAFT_CACHE_SECONDS", 0) <= 0:
+            return []
+        now = utcnow()
+        months = drafts.months_under_review(now)
+        for month in months:
+            drafts.refresh(month, now)
+        beat("draft-figures", now, ", ".join(map(str, months)))
+        db.session.commit()
+        return [str(m) for m in months]
+
+
 def build_scheduler(app, blocking: bool = False):
     """The scheduler with both jobs; missed runs are never dropped, only merged, and run once at start."""
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
@@ -44,4 +60,7 @@ def build_scheduler(app, blocking: bool = False):
                    next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(run_sweep, args=[app], id="sla-sweep", **options)
     scheduler.add_job(run_delivery, args=[app], id="notify", **options)
+    if app.config.get("DRAFT_CACHE_SECONDS", 0) > 0:
+        scheduler.add_job(run_draft_refresh, args=[app], id="draft-figures",
+                          **dict(options, seconds=max(60, app.config["DRAFT_CACHE_SECONDS"] // 2)))
     return scheduler
