@@ -23,7 +23,7 @@ SMS_KIND = "sign_in_code"
 def _wait_text(limit) -> str:
     """How long until an address may try again. The limiter counts on the wall clock of its own storage (not the
     application's clock), so the wait is read on that same clock."""
-    seconds = max(1, math.ceil(limit.reset_at - time.time()))
+    seconds = max(1, math.ceil(limit.window[0] - time.time()))  # window[0]: when the window resets (epoch)
     return _("%(n)d 秒", n=seconds) if seconds < 60 else _("%(n)d 分钟", n=math.ceil(seconds / 60))
 
 
@@ -72,10 +72,10 @@ def _send_after_response(response, mobile: str, code: str) -> None:
 def signin_page():
     """短信验证码登录: the contact's mobile number gets a code; the answer reads the same for any number."""
     now = utcnow()
-    if signin.current_holder(now) is not None:
-        return redirect(url_for("my.cases"))
     form = SigninForm()
     if request.method == "GET":
+        if signin.current_holder(now) is not None:
+            return redirect(url_for("my.cases"))
         form.mobile.data = session.get(signin.PENDING_KEY) or ""
         return render_template("my/signin.html", form=form)
     if not form.validate_on_submit():
