@@ -7,7 +7,6 @@ is worked out by hand in the comments from the rules in app/public/signin.py and
 import re
 import statistics
 import time
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
