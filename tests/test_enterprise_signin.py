@@ -436,3 +436,33 @@ def test_signing_in_again_issues_a_new_session_and_leaves_a_staff_login_alone(ap
     # Signed in as an enterprise, nobody reaches a staff page.
     enterprise_only = sign_in(app.test_client(), sms_gateway, WANG)
     assert "/login" in enterprise_only.get("/workspace").headers["Location"]
+
+
+def test_a_number_typed_with_the_country_code_spaces_or_hyphens_is_the_same_number(app, world, sms_gateway):
+    client = app.test_client()
+    assert ask(client, "+86 139-0000-0001").status_code == 303
+    assert len(sms_gateway.texts_to(BOSS)) == 1  # the gateway is given the 11 digits
+    assert type_code(client, "139 0000 0001", code_sent_to(sms_gateway, BOSS)).status_code == 303
+
+
+def test_fuzzing_the_sign_in_forms_with_real_numbers_reaches_no_server_error(app, world, sms_gateway, clock):
+    # The security suite fuzzes both forms with random text (which is never a valid number); here the numbers
+    # are real ones, known and unknown, so the codes, tries and limits are reached with anything as the code.
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    client = app.test_client()
+    failures = []
+    numbers = st.sampled_from([BOSS, LI, STRANGER, "+8613900000001", "86 139 0000 0003", "139-1111-2222"])
+    codes = st.one_of(st.text(max_size=20), st.from_regex(r"\A\d{6}\Z"), st.sampled_from(["", " 123 456 ", "\x00"]))
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(numbers, codes, st.integers(min_value=0, max_value=400))
+    def fuzz(mobile, code, seconds):
+        clock.advance(seconds=seconds)
+        for response in (client.post("/my/signin", data={"mobile": mobile}),
+                         client.post("/my/signin/code", data={"mobile": mobile, "code": code})):
+            response.close()
+            if response.status_code >= 500:
+                failures.append((mobile, code, response.status_code))
+
+    fuzz()
+    assert failures == []
