@@ -1,6 +1,7 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright): an enterprise submits from a
 phone, a secretary accepts, answers and dispatches, a department signs and reports, the secretary resolves, the
-enterprise confirms and rates. Screenshots of every page go to test-output/e2e/."""
+enterprise confirms and rates; an enterprise on a phone signs in with the SMS code read from the fake gateway, reads
+我的诉求, rates and scores its month. Screenshots of every page go to test-output/e2e/."""
 import os
 import re
 from pathlib import Path

@@ -466,3 +466,36 @@ def test_fuzzing_the_sign_in_forms_with_real_numbers_reaches_no_server_error(app
 
     fuzz()
     assert failures == []
+
+
+def test_my_page_gives_replies_conclusions_reasons_and_the_dates_the_enterprise_may_see(app, world, sms_gateway,
+                                                                                       factory):
+    from app.meetings.services import record_minutes
+    from app.models import Meeting, User
+    from app.tickets.services import rate_ticket, reply_to_enterprise
+    secretary, officer, a = world["secretary"], world["officer"], world["a"]
+    held = factory.ticket(S.ON_HOLD, secretary=secretary, lead_officer=officer, enterprise_id=a, contact_mobile=LI)
+    refused = factory.ticket(S.REJECTED, secretary=secretary, lead_officer=officer, enterprise_id=a,
+                             contact_mobile=LI)
+    convened = factory.ticket(S.CONVENED, secretary=secretary, lead_officer=officer, enterprise_id=a,
+                              contact_mobile=LI)
+    with app.test_request_context():
+        sec = db.session.get(User, secretary.id)
+        reply_to_enterprise(db.session.get(Ticket, held.id), sec, "请补充近三个月的用电负荷记录。")
+        meeting = db.session.scalar(select(Meeting))
+        record_minutes(sec, meeting, "内部讨论：供电公司的意见。", "会议决定：供电公司两周内完成方案批复。")
+        # LI is not satisfied with a1: a 差评 reopens it and opens a remediation of 15 working days.
+        rate_ticket(db.session.get(Ticket, world["a1"].id), "1", "unsolved", "还是没有解决")
+    li = sign_in(app.test_client(), sms_gateway, LI)
+    _, html = page(li)
+    assert "最新答复（2026-11-16 09:00）：</strong>请补充近三个月的用电负荷记录。" in html
+    assert "请补充：</strong>等待企业补充材料" in html  # the factory's hold reason, with the way to answer it
+    assert f'href="/track/{held.number}#sup-h"' in html
+    assert "不予受理理由：</strong>不属于受理范围" in html
+    assert "会办结论：</strong>会议决定：供电公司两周内完成方案批复。" in html and "内部讨论" not in html
+    # The 差评 on Monday 16 November: 15 working days after that day are 17–20 Nov (4), 23–27 Nov (9),
+    # 30 Nov–4 Dec (14) and Monday 7 December (15): the visit is due by the end of 7 December.
+    assert "差评整改中：我们将在 2026-12-07 24:00 前回访您。" in html
+    # On hold and nothing else asked of LI now (a1 was reopened): 1 item to do.
+    assert "有 1 项需要您处理" in html
+    assert convened.number in html and refused.number in html
