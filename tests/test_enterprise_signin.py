@@ -215,6 +215,16 @@ def test_a_new_case_from_my_page_has_the_company_and_contact_filled_in(app, worl
     li = sign_in(app.test_client(), sms_gateway, LI)
     _, html = page(li, "/submit")
     assert f'value="{a_name}"' in html and 'value="李四"' in html and f'value="{LI}"' in html
+    # Submitted as filled in, the new case is on LI's page at once.
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', html).group(1)
+    category = re.search(r'<option value="(\d+)"', html[html.index('name="category_id"'):]).group(1)
+    receipt = li.post("/submit", data={"enterprise_name": a_name, "credit_code": a_code, "contact_name": "李四",
+                                       "mobile": LI, "category_id": category, "urgency": "normal",
+                                       "title": "新厂房消防验收咨询", "description": "新厂房即将竣工，想了解消防验收的材料要求。",
+                                       "submission_key": key}).get_data(as_text=True)
+    number = re.search(r"JJ-\d{4}-\d{6}", receipt).group(0)
+    assert 'id="back-to-my"' in receipt
+    assert number in page(li)[1] and number in page(boss)[1]  # LI's own case, and one of the company's
     _, html = page(app.test_client(), f"/submit?enterprise={world['a']}")
     assert a_name not in html and "张总" not in html  # nobody signed in: an empty form
 
