@@ -8,8 +8,8 @@ from sqlalchemy import select
 from app.enums import Role, TicketState as S
 from tests.factories import verified_evaluation_token
 
-ROLES = ["anonymous", "enterprise_right", "enterprise_wrong", "enterprise_sms", "secretary", "officer_lead", "officer_other",
-         "supervisor", "admin", "disabled"]
+ROLES = ["anonymous", "enterprise_right", "enterprise_wrong", "enterprise_sms", "secretary", "officer_lead",
+         "officer_other", "supervisor", "admin", "disabled"]
 CONTACT_MOBILE = "13812345678"  # the factory's contact mobile of every case
 STAFF = {"secretary", "officer_lead", "officer_other", "supervisor", "admin"}
 NOT_STAFF = set(ROLES) - STAFF

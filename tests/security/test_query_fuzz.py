@@ -13,7 +13,8 @@ pytestmark = pytest.mark.security
 
 KEYS = ["q", "state", "page", "version", "view", "year", "park", "industry", "secretary", "only_year", "status",
         "department", "kind", "from", "to", "sort", "token", "next", "month", "key", "endpoint", "_method",
-        "_external", "_scheme", "_anchor", "values", "method", "id", "type_id", "stage_id", "enterprise_id", "enterprise"]
+        "_external", "_scheme", "_anchor", "values", "method", "id", "type_id", "stage_id", "enterprise_id",
+        "enterprise"]
 VALUES = st.one_of(st.text(max_size=40), st.sampled_from(
     ["", "1", "0", "-1", "9" * 30, "2026-13-45", "9999-12-31", "0001-01-01", "javascript", "evil.example", "x",
      "POST", "true", "%", "'", "<script>", "draft", "secretary", "2026-10"]))
