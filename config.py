@@ -105,6 +105,10 @@ class Config:
     SUBMIT_RATE_LIMIT = os.environ.get("SUBMIT_RATE_LIMIT", "10 per minute; 100 per day")
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "20 per minute; 200 per day")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes")
+    # An enterprise's SMS sign-in, per address: asking for codes, and typing them (each number also has its own
+    # limits in the database: one code a minute, five an hour; five tries per code).
+    SIGNIN_CODE_RATE_LIMIT = os.environ.get("SIGNIN_CODE_RATE_LIMIT", "5 per 10 minutes; 20 per day")
+    SIGNIN_VERIFY_RATE_LIMIT = os.environ.get("SIGNIN_VERIFY_RATE_LIMIT", "10 per 10 minutes; 50 per day")
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

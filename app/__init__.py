@@ -82,7 +82,7 @@ def create_app(config_object=Config, **overrides):
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user.is_authenticated or request.path.startswith(("/track", "/t/")):
+        if current_user.is_authenticated or request.path.startswith(("/track", "/t/", "/my")):
             response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -126,11 +126,12 @@ def _register_blueprints(app):
     from app.meetings.views import bp as meetings_bp
     from app.ops import bp as ops_bp
     from app.projects.views import bp as projects_bp
+    from app.public.my_views import bp as my_bp
     from app.public.views import bp as public_bp
     from app.tickets.views import bp as tickets_bp
     from app.vendor import bp as vendor_bp
     from app.workspace.views import bp as workspace_bp
-    for bp in (public_bp, auth_bp, workspace_bp, tickets_bp, sla_bp, meetings_bp, projects_bp, enterprises_bp, admin_bp,
-               assessment_bp, vendor_bp, ops_bp):
+    for bp in (public_bp, my_bp, auth_bp, workspace_bp, tickets_bp, sla_bp, meetings_bp, projects_bp, enterprises_bp,
+               admin_bp, assessment_bp, vendor_bp, ops_bp):
         app.register_blueprint(bp)
     app.add_template_global(panel_context, "assessment_panel")

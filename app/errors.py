@@ -33,3 +33,9 @@ class NotAllowed(ServiceError):
     """The person's role does not allow this action on this ticket."""
 
     status = 403
+
+
+class TooOften(ServiceError):
+    """Asked for too often; the message says when to try again."""
+
+    status = 429

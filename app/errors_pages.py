@@ -53,6 +53,8 @@ def register(app):
 
     @app.errorhandler(429)
     def too_many(exc):
+        if getattr(exc, "response", None) is not None:
+            return exc.response  # a page of its own that says when to try again (the SMS sign-in's forms)
         return _page(429, _("操作过于频繁"), _("操作过于频繁，请稍后再试。"))
 
     @app.errorhandler(500)

@@ -93,7 +93,8 @@ class Factory:
 
     def ticket(self, state: str | S = S.INTAKE, *, secretary: Person | None = None, lead_officer: Person | None = None,
                support_department_ids=(), enterprise_id=None, category_id=None, urgency=Urgency.NORMAL.value,
-               title="厂房施工许可办理咨询", description="施工图审查已通过，想了解施工许可证还需要哪些材料。") -> TicketRef:
+               title="厂房施工许可办理咨询", description="施工图审查已通过，想了解施工许可证还需要哪些材料。",
+               contact_mobile="13812345678", contact_name="王经理") -> TicketRef:
         """A ticket driven through the real workflow to `state`."""
         state = S(state)
         secretary = secretary or self.user(Role.SECRETARY)
@@ -102,8 +103,8 @@ class Factory:
         category_id = category_id or self.category()
         with self._ctx():
             ent = db.session.get(Enterprise, enterprise_id)
-            data = {"enterprise_name": ent.name, "credit_code": ent.credit_code, "contact_name": "王经理",
-                    "mobile": "13812345678", "title": title, "description": description,
+            data = {"enterprise_name": ent.name, "credit_code": ent.credit_code, "contact_name": contact_name,
+                    "mobile": contact_mobile, "title": title, "description": description,
                     "category_id": category_id, "urgency": urgency}
             key = new_submission_key()
             ticket, code, _new = submit_public_ticket(data, [], key)

@@ -1,6 +1,7 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright): an enterprise submits from a
 phone, a secretary accepts, answers and dispatches, a department signs and reports, the secretary resolves, the
-enterprise confirms and rates. Screenshots of every page go to test-output/e2e/."""
+enterprise confirms and rates; an enterprise on a phone signs in with the SMS code read from the fake gateway, reads
+我的诉求, rates and scores its month. Screenshots of every page go to test-output/e2e/."""
 import os
 import re
 from pathlib import Path
@@ -238,3 +239,90 @@ def test_a_supervisor_publishes_october_and_opens_the_report_and_the_hall_board(
     phone.click("text=提交评价")
     phone.wait_for_selector("text=感谢您的评价")
     assert "已评价，感谢您的反馈" in phone.content()
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_an_enterprise_on_a_phone_signs_in_by_sms_rates_and_evaluates_from_my_page(app, factory, live_server,
+                                                                                   browser, sms_gateway):
+    import time
+    from app.enums import TicketState as S
+    from app.extensions import db
+    from app.models import Enterprise, Ticket
+    app.config.update(SMS_GATEWAY_URL=sms_gateway.url, SMS_GATEWAY_KEY=sms_gateway.key)
+    boss = "13900000001"  # the company's contact, verified by a supervisor
+    secretary, officer = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    company = factory.enterprise(secretary)
+    with app.app_context():
+        enterprise = db.session.get(Enterprise, company)
+        enterprise.name, enterprise.contact_name, enterprise.mobile, enterprise.contact_verified = \
+            "苏州锐芯电子有限公司", "张总", boss, True
+        db.session.commit()
+    resolved = factory.ticket(S.RESOLVED, secretary=secretary, lead_officer=officer, enterprise_id=company,
+                              contact_mobile="13900000002", contact_name="李四", title="厂区用电增容申请迟迟未批")
+    working = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer, enterprise_id=company,
+                             contact_mobile="13900000003", contact_name="王五", title="排污许可证延续办理")
+    other = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer, title="别家公司的诉求")
+    base = live_server
+
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.goto(f"{base}/track")  # the way in is offered where people look up a case, and on the home page
+    assert phone.locator("#my-signin").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "16a-track-page-sms-signin-link")
+    phone.goto(f"{base}/")
+    phone.click("#my-signin")
+    phone.wait_for_url("**/my/signin")
+    phone.fill("#mobile", boss)
+    shot(phone, "16-enterprise-sms-signin")
+    phone.click("main form button")
+    phone.wait_for_url("**/my/signin/code")
+    assert phone.input_value("#mobile") == boss
+    deadline = time.monotonic() + 10  # the SMS leaves once the answer has gone
+    while not sms_gateway.texts_to(boss) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    code = re.search(r"验证码：(\d{6})", sms_gateway.texts_to(boss)[-1]).group(1)
+    phone.fill("#code", code)
+    shot(phone, "17-enterprise-sms-code")
+    phone.click("main form button.btn-primary")
+    phone.wait_for_url(f"{base}/my")
+    body = phone.content()
+    assert resolved.number in body and working.number in body and other.number not in body
+    assert "待您处理" in body and "确认并评价" in body and "去评价" in body
+    assert "联系人 李四" in body and "联系人 王五" in body  # the verified contact sees colleagues' cases too
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing pushes the page sideways
+    shot(phone, "18-enterprise-my-cases")
+
+    # Rate the resolved case from its tracking page, then back to the list.
+    phone.locator(f"#case-{resolved.number} a", has_text="确认并评价").click()
+    phone.wait_for_url(f"**/track/{resolved.number}#rate-h")
+    phone.check("input[name=satisfaction][value='5']")
+    phone.check("input[name=solved][value='solved']")
+    phone.fill("textarea[name=comment]", "问题已解决，感谢！")
+    phone.click("text=提交评价")
+    phone.wait_for_selector(".state-closed")
+    shot(phone, "19-enterprise-rated-from-my-page")
+    with app.app_context():
+        assert db.session.get(Ticket, resolved.id).state == S.CLOSED
+    phone.click("#back-to-my")
+    phone.wait_for_url(f"{base}/my")
+    assert "确认并评价" not in phone.inner_text("main")
+
+    # The month's evaluation, through the verified contact's own link.
+    phone.click("text=去评价")
+    phone.wait_for_url("**/evaluate/**")
+    assert "2026年11月 服务评价" in phone.content() and "测试项目秘书" in phone.content()
+    for criterion in ("lawful", "efficiency", "execution", "attitude"):
+        for radio in phone.locator(f"input[name$='-{criterion}'][value='5']").all():
+            radio.check()
+    phone.locator("textarea[name$='-comment']").first.fill("秘书很负责")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "20-enterprise-evaluation-from-my-page")
+    phone.click("text=提交评价")
+    phone.wait_for_selector("text=感谢您的评价")
+    phone.goto(f"{base}/my")
+    assert "2026年11月 的服务评价已完成" in phone.content()
+    phone.click("#signout")
+    phone.wait_for_url("**/my/signin")
+    assert "已退出登录" in phone.content()
+    phone.goto(f"{base}/track/{working.number}")
+    phone.wait_for_url("**/track")  # signed out: the case needs its code again

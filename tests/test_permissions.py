@@ -1,5 +1,6 @@
 """Every route × every kind of visitor, against a table kept here. A route missing from the table fails."""
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -7,12 +8,14 @@ from sqlalchemy import select
 from app.enums import Role, TicketState as S
 from tests.factories import verified_evaluation_token
 
-ROLES = ["anonymous", "enterprise_right", "enterprise_wrong", "secretary", "officer_lead", "officer_other",
-         "supervisor", "admin", "disabled"]
+ROLES = ["anonymous", "enterprise_right", "enterprise_wrong", "enterprise_sms", "secretary", "officer_lead",
+         "officer_other", "supervisor", "admin", "disabled"]
+CONTACT_MOBILE = "13812345678"  # the factory's contact mobile of every case
 STAFF = {"secretary", "officer_lead", "officer_other", "supervisor", "admin"}
 NOT_STAFF = set(ROLES) - STAFF
 
-# Outcomes: ok (the view ran), login (sent to log in), 403, 404 (hidden), track (sent to enter a code first).
+# Outcomes: ok (the view ran), login (sent to log in), 403, 404 (hidden), track (sent to enter a code first),
+# signin (sent to the SMS sign-in page). enterprise_sms: signed in (我的诉求) with the case's contact mobile.
 
 
 def everyone(outcome="ok"):
@@ -35,7 +38,7 @@ def ticket_route(allowed_extra=()):
 
 def unlocked_only(locked="track"):
     table = everyone(locked)
-    table["enterprise_right"] = "ok"
+    table["enterprise_right"] = table["enterprise_sms"] = "ok"
     return table
 
 
@@ -51,6 +54,12 @@ MATRIX = {
     ("public.rate", "POST"): unlocked_only(),
     ("public.public_file", "GET"): unlocked_only("404"),
     ("public.sms_preference", "POST"): unlocked_only(),
+    # 我的诉求: the sign-in forms answer everyone alike; the page needs the SMS sign-in.
+    ("my.signin_page", "GET"): everyone(),
+    ("my.signin_page", "POST"): everyone(),
+    ("my.verify", "GET"): everyone("signin"),  # no code asked in this browser: back to the first step
+    ("my.verify", "POST"): everyone(),
+    ("my.cases", "GET"): {**everyone("signin"), "enterprise_sms": "ok"},
     # Last of the enterprise's routes: opening the link unlocks its case in this browser for the rows after it.
     ("public.personal", "GET"): everyone(),  # whoever holds the link: that one case, nothing else
     ("auth.login", "GET"): everyone(),
@@ -176,7 +185,8 @@ MATRIX = {
     ("assessment.scoring_rules", "POST"): staff_only({"admin"}),
     ("assessment.hall", "GET"): staff_only(ALL_STAFF),
     ("assessment.hall_panel", "GET"): staff_only(ALL_STAFF, denied="403") | {r: "403" for r in NOT_STAFF},
-    # Last: it ends the session it is called in.
+    # Last: they end the session they are called in.
+    ("my.signout", "POST"): everyone("signin"),
     ("auth.logout", "POST"): staff_only(ALL_STAFF),
 }
 
@@ -315,10 +325,15 @@ def url_args(endpoint, w):
     }.get(endpoint, {})
 
 
-def client_for(role, app, w, login, factory):
+def client_for(role, app, w, login, factory, sms_gateway=None):
     client = app.test_client()
     t = w["ticket"]
-    if role == "enterprise_right":
+    if role == "enterprise_sms":
+        app.config.update(SMS_GATEWAY_URL=sms_gateway.url, SMS_GATEWAY_KEY=sms_gateway.key)
+        client.post("/my/signin", data={"mobile": CONTACT_MOBILE}).close()  # closed: the code leaves
+        code = re.search(r"验证码：(\d{6})", sms_gateway.texts_to(CONTACT_MOBILE)[-1]).group(1)
+        assert client.post("/my/signin/code", data={"mobile": CONTACT_MOBILE, "code": code}).status_code == 303
+    elif role == "enterprise_right":
         assert client.post("/track", data={"number": t.number, "code": t.code}).status_code == 303
     elif role == "enterprise_wrong":
         client.post("/track", data={"number": t.number, "code": "WRONG-CODE-0000-0000-0000-0000-0000"})
@@ -336,6 +351,8 @@ def outcome(response):
         return "login"
     if response.status_code in (301, 302, 303) and location.endswith("/track"):
         return "track"
+    if response.status_code in (301, 302, 303) and location.endswith("/my/signin"):
+        return "signin"
     if response.status_code in (403, 404):
         return str(response.status_code)
     if response.status_code in (200, 201, 204, 301, 302, 303, 400, 401, 409):
@@ -351,9 +368,9 @@ def test_every_route_is_in_the_table(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(role, app, world, login, factory):
+def test_permission_matrix(role, app, world, login, factory, sms_gateway):
     from flask import url_for
-    client = client_for(role, app, world, login, factory)
+    client = client_for(role, app, world, login, factory, sms_gateway)
     mismatches = []
     for (endpoint, method), expected_by_role in MATRIX.items():
         with app.test_request_context():

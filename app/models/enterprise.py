@@ -17,7 +17,7 @@ class Enterprise(db.Model):
     park: Mapped[str] = mapped_column(String(60), default="")
     industry: Mapped[str] = mapped_column(String(60), default="")
     contact_name: Mapped[str] = mapped_column(String(40), default="")
-    mobile: Mapped[str] = mapped_column(String(20), default="")
+    mobile: Mapped[str] = mapped_column(String(20), default="", index=True)
     # Whether staff have confirmed that contact_name/mobile really speak for the company. A contact typed on the
     # anonymous form is not: anyone can type a company's public credit code.
     contact_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -27,7 +27,8 @@ class Ticket(db.Model):
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
     contact_name: Mapped[str] = mapped_column(String(40), default="")
-    contact_mobile: Mapped[str] = mapped_column(String(20), default="")
+    # An enterprise signed in by SMS sees the cases its number is the contact of (app/public/mine.py).
+    contact_mobile: Mapped[str] = mapped_column(String(20), default="", index=True)
     contact_email: Mapped[str] = mapped_column(String(120), default="", server_default="")
     outcome: Mapped[str] = mapped_column(Text, default="")
     access_code_hash: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""The enterprise's forms: submit a problem, look it up, add information, rate the outcome."""
+"""The enterprise's forms: submit a problem, look it up, add information, rate the outcome, sign in by SMS."""
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from app.enums import Satisfaction, Solved, Urgency
 from app.forms import no_nul, strip
+from app.public.signin import normalize_code, normalize_mobile
 from app.text import single_line
 from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
 
@@ -98,3 +99,26 @@ class RatingForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.satisfaction.choices = Satisfaction.choices()
         self.solved.choices = Solved.choices()
+
+
+class SigninForm(FlaskForm):
+    """The enterprise asks for a sign-in code for its contact's mobile number."""
+
+    mobile = StringField(_l("手机号码"), filters=[strip, normalize_mobile], validators=[
+        DataRequired(_l("请填写手机号码。")), Length(max=20, message=_l("请填写 11 位手机号码，例如 13812345678。")),
+        no_nul])
+
+    def validate_mobile(self, field):
+        if not is_valid_mobile(field.data):
+            raise ValidationError(_l("请填写 11 位手机号码，例如 13812345678。"))
+
+
+class CodeForm(SigninForm):
+    """The enterprise types the code it received; the number stays as typed."""
+
+    code = StringField(_l("短信验证码"), filters=[strip, normalize_code], validators=[
+        DataRequired(_l("请填写短信验证码。")), no_nul])
+
+    def validate_code(self, field):
+        if not (len(field.data or "") == 6 and field.data.isdigit()):
+            raise ValidationError(_l("请输入短信中的 6 位数字验证码。"))

@@ -6,8 +6,10 @@ from sqlalchemy import select
 from app.attachments import check_uploads, send_stored
 from app.errors import ServiceError
 from app.extensions import db, limiter
+from app.forms import id_arg
 from app.models import Attachment, Ticket
 from app.reference import active_categories
+from app.public import mine, signin
 from app.public.forms import RatingForm, SmsPreferenceForm, SubmitForm, SupplementForm, TrackForm
 from app.qr import qr_svg
 from app.tickets import links, workflow
@@ -15,6 +17,7 @@ from app.tickets.codes import code_matches, new_submission_key, normalize_number
 from app.tickets.contact import case_contact
 from app.tickets.intake import submit_public_ticket
 from app.tickets.services import rate_ticket, set_sms_preference, supplement_ticket
+from app.timesource import utcnow
 
 bp = Blueprint("public", __name__)
 
@@ -36,6 +39,7 @@ def submit():
     form = SubmitForm(categories=active_categories())
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
+        _prefill(form)
         return render_template("public/submit.html", form=form)
     if form.homepage.data:
         return render_template("public/submit.html", form=form,
@@ -61,6 +65,15 @@ def submit():
                                     contact=case_contact(ticket)))
 
 
+def _prefill(form) -> None:
+    """An enterprise signed in by SMS (我的诉求) finds its company and contact filled in: the company it chose
+    (?enterprise=<id>, one of its own), or its only one."""
+    holder = signin.current_holder(utcnow())
+    details = mine.prefill(holder.mobile, id_arg("enterprise")) if holder is not None else None
+    for name in ("enterprise_name", "credit_code", "contact_name", "mobile") if details else ():
+        getattr(form, name).data = details[name]
+
+
 def _remember(ticket, key=TRACKED_KEY, value=None):
     value = ticket.id if value is None else value
     kept = [i for i in session.get(key, []) if i != value]
@@ -68,10 +81,15 @@ def _remember(ticket, key=TRACKED_KEY, value=None):
 
 
 def _tracked_ticket(number):
+    """The case this browser may open: unlocked with its code, opened through a live personal link, or seen by the
+    mobile number it signed in with (我的诉求)."""
     ticket = db.session.scalar(select(Ticket).where(Ticket.number == normalize_number(number)))
     if ticket is None:
         return None
     if ticket.id in session.get(TRACKED_KEY, []) or links.opens(ticket.id, session.get(LINKS_KEY)):
+        return ticket
+    holder = signin.current_holder(utcnow())
+    if holder is not None and mine.may_see(holder.mobile, ticket):
         return ticket
     return None
 

@@ -341,23 +341,30 @@ def deliver_pending(now: datetime, limit: int = 200) -> dict:
 
 
 def send_sms_now(mobile: str, text: str, *, kind: str, now: datetime, enterprise_id: int | None = None,
-                 title: str = "") -> Notification:
+                 title: str = "", keep: str | None = None) -> Notification:
     """Send one transactional SMS at once, at any hour and whatever the company's SMS opt-out: a one-time sign-in
     code the person has just asked for. The signature is added; the row goes into the outbox (so admins and the
     case see it) and is committed before the gateway is called and again with the outcome. It is tried once:
     a failure (or no gateway configured) gives it up at once, since a late code is no use (the person asks for a
-    new one). Returns the row: `sent_at` is set when it went, `last_error` says why not."""
+    new one). `keep`: what the outbox stores instead of the text (a sign-in code must never rest in the database,
+    where admins read the outbox); the gateway still gets `text`. Returns the row: `sent_at` is set when it went,
+    `last_error` says why not."""
+    config = current_app.config
+    stored = sms.signed(text if keep is None else keep, config)
     note = Notification(channel="sms", address=mobile, enterprise_id=enterprise_id, kind=kind,
-                        title=one_line(title or kind)[:200], body=sms.signed(text, current_app.config),
-                        created_at=now, immediate=True,
+                        title=one_line(title or kind)[:200], body=stored, created_at=now, immediate=True,
                         next_attempt_at=now + timedelta(minutes=10))  # a lease: the sweep keeps off it meanwhile
     db.session.add(note)
     db.session.commit()
-    if sms.configured_gateway(current_app.config) is None:
+    if sms.configured_gateway(config) is None:
         note.attempts += 1
         _give_up(note, NO_GATEWAY)
     else:
-        _attempt(note, now, retry=False)
+        note.body = sms.signed(text, config)  # for this one try only: never committed
+        try:
+            _attempt(note, now, retry=False)
+        finally:
+            note.body = stored
     db.session.commit()
     return note
 

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.security
 
 KEYS = ["q", "state", "page", "version", "view", "year", "park", "industry", "secretary", "only_year", "status",
         "department", "kind", "from", "to", "sort", "token", "next", "month", "key", "endpoint", "_method",
-        "_external", "_scheme", "_anchor", "values", "method", "id", "type_id", "stage_id", "enterprise_id"]
+        "_external", "_scheme", "_anchor", "values", "method", "id", "type_id", "stage_id", "enterprise_id",
+        "enterprise"]
 VALUES = st.one_of(st.text(max_size=40), st.sampled_from(
     ["", "1", "0", "-1", "9" * 30, "2026-13-45", "9999-12-31", "0001-01-01", "javascript", "evil.example", "x",
      "POST", "true", "%", "'", "<script>", "draft", "secretary", "2026-10"]))
@@ -21,10 +22,10 @@ VALUES = st.one_of(st.text(max_size=40), st.sampled_from(
 GET_ROUTES = sorted({endpoint for endpoint, method in MATRIX if method == "GET"} - {"static", "vendor.asset"})
 
 
-@pytest.mark.parametrize("role", ["supervisor", "secretary", "anonymous"])
-def test_every_get_page_survives_any_query_string(app, world, login, factory, role):
+@pytest.mark.parametrize("role", ["supervisor", "secretary", "anonymous", "enterprise_sms"])
+def test_every_get_page_survives_any_query_string(app, world, login, factory, sms_gateway, role):
     from flask import url_for
-    client = client_for(role, app, world, login, factory)
+    client = client_for(role, app, world, login, factory, sms_gateway)
     with app.test_request_context():
         urls = {endpoint: url_for(endpoint, **url_args(endpoint, world)) for endpoint in GET_ROUTES}
     failures = []
