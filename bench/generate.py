@@ -407,10 +407,16 @@ def main():
             from app.tickets.search import reindex_all
             counts["search documents"] = reindex_all(conn)  # rows went in raw: build their documents now
         loaded = time.perf_counter() - t0
-        with db.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        if db.engine.dialect.name == "postgresql":
+            # What autovacuum leaves a real database with (it is off on this machine): statistics, and a visibility
+            # map, without which an index-only scan still reads every row.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        else:
+            with db.engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
         print(f"{db.engine.dialect.name}: {args.cases:,} cases loaded in {loaded:.0f} s "
-              f"(+ANALYZE {time.perf_counter() - t0 - loaded:.0f} s)")
+              f"(+VACUUM/ANALYZE {time.perf_counter() - t0 - loaded:.0f} s)")
         for table, count in sorted(counts.items()):
             print(f"  {table:<22} {count:>12,}")
     print(url)

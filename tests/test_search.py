@@ -81,3 +81,25 @@ def test_a_secretary_searches_only_what_they_may_see(app, factory, login):
     factory.ticket(S.PROCESSING, secretary=theirs, title="用电报装")
     client = login(app.test_client(), mine)
     assert numbers(client.get("/tickets?q=用电").get_data(as_text=True)) == [a.number]
+
+
+def test_a_very_common_word_ranks_the_newest_candidates_and_says_so(app, factory, login, monkeypatch):
+    # With a window of 3: five cases match 用电; the list ranks the newest three (by id: #5, #4, #3; a title match
+    # before a description match), says there are more than it counted, and asks for more words. Four cases
+    # of 环评 fill no window of 5: counted exactly, no note.
+    from app.tickets import search
+    monkeypatch.setattr(search, "WINDOW", 3)
+    supervisor = factory.user(Role.SUPERVISOR)
+    made = [factory.ticket(S.PROCESSING, title=f"用电问题{i}" if i != 4 else "其他问题",
+                           description="厂区用电增容" if i == 4 else "") for i in range(1, 6)]
+    client = login(app.test_client(), supervisor)
+    html = client.get("/tickets?q=用电").get_data(as_text=True)
+    assert "超过 3 件" in html and "这里按相关度排列的是最近的 3 件" in html
+    shown = [t.number for t in made if t.number in html]
+    assert shown == [made[2].number, made[3].number, made[4].number]
+    assert html.index(made[4].number) < html.index(made[2].number) < html.index(made[3].number)
+    monkeypatch.setattr(search, "WINDOW", 5)
+    for i in range(4):
+        factory.ticket(S.PROCESSING, title=f"环评审批{i}")
+    html = client.get("/tickets?q=环评").get_data(as_text=True)
+    assert "共 4 件" in html and "最近的" not in html

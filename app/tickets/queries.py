@@ -240,6 +240,7 @@ class Page:
     page: int
     per_page: int
     capped: bool = False  # counting stopped at `total`: there are more ("10,000+")
+    windowed: int = 0  # a search matched more cases than it ranks: how many of the newest it ranked
 
     @property
     def pages(self) -> int:
@@ -268,4 +269,7 @@ def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
     order = _relevance(f.q) if f.sort == "relevance" else SORTS[f.sort]
     items = db.session.scalars(base.options(*_with_rows()).order_by(*order)
                                .limit(per_page).offset((f.page - 1) * per_page)).unique().all()
+    if f.q and search.more_than_window(f.q):
+        # Only the newest candidates were ranked: there are more matches than counted, say so.
+        return Page(items, min(total, cap), f.page, per_page, capped=True, windowed=search.WINDOW)
     return Page(items, min(total, cap), f.page, per_page, capped=total > cap)

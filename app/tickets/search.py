@@ -56,17 +56,38 @@ def _tsquery(terms) -> str:
     return " & ".join(f"'{token}'" + (":*" if prefix else "") for token, prefix in terms)
 
 
-def candidate_clause(q: str):
-    """A SQL condition on ticket.id that keeps the cases whose documents hold every token of `q`, or None when
-    the query has no searchable characters."""
+# A word as common as 用电 can match tens of thousands of cases at a million. Ranking them all by relevance means
+# reading each one; the list ranks the newest WINDOW candidates instead and says so (`more_than_window`).
+WINDOW = 2_000
+
+
+def _candidates_sql(terms) -> tuple[str, dict]:
+    """The newest matching documents' case ids, newest first, at most :jj_window of them."""
+    if db.engine.dialect.name == "postgresql":
+        return ("SELECT ticket_id FROM ticket_search WHERE terms @@ CAST(:jj_tsq AS tsquery) "
+                "ORDER BY ticket_id DESC LIMIT :jj_window", {"jj_tsq": _tsquery(terms)})
+    return ("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :jj_match ORDER BY rowid DESC LIMIT :jj_window",
+            {"jj_match": _fts_match(terms)})
+
+
+def candidate_clause(q: str, window: int | None = None):
+    """A SQL condition on ticket.id that keeps the newest `window` cases whose documents hold every token of `q`,
+    or None when the query has no searchable characters."""
     terms = query_terms(q)
     if not terms:
         return None
-    if db.engine.dialect.name == "postgresql":
-        return text("ticket.id IN (SELECT ticket_id FROM ticket_search WHERE terms @@ CAST(:jj_tsq AS tsquery))"
-                    ).bindparams(jj_tsq=_tsquery(terms))
-    return text("ticket.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :jj_match)"
-                ).bindparams(jj_match=_fts_match(terms))
+    sql, params = _candidates_sql(terms)
+    return text(f"ticket.id IN ({sql})").bindparams(jj_window=window or WINDOW, **params)
+
+
+def more_than_window(q: str, window: int | None = None) -> bool:
+    """Whether more cases match `q` than the list ranks (it then ranks the newest `window`)."""
+    terms = query_terms(q)
+    if not terms:
+        return False
+    sql, params = _candidates_sql(terms)
+    window = window or WINDOW
+    return db.session.scalar(text(f"SELECT count(*) FROM ({sql}) AS c"), dict(params, jj_window=window + 1)) > window
 
 
 _DOCUMENT_SQL = """
