@@ -99,7 +99,10 @@ class TicketClock(db.Model):
                       # the overdue board and its counts: running clocks by level, in deadline order
                       Index("ix_ticket_clock_open_level", "stopped_at", "level", "due_at"),
                       # a case's clocks of one kind and when they stopped (the centre's received-based 办结率)
-                      Index("ix_ticket_clock_ticket_kind", "ticket_id", "kind", "stopped_at"))
+                      Index("ix_ticket_clock_ticket_kind", "ticket_id", "kind", "stopped_at"),
+                      # an action item's or a department part's clock (workspaces, meeting pages)
+                      Index("ix_ticket_clock_action_item", "action_item_id"),
+                      Index("ix_ticket_clock_assignment", "assignment_id"))
 
     ticket = relationship("Ticket", back_populates="clocks")
     assignment = relationship("Assignment")

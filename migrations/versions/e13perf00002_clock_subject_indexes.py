@@ -1,0 +1,25 @@
+"""indexes for a clock's action item and department part: an open action item's clock was found by reading every
+running clock (246 ms at 1,000,000 cases)
+
+Revision ID: e13perf00002
+Revises: e14sign00001
+Create Date: 2026-11-29 16:00:00
+
+"""
+from alembic import op
+
+
+revision = 'e13perf00002'
+down_revision = 'e14sign00001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_ticket_clock_action_item', 'ticket_clock', ['action_item_id'])
+    op.create_index('ix_ticket_clock_assignment', 'ticket_clock', ['assignment_id'])
+
+
+def downgrade():
+    op.drop_index('ix_ticket_clock_assignment', table_name='ticket_clock')
+    op.drop_index('ix_ticket_clock_action_item', table_name='ticket_clock')
