@@ -49,7 +49,7 @@ def code_matches(code: str, stored_hash: str | None) -> bool:
 
 
 def tracking_number(ticket) -> str:
-    """JJ-<year>-<six digits>: the year of submission in Beijing time and the ticket's id."""
+    """JJ-<year>-<id, at least six digits>: the year of submission in Beijing time and the ticket's id."""
     year = ticket.created_at.astimezone(SHANGHAI).year
     return f"JJ-{year}-{ticket.id:06d}"
 

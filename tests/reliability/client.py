@@ -7,7 +7,7 @@ from http.cookies import SimpleCookie
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
-NUMBER_RE = re.compile(r'id="tracking-number">(JJ-\d{4}-\d{6})<')
+NUMBER_RE = re.compile(r'id="tracking-number">(JJ-\d{4}-\d{6,})<')
 
 
 class Browser:
