@@ -62,6 +62,10 @@ class SlaPolicy(db.Model):
     category = relationship("Category")
 
 
+# A running clock at or past its deadline (the overdue board's rows).
+LATE_OPEN = "stopped_at IS NULL AND level IN ('overdue', 'supervised', 'escalated')"
+
+
 class TicketClock(db.Model):
     """One running or finished SLA clock of a ticket, with the targets it started with (a snapshot)."""
 
@@ -101,6 +105,10 @@ class TicketClock(db.Model):
                       # the board's page: running clocks in deadline order, the level read from the index (the
                       # late ones are the oldest due, so a page stops after about its own length)
                       Index("ix_ticket_clock_open_due", "stopped_at", "due_at", "level"),
+                      # the board's default page, the late running clocks in deadline order: read in order from this
+                      # index, where PostgreSQL's estimate of "running and late" (1,285 for 57,072) chose a sort
+                      Index("ix_ticket_clock_late", "due_at", "id", sqlite_where=text(LATE_OPEN),
+                            postgresql_where=text(LATE_OPEN)),
                       # a case's clocks of one kind and when they stopped (the centre's received-based 办结率)
                       Index("ix_ticket_clock_ticket_kind", "ticket_id", "kind", "stopped_at"),
                       # an action item's or a department part's clock (workspaces, meeting pages)
