@@ -719,6 +719,13 @@ T.update({
     "短信验证码登录 · 我的诉求": "Sign in with an SMS code · My cases",
     "不想逐件输入访问码？用联系人手机号码接收短信验证码登录，即可查看名下的全部诉求。": "Rather not enter an access code for each case? Sign in with a verification code sent by SMS to the contact's mobile number to see all the cases under it.",
 })
+# Issue 13: snapshots on the hall board, the search window
+T.update({
+    "按 %(at)s 的数据计算": "Figures as of %(at)s",
+    "本月数据正在计算，稍后显示。": "This month's figures are being calculated and will appear shortly.",
+    "匹配的诉求很多：这里按相关度排列的是最近的 %(n)s 件；请加上更多关键字或筛选条件。":
+        "Many cases match: the most recent %(n)s are ranked by relevance here. Add more words or filters to narrow the search.",
+})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []

@@ -112,3 +112,20 @@ def test_the_sla_worker_keeps_the_months_under_review_tallied(app, ctx, clock, f
     # The month's received-based rate: 66.7% (2 ÷ 3). A case resolved after 09:30 would show only at the next
     # refresh (the snapshot is what the board reads).
     assert "收件口径 66.7%（已办结 2 ÷ 收到 3）" in hall
+
+
+def test_the_hall_board_never_waits_for_a_tally(app, ctx, clock, factory, login):
+    # With snapshots on and none stored, the hall answers at once with "—" for the month's rates (it does not
+    # tally 2026-10 on its request); once the worker stored one, the board shows it and says when it was computed.
+    from app.supervision.scheduler import run_draft_refresh
+    app.config.update(DRAFT_CACHE_SECONDS=600, HALL_CACHE_SECONDS=0)
+    _october(clock)
+    clock.set(bj(10, 20, 9, 30))
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    hall = client.get("/hall").get_data(as_text=True)
+    assert "本月数据正在计算，稍后显示。" in hall and "收件口径 66.7%" not in hall
+    assert db.session.get(DraftSnapshot, "2026-10") is None
+    db.session.rollback()  # end this session's transaction: the worker writes next
+    run_draft_refresh(app)
+    hall = client.get("/hall").get_data(as_text=True)
+    assert "收件口径 66.7%（已办结 2 ÷ 收到 3）" in hall and "按 2026-10-20 09:30:00 的数据计算" in hall

@@ -38,6 +38,19 @@ def draft_result(month: Month, *, with_report: bool = True) -> dict:
     return refresh(month, now)
 
 
+def stored_result(month: Month, max_age: timedelta) -> dict | None:
+    """The month's stored snapshot if it is at most `max_age` old, else None: never tallies (for the hall board,
+    whose screen must answer at once; the SLA worker keeps the snapshot fresh). With snapshots off
+    (DRAFT_CACHE_SECONDS 0) the month is tallied live, as everywhere."""
+    if current_app.config.get("DRAFT_CACHE_SECONDS", 0) <= 0:
+        return draft_result(month)
+    row = db.session.get(DraftSnapshot, str(month))
+    now = utcnow()
+    if row is None or not now - max_age <= row.computed_at <= now:
+        return None
+    return json.loads(row.payload)
+
+
 def refresh(month: Month, now=None) -> dict:
     """Tally the month now and store it as its snapshot (the SLA worker does this for the months under review
     every half DRAFT_CACHE_SECONDS, so that a page rarely has to)."""

@@ -1,13 +1,14 @@
 """The service hall's board: today's intake, open tickets by state, the overdue list, this month's completion and
 ratings, the last published 金牌秘书 and 金牌部室, and (for supervisors only, as a draft) this month's leaders: the
 counts at most once a minute per process, the month's rates and leaders from its shared draft snapshot."""
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from app.assessment.metrics import UNIT_KINDS
 from app.assessment.period import SHANGHAI, Month
-from app.assessment.drafts import draft_result
+from app.assessment.drafts import computed_text, stored_result
 from app.assessment.publishing import latest_run, published_months
 from app.assessment.scoring import RANKED, UnitScore, citation
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, OPEN_STATES, SlaLevel
@@ -51,7 +52,7 @@ def board(now, *, live=False) -> dict:
         figures = cache[key]
     else:
         figures = _figures(now)
-    return dict(figures, now=now, leaders=leaders(figures["draft"]) if live else None)
+    return dict(figures, now=now, leaders=leaders(figures["draft"]) if live and figures["draft"] else None)
 
 
 def _figures(now) -> dict:
@@ -76,7 +77,9 @@ def _figures(now) -> dict:
         Ticket.state.in_(OPEN_STATES), Ticket.sla_level.in_(late)))
     # This month's rates and leaders are the month's draft (app/assessment/drafts.py): one tally shared with the
     # assessment pages and every worker, refreshed by the SLA worker, instead of a scan of the year per process.
-    draft = draft_result(month)
+    # The screen never waits for a tally: until the worker has stored one (at most a day old), the rates read "—".
+    draft = stored_result(month, timedelta(days=1))
     return dict(month=month, today_new=today_new or 0, by_state=by_state, overdue=overdue,
-                overdue_total=overdue_total or 0, completion=draft["completion"], ratings=draft["center"]["ratings"],
-                draft=draft, awards=published_awards())
+                overdue_total=overdue_total or 0, completion=draft["completion"] if draft else None,
+                ratings=draft["center"]["ratings"] if draft else None, draft=draft,
+                computed_at=computed_text(draft), awards=published_awards())
