@@ -1,13 +1,30 @@
 """SQLite as a serious embedded database: WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for writes."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import has_request_context, request
 from sqlalchemy import event
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_READING = ContextVar("jj_sqlite_reading", default=False)
+
+
+@contextmanager
+def reading():
+    """Transactions begun inside only read (plain BEGIN, even in a job): a tally that takes seconds must not hold
+    the write lock, which every other writer would wait for."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
 
 
 def _wants_write() -> bool:
     # A request that may write takes the write lock up front, so two writers queue on the busy timeout
     # instead of failing with "database is locked" when one upgrades a read lock.
+    if _READING.get():
+        return False
     return not has_request_context() or request.method in WRITE_METHODS
 
 

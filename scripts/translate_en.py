@@ -723,8 +723,8 @@ T.update({
 T.update({
     "按 %(at)s 的数据计算": "Figures as of %(at)s",
     "本月数据正在计算，稍后显示。": "This month's figures are being calculated and will appear shortly.",
-    "匹配的诉求很多：这里按相关度排列的是最近的 %(n)s 件；请加上更多关键字或筛选条件。":
-        "Many cases match: the most recent %(n)s are ranked by relevance here. Add more words or filters to narrow the search.",
+    "匹配的诉求很多，这里只列出较新的一部分；请加上更多关键字或筛选条件。":
+        "Many cases match, and only the more recent ones are listed here. Add more words or filters to narrow the search.",
 })
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')

@@ -129,3 +129,18 @@ def test_the_hall_board_never_waits_for_a_tally(app, ctx, clock, factory, login)
     run_draft_refresh(app)
     hall = client.get("/hall").get_data(as_text=True)
     assert "收件口径 66.7%（已办结 2 ÷ 收到 3）" in hall and "按 2026-10-20 09:30:00 的数据计算" in hall
+
+
+def test_a_tally_that_began_before_a_decision_is_not_stored(app, ctx, clock):
+    # A decision drops the drafts at 10:00 while a tally that began at 09:59 is still running: its figures
+    # predate the decision, so it is not stored (the next view tallies afresh); one that began at 10:01 is.
+    from app.assessment import drafts
+    from app.assessment.period import Month
+    app.config["DRAFT_CACHE_SECONDS"] = 600
+    clock.set(bj(10, 20, 10, 0))
+    drafts.drop_drafts()
+    db.session.commit()
+    drafts.refresh(Month(2026, 10), now=bj(10, 20, 9, 59))
+    assert drafts._row("2026-10") is None
+    drafts.refresh(Month(2026, 10), now=bj(10, 20, 10, 1))
+    assert drafts._row("2026-10").computed_at == bj(10, 20, 10, 1)

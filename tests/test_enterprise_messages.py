@@ -612,3 +612,31 @@ def test_the_personal_link_is_made_when_the_message_leaves_and_opens_the_case(ap
     assert stored and all(token not in body and LINK_PLACEHOLDER in body for body in stored)
     page = app.test_client().get(f"/t/{token}")
     assert page.status_code == 200 and ref.number in page.get_data(as_text=True)
+    # Both tries carried the same link: had the gateway taken the first without answering, the enterprise's
+    # link would still open the case once the retry went.
+    tried = [re.search(r"/t/([A-Za-z0-9_-]{43})", r["json"]["content"]).group(1) for r in sms_gateway.requests]
+    assert len(tried) == 2 and set(tried) == {token}
+
+
+def test_no_statement_ever_carries_a_sign_in_code_or_a_link_token(app, factory, clock, sms_gateway):
+    # The outbox keeps "******" and the placeholder; the code and the token go to the gateway only, never in
+    # any statement sent to the database (not even one rolled back or overwritten before the commit).
+    from sqlalchemy import event
+    from app.supervision import notify
+    use_gateway(app, sms_gateway)
+    ref = accepted_case(app, factory)
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn, cur, statement, params, context, many: seen.append(repr(params))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        deliver(app, clock)
+        with app.test_request_context():
+            notify.send_sms_now(MOBILE, "您的登录验证码：482913，5 分钟内有效。", kind="signin_code", now=clock.now(),
+                                keep="您的登录验证码：******，5 分钟内有效。")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    token = re.search(r"/t/([A-Za-z0-9_-]{43})", sms_gateway.texts_to(MOBILE)[0]).group(1)
+    assert "482913" in sms_gateway.texts_to(MOBILE)[-1]
+    assert not any("482913" in p or token in p for p in seen)

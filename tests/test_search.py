@@ -94,7 +94,7 @@ def test_a_very_common_word_ranks_the_newest_candidates_and_says_so(app, factory
                            description="厂区用电增容" if i == 4 else "") for i in range(1, 6)]
     client = login(app.test_client(), supervisor)
     html = client.get("/tickets?q=用电").get_data(as_text=True)
-    assert "超过 3 件" in html and "这里按相关度排列的是最近的 3 件" in html
+    assert "超过 3 件" in html and "这里只列出较新的一部分" in html
     shown = [t.number for t in made if t.number in html]
     assert shown == [made[2].number, made[3].number, made[4].number]
     assert html.index(made[4].number) < html.index(made[2].number) < html.index(made[3].number)
@@ -102,4 +102,30 @@ def test_a_very_common_word_ranks_the_newest_candidates_and_says_so(app, factory
     for i in range(4):
         factory.ticket(S.PROCESSING, title=f"环评审批{i}")
     html = client.get("/tickets?q=环评").get_data(as_text=True)
-    assert "共 4 件" in html and "最近的" not in html
+    assert "共 4 件" in html and "较新的一部分" not in html
+
+
+def test_the_window_is_taken_among_the_cases_the_person_may_see(app, factory, login, monkeypatch):
+    # Window 3. A secretary's own two 用电 cases are older than four of a colleague's: she still sees both
+    # (counted exactly, no note), and the colleague's never; a state filter narrows the window the same way.
+    from app.tickets import search
+    monkeypatch.setattr(search, "WINDOW", 3)
+    me, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    mine = [factory.ticket(S.PROCESSING, secretary=me, title=f"用电问题{i}") for i in range(2)]
+    theirs = [factory.ticket(S.PROCESSING, secretary=colleague, title=f"用电问题他人{i}") for i in range(4)]
+    html = login(app.test_client(), me).get("/tickets?q=用电").get_data(as_text=True)
+    assert all(t.number in html for t in mine) and not any(t.number in html for t in theirs)
+    assert "共 2 件" in html and "较新的一部分" not in html
+
+
+def test_older_matches_beyond_the_candidates_are_announced(app, factory, login, monkeypatch):
+    # The index hands over the newest 2 matching documents of all cases (CANDIDATES 2): a secretary whose own
+    # match is older sees none of hers on this page, and is told the list is only the newer part.
+    from app.tickets import search
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    me, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    mine = factory.ticket(S.PROCESSING, secretary=me, title="用电问题")
+    for i in range(2):
+        factory.ticket(S.PROCESSING, secretary=colleague, title=f"用电问题他人{i}")
+    html = login(app.test_client(), me).get("/tickets?q=用电").get_data(as_text=True)
+    assert mine.number not in html and "这里只列出较新的一部分" in html and "超过 0 件" in html

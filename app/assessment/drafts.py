@@ -11,14 +11,28 @@ import json
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.assessment.period import Month
 from app.display import local
 from app.extensions import db
 from app.models import DraftSnapshot
+from app.sqlite_tuning import reading
 from app.timesource import utcnow
+
+DROPPED = "dropped"  # the row marking when the drafts were last dropped (not a month)
+
+
+class _Stale(Exception):
+    """A tally older than the last drop: not stored."""
+
+
+def _row(key: str):
+    """The stored row as the database has it now (rows are deleted and inserted by other workers and by Core
+    statements, which an identity-map lookup would not see)."""
+    return db.session.scalars(select(DraftSnapshot).where(DraftSnapshot.key == key)
+                              .execution_options(populate_existing=True)).first()
 
 
 def draft_result(month: Month, *, with_report: bool = True) -> dict:
@@ -32,7 +46,7 @@ def draft_result(month: Month, *, with_report: bool = True) -> dict:
     now = utcnow()
     if seconds <= 0:
         return dict(live_result(month, with_report=with_report), computed_at=now.isoformat())
-    row = db.session.get(DraftSnapshot, str(month))
+    row = _row(str(month))
     if row is not None and now - timedelta(seconds=seconds) <= row.computed_at <= now:
         return json.loads(row.payload)
     return refresh(month, now)
@@ -44,7 +58,7 @@ def stored_result(month: Month, max_age: timedelta) -> dict | None:
     (DRAFT_CACHE_SECONDS 0) the month is tallied live, as everywhere."""
     if current_app.config.get("DRAFT_CACHE_SECONDS", 0) <= 0:
         return draft_result(month)
-    row = db.session.get(DraftSnapshot, str(month))
+    row = _row(str(month))
     now = utcnow()
     if row is None or not now - max_age <= row.computed_at <= now:
         return None
@@ -58,12 +72,21 @@ def refresh(month: Month, now=None) -> dict:
 
     now = now or utcnow()
     key = str(month)
-    result = dict(live_result(month, with_report=True), computed_at=now.isoformat())
+    db.session.commit()  # the tally reads in a transaction of its own
+    with reading():
+        result = dict(live_result(month, with_report=True), computed_at=now.isoformat())
+        db.session.rollback()  # end the read before writing: the tally never held the write lock
     payload = json.dumps(result, ensure_ascii=False)
     try:
         with db.session.begin_nested():
-            db.session.execute(delete(DraftSnapshot).where(DraftSnapshot.key == key))
+            dropped = _row(DROPPED)
+            if dropped is not None and dropped.computed_at > now:
+                raise _Stale  # a decision dropped the drafts while this tally ran: its figures are older
+            # A newer snapshot (another worker's) is kept: only an older one is replaced.
+            db.session.execute(delete(DraftSnapshot).where(DraftSnapshot.key == key, DraftSnapshot.computed_at <= now))
             db.session.add(DraftSnapshot(key=key, computed_at=now, payload=payload))
+        db.session.commit()
+    except _Stale:
         db.session.commit()
     except (IntegrityError, OperationalError):
         db.session.rollback()  # another worker stored the same month at the same moment (or the database is busy)
@@ -81,8 +104,10 @@ def months_under_review(now) -> list[Month]:
 
 def drop_drafts() -> None:
     """Forget every stored draft: the next view of any month computes afresh. Part of the caller's transaction,
-    so a decision and the end of the snapshots it changes commit together."""
+    so a decision and the end of the snapshots it changes commit together. It leaves a mark of when, so that a
+    tally that began before it does not store its older figures afterwards."""
     db.session.execute(delete(DraftSnapshot))
+    db.session.add(DraftSnapshot(key=DROPPED, computed_at=utcnow(), payload=""))
 
 
 def computed_text(result: dict | None) -> str:

@@ -155,7 +155,10 @@ def publish(month_text):
 def recompute(month_text):
     """Drop the stored draft figures so the page computes them from the data as it stands now."""
     month = _month(month_text)
-    if run_form_verb(FlaskForm(), drafts.drop_drafts) is None:
+    refused = run_form_verb(FlaskForm(), drafts.drop_drafts)
+    if refused:
+        flash(refused.message, "danger")
+    else:
         db.session.commit()
     target = "assessment.report_page" if request.form.get("page") == "report" else "assessment.month_page"
     return redirect(url_for(target, month_text=str(month), view="draft"), 303)

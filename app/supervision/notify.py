@@ -204,7 +204,7 @@ def build_email(note: Notification) -> EmailMessage:
         msg["Subject"] = one_line(note.title)
         msg["From"] = current_app.config["MAIL_FROM"]
         msg["To"] = note.address
-        msg.set_content(note.body)
+        msg.set_content(outgoing(note))
         return msg
     except Exception as exc:  # noqa: BLE001 (ValueError, HeaderParseError …: the same on every try)
         raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
@@ -239,7 +239,7 @@ def send_email(note: Notification) -> None:
 
 def send_webhook(note: Notification) -> None:
     """Post one message in the WeChat Work group-robot format; anything but errcode 0 is a failure."""
-    content = f"{one_line(note.title)}\n{note.body}"
+    content = f"{one_line(note.title)}\n{outgoing(note)}"
     payload = json.dumps({"msgtype": "text", "text": {"content": content}}).encode()
     request = urllib.request.Request(note.address, data=payload, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (admin-configured URL)
@@ -253,7 +253,7 @@ def send_sms(note: Notification) -> str:
     gateway = sms.configured_gateway(current_app.config)
     if gateway is None:
         raise sms.SmsNotSent(NO_GATEWAY)
-    return gateway.send(note.address, note.body, request_id=f"jj-{note.id}")
+    return gateway.send(note.address, outgoing(note), request_id=f"jj-{note.id}")
 
 
 SENDERS = {"email": send_email, "webhook": send_webhook, "sms": send_sms}
@@ -268,13 +268,19 @@ def _give_up(note: Notification, reason: str) -> None:
 def _attempt(note: Notification, now: datetime, *, retry: bool = True) -> bool:
     """Try one message once and record the outcome on its row (not committed): sent, backing off, or given up
     (a permanent failure, or any failure when `retry` is off). Whether it went."""
+    given = getattr(note, "outgoing_text", None)
+    try:
+        return _try(note, now, retry)
+    finally:
+        note.outgoing_text = given  # this try's link never outlives it
+
+
+def _try(note: Notification, now: datetime, retry: bool) -> bool:
     savepoint = db.session.begin_nested()
     try:
-        queued = _mint_link(note, now)
-        try:
-            answer = SENDERS[note.channel](note)
-        finally:
-            note.body = queued  # the link leaves with the message; the stored text keeps the placeholder
+        if note.enterprise_id and note.ticket_id and LINK_PLACEHOLDER in outgoing(note):
+            note.outgoing_text = outgoing(note).replace(LINK_PLACEHOLDER, _mint_link(note, now))
+        answer = SENDERS[note.channel](note)
         savepoint.commit()
     except Exception as exc:  # noqa: BLE001 (any failure is recorded; retried unless it is permanent)
         if savepoint.is_active:
@@ -296,15 +302,17 @@ def _attempt(note: Notification, now: datetime, *, retry: bool = True) -> bool:
     return True
 
 
+def outgoing(note: Notification) -> str:
+    """The text a message leaves with: its stored body, unless this try carries more (the personal link, a
+    sign-in code) in the transient `outgoing_text`, which is never written to the database."""
+    return getattr(note, "outgoing_text", None) or note.body
+
+
 def _mint_link(note: Notification, now: datetime) -> str:
-    """Put a new personal tracking link of the message's case in place of its placeholder, for this one try;
-    the text as queued, to put back once the message has gone."""
-    from app.tickets.links import personal_link  # the links module reaches back into the outbox's models
-    queued = note.body
-    if note.ticket_id and LINK_PLACEHOLDER in queued:
-        url = personal_link(note.ticket, now=now)  # flushes the link: before the text holds its token
-        note.body = queued.replace(LINK_PLACEHOLDER, url)
-    return queued
+    """The personal tracking link of the message's case for this try (the same token on every try of the one
+    message); staged in the try's savepoint, so a try that fails leaves no link."""
+    from app.tickets.links import message_token, personal_link  # the links module reaches back into the outbox
+    return personal_link(note.ticket, now=now, token=message_token(note.id))
 
 
 def deliver_pending(now: datetime, limit: int = 200) -> dict:
@@ -360,11 +368,11 @@ def send_sms_now(mobile: str, text: str, *, kind: str, now: datetime, enterprise
         note.attempts += 1
         _give_up(note, NO_GATEWAY)
     else:
-        note.body = sms.signed(text, config)  # for this one try only: never committed
+        note.outgoing_text = sms.signed(text, config)  # for this one try only: never on the row
         try:
             _attempt(note, now, retry=False)
         finally:
-            note.body = stored
+            note.outgoing_text = None
     db.session.commit()
     return note
 

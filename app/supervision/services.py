@@ -133,6 +133,7 @@ def decide_extension(ext, actor, approve: bool, note="", *, due_on: date | None 
     notify.queue([ext.requested_by], kind="extension", title=f"【延期已批准】{ticket.number}", body=body,
                  ticket=ticket, now=now)
     tell.deadline_changed(ticket, clock, now)  # only a deadline the enterprise waits for (its case's resolution)
+    drop_drafts()  # a due time moved: the draft's figures may change
     commit()
 
 
@@ -289,6 +290,7 @@ def recompute_open_tickets(actor) -> int:
             record_event(ticket, actor, EventKind.SLA_RECOMPUTED, at=now, data={
                 "due": [min((d for d in before.values() if d), default=None),
                         min((d for d in after.values() if d), default=None)]})
+    drop_drafts()  # a due time moved: the draft's figures may change
     commit()
     return changed
 

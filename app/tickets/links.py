@@ -116,8 +116,17 @@ def active_links(ticket) -> list[TrackingLink]:
     return [link for link in ticket.links if link.revoked_at is None]
 
 
-def _stage_new_link(ticket, actor, source: LinkSource, now) -> tuple[TrackingLink, str]:
-    token = new_token()
+def message_token(note_id: int) -> str:
+    """The token of the link a queued message carries, derived from the message's id with the application's
+    secret: every try of one message carries the same link, so a try the gateway took but did not confirm leaves
+    the enterprise a link that the successful retry makes live."""
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), b"message-link:" + str(int(note_id)).encode(),
+                   hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def _stage_new_link(ticket, actor, source: LinkSource, now, token=None) -> tuple[TrackingLink, str]:
+    token = token or new_token()
     link = TrackingLink(ticket=ticket, token_hash=digest(token), source=source, created_at=now,
                         created_by_id=actor.id if actor else None)
     db.session.add(link)
@@ -158,7 +167,7 @@ def revoke_link(ticket, actor, link_id) -> None:
     commit()
 
 
-def personal_link(ticket, *, source: LinkSource = LinkSource.MESSAGE, now=None) -> str:
+def personal_link(ticket, *, source: LinkSource = LinkSource.MESSAGE, now=None, token=None) -> str:
     """Issue a new personal link to `ticket` for a message to the enterprise and return its absolute URL.
 
     For the messaging code (the acceptance SMS, the request to confirm and rate …). The link is staged in the
@@ -167,5 +176,5 @@ def personal_link(ticket, *, source: LinkSource = LinkSource.MESSAGE, now=None) 
     text handed to the gateway and do not store it (mint the link when the message is actually sent, not when it
     is queued, or keep a placeholder in the queued text). Outside a request PUBLIC_BASE_URL must be set. `now`:
     the caller's moment of its unit of work, if it has one."""
-    _link, token = _stage_new_link(ticket, None, LinkSource(source), now or utcnow())
+    _link, token = _stage_new_link(ticket, None, LinkSource(source), now or utcnow(), token)
     return link_url(token)

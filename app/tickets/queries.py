@@ -246,7 +246,7 @@ class Page:
     page: int
     per_page: int
     capped: bool = False  # counting stopped at `total`: there are more ("10,000+")
-    windowed: int = 0  # a search matched more cases than it ranks: how many of the newest it ranked
+    windowed: int = 0  # a search matched more cases than it ranks: how many of the newest it ranked (search.WINDOW)
 
     @property
     def pages(self) -> int:
@@ -268,14 +268,25 @@ def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
     """The tickets on the requested page and how many there are, counted up to 10,000 (or just past this page):
     an exact count of a million rows costs a full scan and tells a person nothing "10,000+" does not."""
     base = filtered_query(user, f)
-    cap = max(COUNT_CAP, f.page * per_page)
-    # Count ids only: the rows' other columns would make the database read every row instead of an index.
-    counted = base.with_only_columns(Ticket.id, maintain_column_froms=True).order_by(None).limit(cap + 1)
-    total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
+    ids = base.with_only_columns(Ticket.id, maintain_column_froms=True)  # ids only: the index can answer
+    if f.q:
+        # A common word matches tens of thousands of cases; ordering them all by relevance reads every one. The
+        # newest WINDOW of the cases this person may see, as filtered, are ranked; the page says when there are
+        # more (more words or filters narrow them).
+        window = search.WINDOW
+        newest = db.session.scalars(ids.order_by(Ticket.id.desc()).limit(window + 1)).all()
+        total = len(newest)
+        # The page reads those ids only (their conditions are already met): the filters run once.
+        base = select(Ticket).where(Ticket.id.in_(newest[:window]))
+        windowed = window if total > window or search.more_candidates(f.q) else 0
+        total = min(total, window)
+    else:
+        cap = max(COUNT_CAP, f.page * per_page)
+        total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).limit(cap + 1).subquery()))
+        windowed = 0
     order = _relevance(f.q) if f.sort == "relevance" else SORTS[f.sort]
     items = db.session.scalars(base.options(*_with_rows()).order_by(*order)
                                .limit(per_page).offset((f.page - 1) * per_page)).unique().all()
-    if f.q and search.more_than_window(f.q):
-        # Only the newest candidates were ranked: there are more matches than counted, say so.
-        return Page(items, min(total, cap), f.page, per_page, capped=True, windowed=search.WINDOW)
+    if f.q:
+        return Page(items, total, f.page, per_page, windowed=windowed)
     return Page(items, min(total, cap), f.page, per_page, capped=total > cap)
