@@ -12,6 +12,8 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg, run_form_verb
 from app.models import Enterprise, Ticket, Visit
+from app.timesource import utcnow
+from sla.calendar import SHANGHAI
 from app.tickets.access import visible_filter
 from app.tickets.queries import Page
 
@@ -103,8 +105,9 @@ def new_visit():
     """Log a visit (走访), forum, call or reception day with an enterprise."""
     enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
     form = VisitForm(enterprises=enterprises)
-    if request.method == "GET" and request.args.get("enterprise_id"):
-        form.enterprise_id.data = request.args["enterprise_id"]
+    if request.method == "GET":
+        form.enterprise_id.data = request.args.get("enterprise_id") or form.enterprise_id.data
+        form.visited_on.data = utcnow().astimezone(SHANGHAI).date()  # most visits are logged the same day
     if form.validate_on_submit():
         enterprise = db.session.get(Enterprise, int(form.enterprise_id.data))
         try:

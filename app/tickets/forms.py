@@ -113,7 +113,7 @@ class OfflineTicketForm(FlaskForm):
                                   validators=[Optional(), Length(max=18), no_nul])
     channel = SelectField(_l("来源渠道"))
     visit_id = HiddenField()
-    project_id = SelectField(_l("关联项目（可选）"), coerce=str, validators=[Optional()])
+    project_id = SelectField(_l("关联项目（可选）"), coerce=str, validate_choice=False, validators=[Optional()])
     contact_name = StringField(_l("联系人"), filters=[strip], validators=[
         DataRequired(_l("请填写联系人姓名。")), Length(max=40), no_nul, single_line])
     mobile = StringField(_l("联系电话"), filters=[strip], validators=[DataRequired(_l("请填写联系电话。")), no_nul])
@@ -147,6 +147,13 @@ class OfflineTicketForm(FlaskForm):
     def validate_enterprise_id(self, field):
         if not field.data and not self.new_enterprise_name.data:
             raise ValidationError(_l("请选择企业，或填写新企业名称。"))
+
+    def validate_project_id(self, field):
+        # With a registered company chosen, the choices are its own projects; a company new to the register has none.
+        if field.data and not self.enterprise_id.data:
+            raise ValidationError(_l("新登记的企业还没有项目，关联项目请选“无”。"))
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("所选项目不属于该企业，请重新选择。"))
 
 
 class ReturnVisitForm(FlaskForm):

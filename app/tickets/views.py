@@ -231,25 +231,54 @@ def download(ticket_id, attachment_id):
     return send_stored(attachment)
 
 
+def _chosen_enterprise(value):
+    """The registered enterprise an intake form names, if any (a bad id names none)."""
+    return db.session.get(Enterprise, int(value)) if value and value.isdigit() else None
+
+
+def _projects_of(enterprise):
+    """The projects an offline case may be linked to: the chosen enterprise's, or all while none is chosen."""
+    query = select(Project).order_by(Project.name)
+    if enterprise is not None:
+        query = query.where(Project.enterprise_id == enterprise.id)
+    return db.session.scalars(query).all()
+
+
+def _prefill_from_visit(form, visit):
+    """A case found on a visit starts from what the visit recorded: company, channel, contact, summary, project."""
+    enterprise = visit.enterprise
+    form.channel.data = Channel.VISIT.value
+    form.visit_id.data = str(visit.id)
+    form.contact_name.data = form.contact_name.data or enterprise.contact_name
+    form.mobile.data = form.mobile.data or enterprise.mobile
+    form.email.data = form.email.data or enterprise.email
+    form.description.data = form.description.data or visit.summary
+    if len(form.project_id.choices) == 2:  # "无" and the company's one project
+        form.project_id.data = form.project_id.choices[1][0]
+
+
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def new_offline():
     """Record a problem heard on a visit, a call, a forum, a reception day or at the "办不成事" window."""
     enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
-    projects = db.session.scalars(select(Project).order_by(Project.name)).all()
-    form = forms.OfflineTicketForm(enterprises=enterprises, categories=active_categories(), projects=projects)
     visit = None
     visit_id = id_arg("visit_id")
-    if request.method == "GET" and request.args.get("project_id"):
-        form.project_id.data = request.args["project_id"]
     if visit_id:
         visit = db.session.get(Visit, visit_id)
         if visit is None or (current_user.is_secretary and visit.secretary_id != current_user.id):
             abort(404)
+    source = request.form if request.method == "POST" else request.args
+    chosen = visit.enterprise if visit else _chosen_enterprise(source.get("enterprise_id"))
+    form = forms.OfflineTicketForm(enterprises=enterprises, categories=active_categories(),
+                                   projects=_projects_of(chosen))
     if request.method == "GET":
+        if chosen:
+            form.enterprise_id.data = str(chosen.id)
+        if request.args.get("project_id"):
+            form.project_id.data = request.args["project_id"]
         if visit:
-            form.enterprise_id.data, form.channel.data = str(visit.enterprise_id), Channel.VISIT.value
-            form.visit_id.data = str(visit.id)
+            _prefill_from_visit(form, visit)
         return render_template("tickets/new.html", form=form, visit=visit)
     if not form.validate_on_submit():
         return render_template("tickets/new.html", form=form, visit=visit), 400
