@@ -62,8 +62,9 @@ def _create(order, fields, now, actor):
     received = datetime.fromisoformat(order["received_at"])
     ticket = record_hotline_ticket(enterprise, data, order_no=order["order_no"], received_at=received, now=now,
                                    actor=actor)
-    row = HotlineOrder(ticket=ticket, created_at=now)
-    work_orders.fill(row, order, fields, now)
+    row = HotlineOrder(created_at=now)
+    work_orders.fill(row, order, fields, now)  # reads the calendar: before the row joins the session half-filled
+    row.ticket = ticket
     db.session.add(row)
     db.session.flush()  # claims (source, order number) now: a second delivery racing this one fails here
     start_clocks_at(ticket, min(received, now))

@@ -160,8 +160,9 @@ def fill(row: HotlineOrder, order: dict, raw, now) -> None:
 def order_row(ticket, fields: dict, now) -> HotlineOrder:
     """A new HotlineOrder row for the ticket from the fields sent."""
     order = read_order(fields, now)
-    row = HotlineOrder(ticket=ticket, created_at=now)
-    fill(row, order, fields, now)
+    row = HotlineOrder(created_at=now)
+    fill(row, order, fields, now)  # reads the calendar: before the row joins the session half-filled
+    row.ticket = ticket
     return row
 
 
