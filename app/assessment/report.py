@@ -48,9 +48,9 @@ def on_time_by_kind(month, now) -> dict:
 
 
 def _received_rate(start, end) -> dict:
-    """办结率 as the centre reports it: cases received in [start, end) (not refused at intake or returned to 12345 by `end`, not
-    excluded from scoring) and how many of them stood resolved or closed at `end`. Cases, each once: a case
-    resolved, reopened and still open at `end` is not resolved."""
+    """办结率 as the centre reports it: cases received in [start, end) (not refused at intake or returned to 12345
+    by `end`, not excluded from scoring) and how many of them stood resolved or closed at `end`. Cases, each once: a
+    case resolved, reopened and still open at `end` is not resolved."""
     later = TicketClock.__table__.alias("open_clock")
     resolved_by_end = exists().where(TicketClock.ticket_id == Ticket.id, TicketClock.kind == ClockKind.RESOLUTION.value,
                                      TicketClock.stopped_at < end)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import selectinload
 from app.deadlines.calendar import current_calendar
 from app.deadlines.levels import withdraw_levels_above
 from app.deadlines.policies import policy_for, target_for
-from app.enums import CLOCK_NOT_NEEDED, AssignmentStatus, Channel, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
+from app.enums import (CLOCK_NOT_NEEDED, AssignmentStatus, Channel, ClockKind, EventKind, ExtensionStatus, SlaLevel,
+                       TicketState as S)
 from app.extensions import db
 from app.models import AssessmentRun, ClockPause, Ticket, TicketClock
 from sla.calendar import SHANGHAI

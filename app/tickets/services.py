@@ -89,8 +89,9 @@ def return_to_platform(ticket, actor, version, reason):
     ticket.closed_at = now
     order = ticket.hotline_order
     data = {"order_no": order.order_no} if order is not None else None
+    # Public, like a refusal's reason: the enterprise reads why its case went back to 12345.
     _move(ticket, actor, EventKind.PLATFORM_RETURNED, workflow.target("platform_return"), now=now, body=reason,
-          data=data)
+          data=data, public=True)
     save(ticket, now)
 
 
