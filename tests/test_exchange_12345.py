@@ -407,3 +407,31 @@ def test_a_delivery_that_loses_the_race_answers_with_the_winners_case(ctx, categ
     assert (ticket.id, created, changed) == (first_id, False, False) and len(looks) == 2
     assert db.session.scalar(select(func.count(Ticket.id))) == 1
     assert db.session.scalar(select(func.count(TicketEvent.id))) == 1
+
+
+def test_the_pure_engine_takes_the_earlier_of_policy_and_outside_limit():
+    from datetime import date, timedelta
+
+    from sla.calendar import WorkCalendar
+    from sla.clocks import ClockInput, Extension, Target, evaluate
+    from sla.worktime import Pause
+    cal = WorkCalendar()
+    start = bj(2026, 9, 28, 9, 0)  # Monday
+    # 5 working days from Mon 09-28: 09-29 (1), 09-30 (2), holiday 10-01..07, 10-08 (3), 10-09 (4), Sat 10-10 (5,
+    # 调休上班) -> 2026-10-10 24:00. An outside limit of Wed 09-30 17:00 is earlier: due then.
+    limited = evaluate(ClockInput(Target("working_days", 5), start, limit_at=bj(2026, 9, 30, 17, 0)), start, cal,
+                       explain=True)
+    assert limited.due_at == bj(2026, 9, 30, 17, 0) and limited.limited
+    assert limited.policy_due_at == bj(2026, 10, 11, 0, 0)
+    # A limit after the policy's deadline changes nothing.
+    loose = evaluate(ClockInput(Target("working_days", 5), start, limit_at=bj(2026, 10, 12, 17, 0)), start, cal)
+    assert loose.due_at == bj(2026, 10, 11, 0, 0) and not loose.limited
+    # A hold of Tue 09-29 stops the limited clock too: the working day lost moves the due time to the next
+    # working day after the holiday, Thu 10-08 17:00.
+    held = ClockInput(Target("working_days", 5), start, limit_at=bj(2026, 9, 30, 17, 0),
+                      pauses=[Pause(bj(2026, 9, 29, 0, 0), bj(2026, 9, 30, 0, 0), "等待企业")])
+    assert evaluate(held, bj(2026, 9, 30, 0, 0), cal).due_at == bj(2026, 10, 8, 17, 0)
+    # An approved extension that set a due time overrides the limit, as it overrides the policy.
+    extended = ClockInput(Target("working_days", 5), start, limit_at=bj(2026, 9, 30, 17, 0),
+                          extensions=[Extension(0, "会办协调", at=bj(2026, 9, 29, 10, 0), due_on=date(2026, 10, 16))])
+    assert evaluate(extended, start + timedelta(hours=1), cal).due_at == bj(2026, 10, 17, 0, 0)
