@@ -25,6 +25,11 @@ DETAIL_LABELS = {
     "link": _l("跟踪链接"), "issued_via": _l("发放方式"),
     "default": _l("评价方式"), "way": _l("回访方式"), "visited_on": _l("回访日期"), "satisfied_now": _l("企业现在"),
     "result": _l("回访结果"),
+    # a 12345 work order's fields (its number, and what a changed order changed)
+    "order_no": _l("工单编号"), "source": _l("来源平台"), "caller_name": _l("来电人"), "caller_phone": _l("来电号码"),
+    "enterprise_name": _l("企业名称"), "credit_code": _l("统一社会信用代码"), "matter": _l("诉求内容"),
+    "category": _l("平台分类"), "due_at": _l("平台办结时限"), "limit_days": _l("平台办理工作日"),
+    "received_at": _l("接收时间"), "attachments": _l("附件"),
 }
 ROLE_WORDS = {"lead": _l("主办"), "support": _l("协办")}
 
@@ -173,3 +178,15 @@ def clock_label(clock):
     if clock.kind == enums.ClockKind.ACTION_ITEM.value and clock.action_item is not None:
         return f"{label}：{clock.action_item.title[:30]}（{clock.action_item.owner_label}）"
     return label
+
+
+def outside_limit_text(clock, status) -> str:
+    """How the 12345 platform's time limit bears on a resolution clock's deadline, for its explanation; "" for a
+    clock without one, or once an approved extension set the due time (that explains itself)."""
+    if clock.limit_at is None or any(e.status == enums.ExtensionStatus.APPROVED and e.due_after is not None
+                                     for e in clock.extensions):
+        return ""
+    if status.limited:
+        return _("12345 平台时限（%(limit)s）早于本中心时限（%(policy)s），按平台时限。",
+                 limit=due_text(clock.limit_at), policy=due_text(status.policy_due_at))
+    return _("12345 平台时限（%(limit)s）不早于本中心时限，按本中心时限。", limit=due_text(clock.limit_at))

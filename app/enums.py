@@ -47,11 +47,17 @@ class TicketState(LabeledEnum):
     RESOLVED = "resolved", _l("已办结"), "success"
     CLOSED = "closed", _l("已关闭"), "dark"
     REJECTED = "rejected", _l("不予受理"), "danger"
+    # 退单: a 12345 order that is not the centre's went back to the platform; ended, never counted as 办结.
+    RETURNED = "returned", _l("已退回12345"), "secondary"
 
     @property
     def is_open(self) -> bool:
         """Whether the case still needs work."""
-        return self not in (TicketState.CLOSED, TicketState.REJECTED, TicketState.RESOLVED)
+        return self not in (TicketState.CLOSED, TicketState.REJECTED, TicketState.RESOLVED, TicketState.RETURNED)
+
+
+# Ended without an outcome of the centre's: refused at intake, or returned to the 12345 platform.
+ENDED_UNHANDLED = [TicketState.REJECTED.value, TicketState.RETURNED.value]
 
 
 OPEN_STATES = [s.value for s in TicketState if s.is_open]
@@ -184,6 +190,8 @@ class EventKind(LabeledEnum):
     SMS_PREFERENCE = "sms_preference", _l("短信通知设置")
     REMEDIATION_OPENED = "remediation", _l("差评整改")
     RETURN_VISITED = "return_visit", _l("差评回访")
+    HOTLINE_UPDATED = "hotline_updated", _l("12345 工单更新")
+    PLATFORM_RETURNED = "platform_returned", _l("退回 12345 平台")
 
 
 class ClockKind(LabeledEnum):

@@ -85,6 +85,9 @@ class ClockInput:
     pauses: Sequence[Pause] = ()
     extensions: Sequence[Extension] = ()
     thresholds: Thresholds = Thresholds()
+    # An outside time limit (the 12345 platform's 办理时限): when it comes before the policy's deadline, the clock
+    # is due then instead. An approved extension that set a due time overrides it, as it overrides the policy.
+    limit_at: datetime | None = None
 
 
 @dataclass
@@ -102,6 +105,8 @@ class ClockStatus:
     running: bool = True
     paused: bool = False
     breached: bool = False
+    limited: bool = False  # the outside time limit, earlier than the policy's deadline, set the due time
+    policy_due_at: datetime | None = None  # when limited and explaining: the deadline the policy alone gives
 
     @property
     def remaining(self) -> timedelta:
@@ -159,6 +164,21 @@ def budget_of(inp: ClockInput, calendar: WorkCalendar) -> timedelta:
         target = extension.target_due(calendar)
         return counted(measure_for(inp.target, calendar), inp.started_at, target,
                        _paused_before(inp.pauses, extension.at))
+    policy = policy_budget(inp, calendar)
+    limit = limit_budget(inp, calendar)
+    return policy if limit is None else min(policy, limit)
+
+
+def limit_budget(inp: ClockInput, calendar: WorkCalendar) -> timedelta | None:
+    """The outside time limit as counted time from the start (None without one, or once an extension set the
+    due time). Holds stop it like the policy's budget: a hold moves both deadlines alike."""
+    if inp.limit_at is None or latest_due_extension(inp) is not None:
+        return None
+    return counted(measure_for(inp.target, calendar), inp.started_at, max(inp.started_at, inp.limit_at))
+
+
+def policy_budget(inp: ClockInput, calendar: WorkCalendar) -> timedelta:
+    """The budget the target (and extensions that added days) gives, before any outside limit."""
     extra_days = sum(e.working_days for e in inp.extensions)
     if inp.target.unit == "working_days":
         start_local = inp.started_at.astimezone(SHANGHAI)
@@ -209,12 +229,16 @@ def evaluate(inp: ClockInput, now: datetime, calendar: WorkCalendar, explain: bo
     next_check = min(upcoming) if running and upcoming else None
     status = ClockStatus(due_at=due_at, level=level, next_check_at=next_check, budget=budget, used=None,
                          thresholds_at=at, running=running, paused=paused, breached=bool(due_at and due_at < judged_at))
+    limit = limit_budget(inp, calendar)
+    status.limited = limit is not None and limit < policy_budget(inp, calendar)
     if explain:
         pieces = list(timeline(measure, inp.started_at, max(inp.started_at, judged_at), inp.pauses))
         status.used = sum((p.length for p in pieces if p.counted), timedelta(0))
         status.segments = merge(pieces)
         if due_at is not None:
             status.plan = merge(list(timeline(measure, inp.started_at, due_at, inp.pauses)))
+        if status.limited:
+            status.policy_due_at = reach(measure, inp.started_at, [policy_budget(inp, calendar)], inp.pauses)[0]
     return status
 
 

@@ -117,10 +117,16 @@ class Factory:
                 S.PROCESSING: ["accept", "dispatch"], S.CONVENED: ["accept", "dispatch", "convene"],
                 S.ON_HOLD: ["accept", "dispatch", "hold"], S.RESOLVED: ["accept", "dispatch", "sign", "resolve"],
                 S.CLOSED: ["accept", "dispatch", "sign", "resolve", "close"],
+                S.RETURNED: ["hotline", "platform_return"],
             }[state]
             for step in path:
                 t = db.session.get(Ticket, ticket.id)
-                if step == "reject":
+                if step == "hotline":  # a 12345 transfer: only such a case can go back to the platform
+                    t.channel = "hotline"
+                    db.session.commit()
+                elif step == "platform_return":
+                    services.return_to_platform(t, sec, t.version, "不属于本中心职责")
+                elif step == "reject":
                     services.reject_ticket(t, sec, t.version, "不属于受理范围")
                 elif step == "accept":
                     services.accept_ticket(t, sec, t.version)

@@ -35,7 +35,9 @@ EXPECTED = {
     # Personal tracking links: issued and revoked in any state (a closed case's outcome is still worth reading).
     "link": {s: None for s in S},
     "unlink": {s: None for s in S},
-    "send_link": {s: None for s in S if s not in (S.CLOSED, S.REJECTED)},
+    "send_link": {s: None for s in S if s not in (S.CLOSED, S.REJECTED, S.RETURNED)},
+    # 退单: a 12345 case goes back to the platform before the centre has an outcome (ended, not 办结).
+    "platform_return": {S.INTAKE: S.RETURNED, S.TRIAGE: S.RETURNED},
 }
 
 
@@ -79,8 +81,14 @@ def _run(action, ticket, ref, supervisor, officer, category_id):
         "link": lambda: links.issue_link(ticket, supervisor),
         "unlink": lambda: links.revoke_link(ticket, supervisor, ticket.links[0].id),  # the receipt's link
         "send_link": lambda: services.send_tracking_link(ticket, supervisor),
+        "platform_return": lambda: _return_to_platform(ticket, supervisor),
     }
     calls[action]()
+
+
+def _return_to_platform(ticket, supervisor):
+    ticket.channel = "hotline"  # only a 12345 case may go back (a refusal rolls this back with the rest)
+    services.return_to_platform(ticket, supervisor, ticket.version, "不属于本中心职责，请平台改派")
 
 
 def _decide(ticket, supervisor):

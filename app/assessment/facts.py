@@ -97,8 +97,9 @@ def _clock_lines(unit, kinds, month, now, *, join=None, where=()):
 def resolution_due_in(start, end, now):
     """A resolution clock that fell due in [start, end) and is settled by now: stopped, or past due and not
     standing still. The deadline-based 办结率 counts these clocks, the centre's and each secretary's alike."""
+    # answered(): a case returned to the 12345 platform in time met no deadline of the centre's (not 办结).
     return and_(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.due_at >= start, TicketClock.due_at < end,
-                or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))
+                or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())), answered())
 
 
 def _completion_lines(month, now):

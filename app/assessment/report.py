@@ -6,7 +6,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from app.assessment.facts import decided_in, last_rating_in, on_time, resolution_due_in, satisfied
 from app.assessment.period import Month
 from app.display import due_text, local
-from app.enums import BAD_SATISFACTION, Channel, ClockKind, EventKind, Satisfaction, TicketState
+from app.enums import BAD_SATISFACTION, ENDED_UNHANDLED, Channel, ClockKind, EventKind, Satisfaction, TicketState
 from app.extensions import db
 from app.models import (Category, Milestone, Procedure, ProjectStage, Rating, Remediation, ReturnVisit, ScoreExclusion,
                         Ticket, TicketClock, TicketEvent, Visit)
@@ -48,15 +48,16 @@ def on_time_by_kind(month, now) -> dict:
 
 
 def _received_rate(start, end) -> dict:
-    """办结率 as the centre reports it: cases received in [start, end) (not refused at intake by `end`, not
-    excluded from scoring) and how many of them stood resolved or closed at `end`. Cases, each once: a case
-    resolved, reopened and still open at `end` is not resolved."""
+    """办结率 as the centre reports it: cases received in [start, end) (not refused at intake or returned to 12345
+    by `end`, not excluded from scoring) and how many of them stood resolved or closed at `end`. Cases, each once: a
+    case resolved, reopened and still open at `end` is not resolved."""
     later = TicketClock.__table__.alias("open_clock")
     resolved_by_end = exists().where(TicketClock.ticket_id == Ticket.id, TicketClock.kind == ClockKind.RESOLUTION.value,
                                      TicketClock.stopped_at < end)
     open_at_end = exists().where(later.c.ticket_id == Ticket.id, later.c.kind == ClockKind.RESOLUTION.value,
                                  later.c.started_at < end, or_(later.c.stopped_at.is_(None), later.c.stopped_at >= end))
-    refused = and_(Ticket.state == TicketState.REJECTED.value, Ticket.closed_at < end)
+    # Refused at intake or returned to the 12345 platform (退单) by `end`: never the centre's case to resolve.
+    refused = and_(Ticket.state.in_(ENDED_UNHANDLED), Ticket.closed_at < end)
     n, k = db.session.execute(
         select(func.count(), func.sum(case((and_(resolved_by_end, ~open_at_end), 1), else_=0)))
         .where(Ticket.created_at >= start, Ticket.created_at < end, ~refused,

@@ -17,7 +17,8 @@ from sqlalchemy.orm import selectinload
 from app.deadlines.calendar import current_calendar
 from app.deadlines.levels import withdraw_levels_above
 from app.deadlines.policies import policy_for, target_for
-from app.enums import CLOCK_NOT_NEEDED, AssignmentStatus, ClockKind, EventKind, ExtensionStatus, SlaLevel, TicketState as S
+from app.enums import (CLOCK_NOT_NEEDED, AssignmentStatus, Channel, ClockKind, EventKind, ExtensionStatus, SlaLevel,
+                       TicketState as S)
 from app.extensions import db
 from app.models import AssessmentRun, ClockPause, Ticket, TicketClock
 from sla.calendar import SHANGHAI
@@ -40,7 +41,7 @@ def wanted_clocks(ticket):
         wanted += [(ClockKind.SIGN_OFF, a) for a in ticket.assignments if a.status == AssignmentStatus.PENDING.value]
     if state == S.RESOLVED.value:
         wanted.append((ClockKind.FOLLOW_UP, None))
-    if state not in (S.CLOSED.value, S.REJECTED.value):
+    if state not in (S.CLOSED.value, S.REJECTED.value, S.RETURNED.value):
         wanted += [(ClockKind.ACTION_ITEM, item) for item in ticket.open_action_items]
     # A 差评's remediation runs until its return visit, whatever the case does meanwhile (closed included).
     wanted += [(ClockKind.REMEDIATION, r) for r in ticket.open_remediations]
@@ -70,13 +71,40 @@ def start_clock(ticket, kind: ClockKind, now, subject=None) -> TicketClock:
     else:
         target = target_for(policy, kind, convened=ticket.state == S.CONVENED.value)
     convened = kind is ClockKind.RESOLUTION and ticket.state == S.CONVENED.value
+    limit_at = outside_limit(ticket) if kind is ClockKind.RESOLUTION else None
     clock = TicketClock(ticket=ticket, kind=kind.value, assignment=assignment, action_item=action_item,
-                        remediation=remediation, convened=convened, policy_id=policy.id,
+                        remediation=remediation, convened=convened, policy_id=policy.id, limit_at=limit_at,
                         unit=target.unit, amount=int(target.amount), warning_percent=policy.warning_percent,
                         supervise_after_wd=policy.supervise_after_wd, escalate_after_wd=policy.escalate_after_wd,
                         started_at=now, level=SlaLevel.OK.value, pauses=[], extensions=[])
     db.session.add(clock)
     return clock
+
+
+def outside_limit(ticket):
+    """The 12345 platform's time limit of a case that came as a work order, else None (other channels never
+    read the order table)."""
+    if ticket.channel != Channel.HOTLINE.value or ticket.hotline_order is None:
+        return None
+    return ticket.hotline_order.limit_at
+
+
+def set_outside_limit(ticket, limit_at, now) -> None:
+    """A changed 12345 order's new time limit applies to the case's running resolution clock at once."""
+    for clock in ticket.clocks:
+        if clock.running and clock.kind == ClockKind.RESOLUTION.value and clock.limit_at != limit_at:
+            clock.limit_at = limit_at
+            refresh(clock, now)
+    sync_ticket(ticket)
+
+
+def start_clocks_at(ticket, started_at) -> None:
+    """Start the clocks a new case needs from the moment it was received (a call answered, a 12345 order sent),
+    when that is earlier than the moment it is recorded; `reconcile` then judges them at the real now."""
+    running = {_key(c) for c in ticket.clocks if c.running}
+    for kind, subject in wanted_clocks(ticket):
+        if (kind.value, subject) not in running:
+            start_clock(ticket, kind, started_at, subject)
 
 
 def apply_convened_budget(ticket, clock) -> None:
@@ -141,7 +169,11 @@ def engine_extension(ext) -> EngineExtension:
 
 def mark_not_needed(clock) -> None:
     """A sign-off clock that stops while its department has neither signed nor returned (the case was resolved or
-    closed, or the part withdrawn) ends "no longer needed": the department gave no answer, on time or late."""
+    closed, or the part withdrawn) ends "no longer needed": the department gave no answer, on time or late. So
+    does every clock of a case returned to the 12345 platform (退单): it was never the centre's to meet."""
+    if clock.ticket is not None and clock.ticket.state == S.RETURNED.value:
+        clock.outcome = CLOCK_NOT_NEEDED
+        return
     if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None and clock.assignment.status in (
             AssignmentStatus.PENDING.value, AssignmentStatus.WITHDRAWN.value):
         clock.outcome = CLOCK_NOT_NEEDED
@@ -153,7 +185,8 @@ def clock_input(clock) -> ClockInput:
         target=Target(clock.unit, clock.amount), started_at=clock.started_at, stopped_at=clock.stopped_at,
         pauses=[Pause(p.started_at, p.ended_at, p.reason) for p in clock.pauses],
         extensions=[engine_extension(e) for e in clock.extensions if e.status == ExtensionStatus.APPROVED],
-        thresholds=Thresholds(clock.warning_percent / 100, clock.supervise_after_wd, clock.escalate_after_wd))
+        thresholds=Thresholds(clock.warning_percent / 100, clock.supervise_after_wd, clock.escalate_after_wd),
+        limit_at=clock.limit_at)
 
 
 def status_of(clock, now, explain=False):

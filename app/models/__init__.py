@@ -10,6 +10,7 @@ from app.models.signin import EnterpriseSession, SigninCode
 from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
 from app.models.deadline import (CalendarNotice, CalendarOverride, ClockLevelChange, ClockPause, DutyShift, Extension, Notification, SlaPolicy,
                             TicketClock, WorkerHeartbeat)
+from app.models.hotline import HotlineOrder
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent, TrackingLink
 
 from app.extensions import db
@@ -19,5 +20,5 @@ coerce_labeled_enums(db.Model)
 
 __all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
-           "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseSession", "LoginSession", "Extension", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
+           "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseSession", "LoginSession", "Extension", "HotlineOrder", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "TrackingLink", "User", "Visit", "WorkerHeartbeat"]

@@ -97,6 +97,9 @@ class TicketClock(db.Model):
     # A settled clock whose month is published keeps its due time (the published figures stand); a later calendar
     # correction that would move it leaves the corrected due time here until that month is republished.
     calendar_due_at = mapped_column(UTCDateTime)
+    # An outside time limit on a resolution clock (the 12345 platform's 办理时限): the due time is the earlier of it
+    # and the policy's budget.
+    limit_at = mapped_column(UTCDateTime)
 
     # The monthly assessment reads one kind of clock over a range of due times.
     __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),

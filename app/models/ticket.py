@@ -41,6 +41,9 @@ class Ticket(db.Model):
     dispatched_at = mapped_column(UTCDateTime)
     resolved_at = mapped_column(UTCDateTime)
     closed_at = mapped_column(UTCDateTime)
+    # When the centre got the case (a call answered, a 12345 order sent), if earlier than it was recorded: its
+    # clocks run from then.
+    received_at = mapped_column(UTCDateTime)
     # The nearest deadline among its running clocks and the worst level they reached; the queue sorts by these.
     due_at = mapped_column(UTCDateTime)
     # How the clock behind `due_at` counts ("hours" or "working_days"), so a badge reads it in its own unit.
@@ -72,6 +75,7 @@ class Ticket(db.Model):
     action_items = relationship("ActionItem", back_populates="ticket", order_by="ActionItem.id")
     links = relationship("TrackingLink", back_populates="ticket", order_by="TrackingLink.id")
     remediations = relationship("Remediation", back_populates="ticket", order_by="Remediation.id")
+    hotline_order = relationship("HotlineOrder", back_populates="ticket", uselist=False)
 
     @property
     def open_action_items(self):

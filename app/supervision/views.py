@@ -20,7 +20,7 @@ from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteFo
 from app.supervision import notice as notices
 from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
-from app.display import clock_label, lateness_text
+from app.display import clock_label, lateness_text, outside_limit_text
 from app.forms import run_form_verb
 from app.extensions import db
 from app.models import (Assignment, CalendarOverride, ClockLevelChange, DutyShift, Extension, Notification,
@@ -46,7 +46,7 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
     forms = forms or {}
     context = dict(
         ticket=ticket, rows=clock_rows(ticket, now), now=now, error=error, message=message,
-        clock_label=clock_label, lateness=lateness_text,
+        clock_label=clock_label, lateness=lateness_text, limit_text=outside_limit_text,
         can_request=bool(running) and access.can(current_user, "reply", ticket),
         can_supervise=current_user.is_supervisor and (ticket.state in OPEN_STATES or bool(ticket.open_remediations)),
         extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),

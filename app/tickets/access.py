@@ -1,7 +1,7 @@
 """Who may see and do what with a ticket. Every list, count, page and fragment goes through here."""
 from sqlalchemy import false, or_, select, true
 
-from app.enums import ACTIVE_ASSIGNMENT, AssignmentStatus, Role, TicketState
+from app.enums import ACTIVE_ASSIGNMENT, AssignmentStatus, Channel, Role, TicketState
 from app.models import ActionItem, Assignment, Enterprise, MeetingInvite, Ticket, meeting_ticket
 from app.tickets import workflow
 
@@ -68,6 +68,8 @@ def can(user, action: str, ticket) -> bool:
         return not user.is_admin
     if spec.who == workflow.STAFF:
         return user.is_secretary or user.is_supervisor
+    if spec.who == workflow.HOTLINE_STAFF:
+        return (user.is_secretary or user.is_supervisor) and ticket.channel == Channel.HOTLINE.value
     if spec.who == workflow.DEPARTMENT_PENDING:
         return department_assignment(user, ticket, (AssignmentStatus.PENDING.value,)) is not None
     if spec.who == workflow.DEPARTMENT_ACTIVE:

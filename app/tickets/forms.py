@@ -1,4 +1,6 @@
 """Staff forms: one per workflow action, plus recording an offline problem."""
+from datetime import datetime, timezone
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -6,10 +8,12 @@ from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from app.enums import OFFLINE_CHANNELS, ReturnVisitWay, Urgency
+from app.enums import OFFLINE_CHANNELS, Channel, ReturnVisitWay, Urgency
 from app.forms import no_nul, strip
 from app.text import single_line
+from app.timesource import utcnow
 from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
+from sla.calendar import SHANGHAI
 
 
 def _text(label, required_message, max_len=5000, required=True):
@@ -126,6 +130,10 @@ class OfflineTicketForm(FlaskForm):
         DataRequired(_l("请填写诉求标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul, single_line])
     description = _text(_l("问题描述"), _l("请描述问题。"))
     attachments = MultipleFileField(_l("附件（可选）"))
+    hotline_order_no = StringField(_l("12345 工单编号"), filters=[strip], validators=[
+        Optional(), Length(max=64, message=_l("工单编号不能超过 64 个字符。")), no_nul, single_line])
+    received_at = StringField(_l("接收时间"), filters=[strip], validators=[Optional(), Length(max=20), no_nul])
+    received_moment = None  # the received time as an aware UTC datetime, once validated
 
     def __init__(self, *args, enterprises=(), categories=(), projects=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,6 +151,23 @@ class OfflineTicketForm(FlaskForm):
     def validate_new_credit_code(self, field):
         if field.data and not is_valid_credit_code(field.data):
             raise ValidationError(_l("该统一社会信用代码未通过校验，请核对。"))
+
+    def validate_hotline_order_no(self, field):
+        if field.data and self.channel.data != Channel.HOTLINE.value:
+            raise ValidationError(_l("只有来源渠道为“12345 转办”时才填写工单编号。"))
+
+    def validate_received_at(self, field):
+        if not field.data:
+            return
+        if self.channel.data not in (Channel.HOTLINE.value, Channel.PHONE.value):
+            raise ValidationError(_l("只有电话和 12345 转办需要填写接收时间。"))
+        try:
+            moment = datetime.strptime(field.data.replace("T", " "), "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
+        except ValueError:
+            raise ValidationError(_l("接收时间格式应为 2026-09-25 10:00。")) from None
+        if moment > utcnow():
+            raise ValidationError(_l("接收时间不能晚于现在。"))
+        self.received_moment = moment.astimezone(timezone.utc)
 
     def validate_enterprise_id(self, field):
         if not field.data and not self.new_enterprise_name.data:

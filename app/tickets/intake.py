@@ -9,11 +9,17 @@ from app.enums import Channel, EventKind, TicketState as S
 from app.extensions import db
 from app.models import Enterprise, Project, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
-from app.deadlines.engine import reconcile
+from app.deadlines.engine import reconcile, start_clocks_at
 from app.journal import record_event
+from app.models import HotlineOrder
+from app.errors import ValidationFailed
 from app.tickets.links import add_receipt_link
 from app.tickets.services import save
+from app.tickets.work_orders import order_row
 from app.validators import normalize_credit_code
+
+PLATFORM_ACTOR = "12345 平台"  # the actor name of what the 12345 platform sent
+HOTLINE_SOURCE = "12345"       # the platform a work order typed in by staff came from
 
 
 def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, now=None, email=""):
@@ -94,19 +100,78 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
     return ticket, access_code_for(submission_key), True
 
 
-def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Channel, visit=None, project=None):
-    """A secretary records a problem from a visit, call or forum; it starts accepted, in triage."""
+# The channels whose cases may carry the moment they were received (a call answered, a 12345 order sent).
+RECEIVED_CHANNELS = (Channel.HOTLINE, Channel.PHONE)
+
+
+def hotline_order_taken(source, order_no):
+    """The 12345 work order already recorded under this number, if any."""
+    return db.session.scalar(select(HotlineOrder).where(HotlineOrder.source == source,
+                                                        HotlineOrder.order_no == order_no))
+
+
+def _duplicate_order(order):
+    return ValidationFailed(_("12345 工单 %(no)s 已登记为诉求 %(number)s，未重复登记。", no=order.order_no,
+                              number=order.ticket.number))
+
+
+def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Channel, visit=None, project=None,
+                          received_at=None, hotline_order_no=""):
+    """A secretary records a problem from a visit, call or forum; it starts accepted, in triage. A call or a 12345
+    transfer may say when it was received: its clocks run from then. A 12345 transfer may carry its work-order
+    number, recorded once (the same number twice is refused, naming the case it became)."""
     key = new_submission_key()
     now = utcnow()  # one moment for the whole unit of work
+    received_at = received_at if channel in RECEIVED_CHANNELS and received_at and received_at < now else None
+    order_no = (hotline_order_no or "").strip() if channel is Channel.HOTLINE else ""
+    if order_no and (taken := hotline_order_taken(HOTLINE_SOURCE, order_no)) is not None:
+        raise _duplicate_order(taken)
     ticket = _new_ticket(enterprise, channel=channel, state=S.TRIAGE, data=data, key=key, now=now)
     ticket.visit = visit
     ticket.project = project
-    ticket.accepted_at = ticket.created_at
+    ticket.received_at = received_at
+    ticket.accepted_at = received_at or ticket.created_at
     if actor.is_secretary:
         ticket.secretary_id = ticket.secretary_id or actor.id
+    details = {"channel": channel.label}
+    if order_no:
+        details["order_no"] = order_no
+        db.session.add(offline_hotline_order(ticket, order_no, data, received_at or now, now))
     event = record_event(ticket, actor, EventKind.RECORDED, at=now, to_state=S.TRIAGE.value, public=True,
-                         data={"channel": channel.label}, body=_("已登记，项目秘书将跟进办理。"))
+                         data=details, body=_("已登记，项目秘书将跟进办理。"))
     rows = store_uploads(ticket, uploads, event=event, public=True, uploader=actor)
     db.session.add_all(rows)
-    save(ticket, now, rows)
+    if received_at is not None:
+        start_clocks_at(ticket, received_at)  # received then, typed in now: the deadline runs from then
+    try:
+        save(ticket, now, rows)
+    except IntegrityError:
+        # The same number recorded at the same moment by someone else (the order's key is unique).
+        taken = hotline_order_taken(HOTLINE_SOURCE, order_no) if order_no else None
+        if taken is None:
+            raise
+        raise _duplicate_order(taken) from None
     return ticket, access_code_for(key)
+
+
+def offline_hotline_order(ticket, order_no, data, received_at, now):
+    """The work-order row of a 12345 transfer typed in by staff, so the platform's own delivery of the same order
+    later finds its case instead of opening another one (what staff typed is its content)."""
+    fields = {"source": HOTLINE_SOURCE, "order_no": order_no, "caller_name": data["contact_name"],
+              "caller_phone": data["mobile"], "title": data["title"], "matter": data["description"],
+              "received_at": received_at, "urgency": data["urgency"]}
+    return order_row(ticket, fields, now)
+
+
+def record_hotline_ticket(enterprise, data: dict, *, order_no, received_at, now, actor=None):
+    """A 12345 work order becomes a case on the hotline channel waiting to be accepted (受理), like a case from the
+    public form; its clocks run from when the platform sent it. Staged, not committed: the exchange commits it
+    with the order's row."""
+    ticket = _new_ticket(enterprise, channel=Channel.HOTLINE, state=S.INTAKE, data=data, key=new_submission_key(),
+                         now=now)
+    ticket.received_at = received_at if received_at < now else None
+    record_event(ticket, actor, EventKind.CREATED, at=now, to_state=S.INTAKE.value, public=True,
+                 actor_name=None if actor else PLATFORM_ACTOR,
+                 data={"channel": Channel.HOTLINE.label, "order_no": order_no},
+                 body=_("12345 平台转来的诉求已接收，等待受理。"))
+    return ticket

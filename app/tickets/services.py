@@ -8,8 +8,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.attachments import check_uploads, discard_files, store_uploads
 from app.timesource import utcnow
 from app.display import local
-from app.enums import (DEFAULT_SATISFACTION, DEFAULT_SOLVED, AssignmentRole, AssignmentStatus, ClockKind, EventKind,
-                       Satisfaction, Solved, TicketState as S, Urgency)
+from app.enums import (DEFAULT_SATISFACTION, DEFAULT_SOLVED, AssignmentRole, AssignmentStatus, Channel, ClockKind,
+                       EventKind, Satisfaction, Solved, TicketState as S, Urgency)
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.messaging import tell
@@ -75,6 +75,23 @@ def reject_ticket(ticket, actor, version, reason):
     reason = clean_text(reason, _("不予受理的理由"), 2000)
     ticket.closed_at = now
     _move(ticket, actor, EventKind.REJECTED, workflow.target("reject"), now=now, body=reason, public=True)
+    save(ticket, now)
+
+
+def return_to_platform(ticket, actor, version, reason):
+    """退单: a 12345 order that is not the centre's goes back to the platform with a reason; the case ends
+    there (returned, not 办结: its clocks end as no longer needed), and the platform is told (outbound events)."""
+    now = utcnow()  # one moment for the whole unit of work
+    if ticket.channel != Channel.HOTLINE.value:
+        raise TransitionRefused(_("只有 12345 转办的诉求可以退回 12345 平台。"))
+    _check(ticket, actor, "platform_return", version)
+    reason = clean_text(reason, _("退单理由"), 2000)
+    ticket.closed_at = now
+    order = ticket.hotline_order
+    data = {"order_no": order.order_no} if order is not None else None
+    # Public, like a refusal's reason: the enterprise reads why its case went back to 12345.
+    _move(ticket, actor, EventKind.PLATFORM_RETURNED, workflow.target("platform_return"), now=now, body=reason,
+          data=data, public=True)
     save(ticket, now)
 
 
@@ -436,5 +453,5 @@ VERBS = {
     "accept": accept_ticket, "reject": reject_ticket, "reply": reply_to_enterprise, "note": add_note,
     "dispatch": dispatch_ticket, "sign": sign_assignment, "return": return_assignment, "progress": report_progress,
     "hold": hold_ticket, "resume": resume_ticket, "resolve": resolve_ticket, "reopen": reopen_ticket,
-    "close": close_ticket, "edit": edit_ticket,
+    "close": close_ticket, "edit": edit_ticket, "platform_return": return_to_platform,
 }

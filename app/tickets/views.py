@@ -292,6 +292,14 @@ def new_offline():
     data = {"title": form.title.data, "description": form.description.data,
             "category_id": int(form.category_id.data), "urgency": form.urgency.data,
             "contact_name": form.contact_name.data, "mobile": form.mobile.data, "email": form.email.data}
-    ticket, code = record_offline_ticket(current_user, enterprise, data, uploads, channel=Channel(form.channel.data),
-                                         visit=visit, project=project_by_id(form.project_id.data))
+    try:
+        ticket, code = record_offline_ticket(current_user, enterprise, data, uploads,
+                                             channel=Channel(form.channel.data), visit=visit,
+                                             project=project_by_id(form.project_id.data),
+                                             received_at=form.received_moment,
+                                             hotline_order_no=form.hotline_order_no.data)
+    except ServiceError as exc:  # the work order is already a case: said on its field, the form kept
+        db.session.rollback()
+        form.hotline_order_no.errors = [exc.message]
+        return render_template("tickets/new.html", form=form, visit=visit), 400
     return render_template("tickets/recorded.html", ticket=ticket, code=code)

@@ -14,6 +14,7 @@ HELD_FROM = "held_from"  # the target of "resume": the state the ticket was held
 
 # Who may take an action (the ticket must also be visible to them: app/tickets/access.py).
 STAFF = "staff"                          # the case's secretary or a supervisor
+HOTLINE_STAFF = "hotline_staff"          # the same, on a case that came as a 12345 work order
 ANY_STAFF_BUT_ADMIN = "not_admin"        # internal notes: everyone on staff who works cases
 DEPARTMENT_PENDING = "dept_pending"      # an officer whose department's part awaits sign-off
 DEPARTMENT_ACTIVE = "dept_active"        # an officer whose department holds an active part
@@ -64,6 +65,9 @@ _ALL = (
                    forms.ReasonForm, note="back to triage when no department holds the case"),
     WorkflowAction("close", _l("回访并关闭"), _l("已关闭。"), frozenset({S.RESOLVED}), S.CLOSED, STAFF,
                    forms.CloseForm),
+    # 退单: a 12345 order that is not the centre's goes back to the platform with a reason, before any outcome.
+    WorkflowAction("platform_return", _l("退回 12345 平台"), _l("已退回 12345 平台。"), frozenset({S.INTAKE, S.TRIAGE}),
+                   S.RETURNED, HOTLINE_STAFF, forms.ReasonForm, danger=True, note="only a case that came from 12345"),
     WorkflowAction("edit", _l("修改信息"), _l("诉求信息已更新。"), OPEN_WORK | {S.INTAKE, S.ON_HOLD}, None, STAFF,
                    forms.EditForm),
     # Taken from the meeting pages.
@@ -76,7 +80,7 @@ _ALL = (
                    STAFF),
     # Taken from the ticket page's "通知企业" section: the case's link by SMS, for a case heard offline.
     WorkflowAction("send_link", _l("短信发送查询链接"), _l("查询链接短信已排队发送。"),
-                   frozenset(S) - {S.CLOSED, S.REJECTED}, None, STAFF),
+                   frozenset(S) - {S.CLOSED, S.REJECTED, S.RETURNED}, None, STAFF),
     # Taken by the enterprise on its tracking page.
     WorkflowAction("supplement", _l("补充材料"), _l("补充材料已提交。"), OPEN_WORK | {S.INTAKE, S.ON_HOLD}, None,
                    ENTERPRISE, note="a case on hold for the enterprise resumes"),

@@ -218,6 +218,12 @@ def _form_targets(factory):
                                                                   TicketClock.kind == "resolution"))
         extension_id = request_extension(db.session.get(Ticket, working.id), db.session.get(User, secretary.id),
                                          clock_id, 3, "等待材料").id
+    # A 12345 transfer: the only kind of case the 退单 form (退回 12345 平台) is offered on.
+    hotline = factory.ticket(S.TRIAGE, secretary=secretary)
+    with factory.app.test_request_context():
+        from app.models import Ticket
+        db.session.get(Ticket, hotline.id).channel = "hotline"
+        db.session.commit()
     # A 差评 leaves a remediation open: the return-visit form then reaches the service's date checks.
     bad = factory.ticket(S.RESOLVED, secretary=secretary)
     with factory.app.test_request_context():
@@ -255,13 +261,14 @@ def _form_targets(factory):
                                                             "instructions"]),
         f"/tickets/{ref.id}/actions/edit": (secretary, ["version", "title", "description", "category_id", "urgency"]),
         f"/tickets/{ref.id}/actions/hold": (secretary, ["version", "reason"]),
+        f"/tickets/{hotline.id}/actions/platform_return": (secretary, ["version", "reason"]),
         f"/tickets/{ref.id}/extensions": (secretary, ["clock_id", "days", "reason"]),
         f"/tickets/{ref.id}/supervise": (supervisor, ["note"]),
         f"/tickets/{bad.id}/return-visit": (secretary, ["visited_on", "way", "result", "satisfied"]),
         "/admin/policies/rating": (admin, ["default_after_days"]),
         "/tickets/new": (secretary, ["enterprise_id", "new_enterprise_name", "new_credit_code", "channel",
                                      "contact_name", "mobile", "email", "category_id", "urgency", "title", "description",
-                                     "visit_id", "project_id"]),
+                                     "visit_id", "project_id", "hotline_order_no", "received_at"]),
         "/visits/new": (secretary, ["enterprise_id", "kind", "visited_on", "participants", "summary"]),
         f"/enterprises/{ref.enterprise_id}/contact": (supervisor, ["contact_name", "mobile", "email"]),
         f"/enterprises/{ref.enterprise_id}/sms": (supervisor, ["choice"]),
@@ -281,7 +288,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 43  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 44  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
