@@ -76,6 +76,21 @@ def scope_required(scope: str):
     return decorator
 
 
+def roles_required(*roles, message):
+    """Refuse with 403 (before the body is read) unless the token acts as a person holding one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not principal().has_role(*roles):
+                raise ApiError(403, "forbidden", str(message))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 class RequestIdFilter(logging.Filter):
     """Marks each log line written while serving an API request with that request's id."""
 
@@ -91,6 +106,7 @@ class RequestIdFilter(logging.Filter):
 def install(app) -> None:
     """The request id on every API request and answer, and its mark on the log lines of that request."""
     log.setLevel(logging.INFO)
+    log.disabled = False  # Alembic's logging.config.fileConfig disables loggers that existed before it ran
     for logger in (log, app.logger):
         if not any(isinstance(f, RequestIdFilter) for f in logger.filters):
             logger.addFilter(RequestIdFilter())

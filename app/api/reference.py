@@ -1,11 +1,10 @@
 """/api/v1 reference data: enterprises (for those whose web role lists them), departments and categories."""
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.api import auth, schemas, serialize
 from app.api.blueprint import api_blueprint, decode_cursor, encode_cursor
-from app.api.errors import ApiError
 from app.api.tokens import READ
 from app.enums import Role
 from app.extensions import db
@@ -16,13 +15,12 @@ bp = api_blueprint("api_reference", __name__, "企业、部门、诉求类别")
 
 @bp.get("/enterprises")
 @auth.scope_required(READ)
+@auth.roles_required(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN, message=_l("部门令牌不能查看企业名录。"))
 @bp.arguments(schemas.EnterpriseArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.EnterprisePage)
 def list_enterprises(limit, q=None, cursor=None):
     """Enterprises by id, searchable by name or credit code: for tokens of a secretary or supervisor (as the web's
     enterprise pages); a department's token gets 403."""
-    if not auth.principal().has_role(Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN):
-        raise ApiError(403, "forbidden", _("部门令牌不能查看企业名录。"))
     query = select(Enterprise).options(joinedload(Enterprise.secretary))
     if q and q.strip():
         like = f"%{q.strip().replace('%', '').replace('_', '')}%"

@@ -1,7 +1,7 @@
 """/api/v1/tickets: the list with the web list's filters (cursor pagination), one ticket with its events, its
 deadlines, recording a case from an outside channel, and the workflow actions through the same verbs and forms
 as the ticket page."""
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -109,6 +109,7 @@ def _form_errors(form, renames=None) -> dict:
 
 @bp.post("/tickets")
 @auth.scope_required(WRITE_TICKETS)
+@auth.roles_required(Role.SECRETARY, Role.SUPERVISOR, message=_l("只有代表项目秘书或督办人员的令牌可以登记诉求。"))
 @bp.arguments(schemas.NewTicket)
 @bp.response(201, schemas.Created)
 def create_ticket(body):
@@ -116,8 +117,6 @@ def create_ticket(body):
     the same form rules, the same verb; it starts accepted, in triage. The web form and 12345 orders have their own
     ways in."""
     who = auth.principal()
-    if not who.has_role(Role.SECRETARY, Role.SUPERVISOR):
-        raise ApiError(403, "forbidden", _("只有代表项目秘书或督办人员的令牌可以登记诉求。"))
     enterprises = []
     if body.get("enterprise_id"):
         enterprise = db.session.get(Enterprise, body["enterprise_id"])
