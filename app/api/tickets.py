@@ -19,6 +19,8 @@ from app.tickets.queries import TicketFilters, filtered_query
 from app.timesource import utcnow
 
 bp = api_blueprint("api_tickets", __name__, "诉求：列表、详情、时限、登记与办理")
+TICKET_ID = {"in": "path", "name": "ticket_id", "required": True,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
 # The ticket page's actions (app/tickets/workflow.py), each through its verb in app/tickets/services.py.
 API_ACTIONS = [name for name in workflow.PAGE_ACTIONS]
@@ -32,7 +34,8 @@ def _rows():
 
 
 def _visible(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
+    # Flask's int converter takes any size; a database integer does not.
+    ticket = db.session.get(Ticket, ticket_id) if 0 < ticket_id < 2**31 else None
     if ticket is None or not access.can_view(auth.principal(), ticket):
         raise ApiError(404, "not_found", _("诉求不存在，或该令牌无权查看。"))
     return ticket
@@ -71,7 +74,7 @@ def list_tickets(limit, order, cursor=None, created_from=None, created_to=None, 
             "next_cursor": encode_cursor(items[-1].id) if more else None}
 
 
-@bp.get("/tickets/<int:ticket_id>")
+@bp.get("/tickets/<int:ticket_id>", parameters=[TICKET_ID])
 @auth.scope_required(READ)
 @bp.response(200, schemas.TicketDetail)
 def get_ticket(ticket_id):
@@ -79,7 +82,7 @@ def get_ticket(ticket_id):
     return _detail(_visible(ticket_id))
 
 
-@bp.get("/tickets/<int:ticket_id>/deadlines")
+@bp.get("/tickets/<int:ticket_id>/deadlines", parameters=[TICKET_ID])
 @auth.scope_required(READ)
 @bp.response(200, schemas.Deadlines)
 def get_deadlines(ticket_id):
@@ -148,7 +151,7 @@ def _build_form(action: str, body: dict):
     return form_class(formdata=_form_data(body), meta={"csrf": False}, **options)
 
 
-@bp.post("/tickets/<int:ticket_id>/actions/<action>", parameters=[{
+@bp.post("/tickets/<int:ticket_id>/actions/<action>", parameters=[TICKET_ID, {
     "in": "path", "name": "action", "required": True,
     "schema": {"type": "string", "enum": API_ACTIONS},
     "description": "the ticket page's action: its rule in the workflow table, its verb in services.VERBS"}])
