@@ -23,7 +23,7 @@ TICKET_ID = {"in": "path", "name": "ticket_id", "required": True,
              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
 # The ticket page's actions (app/tickets/workflow.py), each through its verb in app/tickets/services.py.
-API_ACTIONS = [name for name in workflow.PAGE_ACTIONS]
+API_ACTIONS = list(workflow.PAGE_ACTIONS)
 # API body field -> the web form's field, where they differ (the offline intake form).
 NEW_TICKET_FIELDS = {"enterprise_name": "new_enterprise_name", "credit_code": "new_credit_code"}
 
