@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from app.api import tokens
-from app.api.errors import ApiError, error_response
+from app.api.errors import ApiError
 from app.timesource import utcnow
 
 API_PREFIX = "/api/v1"
@@ -128,7 +128,3 @@ def install(app) -> None:
                      token.id if token is not None else "-")
         return response
 
-
-def routing_error(status: int):
-    """The JSON answer for an API address that matched no route (404) or not with this method (405)."""
-    return error_response(status)
