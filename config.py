@@ -109,6 +109,8 @@ class Config:
     # limits in the database: one code a minute, five an hour; five tries per code).
     SIGNIN_CODE_RATE_LIMIT = os.environ.get("SIGNIN_CODE_RATE_LIMIT", "5 per 10 minutes; 20 per day")
     SIGNIN_VERIFY_RATE_LIMIT = os.environ.get("SIGNIN_VERIFY_RATE_LIMIT", "10 per 10 minutes; 50 per day")
+    # /api/v1, per token (requests without a valid token: per address), all resources together.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

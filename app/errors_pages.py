@@ -4,11 +4,15 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.api.auth import is_api_request
+from app.api.errors import error_response as api_error
 from app.errors import ServiceError
 from app.extensions import db
 
 
 def _page(status, title, message):
+    if is_api_request():
+        return api_error(status)  # an /api/v1 address no API route answered (unknown path, wrong method)
     template = "errors/_message.html" if request.htmx else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
 

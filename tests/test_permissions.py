@@ -185,6 +185,25 @@ MATRIX = {
     ("assessment.scoring_rules", "POST"): staff_only({"admin"}),
     ("assessment.hall", "GET"): staff_only(ALL_STAFF),
     ("assessment.hall_panel", "GET"): staff_only(ALL_STAFF, denied="403") | {r: "403" for r in NOT_STAFF},
+    # 系统管理 → API 令牌.
+    ("api_tokens.token_list", "GET"): staff_only({"admin"}),
+    ("api_tokens.new_token", "GET"): staff_only({"admin"}),
+    ("api_tokens.new_token", "POST"): staff_only({"admin"}),
+    ("api_tokens.revoke_token", "POST"): staff_only({"admin"}),
+    # /api/v1 answers only a bearer token: every kind of visitor, a staff session cookie included, gets 401 JSON.
+    ("api_tickets.list_tickets", "GET"): everyone("401"),
+    ("api_tickets.get_ticket", "GET"): everyone("401"),
+    ("api_tickets.get_deadlines", "GET"): everyone("401"),
+    ("api_tickets.create_ticket", "POST"): everyone("401"),
+    ("api_tickets.act", "POST"): everyone("401"),
+    ("api_reference.list_enterprises", "GET"): everyone("401"),
+    ("api_reference.list_departments", "GET"): everyone("401"),
+    ("api_reference.list_categories", "GET"): everyone("401"),
+    ("api_assessment.list_months", "GET"): everyone("401"),
+    ("api_assessment.get_month", "GET"): everyone("401"),
+    # The API's description (no data): the OpenAPI document and its Swagger UI page.
+    ("api_docs.openapi", "GET"): everyone(),
+    ("api_docs.docs", "GET"): everyone(),
     # Last: they end the session they are called in.
     ("my.signout", "POST"): everyone("signin"),
     ("auth.logout", "POST"): staff_only(ALL_STAFF),
@@ -262,7 +281,10 @@ def world(app, factory, login):
         from app.models import TrackingLink
         appeal = file_appeal(db.session.get(Ticket, ref.id), sec, "企业撤回诉求")
         token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
-        ids = {"extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
+        from app.api import tokens as api_tokens
+        api_token, _raw = api_tokens.issue(db.session.get(User, people["admin"].id), name="对接系统", scopes=["read"],
+                                           user_id=people["supervisor"].id)
+        ids = {"extension": Extension.query.one().id, "api_token": api_token.id, "override": CalendarOverride.query.one().id,
                "duty": DutyShift.query.one().id,
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
@@ -322,6 +344,9 @@ def url_args(endpoint, w):
         "assessment.invitations": {"month_text": "2026-11"}, "assessment.decide": {"appeal_id": w["ids"]["appeal"]},
         "assessment.exclude": {"ticket_id": t.id}, "assessment.include": {"ticket_id": t.id},
         "assessment.appeal": {"ticket_id": t.id}, "assessment.evaluate": {"token": w["ids"]["token"]},
+        "api_tokens.revoke_token": {"token_id": w["ids"]["api_token"]},
+        "api_tickets.get_ticket": {"ticket_id": t.id}, "api_tickets.get_deadlines": {"ticket_id": t.id},
+        "api_tickets.act": {"ticket_id": t.id, "action": "note"}, "api_assessment.get_month": {"month_text": "2026-10"},
     }.get(endpoint, {})
 
 
@@ -355,6 +380,8 @@ def outcome(response):
         return "signin"
     if response.status_code in (403, 404):
         return str(response.status_code)
+    if response.status_code == 401 and response.is_json and "error" in response.json:
+        return "401"  # the API's answer without a bearer token
     if response.status_code in (200, 201, 204, 301, 302, 303, 400, 401, 409):
         return "ok"
     return f"unexpected {response.status_code}"

@@ -1,4 +1,5 @@
 """All models, importable from one place."""
+from app.models.api import ApiToken
 from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, DraftSnapshot, EnterpriseEvaluation,
                                    ScoreExclusion, ScoringRule)
 from app.models.enterprise import Enterprise, Visit
@@ -18,7 +19,7 @@ from app.models.types import coerce_labeled_enums
 
 coerce_labeled_enums(db.Model)
 
-__all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
+__all__ = ["ApiToken", "Appeal", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseSession", "LoginSession", "Extension", "HotlineOrder", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "TrackingLink", "User", "Visit", "WorkerHeartbeat"]

@@ -282,6 +282,8 @@ def _form_targets(factory):
         f"/extensions/{extension_id}/decide": (supervisor, ["decision", "due_mode", "due_on", "due_days", "note"]),
         "/admin/policies/new": (admin, ["name", "category_id", "urgency", "acknowledge_hours", "resolution_wd",
                                         "warning_percent", "supervise_after_wd", "escalate_after_wd"]),
+        "/admin/api-tokens/new": (admin, ["name", "scope_read", "scope_write", "scope_exchange", "department_id",
+                                          "user_id"]),
         "/tickets": (secretary, ["q", "state", "category", "department", "channel", "secretary", "from", "to",
                                  "sort", "page"]),
     }
@@ -335,5 +337,8 @@ def test_form_table_covers_every_post_route(app, factory):
                # Personal tracking links: issue and revoke are buttons (no field), tested in test_tracking_links.
                "/tickets/<id>/links", "/tickets/<id>/links/<id>/revoke",
                "/tickets/<id>/send-link", "/assessment/<id>/invitations/send", "/track/<id>/sms",
-               "/my/signout"}  # a button; tested in test_enterprise_signin
+               "/my/signout",  # a button; tested in test_enterprise_signin
+               "/admin/api-tokens/<id>/revoke",  # a button
+               # The JSON API takes no form: schemathesis generates its requests (tests/test_api_schemathesis.py).
+               "/api/v1/tickets", "/api/v1/tickets/<id>/actions/<id>"}
     assert post_rules - covered - buttons == set()
