@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = 'f15api000001'
-down_revision = 'e13perf00003'
+down_revision = 'f15hot000001'
 branch_labels = None
 depends_on = None
 
