@@ -47,11 +47,13 @@ class TicketState(LabeledEnum):
     RESOLVED = "resolved", _l("已办结"), "success"
     CLOSED = "closed", _l("已关闭"), "dark"
     REJECTED = "rejected", _l("不予受理"), "danger"
+    # 并单: closed as a duplicate of another case, which carries the work (app/tickets/merging.py).
+    MERGED = "merged", _l("已并单"), "secondary"
 
     @property
     def is_open(self) -> bool:
         """Whether the case still needs work."""
-        return self not in (TicketState.CLOSED, TicketState.REJECTED, TicketState.RESOLVED)
+        return self not in (TicketState.CLOSED, TicketState.REJECTED, TicketState.RESOLVED, TicketState.MERGED)
 
 
 OPEN_STATES = [s.value for s in TicketState if s.is_open]
@@ -184,6 +186,10 @@ class EventKind(LabeledEnum):
     SMS_PREFERENCE = "sms_preference", _l("短信通知设置")
     REMEDIATION_OPENED = "remediation", _l("差评整改")
     RETURN_VISITED = "return_visit", _l("差评回访")
+    MERGED = "merged", _l("并单")                   # on the duplicate: closed into the kept case
+    MERGE_KEPT = "merge_kept", _l("并入重复诉求")      # on the kept case: a duplicate joined it
+    UNMERGED = "unmerged", _l("撤销并单")             # on the duplicate: back to its own work
+    UNMERGE_KEPT = "unmerge_kept", _l("重复诉求撤出")  # on the kept case: the duplicate left it
 
 
 class ClockKind(LabeledEnum):

@@ -68,6 +68,8 @@ def can(user, action: str, ticket) -> bool:
         return not user.is_admin
     if spec.who == workflow.STAFF:
         return user.is_secretary or user.is_supervisor
+    if spec.who == workflow.SUPERVISOR:
+        return user.is_supervisor
     if spec.who == workflow.DEPARTMENT_PENDING:
         return department_assignment(user, ticket, (AssignmentStatus.PENDING.value,)) is not None
     if spec.who == workflow.DEPARTMENT_ACTIVE:
