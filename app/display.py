@@ -25,6 +25,7 @@ DETAIL_LABELS = {
     "link": _l("跟踪链接"), "issued_via": _l("发放方式"),
     "default": _l("评价方式"), "way": _l("回访方式"), "visited_on": _l("回访日期"), "satisfied_now": _l("企业现在"),
     "result": _l("回访结果"),
+    "kept": _l("保留的诉求"), "duplicate": _l("并入的重复诉求"),
 }
 ROLE_WORDS = {"lead": _l("主办"), "support": _l("协办")}
 
