@@ -345,3 +345,26 @@ def test_the_kept_case_page_can_take_in_a_duplicate(app, factory, login):
         d = _t(dup.id)
         assert (d.state, d.merged_into_id, d.merged_from) == (S.MERGED, kept.id, "on_hold")
         assert not [c for c in d.clocks if c.running]
+
+
+def test_a_merged_duplicate_lines_are_listed_not_counted(app, factory):
+    # The duplicate was accepted at once (its acknowledgement on time: one "response" line for the secretary in
+    # November). Merging stops its first-reply clock too, which settles it: two response lines, both listed with
+    # the reason 已并单 and counted no more; the kept case's own acknowledgement line still counts.
+    from sqlalchemy import select
+    from app.assessment.facts import facts
+    from app.assessment.metrics import SECRETARY, reason_label
+    sec = factory.user(Role.SECRETARY)
+    kept = factory.ticket(S.TRIAGE, secretary=sec)
+    dup = factory.ticket(S.TRIAGE, secretary=sec)
+    month = Month(2026, 11)
+
+    def lines(ticket_id):
+        f = facts(SECRETARY, month, utcnow(), only=["response"])
+        return [(r.counted, r.reason) for r in db.session.execute(select(f).where(f.c.ticket_id == ticket_id))]
+
+    with app.test_request_context():
+        assert lines(dup.id) == [(True, "on_time")]
+        merging.merge_tickets(_t(kept.id), _t(dup.id), _u(sec), utcnow(), "同一问题")
+        assert lines(dup.id) == [(False, "merged")] * 2 and lines(kept.id) == [(True, "on_time")]
+        assert reason_label("merged") == "已并单（随保留的诉求计一次）"
