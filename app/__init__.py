@@ -132,9 +132,10 @@ def _register_blueprints(app):
     from app.public.my_views import bp as my_bp
     from app.public.views import bp as public_bp
     from app.tickets.views import bp as tickets_bp
+    from app.tickets.merge_views import bp as merging_bp
     from app.vendor import bp as vendor_bp
     from app.workspace.views import bp as workspace_bp
-    for bp in (public_bp, my_bp, auth_bp, workspace_bp, tickets_bp, sla_bp, meetings_bp, projects_bp, enterprises_bp,
-               admin_bp, api_tokens_bp, assessment_bp, vendor_bp, ops_bp):
+    for bp in (public_bp, my_bp, auth_bp, workspace_bp, tickets_bp, merging_bp, sla_bp, meetings_bp, projects_bp,
+               enterprises_bp, admin_bp, api_tokens_bp, assessment_bp, vendor_bp, ops_bp):
         app.register_blueprint(bp)
     app.add_template_global(panel_context, "assessment_panel")

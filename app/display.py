@@ -30,6 +30,7 @@ DETAIL_LABELS = {
     "enterprise_name": _l("企业名称"), "credit_code": _l("统一社会信用代码"), "matter": _l("诉求内容"),
     "category": _l("平台分类"), "due_at": _l("平台办结时限"), "limit_days": _l("平台办理工作日"),
     "received_at": _l("接收时间"), "attachments": _l("附件"),
+    "kept": _l("保留的诉求"), "duplicate": _l("并入的重复诉求"),
 }
 ROLE_WORDS = {"lead": _l("主办"), "support": _l("协办")}
 

@@ -49,11 +49,14 @@ class TicketState(LabeledEnum):
     REJECTED = "rejected", _l("不予受理"), "danger"
     # 退单: a 12345 order that is not the centre's went back to the platform; ended, never counted as 办结.
     RETURNED = "returned", _l("已退回12345"), "secondary"
+    # 并单: closed as a duplicate of another case, which carries the work (app/tickets/merging.py).
+    MERGED = "merged", _l("已并单"), "secondary"
 
     @property
     def is_open(self) -> bool:
         """Whether the case still needs work."""
-        return self not in (TicketState.CLOSED, TicketState.REJECTED, TicketState.RESOLVED, TicketState.RETURNED)
+        return self not in (TicketState.CLOSED, TicketState.REJECTED, TicketState.RESOLVED, TicketState.RETURNED,
+                            TicketState.MERGED)
 
 
 # Ended without an outcome of the centre's: refused at intake, or returned to the 12345 platform.
@@ -192,6 +195,10 @@ class EventKind(LabeledEnum):
     RETURN_VISITED = "return_visit", _l("差评回访")
     HOTLINE_UPDATED = "hotline_updated", _l("12345 工单更新")
     PLATFORM_RETURNED = "platform_returned", _l("退回 12345 平台")
+    MERGED = "merged", _l("并单")                   # on the duplicate: closed into the kept case
+    MERGE_KEPT = "merge_kept", _l("并入重复诉求")      # on the kept case: a duplicate joined it
+    UNMERGED = "unmerged", _l("撤销并单")             # on the duplicate: back to its own work
+    UNMERGE_KEPT = "unmerge_kept", _l("重复诉求撤出")  # on the kept case: the duplicate left it
 
 
 class ClockKind(LabeledEnum):

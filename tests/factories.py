@@ -10,6 +10,7 @@ from app.models import Category, Department, Enterprise, Ticket, User
 from app.tickets import services
 from app.tickets.codes import new_submission_key
 from app.tickets.intake import submit_public_ticket
+from app.timesource import utcnow
 from app.validators import CREDIT_CODE_CHARS, credit_code_check_char
 from tests.conftest import PASSWORD, Person
 
@@ -101,6 +102,9 @@ class Factory:
         lead_officer = lead_officer or self.user(Role.OFFICER)
         enterprise_id = enterprise_id or self.enterprise(secretary)
         category_id = category_id or self.category()
+        # A merged case is merged into another case of the same enterprise, made first.
+        kept = self.ticket(S.TRIAGE, secretary=secretary, lead_officer=lead_officer, enterprise_id=enterprise_id,
+                           category_id=category_id, title=f"{title}（保留件）") if state == S.MERGED else None
         with self._ctx():
             ent = db.session.get(Enterprise, enterprise_id)
             data = {"enterprise_name": ent.name, "credit_code": ent.credit_code, "contact_name": contact_name,
@@ -117,7 +121,7 @@ class Factory:
                 S.PROCESSING: ["accept", "dispatch"], S.CONVENED: ["accept", "dispatch", "convene"],
                 S.ON_HOLD: ["accept", "dispatch", "hold"], S.RESOLVED: ["accept", "dispatch", "sign", "resolve"],
                 S.CLOSED: ["accept", "dispatch", "sign", "resolve", "close"],
-                S.RETURNED: ["hotline", "platform_return"],
+                S.RETURNED: ["hotline", "platform_return"], S.MERGED: ["accept", "merge"],
             }[state]
             for step in path:
                 t = db.session.get(Ticket, ticket.id)
@@ -141,6 +145,9 @@ class Factory:
                     services.resolve_ticket(t, sec, t.version, "已办理完毕")
                 elif step == "close":
                     services.close_ticket(t, sec, t.version, "回访满意")
+                elif step == "merge":
+                    from app.tickets.merging import merge_tickets
+                    merge_tickets(db.session.get(Ticket, kept.id), t, sec, utcnow(), "同一问题，合并办理")
                 elif step == "convene":
                     from app.meetings.services import convene_meeting
                     convene_meeting(sec, [t], subject=f"{t.title}会办", starts_at=t.created_at, place="会议室",

@@ -9,7 +9,7 @@ from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFa
 from app.extensions import db
 from app.meetings import services as meetings
 from app.models import Meeting, Ticket, TicketEvent, User
-from app.tickets import links, services, workflow
+from app.tickets import links, merging, services, workflow
 
 # The lifecycle as DESIGN.md draws it, written out by hand: where each action leads from each state it is
 # allowed in (None: the state does not change). The workflow table must say the same, and the verbs must do it.
@@ -35,9 +35,13 @@ EXPECTED = {
     # Personal tracking links: issued and revoked in any state (a closed case's outcome is still worth reading).
     "link": {s: None for s in S},
     "unlink": {s: None for s in S},
-    "send_link": {s: None for s in S if s not in (S.CLOSED, S.REJECTED, S.RETURNED)},
+    "send_link": {s: None for s in S if s not in (S.CLOSED, S.REJECTED, S.RETURNED, S.MERGED)},
     # 退单: a 12345 case goes back to the platform before the centre has an outcome (ended, not 办结).
     "platform_return": {S.INTAKE: S.RETURNED, S.TRIAGE: S.RETURNED},
+    # 并单: a case still being worked on is closed into another; a supervisor undoes it (factory merged cases
+    # were merged from triage).
+    "merge": {s: S.MERGED for s in (S.INTAKE, S.TRIAGE, S.PROCESSING, S.CONVENED, S.ON_HOLD)},
+    "unmerge": {S.MERGED: S.TRIAGE},
 }
 
 
@@ -54,7 +58,7 @@ def test_the_table_covers_every_action():
     assert set(workflow.PAGE_ACTIONS) == set(services.VERBS)  # every page action has its verb
 
 
-def _run(action, ticket, ref, supervisor, officer, category_id):
+def _run(action, ticket, ref, supervisor, officer, category_id, kept_id=None):
     v = ticket.version
     calls = {
         "accept": lambda: services.accept_ticket(ticket, supervisor, v),
@@ -82,6 +86,10 @@ def _run(action, ticket, ref, supervisor, officer, category_id):
         "unlink": lambda: links.revoke_link(ticket, supervisor, ticket.links[0].id),  # the receipt's link
         "send_link": lambda: services.send_tracking_link(ticket, supervisor),
         "platform_return": lambda: _return_to_platform(ticket, supervisor),
+        "merge": lambda: merging.merge_tickets(db.session.get(Ticket, kept_id), ticket, supervisor,
+                                               datetime(2026, 11, 16, 2, tzinfo=timezone.utc), "同一问题", v),
+        "unmerge": lambda: merging.unmerge_tickets(ticket, supervisor, datetime(2026, 11, 16, 2, tzinfo=timezone.utc),
+                                                   "并错了"),
     }
     calls[action]()
 
@@ -109,6 +117,7 @@ def test_every_action_in_every_state(action, state, factory, app):
     ref = factory.ticket(state, lead_officer=officer)
     supervisor = factory.user(Role.SUPERVISOR)
     category_id = factory.category()
+    kept_id = factory.ticket(S.TRIAGE).id if action == "merge" else None
     if action == "progress" and state in (S.PROCESSING, S.CONVENED):
         with app.test_request_context():  # progress is reported by a department that has signed
             db.session.get(Ticket, ref.id).lead_assignment.status = AssignmentStatus.SIGNED.value
@@ -118,10 +127,10 @@ def test_every_action_in_every_state(action, state, factory, app):
         ticket = db.session.get(Ticket, ref.id)
         sup, off = db.session.get(User, supervisor.id), db.session.get(User, officer.id)
         if state in EXPECTED[action]:
-            _run(action, ticket, ref, sup, off, category_id)
+            _run(action, ticket, ref, sup, off, category_id, kept_id)
         else:
             with pytest.raises((TransitionRefused, NotAllowed)):
-                _run(action, ticket, ref, sup, off, category_id)
+                _run(action, ticket, ref, sup, off, category_id, kept_id)
             db.session.rollback()
     after = factory.get_ticket(ref.id)
     if state in EXPECTED[action]:

@@ -81,6 +81,12 @@ MATRIX = {
     # The case's secretary or a supervisor: a department that sees the case does not message its enterprise.
     ("tickets.send_link", "POST"): {**ticket_route(), "admin": "403", "officer_lead": "403"},
     ("tickets.return_visit", "POST"): {**ticket_route(), "officer_lead": "403", "admin": "403"},
+    # 并单: the possible duplicates of a case, to whoever sees it (only cases they may see are listed); the intake
+    # check, to those who record offline cases; merging, to secretaries and supervisors; undoing, to supervisors.
+    ("merging.duplicates", "GET"): ticket_route(),
+    ("merging.check", "GET"): staff_only({"secretary", "supervisor"}),
+    ("merging.merge", "POST"): {**ticket_route(), "admin": "403", "officer_lead": "403"},
+    ("merging.unmerge", "POST"): {**ticket_route(), "admin": "403", "officer_lead": "403", "secretary": "403"},
     ("tickets.new_offline", "GET"): staff_only({"secretary", "supervisor"}),
     ("tickets.new_offline", "POST"): staff_only({"secretary", "supervisor"}),
     ("enterprises.enterprise_list", "GET"): staff_only({"secretary", "supervisor", "admin"}),
@@ -311,6 +317,8 @@ def url_args(endpoint, w):
         "public.public_file": {"number": t.number, "attachment_id": w["public_file"]},
         "static": {"filename": "app.css"}, "vendor.asset": {"package": "htmx", "filename": "htmx.min.js"},
         "tickets.detail": {"ticket_id": t.id}, "tickets.history": {"ticket_id": t.id},
+        "merging.duplicates": {"ticket_id": t.id}, "merging.merge": {"ticket_id": t.id},
+        "merging.unmerge": {"ticket_id": t.id},
         "tickets.download": {"ticket_id": t.id, "attachment_id": w["internal"]},
         "public.personal": {"token": t.link},
         "tickets.issue_link": {"ticket_id": t.id},

@@ -40,6 +40,13 @@ def _line(unit_id, ticket_id, ref_id, value, reason, due_at, done_at):
             _moment(done_at).label("done_at")]
 
 
+def merged_ids():
+    """The cases closed as duplicates of another (并单): the assessment counts the pair once, as the kept case, so
+    these are left out of every figure (their lines are listed as 已并单, not counted). The partial set is read
+    through ix_ticket_merged_into_id."""
+    return select(Ticket.id).where(Ticket.merged_into_id.is_not(None))
+
+
 def on_time():
     """The clock stopped by its due time."""
     return and_(TicketClock.stopped_at.is_not(None), TicketClock.stopped_at <= TicketClock.due_at)
@@ -231,10 +238,12 @@ def facts(kind: str, month, now, *, only=None, unit_id=None, ticket_ids=None):
                 .where(Appeal.unit_kind == kind, Appeal.status == "accepted").subquery("accepted"))
     excluded = raw.c.ticket_id.is_not(None) & ScoreExclusion.id.is_not(None)
     appealed = accepted.c.ticket_id.is_not(None)
+    merged = raw.c.ticket_id.is_not(None) & raw.c.ticket_id.in_(merged_ids())
     return (select(raw.c.metric, raw.c.unit_id, raw.c.ticket_id, raw.c.ref_id, raw.c.value,
-                   case((excluded, False), (appealed, False), else_=True).label("counted"),
-                   case((excluded, "excluded"), (appealed, "appeal"), else_=raw.c.reason).label("reason"),
-                   case((excluded, ScoreExclusion.reason), (appealed, accepted.c.decision_reason),
+                   case((merged, False), (excluded, False), (appealed, False), else_=True).label("counted"),
+                   case((merged, "merged"), (excluded, "excluded"), (appealed, "appeal"),
+                        else_=raw.c.reason).label("reason"),
+                   case((merged, ""), (excluded, ScoreExclusion.reason), (appealed, accepted.c.decision_reason),
                         else_="").label("note"),
                    raw.c.due_at, raw.c.done_at)
             .select_from(raw)

@@ -77,6 +77,7 @@ REASONS = {
     "evaluation": _l("企业打分"),
     "excluded": _l("不纳入考核"),
     "appeal": _l("申诉已采纳"),
+    "merged": _l("已并单（随保留的诉求计一次）"),
 }
 
 

@@ -3,7 +3,7 @@ how well. Each figure is one aggregate query; the result is plain data so a publ
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, or_, select
 
-from app.assessment.facts import decided_in, last_rating_in, on_time, resolution_due_in, satisfied
+from app.assessment.facts import decided_in, last_rating_in, merged_ids, on_time, resolution_due_in, satisfied
 from app.assessment.period import Month
 from app.display import due_text, local
 from app.enums import BAD_SATISFACTION, ENDED_UNHANDLED, Channel, ClockKind, EventKind, Satisfaction, TicketState
@@ -23,18 +23,24 @@ def _count(query):
 
 
 def _tickets_with_event(kind, month):
+    # A duplicate merged into another case (并单) counts once, as the kept case.
     return _count(select(func.count(TicketEvent.ticket_id.distinct())).where(
-        TicketEvent.kind == kind.value, TicketEvent.at >= month.start, TicketEvent.at < month.end))
+        TicketEvent.kind == kind.value, TicketEvent.at >= month.start, TicketEvent.at < month.end,
+        ~TicketEvent.ticket_id.in_(merged_ids())))
+
+
+def _not_merged():
+    return Ticket.merged_into_id.is_(None)
 
 
 def received(month) -> int:
-    """Tickets that came in during the month."""
+    """Tickets that came in during the month (a merged duplicate counts once, as the kept case)."""
     return _count(select(func.count(Ticket.id)).where(Ticket.created_at >= month.start,
-                                                      Ticket.created_at < month.end))
+                                                      Ticket.created_at < month.end, _not_merged()))
 
 
 def _not_excluded():
-    return ~TicketClock.ticket_id.in_(select(ScoreExclusion.ticket_id))
+    return ~TicketClock.ticket_id.in_(select(ScoreExclusion.ticket_id)) & ~TicketClock.ticket_id.in_(merged_ids())
 
 
 def on_time_by_kind(month, now) -> dict:
@@ -60,7 +66,7 @@ def _received_rate(start, end) -> dict:
     refused = and_(Ticket.state.in_(ENDED_UNHANDLED), Ticket.closed_at < end)
     n, k = db.session.execute(
         select(func.count(), func.sum(case((and_(resolved_by_end, ~open_at_end), 1), else_=0)))
-        .where(Ticket.created_at >= start, Ticket.created_at < end, ~refused,
+        .where(Ticket.created_at >= start, Ticket.created_at < end, ~refused, _not_merged(),
                ~Ticket.id.in_(select(ScoreExclusion.ticket_id)))).one()
     return {"counted": int(n or 0), "done": int(k or 0), "rate": _rate(k or 0, n or 0)}
 
@@ -106,7 +112,8 @@ def ratings(month) -> dict:
         select(func.count(), func.sum(case((satisfied(), 1), else_=0)),
                func.sum(case((Rating.solved == "solved", 1.0), (Rating.solved == "partly", 0.5), else_=0.0)),
                func.sum(case((Rating.is_default.is_(True), 1), else_=0)))
-        .where(last_rating_in(month.start, month.end), ~Rating.ticket_id.in_(select(ScoreExclusion.ticket_id)))).one()
+        .where(last_rating_in(month.start, month.end), ~Rating.ticket_id.in_(select(ScoreExclusion.ticket_id)),
+               ~Rating.ticket_id.in_(merged_ids()))).one()
     return {"counted": int(n or 0), "satisfaction": _rate(happy or 0, n or 0), "solved": _rate(solved or 0, n or 0),
             "default": int(default or 0)}
 
@@ -156,7 +163,7 @@ def remediation_text(kind: str, fig: dict | None) -> str:
 
 def month_figures(month, now) -> dict:
     """Every figure of the centre's monthly report, as plain data."""
-    in_month = and_(Ticket.created_at >= month.start, Ticket.created_at < month.end)
+    in_month = and_(Ticket.created_at >= month.start, Ticket.created_at < month.end, _not_merged())
     channels = dict(db.session.execute(select(Ticket.channel, func.count()).where(in_month)
                                        .group_by(Ticket.channel)).all())
     categories = db.session.execute(

@@ -32,6 +32,8 @@ def wanted_clocks(ticket):
     """(kind, assignment) pairs that should be running for the ticket as it stands."""
     state = ticket.state
     wanted = []
+    if state == S.MERGED.value:
+        return wanted  # a duplicate merged into another case waits for nothing: the kept case carries the work
     if state == S.INTAKE.value:
         wanted.append((ClockKind.ACKNOWLEDGE, None))
     if state in WORKING_STATES:

@@ -140,6 +140,17 @@ def tracking_link(ticket, now) -> list:
     return _about_case("tracking_link", ticket, now, channels=("sms",))
 
 
+def merged(ticket, now) -> list:
+    """并单: the case is handled together with another one reporting the same problem (which is not named: it may
+    be another company's). Sent to both cases' enterprises, each about its own case and link."""
+    return _about_case("merged", ticket, now)
+
+
+def unmerged(ticket, now) -> list:
+    """撤销并单: the duplicate is handled on its own again."""
+    return _about_case("unmerged", ticket, now)
+
+
 def evaluation_invitation(enterprise: Enterprise, year: int, month: int, link: str, now) -> list:
     """月度评价邀请: the month's evaluation link to the company's verified contact, once per month and address."""
     if not enterprise.contact_verified:

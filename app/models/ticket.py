@@ -51,6 +51,10 @@ class Ticket(db.Model):
     sla_level: Mapped[SlaLevel] = mapped_column(LabeledEnumColumn(SlaLevel, 12), default=SlaLevel.OK)
     supervised_at = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # 并单: the case this one was closed into as a duplicate, when, and the state it left (undo returns to it).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    merged_at = mapped_column(UTCDateTime)
+    merged_from: Mapped[str | None] = mapped_column(String(20))
 
     __mapper_args__ = {"version_id_col": version}
     # The list's two orders, as indexes the planner can walk instead of sorting every row.
@@ -76,6 +80,8 @@ class Ticket(db.Model):
     links = relationship("TrackingLink", back_populates="ticket", order_by="TrackingLink.id")
     remediations = relationship("Remediation", back_populates="ticket", order_by="Remediation.id")
     hotline_order = relationship("HotlineOrder", back_populates="ticket", uselist=False)
+    merged_into = relationship("Ticket", remote_side=[id], back_populates="duplicates")
+    duplicates = relationship("Ticket", back_populates="merged_into", order_by="Ticket.id")
 
     @property
     def open_action_items(self):

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.attachments import check_uploads, send_stored
+from app.enums import TicketState
 from app.errors import ServiceError
 from app.extensions import db, limiter
 from app.forms import id_arg
@@ -111,9 +112,19 @@ def track():
     return render_template("public/track.html", form=form)
 
 
+def merged_view(ticket):
+    """What a merged duplicate's tracking page shows of the case it was merged into (并单): the kept case's public
+    progress when it is the same enterprise's; for another enterprise's case only that it is handled there and
+    its state, never its number, title, company or replies."""
+    kept = ticket.merged_into if ticket.state == TicketState.MERGED else None
+    if kept is None:
+        return None
+    return {"kept": kept, "same_enterprise": kept.enterprise_id == ticket.enterprise_id}
+
+
 def _tracking_page(ticket, *, supplement_form=None, rating_form=None, status=200):
     return render_template(
-        "public/ticket.html", ticket=ticket, contact=case_contact(ticket),
+        "public/ticket.html", ticket=ticket, contact=case_contact(ticket), merged=merged_view(ticket),
         supplement_form=supplement_form or SupplementForm(), rating_form=rating_form or RatingForm(),
         sms_form=SmsPreferenceForm(),
         can_supplement=workflow.allowed("supplement", ticket.state),

@@ -70,6 +70,8 @@ def can(user, action: str, ticket) -> bool:
         return user.is_secretary or user.is_supervisor
     if spec.who == workflow.HOTLINE_STAFF:
         return (user.is_secretary or user.is_supervisor) and ticket.channel == Channel.HOTLINE.value
+    if spec.who == workflow.SUPERVISOR:
+        return user.is_supervisor
     if spec.who == workflow.DEPARTMENT_PENDING:
         return department_assignment(user, ticket, (AssignmentStatus.PENDING.value,)) is not None
     if spec.who == workflow.DEPARTMENT_ACTIVE:

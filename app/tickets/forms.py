@@ -196,3 +196,23 @@ class ReturnVisitForm(FlaskForm):
         """The keyword arguments of `record_return_visit`."""
         return {"visited_on": self.visited_on.data, "way": self.way.data, "result": self.result.data,
                 "satisfied": self.satisfied.data == "yes"}
+
+
+class MergeForm(FlaskForm):
+    """并单 from a case's page: the other case (by number, offered from the possible duplicates), which of the two
+    is kept, and why."""
+
+    INTO_OTHER, KEEP_THIS = "into_other", "keep_this"
+    other_number = StringField(_l("另一件诉求的编号"), filters=[strip], validators=[
+        DataRequired(_l("请填写或选择另一件诉求的编号。")), Length(max=30, message=_l("编号不能超过 30 个字符。")), no_nul,
+        single_line])
+    direction = RadioField(_l("保留哪一件"), default=INTO_OTHER, choices=[
+        (INTO_OTHER, _l("本诉求并入另一件（保留另一件）")), (KEEP_THIS, _l("另一件并入本诉求（保留本诉求）"))],
+        validators=[DataRequired(_l("请选择保留哪一件诉求。"))])
+    reason = _text(_l("并单理由"), _l("请填写并单理由。"), 2000)
+
+
+class UnmergeForm(FlaskForm):
+    """撤销并单 (supervisors): why the duplicate is handled on its own again."""
+
+    reason = _text(_l("撤销理由"), _l("请填写撤销理由。"), 2000)

@@ -95,6 +95,34 @@ def more_candidates(q: str) -> bool:
                              dict(params, jj_limit=CANDIDATES + 1)) > CANDIDATES
 
 
+def _newest_with_sql(i: int) -> str:
+    """The newest :jj_per documents holding the one token :jj_t<i>, as a subquery of ids (index only)."""
+    if db.engine.dialect.name == "postgresql":
+        return (f"SELECT ticket_id AS id FROM ticket_search WHERE terms @@ CAST(:jj_t{i} AS tsquery) "
+                f"ORDER BY ticket_id DESC LIMIT :jj_per")
+    return f"SELECT rowid AS id FROM ticket_fts WHERE ticket_fts MATCH :jj_t{i} ORDER BY rowid DESC LIMIT :jj_per"
+
+
+def sharing_tokens_sql(tokens: list[str]) -> tuple[str, dict]:
+    """SQL for the cases sharing the most of `tokens` (character pairs), as (id, hits) rows, most hits first:
+    per token, the index's newest `:jj_per` documents holding it, counted together. Each token costs at most
+    `:jj_per` index entries, so a common pair (问题) costs no more than a rare one, at any number of cases."""
+    postgres = db.engine.dialect.name == "postgresql"
+    params = {f"jj_t{i}": (f"'{t}'" if postgres else f'"{t}"') for i, t in enumerate(tokens)}
+    parts = " UNION ALL ".join(f"SELECT id FROM ({_newest_with_sql(i)}) AS s{i}" for i in range(len(tokens)))
+    return (f"SELECT id, count(*) AS hits FROM ({parts}) AS shared GROUP BY id "
+            f"ORDER BY count(*) DESC, id DESC LIMIT :jj_keep", params)
+
+
+def sharing_tokens(tokens: list[str], per_token: int, keep: int) -> list[tuple[int, int]]:
+    """(case id, tokens shared) of the `keep` cases sharing the most of `tokens`, by the index (see
+    sharing_tokens_sql); the tokens come from `pairs`, so they hold no quote."""
+    if not tokens:
+        return []
+    sql, params = sharing_tokens_sql(tokens)
+    return [(int(i), int(n)) for i, n in db.session.execute(text(sql), dict(params, jj_per=per_token, jj_keep=keep))]
+
+
 _DOCUMENT_SQL = """
 SELECT t.id, t.number, t.title, t.description, t.contact_mobile, e.name, e.credit_code
 FROM ticket t JOIN enterprise e ON e.id = t.enterprise_id WHERE {where}

@@ -9,7 +9,7 @@ from app.attachments import check_uploads, send_stored
 from app.auth.decorators import roles_required
 from app.timesource import utcnow
 from app.display import local
-from app.enums import Channel, Role
+from app.enums import Channel, Role, TicketState
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg
@@ -17,7 +17,7 @@ from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, Use
 from app.reference import active_categories, active_departments
 from app.forms import run_form_verb
 from app.qr import qr_svg
-from app.tickets import access, forms, links, remediation, services, workflow
+from app.tickets import access, forms, links, merging, remediation, services, workflow
 from app.tickets.intake import offline_enterprise, project_by_id, record_offline_ticket
 from app.tickets.queries import TicketFilters, ticket_page
 
@@ -88,9 +88,26 @@ def _visit_form(ticket, failed):
     return forms.ReturnVisitForm(data={"visited_on": local(utcnow(), "%Y-%m-%d")})
 
 
+def _merge_panel(ticket, failed):
+    """并单 on the ticket page: the cases merged into this one (each readable if the person may see it), the case
+    this one was merged into, and the merge and undo forms for those who may use them."""
+    failed_form = failed[1] if failed and failed[0] in ("merge", "unmerge") else None
+    into = ticket.merged_into
+    return {
+        "duplicates": merging.merged_duplicates(current_user, ticket),
+        "into": into, "into_visible": into is not None and access.can_view(current_user, into),
+        "form": (failed_form if failed and failed[0] == "merge" else forms.MergeForm(
+            data={"other_number": request.args.get("keep", "")[:30]}))
+        if merging.may_start_merge(current_user, ticket) else None,
+        "unmerge_form": (failed_form if failed and failed[0] == "unmerge" else forms.UnmergeForm())
+        if ticket.state == TicketState.MERGED and access.can(current_user, "unmerge", ticket) else None,
+    }
+
+
 def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
     """The ticket page, or only its main panel for an HTMX request."""
     context = dict(ticket=ticket, action_forms=_action_forms(ticket, failed), error=error, message=message,
+                   merge=_merge_panel(ticket, failed),
                    now=utcnow(), open_action=failed[0] if failed else request.args.get("action"),
                    workflow=workflow.ACTIONS, link_panel=_link_panel(ticket), visit_form=_visit_form(ticket, failed),
                    can_send_link=workflow.allowed("send_link", ticket.state) and access.can(current_user, "send_link",

@@ -11,6 +11,8 @@ from app.tickets import forms
 
 OPEN_WORK = frozenset({S.TRIAGE, S.PROCESSING, S.CONVENED})
 HELD_FROM = "held_from"  # the target of "resume": the state the ticket was held from
+MERGED_FROM = "merged_from"  # the target of "unmerge": the state the duplicate was merged from
+MERGEABLE = OPEN_WORK | {S.INTAKE, S.ON_HOLD}  # a duplicate still being worked on can be merged
 
 # Who may take an action (the ticket must also be visible to them: app/tickets/access.py).
 STAFF = "staff"                          # the case's secretary or a supervisor
@@ -20,6 +22,7 @@ DEPARTMENT_PENDING = "dept_pending"      # an officer whose department's part aw
 DEPARTMENT_ACTIVE = "dept_active"        # an officer whose department holds an active part
 DEPARTMENT_SIGNED = "dept_signed"        # an officer whose department has signed its part
 ENTERPRISE = "enterprise"                # the enterprise, on its tracking page
+SUPERVISOR = "supervisor"                # supervisors only (undoing a merge)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,12 @@ _ALL = (
                    STAFF),
     # Taken from the ticket page's "通知企业" section: the case's link by SMS, for a case heard offline.
     WorkflowAction("send_link", _l("短信发送查询链接"), _l("查询链接短信已排队发送。"),
-                   frozenset(S) - {S.CLOSED, S.REJECTED, S.RETURNED}, None, STAFF),
+                   frozenset(S) - {S.CLOSED, S.REJECTED, S.RETURNED, S.MERGED}, None, STAFF),
+    # 并单 (app/tickets/merging.py), from the ticket page's "可能重复" panel: this case (the duplicate) is closed
+    # into the kept one; the kept case's secretary or a supervisor, seeing both, may do it. A supervisor undoes it.
+    WorkflowAction("merge", _l("并单"), _l("已并单：本诉求已并入保留的诉求办理。"), MERGEABLE, S.MERGED, STAFF),
+    WorkflowAction("unmerge", _l("撤销并单"), _l("已撤销并单，诉求恢复单独办理。"), frozenset({S.MERGED}), MERGED_FROM,
+                   SUPERVISOR),
     # Taken by the enterprise on its tracking page.
     WorkflowAction("supplement", _l("补充材料"), _l("补充材料已提交。"), OPEN_WORK | {S.INTAKE, S.ON_HOLD}, None,
                    ENTERPRISE, note="a case on hold for the enterprise resumes"),

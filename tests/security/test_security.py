@@ -226,6 +226,7 @@ def _form_targets(factory):
         db.session.commit()
     # A 差评 leaves a remediation open: the return-visit form then reaches the service's date checks.
     bad = factory.ticket(S.RESOLVED, secretary=secretary)
+    merged = factory.ticket(S.MERGED, secretary=secretary)
     with factory.app.test_request_context():
         from app.tickets.services import rate_ticket
         rate_ticket(db.session.get(Ticket, bad.id), "1", "unsolved", "还是没解决")
@@ -265,6 +266,8 @@ def _form_targets(factory):
         f"/tickets/{ref.id}/extensions": (secretary, ["clock_id", "days", "reason"]),
         f"/tickets/{ref.id}/supervise": (supervisor, ["note"]),
         f"/tickets/{bad.id}/return-visit": (secretary, ["visited_on", "way", "result", "satisfied"]),
+        f"/tickets/{ref.id}/merge": (secretary, ["other_number", "direction", "reason"]),
+        f"/tickets/{merged.id}/unmerge": (supervisor, ["reason"]),
         "/admin/policies/rating": (admin, ["default_after_days"]),
         "/tickets/new": (secretary, ["enterprise_id", "new_enterprise_name", "new_credit_code", "channel",
                                      "contact_name", "mobile", "email", "category_id", "urgency", "title", "description",
@@ -290,7 +293,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 45  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 47  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
