@@ -35,6 +35,19 @@ class Enterprise(db.Model):
     contacts = relationship("EnterpriseContact", back_populates="enterprise", order_by="EnterpriseContact.position",
                             cascade="all, delete-orphan")
 
+    @property
+    def primary_contact(self):
+        """The contact marked primary, if any."""
+        return next((c for c in self.contacts if c.is_primary), None)
+
+    def mirror_primary(self) -> None:
+        """Copy the primary contact onto contact_name / mobile / contact_verified, which the SMS sign-in, messages
+        and evaluation links read (no primary: nobody speaks for the company)."""
+        primary = self.primary_contact
+        self.contact_name = primary.name if primary else ""
+        self.mobile = primary.mobile if primary else ""
+        self.contact_verified = bool(primary and primary.verified and primary.mobile)
+
 
 class EnterpriseContact(db.Model):
     """One person who speaks for an enterprise: name, title, mobile; one of them is the primary contact."""

@@ -104,6 +104,16 @@ class EditForm(VersionedForm):
         self.urgency.choices = Urgency.choices()
 
 
+class TakeForm(FlaskForm):
+    """领取 / 接手: a button carrying the version of the case the secretary saw."""
+
+    version = HiddenField()
+
+    def validate_version(self, field):
+        if field.data and not str(field.data).isdigit():
+            raise ValidationError(_l("请刷新页面后再操作。"))
+
+
 class OfflineTicketForm(FlaskForm):
     """A secretary records a problem heard on a visit, a call, a forum or at a window."""
 
@@ -126,6 +136,7 @@ class OfflineTicketForm(FlaskForm):
         DataRequired(_l("请填写诉求标题。")), Length(max=100, message=_l("标题不能超过 100 个字。")), no_nul, single_line])
     description = _text(_l("问题描述"), _l("请描述问题。"))
     attachments = MultipleFileField(_l("附件（可选）"))
+    confirm_new = HiddenField()  # the new enterprise's name and code the secretary confirmed (intake.py)
 
     def __init__(self, *args, enterprises=(), categories=(), projects=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -35,8 +35,9 @@ def needs_me_filter(user):
     if user.is_secretary:
         mine = or_(Ticket.secretary_id == user.id,
                    exists().where(Enterprise.id == Ticket.enterprise_id, Enterprise.secretary_id == user.id))
-        return or_(Ticket.state == S.INTAKE.value,
-                   and_(mine, Ticket.state.in_([S.TRIAGE.value, S.RESOLVED.value])),
+        # An intake case goes to its enterprise's 联系秘书 first (copied onto the case on arrival); the pool's
+        # cases are listed apart on the workspace (app/tickets/routing.py).
+        return or_(and_(mine, Ticket.state.in_([S.INTAKE.value, S.TRIAGE.value, S.RESOLVED.value])),
                    and_(mine, Ticket.state.in_([S.PROCESSING.value, S.CONVENED.value]),
                         Ticket.first_replied_at.is_(None)),
                    and_(mine, _remediating()))
