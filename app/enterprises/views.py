@@ -81,9 +81,9 @@ def assign():
     if not enterprises:
         flash(_("请至少勾选一家企业。"), "danger")
         return redirect(request.referrer or url_for("enterprises.enterprise_list"), 303)
-    if (form.secretary_id.data or "") not in ("", "none") and (target is None or not target.is_secretary):
-        flash(_("请选择在职的项目秘书。"), "danger")
-        return redirect(url_for("enterprises.enterprise_list"), 303)
+    if form.secretary_id.data != "none" and (target is None or not target.is_secretary):
+        flash(_("请选择联系秘书。"), "danger")
+        return redirect(request.referrer or url_for("enterprises.enterprise_list"), 303)
     if form.confirm.data != "1":
         return render_template("enterprises/assign_confirm.html", enterprises=enterprises, target=target,
                                form=form)
