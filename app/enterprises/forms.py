@@ -88,6 +88,8 @@ class ContactsForm(FlaskForm):
                 bad = True
         if bad:
             raise ValidationError(_l("请修改标红的联系人。"))
+        if all(entry.form.is_blank() for entry in field.entries):
+            raise ValidationError(_l("请至少填写一位联系人（姓名和手机号码）。"))
 
     def rows(self):
         """The filled rows as the service takes them, and the index of the primary one among them."""

@@ -265,6 +265,15 @@ def _form_targets(factory):
         "/visits/new": (secretary, ["enterprise_id", "kind", "visited_on", "participants", "summary"]),
         f"/enterprises/{ref.enterprise_id}/contact": (supervisor, ["contact_name", "mobile", "email"]),
         f"/enterprises/{ref.enterprise_id}/sms": (supervisor, ["choice"]),
+        "/enterprises/new": (supervisor, ["name", "credit_code", "park", "industry", "secretary_id", "primary",
+                                          "contacts-0-id", "contacts-0-name", "contacts-0-title", "contacts-0-mobile",
+                                          "contacts-0-verified", "contacts-1-name", "contacts-1-mobile"]),
+        f"/enterprises/{ref.enterprise_id}/edit": (supervisor, ["name", "credit_code", "park", "industry"]),
+        f"/enterprises/{ref.enterprise_id}/contacts": (secretary, ["primary", "contacts-0-id", "contacts-0-name",
+                                                                    "contacts-0-title", "contacts-0-mobile",
+                                                                    "contacts-0-verified", "contacts-1-id",
+                                                                    "contacts-1-name", "contacts-1-mobile"]),
+        "/enterprises/assign": (supervisor, ["enterprise_ids", "secretary_id", "confirm"]),
         "/admin/messages/accepted": (admin, ["subject", "text", "do"]),
         "/admin/users/new": (admin, ["username", "display_name", "role", "department_id", "email", "mobile",
                                      "office_phone", "password"]),
@@ -281,7 +290,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 43  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 47  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
@@ -328,5 +337,6 @@ def test_form_table_covers_every_post_route(app, factory):
                # Personal tracking links: issue and revoke are buttons (no field), tested in test_tracking_links.
                "/tickets/<id>/links", "/tickets/<id>/links/<id>/revoke",
                "/tickets/<id>/send-link", "/assessment/<id>/invitations/send", "/track/<id>/sms",
+               "/tickets/<id>/take",  # a button (the version only); tested in test_enterprise_desk
                "/my/signout"}  # a button; tested in test_enterprise_signin
     assert post_rules - covered - buttons == set()
