@@ -261,7 +261,7 @@ def _form_targets(factory):
         "/admin/policies/rating": (admin, ["default_after_days"]),
         "/tickets/new": (secretary, ["enterprise_id", "new_enterprise_name", "new_credit_code", "channel",
                                      "contact_name", "mobile", "email", "category_id", "urgency", "title", "description",
-                                     "visit_id", "project_id"]),
+                                     "visit_id", "project_id", "confirm_new"]),
         "/visits/new": (secretary, ["enterprise_id", "kind", "visited_on", "participants", "summary"]),
         f"/enterprises/{ref.enterprise_id}/contact": (supervisor, ["contact_name", "mobile", "email"]),
         f"/enterprises/{ref.enterprise_id}/sms": (supervisor, ["choice"]),
@@ -285,7 +285,7 @@ def _form_targets(factory):
         "/admin/policies/new": (admin, ["name", "category_id", "urgency", "acknowledge_hours", "resolution_wd",
                                         "warning_percent", "supervise_after_wd", "escalate_after_wd"]),
         "/tickets": (secretary, ["q", "state", "category", "department", "channel", "secretary", "from", "to",
-                                 "sort", "page"]),
+                                 "sort", "page", "pool"]),
     }
     return fields
 
