@@ -201,6 +201,10 @@ def test_taking_from_the_pool_is_recorded(app, factory, login):
     pooled = factory.ticket(S.INTAKE, enterprise_id=factory.enterprise(None))
     client = login(app.test_client(), b)
     assert "从公共池领取" in client.get(f"/tickets/{pooled.id}").get_data(as_text=True)  # the button
+    # A page seen before someone else changed the case: refused as a conflict, nothing taken.
+    stale = client.post(f"/tickets/{pooled.id}/take", data={"version": str(_version(app, pooled.id) + 5)})
+    assert stale.status_code == 303 and "已被其他人修改" in client.get(stale.headers["Location"]).get_data(as_text=True)
+    assert factory.get_ticket(pooled.id)["secretary_id"] is None
     response = client.post(f"/tickets/{pooled.id}/take", data={"version": str(_version(app, pooled.id))})
     assert response.status_code == 303
     assert client.get(response.headers["Location"]).status_code == 200
