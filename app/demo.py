@@ -108,7 +108,10 @@ def _seed(ticket_count, seed):
                                       mobile=f"139{rng.randrange(10**8):08d}", secretary=secretaries[i % 8],
                                       contact_verified=i % 10 != 9))  # a few contacts still wait for a check
         db.session.commit()
-    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.id)).all()
+    _seed_desk(rng)
+    # The demo's history is made by each company's 联系秘书; the companies without one show the shared pool.
+    enterprises = db.session.scalars(select(Enterprise).where(Enterprise.secretary_id.is_not(None))
+                                     .order_by(Enterprise.id)).all()
 
     from app.models import AssessmentRun, Project
     has_tickets = bool(db.session.scalar(select(func.count(Ticket.id))))
@@ -129,6 +132,7 @@ def _seed(ticket_count, seed):
                 clock.set(start)
                 _seed_ticket(rng, clock, now, rng.choice(enterprises), categories, departments, users)
             _seed_meetings(rng, now, departments)
+            _seed_pool_cases(clock, now, categories)
         if not has_projects:
             clock.set(now)
             _seed_projects(rng, now, enterprises, departments)
@@ -249,6 +253,41 @@ def _seed_projects(rng, now, enterprises, departments):
                                               approved_on=approved)
                 elif submitted <= today:
                     projects.update_procedure(secretary, procedure, status="submitted", submitted_on=submitted)
+
+
+POOL_ENTERPRISES = [("苏州光启新能源有限公司", "综合保税区", "新能源"), ("苏州云帆数字科技有限公司", "科技城", "软件信息")]
+
+
+def _seed_desk(rng):
+    """Each company's contact becomes its primary contact row, every third company gets a second contact, and two
+    companies have no 联系秘书 yet (their cases wait in the shared pool)."""
+    from app.models import EnterpriseContact
+    for i, (name, park, industry) in enumerate(POOL_ENTERPRISES):
+        if db.session.scalar(select(Enterprise.id).where(Enterprise.name == name)) is None:
+            db.session.add(Enterprise(name=name, credit_code=make_credit_code(rng), park=park, industry=industry,
+                                      contact_name="钱经理", mobile=f"1370000{i:04d}", contact_verified=False))
+    db.session.flush()
+    for i, enterprise in enumerate(db.session.scalars(select(Enterprise).order_by(Enterprise.id)).all()):
+        if enterprise.contacts or not enterprise.contact_name:
+            continue
+        enterprise.contacts = [EnterpriseContact(name=enterprise.contact_name, title="总经理", mobile=enterprise.mobile,
+                                                 verified=enterprise.contact_verified, is_primary=True, position=0)]
+        if i % 3 == 0:
+            enterprise.contacts.append(EnterpriseContact(name=rng.choice("孙周吴郑冯许何") + "会计", title="财务负责人",
+                                                         mobile=f"138{rng.randrange(10**8):08d}", position=1))
+    db.session.commit()
+
+
+def _seed_pool_cases(clock, now, categories):
+    """One web case from each company without a 联系秘书: the pool's cases, waiting to be taken."""
+    clock.set(now - timedelta(hours=2))
+    for name, _park, _industry in POOL_ENTERPRISES:
+        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.name == name))
+        data = {"enterprise_name": enterprise.name, "credit_code": enterprise.credit_code, "title": "新设企业政策咨询",
+                "description": "公司刚落户园区，想了解人才公寓和研发费用加计扣除的申请条件。",
+                "category_id": categories["政策咨询"].id, "contact_name": enterprise.contact_name,
+                "mobile": enterprise.mobile, "urgency": Urgency.NORMAL.value}
+        submit_public_ticket(data, [], new_submission_key())
 
 
 def _seed_visits(rng, clock, now, enterprises):

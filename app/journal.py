@@ -10,7 +10,7 @@ from app.attachments import discard_files
 from app.enums import EventKind
 from app.errors import EditConflict
 from app.extensions import db
-from app.models import TicketEvent
+from app.models import EnterpriseEvent, TicketEvent
 
 ENTERPRISE_ACTOR = "企业"  # the actor name of what the enterprise did on its tracking page
 
@@ -23,6 +23,16 @@ def record_event(ticket, actor, kind: EventKind, *, at, from_state=None, to_stat
                         actor_name=actor_name or (actor.display_name if actor else ENTERPRISE_ACTOR),
                         kind=kind.value, from_state=from_state, to_state=to_state, body=body or "",
                         data=json.dumps(data or {}, ensure_ascii=False, default=str), is_public=public)
+    db.session.add(event)
+    return event
+
+
+def record_enterprise_event(enterprise, actor, kind: str, changes: dict, *, at):
+    """Append one entry to an enterprise's history: who changed what (field key → [before, after]) and when.
+    The enterprise must have an id (flushed)."""
+    event = EnterpriseEvent(enterprise_id=enterprise.id, at=at, actor_id=actor.id if actor else None,
+                            actor_name=actor.display_name if actor else ENTERPRISE_ACTOR, kind=kind,
+                            changes=json.dumps(changes, ensure_ascii=False, default=str))
     db.session.add(event)
     return event
 

@@ -8,6 +8,7 @@ from app.assessment.drafts import computed_text
 from app.supervision.notify import enterprise_messages, unread_count
 from app.supervision.services import pending_extension_count
 from app.tickets.remediation import open_count as open_remediation_count
+from app.tickets.routing import pool_count
 from app.deadlines.calendar import calendar_warning
 from app.deadlines.policies import rating_deadline, rating_window_days
 from app.deadlines.procedures import due_at as procedure_due_at
@@ -28,6 +29,7 @@ def register(app):
     app.add_template_global(enterprise_messages, "enterprise_messages")
     app.add_template_global(pending_extension_count, "pending_extension_count")
     app.add_template_global(open_remediation_count, "open_remediation_count")
+    app.add_template_global(lambda: pool_count(current_user), "pool_count")
     app.add_template_global(calendar_warning, "calendar_gaps")
     app.add_template_global(_worker_state, "worker_state")
     app.add_template_global(computed_text, "draft_computed_text")

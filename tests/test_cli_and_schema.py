@@ -44,13 +44,22 @@ def test_seed_demo_is_realistic_and_idempotent(app):
                   for model in (Ticket, Enterprise, User)}
         states = set(db.session.scalars(select(Ticket.state)))
         codes = db.session.scalars(select(Enterprise.credit_code)).all()
-    assert counts == {"Ticket": 60, "Enterprise": 40, "User": 18}
+    # 40 companies with a 联系秘书 and 2 without (the pool); 60 cases and one pool case from each of those 2.
+    assert counts == {"Ticket": 62, "Enterprise": 42, "User": 18}
     assert {TicketState.CLOSED.value, TicketState.PROCESSING.value, TicketState.INTAKE.value} <= states
     assert all(is_valid_credit_code(c) for c in codes)
     second = runner.invoke(args=["seed-demo", "--tickets", "60"])
     assert second.exit_code == 0 and "nothing changed" in second.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(Ticket.id))) == 60
+        assert db.session.scalar(select(func.count(Ticket.id))) == 62
+        from app.models import EnterpriseContact
+        pooled = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.secretary_id.is_(None),
+                                                                        Ticket.state == TicketState.INTAKE.value))
+        assert pooled == 2 and db.session.scalar(select(func.count(Enterprise.id)).where(
+            Enterprise.secretary_id.is_(None))) == 2
+        # Every company has its primary contact row; every third one a second contact.
+        assert db.session.scalar(select(func.count(EnterpriseContact.id)).where(EnterpriseContact.is_primary)) == 42
+        assert db.session.scalar(select(func.count(EnterpriseContact.id))) == 42 + 14  # i = 0, 3, … 39
         from app.models import AssessmentRun, EnterpriseEvaluation
         assert [r.month for r in db.session.scalars(select(AssessmentRun))] == ["2026-10"]  # last month, published
         assert db.session.scalar(select(func.count(EnterpriseEvaluation.id))) > 0

@@ -93,6 +93,16 @@ MATRIX = {
     ("enterprises.enterprise_detail", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("enterprises.verify_enterprise_contact", "POST"): staff_only({"supervisor"}),
     ("enterprises.sms_preference", "POST"): staff_only({"secretary", "supervisor"}),  # the company's own secretary
+    # The desk: supervisors and admins create, edit and give enterprises a 联系秘书; the company's own secretary
+    # edits its contacts too; a secretary takes a case from the pool or a colleague.
+    ("enterprises.new_enterprise", "GET"): staff_only({"supervisor", "admin"}),
+    ("enterprises.new_enterprise", "POST"): staff_only({"supervisor", "admin"}),
+    ("enterprises.edit_enterprise", "GET"): staff_only({"supervisor", "admin"}),
+    ("enterprises.edit_enterprise", "POST"): staff_only({"supervisor", "admin"}),
+    ("enterprises.edit_contacts", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("enterprises.edit_contacts", "POST"): staff_only({"secretary", "supervisor", "admin"}),
+    ("enterprises.assign", "POST"): staff_only({"supervisor", "admin"}),
+    ("tickets.take", "POST"): staff_only({"secretary"}),
     ("enterprises.visit_list", "GET"): staff_only({"secretary", "supervisor"}),
     ("enterprises.new_visit", "GET"): staff_only({"secretary"}),
     ("enterprises.new_visit", "POST"): staff_only({"secretary"}),
@@ -326,6 +336,8 @@ def url_args(endpoint, w):
         "tickets.act": {"ticket_id": t.id, "action": "note"}, "tickets.return_visit": {"ticket_id": t.id},
         "enterprises.enterprise_detail": {"enterprise_id": t.enterprise_id},
         "enterprises.verify_enterprise_contact": {"enterprise_id": t.enterprise_id},
+        "enterprises.edit_enterprise": {"enterprise_id": t.enterprise_id},
+        "enterprises.edit_contacts": {"enterprise_id": t.enterprise_id}, "tickets.take": {"ticket_id": t.id},
         "admin.edit_user": {"user_id": w["people"]["secretary"].id},
         "admin.edit_department": {"obj_id": w["dept"]}, "admin.edit_category": {"obj_id": w["category"]},
         "supervision.deadlines": {"ticket_id": t.id}, "supervision.urge": {"ticket_id": t.id}, "supervision.supervise": {"ticket_id": t.id},

@@ -8,7 +8,8 @@ from app.timesource import utcnow
 from app.enums import VisitKind
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
-from app.models import Visit
+from app.journal import record_enterprise_event
+from app.models import EnterpriseContact, Visit
 from app.text import clean_text
 from app.validators import is_valid_mobile
 
@@ -47,7 +48,15 @@ def verify_contact(actor, enterprise, contact_name: str, mobile: str, email: str
         if email and not EMAIL_RE.match(email):
             raise ValidationFailed(_("电子邮箱格式不正确，例如 name@example.com。"))
         enterprise.email = email
-    enterprise.contact_name, enterprise.mobile, enterprise.contact_verified = name, mobile, True
+    before = [f"{c.name} {c.mobile}{' ✓' if c.verified else ''}" for c in enterprise.contacts if c.is_primary]
+    primary = enterprise.primary_contact
+    if primary is None:
+        primary = EnterpriseContact(is_primary=True, position=-1)  # first in the list
+        enterprise.contacts.insert(0, primary)
+    primary.name, primary.mobile, primary.verified = name, mobile, True
+    enterprise.mirror_primary()  # the company's contact fields follow the primary contact
+    record_enterprise_event(enterprise, actor, "contacts",
+                            {"contacts": [before[0] if before else None, f"{name} {mobile} ✓"]}, at=utcnow())
     db.session.commit()
 
 

@@ -2,7 +2,7 @@
 from app.models.api import ApiToken
 from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, DraftSnapshot, EnterpriseEvaluation,
                                    ScoreExclusion, ScoringRule)
-from app.models.enterprise import Enterprise, Visit
+from app.models.enterprise import Enterprise, EnterpriseContact, EnterpriseEvent, Visit
 from app.models.messaging import MessageTemplate
 from app.models.feedback import RatingPolicy, Remediation, ReturnVisit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
@@ -21,5 +21,5 @@ coerce_labeled_enums(db.Model)
 
 __all__ = ["ApiToken", "Appeal", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
-           "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseSession", "LoginSession", "Extension", "HotlineOrder", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
+           "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseContact", "EnterpriseEvent", "EnterpriseSession", "LoginSession", "Extension", "HotlineOrder", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "TrackingLink", "User", "Visit", "WorkerHeartbeat"]

@@ -1,7 +1,7 @@
 """Enterprises and the secretaries' visits to them."""
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -30,6 +30,53 @@ class Enterprise(db.Model):
     created_at = mapped_column(UTCDateTime)
 
     secretary = relationship("User")
+    # The primary contact mirrors contact_name / mobile / contact_verified above (sign-in and evaluation links read
+    # those columns); app/enterprises/desk.py keeps them in step.
+    contacts = relationship("EnterpriseContact", back_populates="enterprise", order_by="EnterpriseContact.position",
+                            cascade="all, delete-orphan")
+
+    @property
+    def primary_contact(self):
+        """The contact marked primary, if any."""
+        return next((c for c in self.contacts if c.is_primary), None)
+
+    def mirror_primary(self) -> None:
+        """Copy the primary contact onto contact_name / mobile / contact_verified, which the SMS sign-in, messages
+        and evaluation links read (no primary: nobody speaks for the company)."""
+        primary = self.primary_contact
+        self.contact_name = primary.name if primary else ""
+        self.mobile = primary.mobile if primary else ""
+        self.contact_verified = bool(primary and primary.verified and primary.mobile)
+
+
+class EnterpriseContact(db.Model):
+    """One person who speaks for an enterprise: name, title, mobile; one of them is the primary contact."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    mobile: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    enterprise = relationship("Enterprise", back_populates="contacts")
+
+
+class EnterpriseEvent(db.Model):
+    """One append-only entry of an enterprise's history: who changed what, when, before and after."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
+    at = mapped_column(UTCDateTime, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    # JSON: {"field label": [before, after], …}
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (Index("ix_enterprise_event_enterprise_at", "enterprise_id", "at"),)
 
 
 class Visit(db.Model):

@@ -1,7 +1,7 @@
 """Who may see and do what with a ticket. Every list, count, page and fragment goes through here."""
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 
-from app.enums import ACTIVE_ASSIGNMENT, AssignmentStatus, Channel, Role, TicketState
+from app.enums import ACTIVE_ASSIGNMENT, OPEN_STATES, AssignmentStatus, Channel, Role, TicketState
 from app.models import ActionItem, Assignment, Enterprise, MeetingInvite, Ticket, meeting_ticket
 from app.tickets import workflow
 
@@ -13,10 +13,14 @@ def visible_filter(user):
     if user.has_role(Role.SUPERVISOR, Role.ADMIN):
         return true()
     # IN (small subquery) rather than a correlated EXISTS: both planners hash it once per query.
+    # A secretary sees every intake case (the front desk), the shared pool (open cases nobody is responsible
+    # for, to take one), their own cases and those of the enterprises in their care; not a colleague's case in
+    # progress.
     if user.is_secretary:
         own_enterprises = select(Enterprise.id).where(Enterprise.secretary_id == user.id)
         return or_(Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id,
-                   Ticket.enterprise_id.in_(own_enterprises))
+                   Ticket.enterprise_id.in_(own_enterprises),
+                   and_(Ticket.secretary_id.is_(None), Ticket.state.in_(OPEN_STATES)))
     if user.is_officer and user.department_id:
         # Dispatched to the department, or the department sits in a meeting on it or owns one of its action items.
         return or_(Ticket.id.in_(select(Assignment.ticket_id).where(Assignment.department_id == user.department_id)),
@@ -41,13 +45,21 @@ def can_view(user, ticket) -> bool:
         return True
     if user.is_secretary:
         return (ticket.state == TicketState.INTAKE.value or ticket.secretary_id == user.id
-                or ticket.enterprise.secretary_id == user.id)
+                or ticket.enterprise.secretary_id == user.id
+                or (ticket.secretary_id is None and ticket.state in OPEN_STATES))
     if user.is_officer:
         dept = user.department_id
         return (any(a.department_id == dept for a in ticket.assignments)
                 or any(i.department_id == dept for m in ticket.meetings for i in m.invites)
                 or any(item.owner_department_id == dept for item in ticket.action_items))
     return False
+
+
+def can_take(user, ticket) -> bool:
+    """Whether a secretary may take this open case into their own care: from the pool, or from a colleague
+    whose case they can see."""
+    return (user is not None and user.is_authenticated and user.is_secretary and ticket.secretary_id != user.id
+            and ticket.state in OPEN_STATES and can_view(user, ticket))
 
 
 def department_assignment(user, ticket, statuses=tuple(ACTIVE_ASSIGNMENT)):

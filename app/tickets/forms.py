@@ -108,6 +108,16 @@ class EditForm(VersionedForm):
         self.urgency.choices = Urgency.choices()
 
 
+class TakeForm(FlaskForm):
+    """领取 / 接手: a button carrying the version of the case the secretary saw."""
+
+    version = HiddenField()
+
+    def validate_version(self, field):
+        if field.data and not str(field.data).isdigit():
+            raise ValidationError(_l("请刷新页面后再操作。"))
+
+
 class OfflineTicketForm(FlaskForm):
     """A secretary records a problem heard on a visit, a call, a forum or at a window."""
 
@@ -134,6 +144,7 @@ class OfflineTicketForm(FlaskForm):
         Optional(), Length(max=64, message=_l("工单编号不能超过 64 个字符。")), no_nul, single_line])
     received_at = StringField(_l("接收时间"), filters=[strip], validators=[Optional(), Length(max=20), no_nul])
     received_moment = None  # the received time as an aware UTC datetime, once validated
+    confirm_new = HiddenField()  # the new enterprise's name and code the secretary confirmed (intake.py)
 
     def __init__(self, *args, enterprises=(), categories=(), projects=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,10 +7,10 @@ from app.attachments import discard_files, store_uploads
 from app.timesource import utcnow
 from app.enums import Channel, EventKind, TicketState as S
 from app.extensions import db
-from app.models import Enterprise, Project, Ticket
+from app.models import Enterprise, EnterpriseContact, Project, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
 from app.deadlines.engine import reconcile, start_clocks_at
-from app.journal import record_event
+from app.journal import record_enterprise_event, record_event
 from app.models import HotlineOrder
 from app.errors import ValidationFailed
 from app.tickets.links import add_receipt_link
@@ -22,7 +22,7 @@ PLATFORM_ACTOR = "12345 平台"  # the actor name of what the 12345 platform sen
 HOTLINE_SOURCE = "12345"       # the platform a work order typed in by staff came from
 
 
-def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, now=None, email=""):
+def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, now=None, email="", actor=None):
     """The enterprise with this credit code, or a new one; a known enterprise keeps its record (an anonymous form
     never changes a known company's contact or email)."""
     code = normalize_credit_code(credit_code) or None
@@ -30,23 +30,58 @@ def find_or_create_enterprise(name, credit_code, contact_name="", mobile="", *, 
     if code:
         enterprise = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
     if enterprise is None:
+        now = now or utcnow()
         enterprise = Enterprise(name=name, credit_code=code, contact_name=contact_name, mobile=mobile,
-                                email=email or "", created_at=now or utcnow())
+                                email=email or "", created_at=now)
+        if contact_name:
+            enterprise.contacts = [EnterpriseContact(name=contact_name[:40], mobile=mobile or "", is_primary=True)]
         try:
             # A savepoint: two first submissions of the same company at once must both succeed.
             with db.session.begin_nested():
                 db.session.add(enterprise)
         except IntegrityError:
-            enterprise = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+            return db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+        record_enterprise_event(enterprise, actor, "created", {"name": [None, name], "credit_code": [None, code]},
+                                at=now)
     return enterprise
 
 
-def offline_enterprise(enterprise_id, name, credit_code, contact_name, mobile, *, now=None, email=""):
+def _same_name(a: str, b: str) -> bool:
+    # People type brackets full- or half-width and add spaces; that is still the same name.
+    def norm(text):
+        return "".join((text or "").split()).replace("（", "(").replace("）", ")")
+    return norm(a) == norm(b)
+
+
+def known_enterprise(name, credit_code):
+    """The registered enterprise a typed name and credit code stand for, or None when they describe a new one. A
+    code registered under another name is refused, naming that enterprise (the case must not be filed under a
+    company nobody meant); a name already registered without a code too, to pick it from the list."""
+    code = normalize_credit_code(credit_code)
+    if code:
+        existing = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+        if existing is not None and not _same_name(existing.name, name):
+            raise ValidationFailed(_("统一社会信用代码 %(code)s 已登记为企业“%(name)s”，与填写的企业名称不一致。"
+                                     "请从列表中选择该企业，或核对名称和代码。", code=code, name=existing.name))
+        return existing
+    same = db.session.scalar(select(Enterprise).where(Enterprise.name == name).limit(1))
+    if same is not None:
+        raise ValidationFailed(_("已有企业“%(name)s”，请从列表中选择。", name=same.name))
+    return None
+
+
+def new_enterprise_fingerprint(name, credit_code) -> str:
+    """What the secretary confirmed when asked to create a new enterprise: its name and code as typed then."""
+    return f"{name}|{normalize_credit_code(credit_code)}"
+
+
+def offline_enterprise(enterprise_id, name, credit_code, contact_name, mobile, *, now=None, email="", actor=None):
     """The enterprise an offline case is recorded for: the one chosen from the list, or else the one with this
-    credit code, or else a new one with the name, code and contact given."""
+    credit code (and this name), or else a new one with the name, code and contact given."""
     if enterprise_id:
         return db.session.get(Enterprise, int(enterprise_id))
-    return find_or_create_enterprise(name, credit_code, contact_name, mobile, now=now, email=email)
+    known_enterprise(name, credit_code)
+    return find_or_create_enterprise(name, credit_code, contact_name, mobile, now=now, email=email, actor=actor)
 
 
 def project_by_id(project_id):

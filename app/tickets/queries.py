@@ -9,7 +9,7 @@ from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Chan
                        TicketState as S)
 from app.extensions import db
 from app.models import Assignment, Enterprise, Remediation, Ticket
-from app.tickets import search, workflow
+from app.tickets import routing, search, workflow
 from app.tickets.access import visible_filter
 from sla.calendar import SHANGHAI
 
@@ -35,8 +35,9 @@ def needs_me_filter(user):
     if user.is_secretary:
         mine = or_(Ticket.secretary_id == user.id,
                    exists().where(Enterprise.id == Ticket.enterprise_id, Enterprise.secretary_id == user.id))
-        return or_(Ticket.state == S.INTAKE.value,
-                   and_(mine, Ticket.state.in_([S.TRIAGE.value, S.RESOLVED.value])),
+        # An intake case goes to its enterprise's 联系秘书 first (copied onto the case on arrival); the pool's
+        # cases are listed apart on the workspace (app/tickets/routing.py).
+        return or_(and_(mine, Ticket.state.in_([S.INTAKE.value, S.TRIAGE.value, S.RESOLVED.value])),
                    and_(mine, Ticket.state.in_([S.PROCESSING.value, S.CONVENED.value]),
                         Ticket.first_replied_at.is_(None)),
                    and_(mine, _remediating()))
@@ -79,6 +80,13 @@ def needs_me(user, now, limit=100):
         tickets.sort(key=lambda t: (parts[t.id].due_at is None, parts[t.id].due_at or now) if t.id in parts
                      else (True, now))
     return tickets
+
+
+def pool_cases(user, limit=20):
+    """The oldest cases waiting in the shared pool (open, nobody responsible), for the workspace."""
+    query = (select(Ticket).where(visible_filter(user), routing.pool_filter()).options(*_with_rows())
+             .order_by(*SORTS["due"]).limit(limit))
+    return db.session.scalars(query).unique().all()
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,7 @@ class TicketFilters:
     q: str = ""
     sort: str = "due"
     page: int = 1
+    pool: bool = False  # only the shared pool: open cases nobody is responsible for
     errors: list = field(default_factory=list)
 
     @classmethod
@@ -153,6 +162,7 @@ class TicketFilters:
         if f.q and args.get("sort") not in SORTS:
             f.sort = "relevance"  # a search lists the best matches first, then the newest
         f.page = max(1, min(_int(args.get("page")) or 1, 100000))
+        f.pool = args.get("pool") == "1"
         return f
 
     def as_args(self, **changes) -> dict:
@@ -161,7 +171,8 @@ class TicketFilters:
                   "channel": self.channel, "secretary": self.secretary,
                   "from": self.date_from.isoformat() if self.date_from else None,
                   "to": self.date_to.isoformat() if self.date_to else None, "q": self.q,
-                  "sort": self.sort if self.sort not in ("due", "relevance") else None, "page": self.page if self.page > 1 else None}
+                  "sort": self.sort if self.sort not in ("due", "relevance") else None, "page": self.page if self.page > 1 else None,
+                  "pool": "1" if self.pool else None}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -194,6 +205,8 @@ def _escape_like(text: str) -> str:
 def filtered_query(user, f: TicketFilters):
     """A select() of the tickets `user` may see, narrowed by the filters."""
     query = select(Ticket).where(visible_filter(user))
+    if f.pool:
+        query = query.where(routing.pool_filter())
     if f.state == "open":
         query = query.where(Ticket.state.in_(OPEN_STATES))
     elif f.state:

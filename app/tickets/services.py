@@ -1,4 +1,5 @@
 """Workflow verbs: each checks role and state, writes, records one event, and commits."""
+import json
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -15,7 +16,7 @@ from app.extensions import db
 from app.messaging import tell
 from app.text import clean_text
 from app.models import Assignment, Category, Department, Notification, Rating
-from app.tickets import access, remediation as remediations, workflow
+from app.tickets import access, remediation as remediations, routing, workflow
 from app.deadlines.engine import reconcile
 from app.journal import commit, record_event
 
@@ -59,12 +60,25 @@ def accept_ticket(ticket, actor, version):
     _check(ticket, actor, "accept", version)
     ticket.accepted_at = now
     data = {}
-    if ticket.secretary_id is None and actor.is_secretary:
-        ticket.secretary_id = actor.id
-        data["secretary"] = [None, actor.display_name]
+    if actor.is_secretary and ticket.secretary_id != actor.id:
+        # Accepting a case from the pool or routed to a colleague takes it over (recorded as its own event), so
+        # the accepting secretary keeps seeing it.
+        event = routing.take_over(ticket, actor, now)
+        data["secretary"] = json.loads(event.data)["secretary"]
     _move(ticket, actor, EventKind.ACCEPTED, workflow.target("accept"), now=now, data=data, public=True,
           body=_("您的诉求已受理，项目秘书将尽快答复。"))
     tell.accepted(ticket, now)
+    save(ticket, now)
+
+
+def take_ticket(ticket, actor, version):
+    """领取 / 接手: a secretary takes an open case from the pool or from a colleague into their own care."""
+    now = utcnow()  # one moment for the whole unit of work
+    if not access.can_take(actor, ticket):
+        raise NotAllowed(_("只有项目秘书可以领取公共池或同事的未办结诉求。"))
+    if version is not None and int(version) != ticket.version:
+        raise EditConflict(_("此诉求已被其他人修改（您看到的是旧版本）。请刷新页面后再操作，您填写的内容未保存。"))
+    routing.take_over(ticket, actor, now)
     save(ticket, now)
 
 

@@ -18,7 +18,8 @@ from app.reference import active_categories, active_departments
 from app.forms import run_form_verb
 from app.qr import qr_svg
 from app.tickets import access, forms, links, merging, remediation, services, workflow
-from app.tickets.intake import offline_enterprise, project_by_id, record_offline_ticket
+from app.tickets.intake import (known_enterprise, new_enterprise_fingerprint, offline_enterprise, project_by_id,
+                                record_offline_ticket)
 from app.tickets.queries import TicketFilters, ticket_page
 
 bp = Blueprint("tickets", __name__)
@@ -111,7 +112,8 @@ def render_ticket(ticket, *, failed=None, error=None, message=None, status=200):
                    now=utcnow(), open_action=failed[0] if failed else request.args.get("action"),
                    workflow=workflow.ACTIONS, link_panel=_link_panel(ticket), visit_form=_visit_form(ticket, failed),
                    can_send_link=workflow.allowed("send_link", ticket.state) and access.can(current_user, "send_link",
-                                                                                             ticket))
+                                                                                             ticket),
+                   can_take=access.can_take(current_user, ticket))
     template = "tickets/_main.html" if request.htmx else "tickets/detail.html"
     return render_template(template, **context), status
 
@@ -187,6 +189,20 @@ def revoke_link(ticket_id, link_id):
     refused = run_form_verb(forms.ActionForm(), lambda: links.revoke_link(ticket, current_user, link_id))
     flash(refused.message if refused else str(workflow.ACTIONS["unlink"].done), "danger" if refused else "success")
     return _links_back(ticket_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/take")
+@roles_required(Role.SECRETARY)
+def take(ticket_id):
+    """领取 / 接手: take an open case from the pool or from a colleague into one's own care (an event on it)."""
+    ticket = viewable_ticket(ticket_id)
+    refused = run_form_verb(forms.TakeForm(), lambda: services.take_ticket(ticket, current_user,
+                                                                          request.form.get("version")))
+    if refused is None:
+        flash(_("已领取，此诉求由您负责办理。"), "success")
+    else:
+        flash(refused.message, "danger")
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id), 303)
 
 
 @bp.post("/tickets/<int:ticket_id>/send-link")
@@ -272,6 +288,24 @@ def _prefill_from_visit(form, visit):
     form.description.data = form.description.data or visit.summary
     if len(form.project_id.choices) == 2:  # "无" and the company's one project
         form.project_id.data = form.project_id.choices[1][0]
+def _confirm_new_enterprise(form):
+    """None when the typed enterprise may be used now; otherwise (question, status): a credit code registered
+    under another name is refused (400), and a new enterprise is asked to be confirmed once (200) before it is
+    created with the case."""
+    name, code = form.new_enterprise_name.data, form.new_credit_code.data
+    try:
+        if known_enterprise(name, code) is not None:
+            return None
+    except ServiceError as exc:
+        form.new_credit_code.errors = [exc.message]
+        return None, 400
+    fingerprint = new_enterprise_fingerprint(name, code)
+    if form.confirm_new.data == fingerprint:
+        return None
+    form.confirm_new.data = fingerprint
+    question = (_("将新建企业“%(name)s”（代码 %(code)s），请确认。", name=name, code=code) if code
+                else _("将新建企业“%(name)s”（未填统一社会信用代码），请确认。", name=name))
+    return question, 200
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
@@ -299,13 +333,18 @@ def new_offline():
         return render_template("tickets/new.html", form=form, visit=visit)
     if not form.validate_on_submit():
         return render_template("tickets/new.html", form=form, visit=visit), 400
+    if not form.enterprise_id.data:
+        confirming = _confirm_new_enterprise(form)
+        if confirming is not None:
+            return render_template("tickets/new.html", form=form, visit=visit, confirm_new=confirming[0]), confirming[1]
     try:
         uploads = check_uploads(request.files.getlist(form.attachments.name))
     except ServiceError as exc:
         form.attachments.errors = [exc.message]
         return render_template("tickets/new.html", form=form, visit=visit), 400
     enterprise = offline_enterprise(form.enterprise_id.data, form.new_enterprise_name.data, form.new_credit_code.data,
-                                    form.contact_name.data, form.mobile.data, email=form.email.data)
+                                    form.contact_name.data, form.mobile.data, email=form.email.data,
+                                    actor=current_user)
     data = {"title": form.title.data, "description": form.description.data,
             "category_id": int(form.category_id.data), "urgency": form.urgency.data,
             "contact_name": form.contact_name.data, "mobile": form.mobile.data, "email": form.email.data}

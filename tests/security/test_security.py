@@ -271,10 +271,19 @@ def _form_targets(factory):
         "/admin/policies/rating": (admin, ["default_after_days"]),
         "/tickets/new": (secretary, ["enterprise_id", "new_enterprise_name", "new_credit_code", "channel",
                                      "contact_name", "mobile", "email", "category_id", "urgency", "title", "description",
-                                     "visit_id", "project_id", "hotline_order_no", "received_at"]),
+                                     "visit_id", "project_id", "hotline_order_no", "received_at", "confirm_new"]),
         "/visits/new": (secretary, ["enterprise_id", "kind", "visited_on", "participants", "summary"]),
         f"/enterprises/{ref.enterprise_id}/contact": (supervisor, ["contact_name", "mobile", "email"]),
         f"/enterprises/{ref.enterprise_id}/sms": (supervisor, ["choice"]),
+        "/enterprises/new": (supervisor, ["name", "credit_code", "park", "industry", "secretary_id", "primary",
+                                          "contacts-0-id", "contacts-0-name", "contacts-0-title", "contacts-0-mobile",
+                                          "contacts-0-verified", "contacts-1-name", "contacts-1-mobile"]),
+        f"/enterprises/{ref.enterprise_id}/edit": (supervisor, ["name", "credit_code", "park", "industry"]),
+        f"/enterprises/{ref.enterprise_id}/contacts": (secretary, ["primary", "contacts-0-id", "contacts-0-name",
+                                                                    "contacts-0-title", "contacts-0-mobile",
+                                                                    "contacts-0-verified", "contacts-1-id",
+                                                                    "contacts-1-name", "contacts-1-mobile"]),
+        "/enterprises/assign": (supervisor, ["enterprise_ids", "secretary_id", "confirm"]),
         "/admin/messages/accepted": (admin, ["subject", "text", "do"]),
         "/admin/users/new": (admin, ["username", "display_name", "role", "department_id", "email", "mobile",
                                      "office_phone", "password"]),
@@ -288,12 +297,12 @@ def _form_targets(factory):
         "/admin/api-tokens/new": (admin, ["name", "scope_read", "scope_write", "scope_exchange", "department_id",
                                           "user_id"]),
         "/tickets": (secretary, ["q", "state", "category", "department", "channel", "secretary", "from", "to",
-                                 "sort", "page"]),
+                                 "sort", "page", "pool"]),
     }
     return fields
 
 
-FUZZ_TARGETS = 47  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 51  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
@@ -343,5 +352,6 @@ def test_form_table_covers_every_post_route(app, factory):
                "/my/signout",  # a button; tested in test_enterprise_signin
                "/admin/api-tokens/<id>/revoke",  # a button
                # The JSON API takes no form: schemathesis generates its requests (tests/test_api_schemathesis.py).
-               "/api/v1/tickets", "/api/v1/tickets/<id>/actions/<id>"}
+               "/api/v1/tickets", "/api/v1/tickets/<id>/actions/<id>",
+               "/tickets/<id>/take"}  # a button (the version only); tested in test_enterprise_desk
     assert post_rules - covered - buttons == set()
