@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Enterprise, Project, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
 from app.deadlines.engine import reconcile
+from app.display import system_text
 from app.journal import record_event
 from app.tickets.links import add_receipt_link
 from app.tickets.services import save
@@ -78,7 +79,7 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
         ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key, now=now)
         add_receipt_link(ticket, submission_key, now)
         event = record_event(ticket, None, EventKind.CREATED, at=now, to_state=S.INTAKE.value, public=True,
-                             body=_("诉求已提交，等待受理。"))
+                             **system_text("submitted"))
         rows = store_uploads(ticket, uploads, event=event, public=True)
         db.session.add_all(rows)
         reconcile(ticket, now)
@@ -105,7 +106,7 @@ def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Ch
     if actor.is_secretary:
         ticket.secretary_id = ticket.secretary_id or actor.id
     event = record_event(ticket, actor, EventKind.RECORDED, at=now, to_state=S.TRIAGE.value, public=True,
-                         data={"channel": channel.label}, body=_("已登记，项目秘书将跟进办理。"))
+                         data={"channel": channel.label}, **system_text("registered"))
     rows = store_uploads(ticket, uploads, event=event, public=True, uploader=actor)
     db.session.add_all(rows)
     save(ticket, now, rows)

@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.attachments import check_uploads, discard_files, store_uploads
 from app.timesource import utcnow
-from app.display import local
+from app.display import local, system_text
 from app.enums import (DEFAULT_SATISFACTION, DEFAULT_SOLVED, AssignmentRole, AssignmentStatus, ClockKind, EventKind,
                        Satisfaction, Solved, TicketState as S, Urgency)
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
@@ -45,12 +45,12 @@ def _check(ticket, actor, action, version):
         raise EditConflict(_("此诉求已被其他人修改（您看到的是旧版本）。请刷新页面后再操作，您填写的内容未保存。"))
 
 
-def _move(ticket, actor, kind, to_state, *, now, body="", data=None, public=False):
+def _move(ticket, actor, kind, to_state, *, now, body="", data=None, public=False, text=None):
     before = ticket.state
     ticket.state = to_state.value if isinstance(to_state, S) else to_state
     ticket.updated_at = now
     return record_event(ticket, actor, kind, at=now, from_state=before, to_state=ticket.state, body=body,
-                        data=data, public=public)
+                        data=data, public=public, text=text)
 
 
 def accept_ticket(ticket, actor, version):
@@ -63,7 +63,7 @@ def accept_ticket(ticket, actor, version):
         ticket.secretary_id = actor.id
         data["secretary"] = [None, actor.display_name]
     _move(ticket, actor, EventKind.ACCEPTED, workflow.target("accept"), now=now, data=data, public=True,
-          body=_("您的诉求已受理，项目秘书将尽快答复。"))
+          **system_text("accepted"))
     tell.accepted(ticket, now)
     save(ticket, now)
 
@@ -302,7 +302,7 @@ def supplement_ticket(ticket, body, files=()):
     if ticket.state == S.ON_HOLD.value:
         target = ticket.held_from or S.PROCESSING.value
         ticket.held_from = None
-        _move(ticket, None, EventKind.RESUMED, target, now=now, body=_("企业已补充材料，恢复办理。"), public=True)
+        _move(ticket, None, EventKind.RESUMED, target, now=now, public=True, **system_text("resumed_by_supplement"))
     save(ticket, now, rows)
 
 
@@ -325,16 +325,16 @@ def rate_ticket(ticket, satisfaction, solved, comment=""):
     if sol is Solved.UNSOLVED or remediation is not None:
         _reopen(ticket, None, _("企业评价为“%(sat)s / %(sol)s”，诉求重新办理。", sat=sat.label, sol=sol.label), now)
     else:
-        _close_rated(ticket, now, _("企业已确认办理结果。"))
+        _close_rated(ticket, now, **system_text("confirmed_by_enterprise"))
     stage(ticket, now)
     if remediation is not None:
         remediations.announce_remediation(ticket, remediation, now)
     commit()
 
 
-def _close_rated(ticket, now, body):
+def _close_rated(ticket, now, body, text=None):
     ticket.closed_at = now
-    _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), now=now, body=body, public=True)
+    _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), now=now, body=body, public=True, text=text)
 
 
 def rate_by_default(ticket, now, days):
@@ -346,9 +346,9 @@ def rate_by_default(ticket, now, days):
     db.session.add(Rating(ticket=ticket, satisfaction=sat.value, solved=sol.value, comment="", created_at=now,
                           is_default=True))
     record_event(ticket, None, EventKind.RATED, at=now, public=True, actor_name=remediations.SYSTEM,
-                 body=_("办结后 %(n)d 日内未评价，系统默认评价为“%(sat)s”。", n=days, sat=sat.label),
-                 data={"satisfaction": sat.label, "solved": sol.label, "default": True})
-    _close_rated(ticket, now, _("默认评价后关闭。"))
+                 data={"satisfaction": sat.label, "solved": sol.label, "default": True},
+                 **system_text("default_rating", n=days, sat=sat.value))
+    _close_rated(ticket, now, **system_text("closed_after_default"))
     stage(ticket, now)
 
 
@@ -400,7 +400,7 @@ def set_sms_preference(ticket, opted_out: bool) -> bool:
     now = utcnow()
     enterprise.sms_opt_out = bool(opted_out)
     record_event(ticket, None, EventKind.SMS_PREFERENCE, at=now,
-                 body=_("企业退订短信通知。") if opted_out else _("企业恢复接收短信通知。"))
+                 **system_text("sms_opted_out" if opted_out else "sms_opted_in"))
     commit()
     return True
 
