@@ -338,3 +338,35 @@ def test_verifying_100000_records_takes_a_few_seconds(app, capsys):
         print(f"\nverify_chain: {status.count} records in {took:.2f} s")
     assert status.ok and status.count == count
     assert took < 10
+
+
+def test_two_writers_at_once_never_fork_the_chain(app, factory):
+    """Four threads each save five departments at the same time: 20 records, ids 1…20 with no gap or repeat, and
+    each record linked to the one before it."""
+    import threading
+
+    admin = factory.user(Role.ADMIN)
+    start = _last_id(app)
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(5):
+                with app.app_context():
+                    from app.admin.services import save_named
+                    save_named(Department, None, f"并发{n}-{i}", True, actor=db.session.get(User, admin.id))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with app.app_context():
+        rows = db.session.execute(select(AuditRecord.id, AuditRecord.prev_hash, AuditRecord.hash)
+                                  .where(AuditRecord.id > start).order_by(AuditRecord.id)).all()
+        assert [r.id for r in rows] == list(range(start + 1, start + 21))
+        assert all(later.prev_hash == earlier.hash for earlier, later in zip(rows, rows[1:]))
+        assert audit.verify_chain().ok
