@@ -14,6 +14,7 @@ from enum import Enum
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, func, insert, inspect, select, text, type_coerce, update
 
+from app.enums import Role
 from app.extensions import db
 from app.models import AuditHead, AuditRecord
 
@@ -79,6 +80,8 @@ def changed_fields(before: dict, after: dict) -> tuple[dict, dict]:
     for key in sorted(set(before) | set(after)):
         if key in before and key in after and before[key] == after[key]:
             continue
+        if (key not in before and after[key] in (None, "")) or (key not in after and before[key] in (None, "")):
+            continue  # an empty field of a new or removed row says nothing
         if key in before:
             old[key] = MASK if is_secret(key) else before[key]
         if key in after:
@@ -238,14 +241,16 @@ def actors() -> list[tuple[int, str]]:
 def diff_rows(record) -> list[tuple[str, str, str]]:
     """(field, before, after) for each changed field of a record, values as text."""
     before, after = json.loads(record.before_json or "{}"), json.loads(record.after_json or "{}")
-    return [(field_label(key), value_text(before.get(key), key in before), value_text(after.get(key), key in after))
-            for key in sorted(set(before) | set(after))]
+    return [(field_label(key), value_text(before.get(key), key in before, key),
+             value_text(after.get(key), key in after, key)) for key in sorted(set(before) | set(after))]
 
 
-def value_text(value, present=True) -> str:
-    """A recorded value as a person reads it."""
+def value_text(value, present=True, key="") -> str:
+    """A recorded value as a person reads it (a role by its name)."""
     if not present or value is None or value == "":
         return "—"
+    if key == "role" and Role.get(value) is not None:
+        return Role(value).label
     if value is True:
         return str(_l("是"))
     if value is False:
@@ -270,7 +275,7 @@ FIELD_LABELS = {
 def field_label(key: str) -> str:
     """A field's label, or its name when it has none."""
     label = FIELD_LABELS.get(key)
-    return f"{label}（{key}）" if label else key
+    return str(label) if label else key
 
 
 # ---- the database's own guard: triggers refusing UPDATE and DELETE (created by migration f15audit0001) ----------
