@@ -174,9 +174,10 @@ class ChainStatus:
 
 
 VERIFY_BATCH = 5000
-_COLUMNS = (AuditRecord.id, type_coerce(AuditRecord.at, DateTime()).label("at"), AuditRecord.actor_id, AuditRecord.actor_label, AuditRecord.via,
-            AuditRecord.action, AuditRecord.entity_type, AuditRecord.entity_id, AuditRecord.before_json,
-            AuditRecord.after_json, AuditRecord.prev_hash, AuditRecord.hash)
+_COLUMNS = (AuditRecord.id, type_coerce(AuditRecord.at, DateTime()).label("at"), AuditRecord.actor_id,
+            AuditRecord.actor_label, AuditRecord.via, AuditRecord.action, AuditRecord.entity_type,
+            AuditRecord.entity_id, AuditRecord.before_json, AuditRecord.after_json, AuditRecord.prev_hash,
+            AuditRecord.hash)
 
 
 def verify_chain() -> ChainStatus:
@@ -225,6 +226,13 @@ def filtered(entity_type=None, actor_id=None, since=None, until=None):
     if until is not None:
         query = query.where(AuditRecord.at < until)
     return query.order_by(AuditRecord.id.desc())
+
+
+def entity_types() -> dict:
+    """Every entity type to filter by, with its label: the known ones and any other found in the trail (a type
+    added by a later feature reads as its name until it has a label)."""
+    found = db.session.scalars(select(AuditRecord.entity_type).distinct()).all()
+    return {**ENTITY_LABELS, **{t: t for t in sorted(found) if t not in ENTITY_LABELS}}
 
 
 def actors() -> list[tuple[int, str]]:

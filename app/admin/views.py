@@ -1,5 +1,6 @@
 """Admin pages: staff accounts, departments, categories, message wording and the audit trail."""
 import io
+import re
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -210,7 +211,7 @@ def _audit_filters() -> tuple[dict, dict, list]:
     args = request.args
     typed = {key: (args.get(key) or "").strip()[:40] for key in ("entity", "actor", "since", "until")}
     errors, query = [], {}
-    if typed["entity"] in audit.ENTITY_LABELS:
+    if re.fullmatch(r"[a-z_]{1,40}", typed["entity"]):
         query["entity_type"] = typed["entity"]
     if typed["actor"].isdigit():
         query["actor_id"] = int(typed["actor"])
@@ -235,7 +236,7 @@ def audit_trail():
                               .offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     has_next, rows = len(rows) > AUDIT_PAGE_SIZE, rows[:AUDIT_PAGE_SIZE]
     return render_template("admin/audit.html", rows=rows, status=audit.verify_chain(), typed=typed, errors=errors,
-                           page=page, has_next=has_next, actors=audit.actors(), entities=audit.ENTITY_LABELS,
+                           page=page, has_next=has_next, actors=audit.actors(), entities=audit.entity_types(),
                            actions=audit.ACTION_LABELS, vias=audit.VIA_LABELS, reasons=audit.REASON_LABELS,
                            diff_rows=audit.diff_rows, filters={k: v for k, v in typed.items() if v})
 
