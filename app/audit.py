@@ -32,6 +32,7 @@ ENTITY_LABELS = {
     "duty_shift": _l("值班表"), "scoring_rule": _l("考核权重"), "procedure_type": _l("代办事项类型"),
     "project_stage": _l("一表制阶段"), "score_exclusion": _l("不纳入考核"), "message_template": _l("企业消息模板"),
     "assessment_month": _l("月度考评发布"), "sla_recompute": _l("按现行标准重算"),
+    "enterprise": _l("企业联系人与短信设置"),
 }
 ACTION_LABELS = {
     "create": _l("新建"), "update": _l("修改"), "delete": _l("删除"), "reset": _l("恢复默认"),
@@ -277,6 +278,7 @@ FIELD_LABELS = {
     "weights": _l("权重"), "min_tickets": _l("最低件数"), "gold_min_score": _l("金牌最低分"),
     "visit_target": _l("走访目标"), "standard_wd": _l("标准工作日"), "subject": _l("邮件标题"), "text": _l("内容"),
     "reason": _l("原因"), "ticket_id": _l("诉求"), "default_after_days": _l("默认评价期限（天）"),
+    "contact_name": _l("联系人"), "contact_verified": _l("已核实"), "sms_opt_out": _l("退订短信"),
 }
 
 

@@ -370,3 +370,19 @@ def test_two_writers_at_once_never_fork_the_chain(app, factory):
         assert [r.id for r in rows] == list(range(start + 1, start + 21))
         assert all(later.prev_hash == earlier.hash for earlier, later in zip(rows, rows[1:]))
         assert audit.verify_chain().ok
+
+
+def test_verifying_a_contact_and_the_sms_switch_are_recorded(app, factory):
+    supervisor = factory.user(Role.SUPERVISOR)
+    enterprise_id = factory.enterprise()  # contact 王经理, 13812345678, not verified
+    with app.test_request_context():
+        from app.enterprises import services
+        from app.models import Enterprise
+        actor, company = db.session.get(User, supervisor.id), db.session.get(Enterprise, enterprise_id)
+        mark = _last_id(app)
+        services.verify_contact(actor, company, "李总", "13900001111")
+        services.set_sms_opt_out(actor, company, True)
+    contact, sms = [r for r in _records(app, mark) if r["entity"] == "enterprise"]
+    assert contact["before"] == {"contact_name": "王经理", "mobile": "13812345678", "contact_verified": False}
+    assert contact["after"] == {"contact_name": "李总", "mobile": "13900001111", "contact_verified": True}
+    assert (sms["before"], sms["after"]) == ({"sms_opt_out": False}, {"sms_opt_out": True})

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 
+from app.audit import record_change, snapshot
 from app.timesource import utcnow
 from app.enums import VisitKind
 from app.errors import NotAllowed, ValidationFailed
@@ -32,12 +33,16 @@ def log_visit(actor, enterprise, kind, visited_on, participants, summary):
     return visit
 
 
+_CONTACT_FIELDS = ("contact_name", "mobile", "email", "contact_verified")  # who speaks for the company
+
+
 def verify_contact(actor, enterprise, contact_name: str, mobile: str, email: str | None = None) -> None:
     """核实联系人: a supervisor confirms who speaks for the company (after a call to its registered number, say).
     Only a verified contact receives the monthly evaluation link (by SMS, and by email when an address is given
     here); changing the contact revokes links sent to the previous one. `email` None keeps the address."""
     if not actor.is_supervisor:
         raise NotAllowed(_("只有督办人员可以核实企业联系人。"))
+    before = snapshot(enterprise, _CONTACT_FIELDS)
     name = clean_text(contact_name, _("联系人"), 40, single_line=True)
     mobile = (mobile or "").strip()
     if not is_valid_mobile(mobile):
@@ -48,6 +53,8 @@ def verify_contact(actor, enterprise, contact_name: str, mobile: str, email: str
             raise ValidationFailed(_("电子邮箱格式不正确，例如 name@example.com。"))
         enterprise.email = email
     enterprise.contact_name, enterprise.mobile, enterprise.contact_verified = name, mobile, True
+    record_change(actor, "update", "enterprise", enterprise.id, before, snapshot(enterprise, _CONTACT_FIELDS),
+                  utcnow())
     db.session.commit()
 
 
@@ -55,5 +62,8 @@ def set_sms_opt_out(actor, enterprise, opted_out: bool) -> None:
     """退订 / 恢复短信通知 for a company, at its request by phone: its supervisors and its own secretary may."""
     if not (actor.is_supervisor or (actor.is_secretary and enterprise.secretary_id == actor.id)):
         raise NotAllowed(_("只有督办人员或该企业的联系秘书可以修改短信通知设置。"))
+    before = snapshot(enterprise, ("sms_opt_out",))
     enterprise.sms_opt_out = bool(opted_out)
+    record_change(actor, "update", "enterprise", enterprise.id, before, snapshot(enterprise, ("sms_opt_out",)),
+                  utcnow())
     db.session.commit()
