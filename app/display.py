@@ -58,6 +58,12 @@ SYSTEM_TEXTS = {
     "closed_after_default": _l("默认评价后关闭。"),
     "confirmed_by_enterprise": _l("企业已确认办理结果。"),
     "remediation_opened": _l("您的评价为“%(sat)s”。我们将对此进行整改，并在 %(due)s 前回访您。"),
+    "return_visited": _l("企业服务中心已于 %(d)s %(way)s回访，差评整改已完成。"),
+    "convened_public": _l("已安排会办（%(d)s），协调解决您的诉求。"),
+    "convened_internal": _l("已安排会办协调解决：%(s)s（%(w)s，%(p)s）。"),
+    "convened_budget": _l("会办件：办结时限按会办标准改为 %(n)d 个工作日，自最初开始计时（%(start)s）起算。"),
+    "extension_approved_days": _l("%(clock)s到期时间改为 %(due)s（自批准之日起 %(n)d 个工作日）。"),
+    "extension_approved_date": _l("%(clock)s到期时间改为 %(due)s（延至 %(day)s）。"),
     "sms_opted_out": _l("企业退订短信通知。"),
     "sms_opted_in": _l("企业恢复接收短信通知。"),
 }
@@ -86,6 +92,9 @@ def _readable_params(params: dict) -> dict:
         out["sat"] = sat.label if sat else params["sat"]
     if "due" in params:
         out["due"] = _stored_due(params["due"]) or "—"
+    if "way" in params:
+        way = enums.ReturnVisitWay.get(params["way"])
+        out["way"] = way.label if way else params["way"]
     return out
 
 
@@ -93,16 +102,19 @@ def _render(code, params) -> str | None:
     msgid = SYSTEM_TEXTS.get(code)
     if msgid is None:
         return None
+    params = params or {}
     try:
-        return str(msgid) % _readable_params(params or {})
+        text = str(msgid) % _readable_params(params)
     except (KeyError, TypeError, ValueError):
         return None
+    return f"{text}\n{params['note']}" if params.get("note") else text  # a person's words, after the system's
 
 
 def system_text(code: str, **params) -> dict:
     """`body` (in Chinese, what exports and searches read) and `text` (code and parameters) for record_event: a
     text the system writes on a timeline, read later in each reader's language. Parameters: plain values, and
-    codes the page turns into labels: clock (a ClockKind value, with clock_of for whose), level, sat, due."""
+    codes the page turns into labels: clock (a ClockKind value, with clock_of for whose), level, sat, due, way;
+    `note`, a person's words, follows the text on its own line."""
     params = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in params.items()}
     with force_locale("zh"):
         body = _render(code, params)

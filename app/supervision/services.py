@@ -22,7 +22,7 @@ from app.text import clean_text
 from app.models import (Assignment, CalendarOverride, DutyShift, Extension, RatingPolicy, SlaPolicy, Ticket,
                         TicketClock, User)
 from app.tickets import access
-from app.display import due_text
+from app.display import due_text, system_text
 from app.journal import commit, record_event
 from app.messaging import tell
 from sla.calendar import SHANGHAI
@@ -127,11 +127,15 @@ def decide_extension(ext, actor, approve: bool, note="", *, due_on: date | None 
     db.session.flush()
     reconcile(ticket, now)
     ext.due_after = clock.due_at
-    how = (f"自批准之日起 {due_days} 个工作日" if due_days is not None else f"延至 {due_on.isoformat()}")
-    body = f"{label}到期时间改为 {due_text(clock.due_at)}（{how}）。" + (f"\n{note}" if note else "")
-    record_event(ticket, actor, EventKind.EXTENSION_APPROVED, at=now, body=body,
-                 data={"clock": label, "due": [due_text(ext.due_before) or None, due_text(clock.due_at) or None]})
-    notify.queue([ext.requested_by], kind="extension", title=f"【延期已批准】{ticket.number}", body=body,
+    if due_days is not None:
+        text = system_text("extension_approved_days", clock=clock.kind, due=clock.due_at, n=due_days, note=note)
+    else:
+        text = system_text("extension_approved_date", clock=clock.kind, due=clock.due_at, day=due_on.isoformat(),
+                           note=note)
+    record_event(ticket, actor, EventKind.EXTENSION_APPROVED, at=now,
+                 data={"clock": label, "due": [due_text(ext.due_before) or None, due_text(clock.due_at) or None]},
+                 **text)
+    notify.queue([ext.requested_by], kind="extension", title=f"【延期已批准】{ticket.number}", body=text["body"],
                  ticket=ticket, now=now)
     tell.deadline_changed(ticket, clock, now)  # only a deadline the enterprise waits for (its case's resolution)
     drop_drafts()  # a due time moved: the draft's figures may change

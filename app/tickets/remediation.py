@@ -91,8 +91,8 @@ def complete_with_visit(ticket, actor, *, visited_on, way, result, satisfied, no
     ticket.updated_at = now
     verdict = _("满意") if satisfied else _("仍不满意")
     record_event(ticket, actor, EventKind.RETURN_VISITED, at=now, public=True,
-                 body=_("企业服务中心已于 %(d)s %(way)s回访，差评整改已完成。", d=day.isoformat(), way=how.label),
-                 data={"way": how.label, "visited_on": day.isoformat(), "satisfied_now": verdict, "result": result})
+                 data={"way": how.label, "visited_on": day.isoformat(), "satisfied_now": verdict, "result": result},
+                 **system_text("return_visited", d=day.isoformat(), way=how.value))
     return visit
 
 

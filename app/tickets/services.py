@@ -370,16 +370,15 @@ def convene_ticket(ticket, actor, *, meeting_ref, starts_at, subject, place, now
     resolution = next((c for c in ticket.clocks if c.running and c.kind == ClockKind.RESOLUTION.value), None)
     before = (resolution.amount, resolution.due_at) if resolution is not None else None
     _move(ticket, actor, EventKind.CONVENED, workflow.target("convene"), now=now, public=True,
-          body=_("已安排会办（%(d)s），协调解决您的诉求。", d=local(starts_at, "%Y-%m-%d")), data={"meeting": meeting_ref})
+          data={"meeting": meeting_ref}, **system_text("convened_public", d=local(starts_at, "%Y-%m-%d")))
     tell.meeting_arranged(ticket, starts_at, now)
     record_event(ticket, actor, EventKind.NOTED, at=now, data={"meeting": subject},
-                 body=_("已安排会办协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=local(starts_at), p=place))
+                 **system_text("convened_internal", s=subject, w=local(starts_at), p=place))
     stage(ticket, now)
     if resolution is not None and (resolution.amount, resolution.due_at) != before:
         # The convened budget replaces the ordinary one, counted from the clock's original start.
         record_event(ticket, actor, EventKind.SLA_RECOMPUTED, at=now, data={"due": [before[1], resolution.due_at]},
-                     body=_("会办件：办结时限按会办标准改为 %(n)d 个工作日，自最初开始计时（%(start)s）起算。",
-                            n=resolution.amount, start=local(resolution.started_at)))
+                     **system_text("convened_budget", n=resolution.amount, start=local(resolution.started_at)))
 
 
 def decide_ticket_plan(ticket, actor, *, meeting_ref, conclusion, now):
