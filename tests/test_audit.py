@@ -386,3 +386,15 @@ def test_verifying_a_contact_and_the_sms_switch_are_recorded(app, factory):
     assert contact["before"] == {"contact_name": "王经理", "mobile": "13812345678", "contact_verified": False}
     assert contact["after"] == {"contact_name": "李总", "mobile": "13900001111", "contact_verified": True}
     assert (sms["before"], sms["after"]) == ({"sms_opt_out": False}, {"sms_opt_out": True})
+
+
+def test_the_guard_the_tests_restore_is_the_one_the_migration_creates():
+    """conftest lifts and restores the triggers with app.audit's statements: they must be the migration's."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "f15audit0001_audit_trail.py"
+    spec = importlib.util.spec_from_file_location("f15audit0001", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.SQLITE_GUARD == audit.GUARD_SQL["sqlite"]
+    assert migration.POSTGRESQL_GUARD == audit.GUARD_SQL["postgresql"]
