@@ -15,6 +15,7 @@ def register(app):
     from app.ops import register_cli
     register_sla(app)
     register_assessment(app)
+    register_audit(app)
     register_cli(app)
 
     @app.cli.command("create-user")
@@ -37,7 +38,8 @@ def register(app):
             raise click.ClickException("the password must have at least 8 characters")
         try:
             with current_app.test_request_context():
-                user = create_user(username, display_name or username, role, password, department_id=dept_id)
+                user = create_user(username, display_name or username, role, password, department_id=dept_id,
+                                   via="cli")
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"created {user.role} {user.username} (id {user.id})")
@@ -113,5 +115,30 @@ def register_assessment(app):
         if len(invited) < len(rows):
             click.echo(f"{len(rows) - len(invited)} active enterprises have no verified contact and get no link",
                        err=True)
+
+    app.cli.add_command(group)
+
+
+def register_audit(app):
+    """`flask audit verify`: re-hash the audit trail and name the first broken record."""
+    from flask.cli import AppGroup
+
+    group = AppGroup("audit", help="The audit trail of configuration changes.")
+
+    @group.command("verify")
+    def verify_command():
+        """Check every record of the audit trail against the hash chain; exit 1 at the first broken record."""
+        import time
+
+        from app.audit import verify_chain
+        started = time.perf_counter()
+        status = verify_chain()
+        took = time.perf_counter() - started
+        if status.ok:
+            click.echo(f"audit trail ok: {status.count} records verified in {took:.2f} s")
+            return
+        click.echo(f"audit trail BROKEN at record {status.broken_id} ({status.reason}); "
+                   f"{status.count} records before it verified", err=True)
+        raise SystemExit(1)
 
     app.cli.add_command(group)

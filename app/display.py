@@ -2,7 +2,7 @@
 sends and the exports alike (so a deadline is written the same way everywhere)."""
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from app import enums
 from app.deadlines.calendar import current_calendar, is_provisional
@@ -51,12 +51,103 @@ def _stored_due(value):
         return value
 
 
+# ---- system texts of the timeline: stored as a code and parameters, read in the reader's language -----------------
+
+SYSTEM_TEXTS = {
+    "sla_warning": _l("%(clock)s将于 %(due)s 到期，请尽快处理。"),
+    "sla_level": _l("%(clock)s已于 %(due)s 到期，目前为“%(level)s”。"),
+    "submitted": _l("诉求已提交，等待受理。"),
+    "registered": _l("已登记，项目秘书将跟进办理。"),
+    "accepted": _l("您的诉求已受理，项目秘书将尽快答复。"),
+    "resumed_by_supplement": _l("企业已补充材料，恢复办理。"),
+    "default_rating": _l("办结后 %(n)d 日内未评价，系统默认评价为“%(sat)s”。"),
+    "closed_after_default": _l("默认评价后关闭。"),
+    "confirmed_by_enterprise": _l("企业已确认办理结果。"),
+    "remediation_opened": _l("您的评价为“%(sat)s”。我们将对此进行整改，并在 %(due)s 前回访您。"),
+    "return_visited": _l("企业服务中心已于 %(d)s %(way)s回访，差评整改已完成。"),
+    "convened_public": _l("已安排会办（%(d)s），协调解决您的诉求。"),
+    "convened_internal": _l("已安排会办协调解决：%(s)s（%(w)s，%(p)s）。"),
+    "convened_budget": _l("会办件：办结时限按会办标准改为 %(n)d 个工作日，自最初开始计时（%(start)s）起算。"),
+    "extension_approved_days": _l("%(clock)s到期时间改为 %(due)s（自批准之日起 %(n)d 个工作日）。"),
+    "extension_approved_date": _l("%(clock)s到期时间改为 %(due)s（延至 %(day)s）。"),
+    "sms_opted_out": _l("企业退订短信通知。"),
+    "sms_opted_in": _l("企业恢复接收短信通知。"),
+}
+
+
+def _clock_param(params) -> str:
+    """A clock named by its kind (and, for a sign-off or an action item, whose it is), in the current language."""
+    kind = enums.ClockKind.get(params.get("clock"))
+    label = kind.label if kind else str(params.get("clock", ""))
+    whose = params.get("clock_of")
+    if not whose:
+        return label
+    return f"{whose} · {label}" if kind is enums.ClockKind.SIGN_OFF else f"{label}：{whose}"
+
+
+def _readable_params(params: dict) -> dict:
+    """A system text's stored parameters as the current language writes them: codes become labels."""
+    out = dict(params)
+    if "clock" in params:
+        out["clock"] = _clock_param(params)
+    if "level" in params:
+        level = enums.SlaLevel.get(params["level"])
+        out["level"] = level.label if level else params["level"]
+    if "sat" in params:
+        sat = enums.Satisfaction.get(params["sat"])
+        out["sat"] = sat.label if sat else params["sat"]
+    if "due" in params:
+        out["due"] = _stored_due(params["due"]) or "—"
+    if "way" in params:
+        way = enums.ReturnVisitWay.get(params["way"])
+        out["way"] = way.label if way else params["way"]
+    return out
+
+
+def _render(code, params) -> str | None:
+    msgid = SYSTEM_TEXTS.get(code)
+    if msgid is None:
+        return None
+    params = params or {}
+    try:
+        text = str(msgid) % _readable_params(params)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return f"{text}\n{params['note']}" if params.get("note") else text  # a person's words, after the system's
+
+
+def system_text(code: str, **params) -> dict:
+    """`body` (in Chinese, what exports and searches read) and `text` (code and parameters) for record_event: a
+    text the system writes on a timeline, read later in each reader's language. Parameters: plain values, and
+    codes the page turns into labels: clock (a ClockKind value, with clock_of for whose), level, sat, due, way;
+    `note`, a person's words, follows the text on its own line."""
+    params = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in params.items()}
+    with force_locale("zh"):
+        body = _render(code, params)
+    return {"body": body, "text": {"code": code, "params": params}}
+
+
+def event_text(event) -> str:
+    """An event's text as the reader reads it: a system text in the current language, anything a person wrote
+    (and every event stored before system texts had codes) as it was written."""
+    stored = event.details.get("_text")
+    if isinstance(stored, dict):
+        rendered = _render(stored.get("code"), stored.get("params"))
+        if rendered is not None:
+            return rendered
+    return event.body
+
+
 def event_details(event):
     """An event's before/after details as (label, text) pairs for people to read."""
     rows = []
+    stored = event.details.get("_text")
+    params = _readable_params(stored.get("params") or {}) if isinstance(stored, dict) else {}
     for key, value in event.details.items():
-        if value in ([], None, ""):
+        if value in ([], None, "") or key == "_text":
             continue
+        if key in ("clock", "level") and key in params:  # the code, read in the current language
+            value = params[key]
         label = str(DETAIL_LABELS.get(key, key))
         if key == "urgency" and isinstance(value, list):
             value = [enums.Urgency(v).label if enums.Urgency.get(v) else v for v in value]

@@ -16,9 +16,14 @@ ENTERPRISE_ACTOR = "企业"  # the actor name of what the enterprise did on its 
 
 
 def record_event(ticket, actor, kind: EventKind, *, at, from_state=None, to_state=None, body="", data=None,
-                 public=False, actor_name=None):
+                 public=False, actor_name=None, text=None):
     """Append one event to the ticket's history (never updated or deleted afterwards), stamped `at` the one
-    moment of the unit of work that wrote it (the same moment as its notifications and clock changes)."""
+    moment of the unit of work that wrote it (the same moment as its notifications and clock changes).
+
+    `text`: a system text as a code and its parameters (`display.system_text` gives both it and the Chinese
+    `body`), kept in the event's data so that pages render it in the reader's language."""
+    if text is not None:
+        data = {**(data or {}), "_text": text}
     event = TicketEvent(ticket=ticket, at=at, actor_id=actor.id if actor else None,
                         actor_name=actor_name or (actor.display_name if actor else ENTERPRISE_ACTOR),
                         kind=kind.value, from_state=from_state, to_state=to_state, body=body or "",

@@ -123,6 +123,8 @@ MATRIX = {
     ("admin.message_templates", "GET"): staff_only({"admin"}),
     ("admin.edit_message_template", "GET"): staff_only({"admin"}),
     ("admin.edit_message_template", "POST"): staff_only({"admin"}),
+    ("admin.audit_trail", "GET"): staff_only({"admin"}),
+    ("admin.audit_export", "GET"): staff_only({"admin"}),
     ("supervision.deadlines", "GET"): ticket_route(),
     ("supervision.urge", "POST"): staff_only({"supervisor"}),
     ("supervision.supervise", "POST"): staff_only({"supervisor"}),

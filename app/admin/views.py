@@ -1,10 +1,16 @@
-"""Admin pages: staff accounts, departments and categories."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+"""Admin pages: staff accounts, departments, categories, message wording and the audit trail."""
+import io
+import re
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import audit
 from app.admin import services
+from app.admin.audit_export import audit_workbook
 from app.admin.forms import CategoryForm, MessageTemplateForm, NamedForm, UserForm
 from app.auth.decorators import roles_required
 from app.enums import Role
@@ -14,6 +20,7 @@ from app.forms import first_error
 from app.messaging import sms, texts
 from app.models import Category, Department, User
 from app.timesource import utcnow
+from sla.calendar import SHANGHAI
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -47,7 +54,7 @@ def new_user():
             services.create_user(form.username.data, form.display_name.data, form.role.data, form.password.data,
                                  department_id=int(form.department_id.data) if form.department_id.data else None,
                                  email=form.email.data, mobile=form.mobile.data, active=form.active.data,
-                                 office_phone=form.office_phone.data)
+                                 office_phone=form.office_phone.data, actor=current_user)
         except ServiceError as exc:
             form.username.errors = [exc.message]
         else:
@@ -93,7 +100,7 @@ def _named_page(kind, model, form_class, obj_id=None):
     if form.validate_on_submit():
         extra = {"description": form.description.data} if hasattr(form, "description") else {}
         try:
-            services.save_named(model, obj, form.name.data, form.active.data, **extra)
+            services.save_named(model, obj, form.name.data, form.active.data, actor=current_user, **extra)
         except ServiceError as exc:
             db.session.rollback()
             form.name.errors = [exc.message]
@@ -181,3 +188,66 @@ def edit_message_template(kind_key):
         preview = _preview(kind, subject, text)
     return render_template("admin/message_form.html", form=form, kind=kind, overridden=overridden, error=error,
                            preview=preview, labels=texts.PLACEHOLDER_LABELS), status
+
+
+# ---- the audit trail --------------------------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+AUDIT_EXPORT_LIMIT = 100_000
+
+
+def _day(value: str | None) -> tuple[date | None, bool]:
+    """A YYYY-MM-DD filter value: (the date or None, whether it was readable)."""
+    if not value:
+        return None, True
+    try:
+        return date.fromisoformat(value.strip()), True
+    except ValueError:
+        return None, False
+
+
+def _audit_filters() -> tuple[dict, dict, list]:
+    """The filters of the page's query string: as typed (to show them again), as query arguments, and errors."""
+    args = request.args
+    typed = {key: (args.get(key) or "").strip()[:40] for key in ("entity", "actor", "since", "until")}
+    errors, query = [], {}
+    if re.fullmatch(r"[a-z_]{1,40}", typed["entity"]):
+        query["entity_type"] = typed["entity"]
+    if typed["actor"].isdigit():
+        query["actor_id"] = int(typed["actor"])
+    since, ok_since = _day(typed["since"])
+    until, ok_until = _day(typed["until"])
+    if not (ok_since and ok_until):
+        errors.append(_("日期格式应为 YYYY-MM-DD，例如 2026-11-16；未按该日期筛选。"))
+    if since:
+        query["since"] = datetime.combine(since, time(0), tzinfo=SHANGHAI)
+    if until:  # the whole day given, Beijing time
+        query["until"] = datetime.combine(until + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    return typed, query, errors
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit_trail():
+    """操作审计: every change to accounts and configuration, newest first, filtered; the chain's state on top."""
+    typed, query, errors = _audit_filters()
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    rows = db.session.scalars(audit.filtered(**query).limit(AUDIT_PAGE_SIZE + 1)
+                              .offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    has_next, rows = len(rows) > AUDIT_PAGE_SIZE, rows[:AUDIT_PAGE_SIZE]
+    return render_template("admin/audit.html", rows=rows, status=audit.verify_chain(), typed=typed, errors=errors,
+                           page=page, has_next=has_next, actors=audit.actors(), entities=audit.entity_types(),
+                           actions=audit.ACTION_LABELS, vias=audit.VIA_LABELS, reasons=audit.REASON_LABELS,
+                           diff_rows=audit.diff_rows, filters={k: v for k, v in typed.items() if v})
+
+
+@bp.get("/audit.xlsx")
+@roles_required(Role.ADMIN)
+def audit_export():
+    """The filtered audit records as an Excel workbook (at most 100,000, newest first)."""
+    _typed, query, _errors = _audit_filters()
+    rows = db.session.scalars(audit.filtered(**query).limit(AUDIT_EXPORT_LIMIT)).all()
+    data = audit_workbook(rows, audit.verify_chain())
+    name = f"操作审计-{utcnow().astimezone(SHANGHAI):%Y%m%d-%H%M}.xlsx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.assessment.metrics import DEPARTMENT, SECRETARY
 from app.assessment.once import commit_once
+from app.audit import record_change, snapshot
 from app.assessment.units import unit_name
 from app.timesource import utcnow
 from app.enums import AppealStatus, EventKind
@@ -14,6 +15,9 @@ from app.models import Appeal, ScoreExclusion
 from app.text import clean_text
 from app.assessment.drafts import drop_drafts
 from app.journal import record_event
+
+
+_EXCLUSION_FIELDS = ("ticket_id", "reason")
 
 
 def exclude_ticket(ticket, actor, reason: str) -> ScoreExclusion:
@@ -27,6 +31,8 @@ def exclude_ticket(ticket, actor, reason: str) -> ScoreExclusion:
     exclusion = ScoreExclusion(ticket_id=ticket.id, reason=reason, created_by_id=actor.id, created_at=now)
     db.session.add(exclusion)
     record_event(ticket, actor, EventKind.SCORE_EXCLUDED, at=now, body=reason)
+    db.session.flush()
+    record_change(actor, "create", "score_exclusion", ticket.id, {}, snapshot(exclusion, _EXCLUSION_FIELDS), now)
     drop_drafts()
     commit_once(_("该诉求已不纳入考核。"))
     return exclusion
@@ -40,8 +46,11 @@ def include_ticket(ticket, actor, reason: str) -> None:
     exclusion = db.session.scalar(select(ScoreExclusion).where(ScoreExclusion.ticket_id == ticket.id))
     if exclusion is None:
         raise EditConflict(_("该诉求目前纳入考核。"))
-    record_event(ticket, actor, EventKind.SCORE_INCLUDED, at=utcnow(), body=reason,
+    now = utcnow()
+    record_event(ticket, actor, EventKind.SCORE_INCLUDED, at=now, body=reason,
                  data={"excluded_for": exclusion.reason})
+    record_change(actor, "delete", "score_exclusion", ticket.id, snapshot(exclusion, _EXCLUSION_FIELDS),
+                  {"include_reason": reason}, now)
     db.session.delete(exclusion)
     drop_drafts()
     db.session.commit()

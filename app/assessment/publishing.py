@@ -15,6 +15,7 @@ from app.assessment.period import Month
 from app.assessment.rules import Rule, rule_for
 from app.assessment.scoring import UnitScore, score_units, tally, tally_lines
 from app.assessment.units import unit_name
+from app.audit import record_change
 from app.timesource import utcnow
 from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
@@ -132,6 +133,8 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
         run.summary_json = json.dumps(_result(month, now, rules, units), ensure_ascii=False)
         recount_pending_lines(now)  # other published months that shared a clock with this one
         drop_drafts()
+        record_change(actor, "publish", "assessment_month", str(month),
+                      {"version": previous.version} if previous else {}, {"version": run.version, "note": note}, now)
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

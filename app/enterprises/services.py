@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 
+from app.audit import record_change, snapshot
 from app.timesource import utcnow
 from app.enums import VisitKind
 from app.errors import NotAllowed, ValidationFailed
@@ -33,12 +34,16 @@ def log_visit(actor, enterprise, kind, visited_on, participants, summary):
     return visit
 
 
+_CONTACT_FIELDS = ("contact_name", "mobile", "email", "contact_verified")  # who speaks for the company
+
+
 def verify_contact(actor, enterprise, contact_name: str, mobile: str, email: str | None = None) -> None:
     """核实联系人: a supervisor confirms who speaks for the company (after a call to its registered number, say).
     Only a verified contact receives the monthly evaluation link (by SMS, and by email when an address is given
     here); changing the contact revokes links sent to the previous one. `email` None keeps the address."""
     if not actor.is_supervisor:
         raise NotAllowed(_("只有督办人员可以核实企业联系人。"))
+    before = snapshot(enterprise, _CONTACT_FIELDS)
     name = clean_text(contact_name, _("联系人"), 40, single_line=True)
     mobile = (mobile or "").strip()
     if not is_valid_mobile(mobile):
@@ -48,7 +53,7 @@ def verify_contact(actor, enterprise, contact_name: str, mobile: str, email: str
         if email and not EMAIL_RE.match(email):
             raise ValidationFailed(_("电子邮箱格式不正确，例如 name@example.com。"))
         enterprise.email = email
-    before = [f"{c.name} {c.mobile}{' ✓' if c.verified else ''}" for c in enterprise.contacts if c.is_primary]
+    primary_before = [f"{c.name} {c.mobile}{' ✓' if c.verified else ''}" for c in enterprise.contacts if c.is_primary]
     primary = enterprise.primary_contact
     if primary is None:
         primary = EnterpriseContact(is_primary=True, position=-1)  # first in the list
@@ -56,7 +61,10 @@ def verify_contact(actor, enterprise, contact_name: str, mobile: str, email: str
     primary.name, primary.mobile, primary.verified = name, mobile, True
     enterprise.mirror_primary()  # the company's contact fields follow the primary contact
     record_enterprise_event(enterprise, actor, "contacts",
-                            {"contacts": [before[0] if before else None, f"{name} {mobile} ✓"]}, at=utcnow())
+                            {"contacts": [primary_before[0] if primary_before else None, f"{name} {mobile} ✓"]},
+                            at=utcnow())
+    record_change(actor, "update", "enterprise", enterprise.id, before, snapshot(enterprise, _CONTACT_FIELDS),
+                  utcnow())
     db.session.commit()
 
 
@@ -64,5 +72,8 @@ def set_sms_opt_out(actor, enterprise, opted_out: bool) -> None:
     """退订 / 恢复短信通知 for a company, at its request by phone: its supervisors and its own secretary may."""
     if not (actor.is_supervisor or (actor.is_secretary and enterprise.secretary_id == actor.id)):
         raise NotAllowed(_("只有督办人员或该企业的联系秘书可以修改短信通知设置。"))
+    before = snapshot(enterprise, ("sms_opt_out",))
     enterprise.sms_opt_out = bool(opted_out)
+    record_change(actor, "update", "enterprise", enterprise.id, before, snapshot(enterprise, ("sms_opt_out",)),
+                  utcnow())
     db.session.commit()

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
+from app.audit import record_change
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
 from app.models import MessageTemplate
 from app.text import clean_text, one_line
+from app.timesource import utcnow
 
 PLACEHOLDER_LABELS = {
     "number": _l("诉求编号"), "title": _l("诉求标题（前 20 字）"), "link": _l("查询链接"), "secretary": _l("项目秘书"),
@@ -115,25 +117,36 @@ def checked(kind: MessageKind, subject, text) -> tuple[str, str]:
     return subject, text
 
 
+def _audited(kind: MessageKind, row) -> dict:
+    """The wording in force: the admin's row, or the default."""
+    if row is None:
+        return {"subject": str(kind.subject), "text": str(kind.text)}
+    return {"subject": row.subject, "text": row.text}
+
+
 def save_template(actor, kind: MessageKind, subject, text, *, now) -> MessageTemplate:
     """An admin changes the wording of one kind of message; later messages use it."""
     if not actor.is_admin:
         raise NotAllowed(_("只有管理员可以修改消息模板。"))
     subject, text = checked(kind, subject, text)
     row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.kind == kind.key))
+    before = _audited(kind, row)
     if row is None:
         row = MessageTemplate(kind=kind.key)
         db.session.add(row)
     row.subject, row.text, row.updated_at, row.updated_by_id = subject, text, now, actor.id
+    record_change(actor, "update", "message_template", kind.key, before, _audited(kind, row), now)
     db.session.commit()
     return row
 
 
-def reset_template(actor, kind: MessageKind) -> None:
+def reset_template(actor, kind: MessageKind, now=None) -> None:
     """An admin goes back to the default wording of one kind of message."""
     if not actor.is_admin:
         raise NotAllowed(_("只有管理员可以修改消息模板。"))
     row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.kind == kind.key))
     if row is not None:
+        record_change(actor, "reset", "message_template", kind.key, _audited(kind, row), _audited(kind, None),
+                      now or utcnow())
         db.session.delete(row)
     db.session.commit()

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at = mapped_column(UTCDateTime)
     last_login_at = mapped_column(UTCDateTime)
+    # When the person last opened their notification list: the bell counts only what arrived after it.
+    notifications_seen_at = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship()
 

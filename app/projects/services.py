@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.audit import record_change, snapshot
 from app.timesource import utcnow
 from app.deadlines.calendar import current_calendar
 from app.enums import CellStatus, ProcedureStatus, Role
@@ -302,6 +303,8 @@ def add_stage(actor, name: str) -> ProjectStage:
     position = (db.session.scalar(select(func.max(ProjectStage.position))) or 0) + 1
     stage = ProjectStage(code=f"custom_{position}", name=name, position=position)
     db.session.add(stage)
+    db.session.flush()
+    record_change(actor, "create", "project_stage", stage.id, {}, snapshot(stage), utcnow())
     db.session.commit()
     return stage
 
@@ -315,6 +318,8 @@ def add_procedure_type(actor, name: str, department_id: int | None, standard_wd:
     kind = ProcedureType(code=f"custom_{position}", name=name, department_id=department_id, standard_wd=standard_wd,
                          is_active=True)
     db.session.add(kind)
+    db.session.flush()
+    record_change(actor, "create", "procedure_type", kind.id, {}, snapshot(kind), utcnow())
     db.session.commit()
     return kind
 
@@ -325,9 +330,11 @@ def update_procedure_type(actor, kind, *, name: str, department_id: int | None, 
     _require_admin(actor)
     if _name_taken(ProcedureType, name, but=kind.id):
         raise ValidationFailed(_("名称“%(name)s”已存在。", name=name))
+    before = snapshot(kind)
     kind.name, kind.standard_wd = name, standard_wd
     kind.department_id = department_id
     kind.is_active = active
+    record_change(actor, "update", "procedure_type", kind.id, before, snapshot(kind), utcnow())
     db.session.commit()
     return kind
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.audit import record_change, snapshot
 from app.deadlines.calendar import build_calendar, calendar_data, current_calendar, forget_calendar
 from app.deadlines.engine import clock_input
 from app.errors import NotAllowed, ValidationFailed
@@ -201,10 +202,13 @@ def import_notice(actor, notice: Notice) -> int:
         note = notice.workdays[day] if is_workday else notice.days_off[day]
         db.session.add(CalendarOverride(day=day, is_workday=is_workday, note=note[:100], created_by_id=actor.id,
                                         created_at=now))
-    db.session.add(CalendarNotice(year=notice.year, holidays_text=notice.holidays_text,
-                                  workdays_text=notice.workdays_text, days_off=len(notice.days_off),
-                                  workdays=len(notice.workdays), imported_by_id=actor.id, imported_at=now))
+    row = CalendarNotice(year=notice.year, holidays_text=notice.holidays_text, workdays_text=notice.workdays_text,
+                         days_off=len(notice.days_off), workdays=len(notice.workdays), imported_by_id=actor.id,
+                         imported_at=now)
+    db.session.add(row)
     db.session.flush()
+    record_change(actor, "import", "calendar_notice", row.id, {},
+                  snapshot(row, ("year", "holidays_text", "workdays_text", "days_off", "workdays")), now)
     touched = after_calendar_change(actor, *changed, now=now) if changed else 0
     forget_calendar()
     commit()

@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import OperationalError
 
 from app.deadlines.calendar import current_calendar
 from app.enums import ClockKind, Role, SlaLevel
@@ -139,13 +140,19 @@ def on_duty_for(clock, level: SlaLevel, now: datetime, people: People | None = N
     return (people or People()).on_duty(duty_day(now))
 
 
-def queue_level_change(ticket, clock, level: SlaLevel, *, title, body, now, people: People | None = None):
+def queue_level_change(ticket, clock, level: SlaLevel, *, title, body, now, people: People | None = None,
+                       passed=()):
     """Tell people a clock reached a level: the usual recipients under the quiet hours, and for a calendar-hour
-    clock's warning or breach the person on duty at once. Nobody on duty: the usual recipients alone, as ever."""
+    clock's warning or breach the person on duty at once. Nobody on duty: the usual recipients alone, as ever.
+
+    `passed`: the lower levels the clock went through at the same sweep (after downtime it may jump from 正常
+    straight to 督办): their recipients hear of it too, but each person gets one message, for `level`."""
     people = people or People()
-    duty = on_duty_for(clock, level, now, people)
+    levels = [*passed, level]
+    duty = list({u.id: u for lv in levels for u in on_duty_for(clock, lv, now, people)}.values())
     on_duty_ids = {u.id for u in duty}
-    usual = [u for u in recipients(ticket, clock, level, people) if u.id not in on_duty_ids]
+    usual = list({u.id: u for lv in levels for u in recipients(ticket, clock, lv, people)
+                  if u.id not in on_duty_ids}.values())
     rows = queue(usual, kind=level.value, title=title, body=body, ticket=ticket, now=now,
                  webhook=level.rank >= SlaLevel.OVERDUE.rank)
     if duty:
@@ -154,9 +161,27 @@ def queue_level_change(ticket, clock, level: SlaLevel, *, title, body, now, peop
 
 
 def unread_count(user) -> int:
-    """Unread in-app messages for the bell."""
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.channel == "in_app", Notification.read_at.is_(None)))
+    """The bell's badge: unread in-app messages that arrived since the person last opened their list."""
+    query = select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.channel == "in_app", Notification.read_at.is_(None))
+    if user.notifications_seen_at is not None:
+        query = query.where(Notification.created_at > user.notifications_seen_at)
+    return db.session.scalar(query)
+
+
+def is_new(note, seen_before) -> bool:
+    """Whether a message arrived, unread, after the person's previous look at the list."""
+    return note.read_at is None and (seen_before is None or note.created_at > seen_before)
+
+
+def mark_list_seen(user, now) -> None:
+    """Remember that the person looked at their messages now: the bell counts only what comes after. Best
+    effort: a busy database leaves the previous time (the badge then stays as it was), never an error page."""
+    try:
+        db.session.execute(User.__table__.update().where(User.id == user.id).values(notifications_seen_at=now))
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
 
 
 def queue(users, *, kind, title, body, ticket=None, now, webhook=False, immediate=False):

@@ -1,4 +1,5 @@
 """APScheduler jobs: the SLA sweep and the notification outbox, every minute, in one process only."""
+import json
 import logging
 from datetime import datetime, timezone
 
@@ -32,7 +33,7 @@ def run_delivery(app) -> dict:
     """Deliver the outbox once."""
     with app.app_context():
         result = deliver_pending(utcnow())
-        beat("notify", utcnow(), str(result))
+        beat("notify", utcnow(), json.dumps(result))  # figures the outbox page reads and labels
         db.session.commit()
         return result
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.audit import record_change, snapshot
 from app.timesource import utcnow
 from app.supervision import notify
 from app.deadlines.calendar import current_calendar, forget_calendar
@@ -21,7 +22,7 @@ from app.text import clean_text
 from app.models import (Assignment, CalendarOverride, DutyShift, Extension, RatingPolicy, SlaPolicy, Ticket,
                         TicketClock, User)
 from app.tickets import access
-from app.display import due_text
+from app.display import due_text, system_text
 from app.journal import commit, record_event
 from app.messaging import tell
 from sla.calendar import SHANGHAI
@@ -126,11 +127,15 @@ def decide_extension(ext, actor, approve: bool, note="", *, due_on: date | None 
     db.session.flush()
     reconcile(ticket, now)
     ext.due_after = clock.due_at
-    how = (f"自批准之日起 {due_days} 个工作日" if due_days is not None else f"延至 {due_on.isoformat()}")
-    body = f"{label}到期时间改为 {due_text(clock.due_at)}（{how}）。" + (f"\n{note}" if note else "")
-    record_event(ticket, actor, EventKind.EXTENSION_APPROVED, at=now, body=body,
-                 data={"clock": label, "due": [due_text(ext.due_before) or None, due_text(clock.due_at) or None]})
-    notify.queue([ext.requested_by], kind="extension", title=f"【延期已批准】{ticket.number}", body=body,
+    if due_days is not None:
+        text = system_text("extension_approved_days", clock=clock.kind, due=clock.due_at, n=due_days, note=note)
+    else:
+        text = system_text("extension_approved_date", clock=clock.kind, due=clock.due_at, day=due_on.isoformat(),
+                           note=note)
+    record_event(ticket, actor, EventKind.EXTENSION_APPROVED, at=now,
+                 data={"clock": label, "due": [due_text(ext.due_before) or None, due_text(clock.due_at) or None]},
+                 **text)
+    notify.queue([ext.requested_by], kind="extension", title=f"【延期已批准】{ticket.number}", body=text["body"],
                  ticket=ticket, now=now)
     tell.deadline_changed(ticket, clock, now)  # only a deadline the enterprise waits for (its case's resolution)
     drop_drafts()  # a due time moved: the draft's figures may change
@@ -192,18 +197,25 @@ def after_calendar_change(actor, first_day: date | None = None, last_day: date |
     return len(touched)
 
 
+_OVERRIDE_FIELDS = ("day", "is_workday", "note")
+
+
 def set_override(actor, day: date, is_workday: bool, note=""):
     """Mark a date as a holiday or a working day, whatever the statutory calendar says; deadlines follow."""
     if not actor.is_admin:
         raise NotAllowed(_("只有管理员可以修改工作日历。"))
     note = clean_text(note, _("说明"), 100, required=False)
+    now = utcnow()
     row = db.session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
+    before = snapshot(row, _OVERRIDE_FIELDS)
     if row is None:
-        row = CalendarOverride(day=day, created_at=utcnow(), created_by_id=actor.id)
+        row = CalendarOverride(day=day, created_at=now, created_by_id=actor.id)
         db.session.add(row)
     row.is_workday, row.note = is_workday, note
     db.session.flush()
-    touched = after_calendar_change(actor, day, day)
+    touched = after_calendar_change(actor, day, day, now=now)
+    record_change(actor, "update" if before else "create", "calendar_override", day.isoformat(), before,
+                  snapshot(row, _OVERRIDE_FIELDS), now)
     commit()
     return touched
 
@@ -212,10 +224,11 @@ def remove_override(actor, override):
     """Return a date to the statutory calendar; deadlines follow."""
     if not actor.is_admin:
         raise NotAllowed(_("只有管理员可以修改工作日历。"))
-    day = override.day
+    day, before, now = override.day, snapshot(override, _OVERRIDE_FIELDS), utcnow()
     db.session.delete(override)
     db.session.flush()
-    touched = after_calendar_change(actor, day, day)
+    touched = after_calendar_change(actor, day, day, now=now)
+    record_change(actor, "delete", "calendar_override", day.isoformat(), before, {}, now)
     commit()
     return touched
 
@@ -234,12 +247,15 @@ def save_policy(actor, policy, *, name, category_id, urgency, **targets):
         SlaPolicy.urgency.is_(None) if urgency is None else SlaPolicy.urgency == urgency))
     if clash is not None and (policy is None or clash.id != policy.id):
         raise ValidationFailed(_("该类别和紧急程度已有时限标准：“%(name)s”。", name=clash.name))
+    action, before = ("update", snapshot(policy)) if policy is not None else ("create", {})
     policy = policy or SlaPolicy()
     policy.name, policy.category_id, policy.urgency = name, category_id, urgency
     for field in POLICY_FIELDS:
         setattr(policy, field, targets[field])
     policy.updated_at = utcnow()
     db.session.add(policy)
+    db.session.flush()
+    record_change(actor, action, "sla_policy", policy.id, before, snapshot(policy), policy.updated_at)
     commit()
     return policy
 
@@ -252,9 +268,14 @@ def save_rating_policy(actor, days) -> RatingPolicy:
     low, high = RATING_DAYS_RANGE
     if not isinstance(days, int) or isinstance(days, bool) or not low <= days <= high:
         raise ValidationFailed(_("默认评价期限应为 %(low)d–%(high)d 个自然日。", low=low, high=high))
-    policy = rating_policy() or RatingPolicy()
+    existing = rating_policy()
+    before = snapshot(existing, ("default_after_days",)) if existing is not None else {}
+    policy = existing or RatingPolicy()
     policy.default_after_days, policy.updated_at, policy.updated_by_id = days, utcnow(), actor.id
     db.session.add(policy)
+    db.session.flush()
+    record_change(actor, "update" if existing is not None else "create", "rating_policy", policy.id, before,
+                  snapshot(policy, ("default_after_days",)), policy.updated_at)
     commit()
     return policy
 
@@ -291,6 +312,7 @@ def recompute_open_tickets(actor) -> int:
                 "due": [min((d for d in before.values() if d), default=None),
                         min((d for d in after.values() if d), default=None)]})
     drop_drafts()  # a due time moved: the draft's figures may change
+    record_change(actor, "recompute", "sla_recompute", "", {}, {"tickets_changed": changed}, now)
     commit()
     return changed
 
@@ -304,6 +326,9 @@ def duty_candidates():
     """Who may be put on duty: active project secretaries and supervisors."""
     return db.session.scalars(select(User).where(User.is_active_account.is_(True), User.role.in_(DUTY_ROLES))
                               .order_by(User.role, User.display_name, User.id)).all()
+
+
+_DUTY_FIELDS = ("day", "user_id")
 
 
 def add_duty(actor, day: date, user_id) -> DutyShift:
@@ -322,6 +347,8 @@ def add_duty(actor, day: date, user_id) -> DutyShift:
     shift = DutyShift(day=day, user_id=user.id, created_by_id=actor.id, created_at=utcnow())
     db.session.add(shift)
     try:
+        db.session.flush()
+        record_change(actor, "create", "duty_shift", shift.id, {}, snapshot(shift, _DUTY_FIELDS), shift.created_at)
         db.session.commit()
     except IntegrityError as exc:  # a second admin added the same person a moment ago
         db.session.rollback()
@@ -334,5 +361,6 @@ def remove_duty(actor, shift: DutyShift) -> None:
     """Take a person off the roster for a date."""
     if not actor.is_admin:
         raise NotAllowed(_("只有管理员可以安排值班。"))
+    record_change(actor, "delete", "duty_shift", shift.id, snapshot(shift, _DUTY_FIELDS), {}, utcnow())
     db.session.delete(shift)
     db.session.commit()

@@ -7,6 +7,7 @@ crash loses nothing and repeats nothing. A database lock keeps a stray second sw
 from; one that a later due time withdrew (app/deadlines/levels.py) no longer stands, so the level reached again
 under the new due time is recorded and announced once more.
 """
+import json
 import os
 import time
 
@@ -21,7 +22,7 @@ from app.deadlines.engine import status_of, sync_ticket
 from app.enums import ClockKind, EventKind, SlaLevel
 from app.extensions import db
 from app.models import Assignment, ClockLevelChange, Ticket, TicketClock, WorkerHeartbeat
-from app.display import clock_label, due_text
+from app.display import clock_label, due_text, system_text
 from app.journal import record_event
 from sla.clocks import Level
 
@@ -61,6 +62,19 @@ def _message(ticket, clock, level: SlaLevel, status):
     return title, body + f"\n企业：{ticket.enterprise.name}"
 
 
+def _level_text(clock, level: SlaLevel, status) -> dict:
+    """The history's text of a level change, as a code and parameters (read in each reader's language)."""
+    whose = None
+    if clock.kind == ClockKind.SIGN_OFF.value and clock.assignment is not None:
+        whose = clock.assignment.department.name
+    elif clock.kind == ClockKind.ACTION_ITEM.value and clock.action_item is not None:
+        whose = f"{clock.action_item.title[:30]}（{clock.action_item.owner_label}）"
+    params = dict(clock=clock.kind, clock_of=whose, due=status.due_at)
+    if level is SlaLevel.WARNING:
+        return system_text("sla_warning", **params)
+    return system_text("sla_level", level=level.value, **params)
+
+
 def _process_batch(clocks, now, people) -> int:
     """Move each clock to its level now: record new levels once, then tell people; returns how many were new."""
     statuses = {clock.id: status_of(clock, now) for clock in clocks}
@@ -71,15 +85,20 @@ def _process_batch(clocks, now, people) -> int:
     new = _record_once(candidates)
     for clock in clocks:
         status, ticket = statuses[clock.id], clock.ticket
+        reached = []
         for rank in range(SlaLevel(clock.level).rank + 1, status.level + 1):
-            level = Level(rank)
-            if (clock.id, SlaLevel.of(level)) not in new:
+            sla_level = SlaLevel.of(Level(rank))
+            if (clock.id, sla_level) not in new:
                 continue  # another sweep already recorded and announced it
-            sla_level = SlaLevel.of(level)
-            title, body = _message(ticket, clock, sla_level, status)
-            record_event(ticket, None, EventKind.SLA_LEVEL, at=now, body=body, actor_name=SYSTEM,
-                         data={"clock": ClockKind(clock.kind).label, "level": sla_level.label, "due": status.due_at})
-            notify.queue_level_change(ticket, clock, sla_level, title=title, body=body, now=now, people=people)
+            reached.append(sla_level)
+            record_event(ticket, None, EventKind.SLA_LEVEL, at=now, actor_name=SYSTEM,
+                         data={"clock": ClockKind(clock.kind).label, "level": sla_level.label, "due": status.due_at},
+                         **_level_text(clock, sla_level, status))
+        if reached:
+            # The history keeps every level; people get one message, for the level the clock stands at now.
+            title, body = _message(ticket, clock, reached[-1], status)
+            notify.queue_level_change(ticket, clock, reached[-1], title=title, body=body, now=now, people=people,
+                                      passed=reached[:-1])
         if status.level > SlaLevel(clock.level).rank:
             clock.level = SlaLevel.of(status.level)
         clock.due_at = status.due_at
@@ -116,7 +135,7 @@ def sweep(now, batch_size: int | None = None) -> dict:
             totals["recorded"] += _process_batch(clocks, now, people)
         totals["checked"] += len(clocks)
         totals["batches"] += 1
-        beat("sla-sweep", now, f"checked {totals['checked']}, recorded {totals['recorded']}")
+        beat("sla-sweep", now, json.dumps({"checked": totals["checked"], "recorded": totals["recorded"]}))
         db.session.commit()
         _after_batch_hook()
         if len(clocks) < batch_size:

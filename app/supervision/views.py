@@ -18,6 +18,7 @@ from app.deadlines import procedures as procedure_deadlines
 from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteForm, NoticeForm, OverrideForm,
                                    PolicyForm, RatingPolicyForm, SuperviseForm)
 from app.supervision import notice as notices
+from app.supervision import outbox as outbox_page
 from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
 from app.display import clock_label, lateness_text, outside_limit_text
@@ -217,11 +218,14 @@ def bell():
 @bp.get("/notifications")
 @login_required
 def notifications():
-    """The person's messages, newest first."""
+    """The person's messages, newest first, those new since their previous look marked; looking resets the bell."""
+    seen_before = current_user.notifications_seen_at
+    notify.mark_list_seen(current_user, utcnow())  # first, so this page's own bell already reads 0
     rows = db.session.scalars(select(Notification).where(
         Notification.user_id == current_user.id, Notification.channel == "in_app")
         .order_by(Notification.id.desc()).limit(200)).all()
-    return render_template("supervision/notifications.html", rows=rows)
+    new_ids = {n.id for n in rows if notify.is_new(n, seen_before)}
+    return render_template("supervision/notifications.html", rows=rows, new_ids=new_ids)
 
 
 @bp.post("/notifications/read-all")
@@ -439,12 +443,13 @@ def outbox():
     """Notification delivery: what waits, what failed and why, and when the background jobs last ran."""
     failed = db.session.scalars(select(Notification).where(
         Notification.channel != "in_app", Notification.sent_at.is_(None), Notification.attempts > 0)
+        .options(joinedload(Notification.user), joinedload(Notification.enterprise))
         .order_by(Notification.id.desc()).limit(100)).all()
     waiting = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.channel != "in_app", Notification.sent_at.is_(None), Notification.attempts < notify.MAX_ATTEMPTS))
     beats = db.session.scalars(select(WorkerHeartbeat)).all()
     sms_waiting = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.channel == "sms", Notification.sent_at.is_(None), Notification.attempts < notify.MAX_ATTEMPTS))
-    return render_template("supervision/outbox.html", failed=failed, waiting=waiting, beats=beats, now=utcnow(),
-                           max_attempts=notify.MAX_ATTEMPTS, sms_waiting=sms_waiting,
+    return render_template("supervision/outbox.html", failed=outbox_page.failed_rows(failed), waiting=waiting,
+                           jobs=outbox_page.job_rows(beats, utcnow()), sms_waiting=sms_waiting,
                            sms_gateway=bool(current_app.config.get("SMS_GATEWAY_URL")))

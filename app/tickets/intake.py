@@ -13,6 +13,7 @@ from app.deadlines.engine import reconcile, start_clocks_at
 from app.journal import record_enterprise_event, record_event
 from app.models import HotlineOrder
 from app.errors import ValidationFailed
+from app.display import system_text
 from app.tickets.links import add_receipt_link
 from app.tickets.services import save
 from app.tickets.work_orders import order_row
@@ -119,7 +120,7 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
         ticket = _new_ticket(enterprise, channel=Channel.WEB, state=S.INTAKE, data=data, key=submission_key, now=now)
         add_receipt_link(ticket, submission_key, now)
         event = record_event(ticket, None, EventKind.CREATED, at=now, to_state=S.INTAKE.value, public=True,
-                             body=_("诉求已提交，等待受理。"))
+                             **system_text("submitted"))
         rows = store_uploads(ticket, uploads, event=event, public=True)
         db.session.add_all(rows)
         reconcile(ticket, now)
@@ -173,7 +174,7 @@ def record_offline_ticket(actor, enterprise, data: dict, uploads, *, channel: Ch
         details["order_no"] = order_no
         db.session.add(offline_hotline_order(ticket, order_no, data, received_at or now, now))
     event = record_event(ticket, actor, EventKind.RECORDED, at=now, to_state=S.TRIAGE.value, public=True,
-                         data=details, body=_("已登记，项目秘书将跟进办理。"))
+                         data=details, **system_text("registered"))
     rows = store_uploads(ticket, uploads, event=event, public=True, uploader=actor)
     db.session.add_all(rows)
     if received_at is not None:

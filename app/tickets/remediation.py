@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.display import due_text
+from app.display import system_text
 from app.enums import BAD_SATISFACTION, ClockKind, EventKind, ReturnVisitWay
 from app.errors import NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
@@ -41,8 +41,7 @@ def announce_remediation(ticket, remediation, now) -> None:
     due = clock.due_at if clock is not None else None
     record_event(ticket, None, EventKind.REMEDIATION_OPENED, at=now, public=True, data={"due": due},
                  actor_name=SYSTEM,
-                 body=_("您的评价为“%(sat)s”。我们将对此进行整改，并在 %(due)s 前回访您。",
-                        sat=remediation.rating.satisfaction_enum.label, due=due_text(due)))
+                 **system_text("remediation_opened", sat=remediation.rating.satisfaction_enum.value, due=due))
 
 
 def can_record_visit(user, ticket) -> bool:
@@ -92,8 +91,8 @@ def complete_with_visit(ticket, actor, *, visited_on, way, result, satisfied, no
     ticket.updated_at = now
     verdict = _("满意") if satisfied else _("仍不满意")
     record_event(ticket, actor, EventKind.RETURN_VISITED, at=now, public=True,
-                 body=_("企业服务中心已于 %(d)s %(way)s回访，差评整改已完成。", d=day.isoformat(), way=how.label),
-                 data={"way": how.label, "visited_on": day.isoformat(), "satisfied_now": verdict, "result": result})
+                 data={"way": how.label, "visited_on": day.isoformat(), "satisfied_now": verdict, "result": result},
+                 **system_text("return_visited", d=day.isoformat(), way=how.value))
     return visit
 
 

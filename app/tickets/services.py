@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.attachments import check_uploads, discard_files, store_uploads
 from app.timesource import utcnow
-from app.display import local
+from app.display import local, system_text
 from app.enums import (DEFAULT_SATISFACTION, DEFAULT_SOLVED, AssignmentRole, AssignmentStatus, Channel, ClockKind,
                        EventKind, Satisfaction, Solved, TicketState as S, Urgency)
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
@@ -46,12 +46,12 @@ def _check(ticket, actor, action, version):
         raise EditConflict(_("此诉求已被其他人修改（您看到的是旧版本）。请刷新页面后再操作，您填写的内容未保存。"))
 
 
-def _move(ticket, actor, kind, to_state, *, now, body="", data=None, public=False):
+def _move(ticket, actor, kind, to_state, *, now, body="", data=None, public=False, text=None):
     before = ticket.state
     ticket.state = to_state.value if isinstance(to_state, S) else to_state
     ticket.updated_at = now
     return record_event(ticket, actor, kind, at=now, from_state=before, to_state=ticket.state, body=body,
-                        data=data, public=public)
+                        data=data, public=public, text=text)
 
 
 def accept_ticket(ticket, actor, version):
@@ -66,7 +66,7 @@ def accept_ticket(ticket, actor, version):
         event = routing.take_over(ticket, actor, now)
         data["secretary"] = json.loads(event.data)["secretary"]
     _move(ticket, actor, EventKind.ACCEPTED, workflow.target("accept"), now=now, data=data, public=True,
-          body=_("您的诉求已受理，项目秘书将尽快答复。"))
+          **system_text("accepted"))
     tell.accepted(ticket, now)
     save(ticket, now)
 
@@ -333,7 +333,7 @@ def supplement_ticket(ticket, body, files=()):
     if ticket.state == S.ON_HOLD.value:
         target = ticket.held_from or S.PROCESSING.value
         ticket.held_from = None
-        _move(ticket, None, EventKind.RESUMED, target, now=now, body=_("企业已补充材料，恢复办理。"), public=True)
+        _move(ticket, None, EventKind.RESUMED, target, now=now, public=True, **system_text("resumed_by_supplement"))
     save(ticket, now, rows)
 
 
@@ -356,16 +356,16 @@ def rate_ticket(ticket, satisfaction, solved, comment=""):
     if sol is Solved.UNSOLVED or remediation is not None:
         _reopen(ticket, None, _("企业评价为“%(sat)s / %(sol)s”，诉求重新办理。", sat=sat.label, sol=sol.label), now)
     else:
-        _close_rated(ticket, now, _("企业已确认办理结果。"))
+        _close_rated(ticket, now, **system_text("confirmed_by_enterprise"))
     stage(ticket, now)
     if remediation is not None:
         remediations.announce_remediation(ticket, remediation, now)
     commit()
 
 
-def _close_rated(ticket, now, body):
+def _close_rated(ticket, now, body, text=None):
     ticket.closed_at = now
-    _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), now=now, body=body, public=True)
+    _move(ticket, None, EventKind.CLOSED, workflow.target("rate"), now=now, body=body, public=True, text=text)
 
 
 def rate_by_default(ticket, now, days):
@@ -377,9 +377,9 @@ def rate_by_default(ticket, now, days):
     db.session.add(Rating(ticket=ticket, satisfaction=sat.value, solved=sol.value, comment="", created_at=now,
                           is_default=True))
     record_event(ticket, None, EventKind.RATED, at=now, public=True, actor_name=remediations.SYSTEM,
-                 body=_("办结后 %(n)d 日内未评价，系统默认评价为“%(sat)s”。", n=days, sat=sat.label),
-                 data={"satisfaction": sat.label, "solved": sol.label, "default": True})
-    _close_rated(ticket, now, _("默认评价后关闭。"))
+                 data={"satisfaction": sat.label, "solved": sol.label, "default": True},
+                 **system_text("default_rating", n=days, sat=sat.value))
+    _close_rated(ticket, now, **system_text("closed_after_default"))
     stage(ticket, now)
 
 
@@ -401,16 +401,15 @@ def convene_ticket(ticket, actor, *, meeting_ref, starts_at, subject, place, now
     resolution = next((c for c in ticket.clocks if c.running and c.kind == ClockKind.RESOLUTION.value), None)
     before = (resolution.amount, resolution.due_at) if resolution is not None else None
     _move(ticket, actor, EventKind.CONVENED, workflow.target("convene"), now=now, public=True,
-          body=_("已安排会办（%(d)s），协调解决您的诉求。", d=local(starts_at, "%Y-%m-%d")), data={"meeting": meeting_ref})
+          data={"meeting": meeting_ref}, **system_text("convened_public", d=local(starts_at, "%Y-%m-%d")))
     tell.meeting_arranged(ticket, starts_at, now)
     record_event(ticket, actor, EventKind.NOTED, at=now, data={"meeting": subject},
-                 body=_("已安排会办协调解决：%(s)s（%(w)s，%(p)s）。", s=subject, w=local(starts_at), p=place))
+                 **system_text("convened_internal", s=subject, w=local(starts_at), p=place))
     stage(ticket, now)
     if resolution is not None and (resolution.amount, resolution.due_at) != before:
         # The convened budget replaces the ordinary one, counted from the clock's original start.
         record_event(ticket, actor, EventKind.SLA_RECOMPUTED, at=now, data={"due": [before[1], resolution.due_at]},
-                     body=_("会办件：办结时限按会办标准改为 %(n)d 个工作日，自最初开始计时（%(start)s）起算。",
-                            n=resolution.amount, start=local(resolution.started_at)))
+                     **system_text("convened_budget", n=resolution.amount, start=local(resolution.started_at)))
 
 
 def decide_ticket_plan(ticket, actor, *, meeting_ref, conclusion, now):
@@ -431,7 +430,7 @@ def set_sms_preference(ticket, opted_out: bool) -> bool:
     now = utcnow()
     enterprise.sms_opt_out = bool(opted_out)
     record_event(ticket, None, EventKind.SMS_PREFERENCE, at=now,
-                 body=_("企业退订短信通知。") if opted_out else _("企业恢复接收短信通知。"))
+                 **system_text("sms_opted_out" if opted_out else "sms_opted_in"))
     commit()
     return True
 
