@@ -129,6 +129,8 @@ def _seed(ticket_count, seed):
             _seed_visits(rng, clock, now, enterprises)
             for i in range(ticket_count):
                 start = now - timedelta(days=90) + timedelta(days=90 * i / ticket_count, hours=rng.uniform(0, 8))
+                if i >= ticket_count - 2:  # this morning's submissions, not accepted yet
+                    start = now - timedelta(hours=rng.uniform(1, 6))
                 clock.set(start)
                 _seed_ticket(rng, clock, now, rng.choice(enterprises), categories, departments, users)
             _seed_meetings(rng, now, departments)
@@ -188,18 +190,25 @@ def _seed_assessment(rng, users):
     publishing.publish_month(month, supervisor, "")
 
 
-PROJECT_NAMES = ["12 英寸晶圆封测基地", "新能源电池材料产业园", "生物医药研发中心", "高端装备智能工厂", "光电显示模组项目",
-                 "工业互联网平台总部", "精密模具产业化项目", "创新药中试基地", "智能网联汽车零部件项目", "半导体设备零部件项目",
-                 "数据中心二期", "新型显示材料项目"]
+# (project, industry it belongs to, investment in 万元): each goes to an enterprise of that industry.
+DEMO_PROJECTS = [("12 英寸晶圆封测基地", "集成电路", 120000), ("新能源电池材料产业园", "新能源", 80000),
+                 ("生物医药研发中心", "生物医药", 30000), ("高端装备智能工厂", "高端装备", 50000),
+                 ("光电显示模组项目", "光电", 45000), ("工业互联网平台总部", "软件信息", 12000),
+                 ("精密模具产业化项目", "高端装备", 15000), ("创新药中试基地", "生物医药", 25000),
+                 ("智能网联汽车零部件项目", "高端装备", 60000), ("半导体设备零部件项目", "集成电路", 40000),
+                 ("数据中心二期", "软件信息", 90000), ("新型显示材料项目", "新材料", 35000)]
 
 
 def _seed_meetings(rng, now, departments):
     """Three convened meetings on tickets in processing, with minutes and action items."""
     from app.meetings import services as meetings
     clock = current_app.extensions["jj_clock"]
-    tickets = db.session.scalars(select(Ticket).where(Ticket.state == "processing").order_by(Ticket.id)).all()
+    # Cases in hand whose last change is two days old or more, so the meeting and its minutes both fall before now.
+    tickets = db.session.scalars(select(Ticket).where(Ticket.state == "processing",
+                                                      Ticket.updated_at < now - timedelta(days=2))
+                                 .order_by(Ticket.id)).all()
     for ticket in tickets[:3]:
-        clock.set(now - timedelta(days=rng.randint(3, 8)))
+        clock.set(max(now - timedelta(days=rng.randint(3, 8)), ticket.updated_at + timedelta(hours=2)))
         lead = ticket.lead_assignment
         others = [d.id for d in departments.values() if not lead or d.id != lead.department_id]
         meeting = meetings.convene_meeting(
@@ -218,41 +227,151 @@ def _seed_meetings(rng, now, departments):
     clock.set(now)
 
 
+# Planned days after signing: 拿地 two months on, 开工 five, 竣工 a year after 开工, 投产 two months after that.
+PLAN_OFFSETS = {"sign": 0, "land": 60, "start": 150, "complete": 480, "production": 540}
+STAGE_CODES = ["sign", "land", "start", "complete", "production"]
+# How far each demo project has come (the index of its last stage done), in DEMO_PROJECTS' order.
+PROGRESS = [2, 1, 2, 3, 4, 0, 1, 2, 3, 2, 0, 2]
+INSTANT_STARTS = {2, 7}  # 拿地即开工: the permits issued with the land, building starts within days
+LATE_PROJECTS = {3, 6}  # their next stage is a few days past its planned date
+STAGE_WORK = {"sign": "签订投资协议；完成项目备案", "land": "土地挂牌出让；签订出让合同；取得建设用地规划许可证",
+              "start": "工程规划许可；施工图审查；办理施工许可证；施工单位进场",
+              "complete": "主体结构封顶；消防验收；竣工验收备案", "production": "设备安装调试；排污许可；试生产"}
+
+
 def _seed_projects(rng, now, enterprises, departments):
-    """A dozen projects on the sheet, at every stage, with their procedures."""
-    from app.models import Project, ProcedureType, ProjectStage, User
+    """A dozen projects on the sheet at every stage, each with an enterprise of its industry, the permits in the
+    order they are really issued (项目备案 before 拿地; 用地规划许可证, 工程规划许可证, 施工图审查 and 施工许可证
+    after it; 开工 after the permit), on working days, two of them 拿地即开工, two a little behind plan, and the
+    parks' targets."""
+    from app.deadlines.calendar import current_calendar
+    from app.models import Project, ProjectStage
     from app.projects import services as projects
     projects.ensure_reference_data()
     if db.session.scalar(select(func.count(Project.id))):
         return
     today = now.astimezone(SHANGHAI).date()
+    calendar = current_calendar()
     stages = {s.code: s.id for s in db.session.scalars(select(ProjectStage))}
-    kinds = {k.code: k for k in db.session.scalars(select(ProcedureType))}
-    for i, name in enumerate(PROJECT_NAMES):
-        enterprise = enterprises[(i * 3) % len(enterprises)]
+    officers = {u.department_id: u.display_name for u in db.session.scalars(select(User).where(
+        User.role == Role.OFFICER.value))}
+    used = {}
+    for i, (name, industry, investment) in enumerate(DEMO_PROJECTS):
+        fitting = [e for e in enterprises if e.industry == industry] or enterprises
+        enterprise = fitting[used.get(industry, 0) % len(fitting)]
+        used[industry] = used.get(industry, 0) + 1
         secretary = db.session.get(User, enterprise.secretary_id)
-        project = projects.create_project(secretary, enterprise, name=name, investment_wan=rng.choice([8000, 20000, 50000, 120000]),
-                                          industry=enterprise.industry, park=enterprise.park, leader="区领导")
-        signed = today - timedelta(days=rng.randint(60, 420))
-        plan = {"sign": signed, "land": signed + timedelta(days=60), "start": signed + timedelta(days=150),
-                "complete": signed + timedelta(days=480), "production": signed + timedelta(days=540)}
-        progress = i % 5  # how far the project has come
-        dates = {}
-        for n, code in enumerate(["sign", "land", "start", "complete", "production"]):
-            actual = plan[code] + timedelta(days=rng.randint(-10, 25)) if n <= progress else None
-            dates[stages[code]] = (plan[code], actual if actual and actual <= today else None)
-        projects.set_milestones(secretary, project, dates)
-        for code in ("project_filing", "land_planning_permit", "construction_permit"):
-            procedure = projects.create_procedure(secretary, enterprise, kinds[code].id, project=project)
-            land_actual = dates[stages["land"]][1]
-            if land_actual:
-                submitted = land_actual + timedelta(days=rng.randint(1, 10))
-                approved = submitted + timedelta(days=rng.randint(5, 25))
-                if approved <= today:
-                    projects.update_procedure(secretary, procedure, status=ProcedureStatus.APPROVED, submitted_on=submitted,
-                                              approved_on=approved)
-                elif submitted <= today:
-                    projects.update_procedure(secretary, procedure, status="submitted", submitted_on=submitted)
+        project = projects.create_project(secretary, enterprise, name=name, investment_wan=investment,
+                                          industry=industry, park=enterprise.park, leader="分管副主任")
+        progress, instant = PROGRESS[i], i in INSTANT_STARTS
+        signed = _signing_day(rng, today, progress, instant, late=i in LATE_PROJECTS)
+        plan = {code: signed + timedelta(days=PLAN_OFFSETS[code]) for code in STAGE_CODES}
+        if instant:
+            plan["start"] = plan["land"] + timedelta(days=7)
+            plan["complete"], plan["production"] = plan["start"] + timedelta(days=330), plan["start"] + timedelta(days=390)
+        plan = {code: _workday(calendar, day) for code, day in plan.items()}
+        actual, permits = _project_history(rng, calendar, plan, instant)
+        done = {code: day for n, code in enumerate(STAGE_CODES) if n <= progress and (day := actual[code]) <= today}
+        planning, building = (f"{officers.get(departments[d].id, '')}（{d}）" for d in ("规划自然资源局", "住建局"))
+        owners = {"sign": secretary.display_name, "land": planning, "start": building, "complete": building,
+                  "production": f"{enterprise.contact_name}（企业）"}
+        projects.set_milestones(secretary, project, {stages[c]: (plan[c], done.get(c)) for c in STAGE_CODES},
+                                details={stages[c]: (owners[c], STAGE_WORK[c]) for c in STAGE_CODES})
+        _seed_project_permits(projects, secretary, project, stages, permits, done, today)
+    _seed_targets(rng, today)
+
+
+def _workday(calendar, day):
+    """The first working day on or after `day` (permits are issued, land handed over, on working days)."""
+    while not calendar.is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _signing_day(rng, today, progress, instant, late):
+    """When a project at `progress` was signed: its last stage done is planned in the past, its next one ahead
+    (for the late ones, a few days ago)."""
+    if progress == len(STAGE_CODES) - 1:
+        return today - timedelta(days=PLAN_OFFSETS["production"] + rng.randint(30, 200))
+    following = STAGE_CODES[progress + 1]
+    if late:
+        return today - timedelta(days=PLAN_OFFSETS[following] + rng.randint(4, 12))
+    if instant:  # started this spring or summer, a week after its land
+        return today - timedelta(days=PLAN_OFFSETS["land"] + rng.randint(90, 250))
+    if following == "complete":  # started this year
+        return today - timedelta(days=PLAN_OFFSETS["start"] + rng.randint(20, 200))
+    reached = PLAN_OFFSETS[STAGE_CODES[progress]]
+    return today - timedelta(days=rng.randint(reached + 25, PLAN_OFFSETS[following] - 20))
+
+
+def _project_history(rng, calendar, plan, instant):
+    """Actual dates of every stage and the permits' (submitted, approved) days, in the order they happen, on
+    working days."""
+    def after(day, lo, hi):
+        return _workday(calendar, day + timedelta(days=rng.randint(lo, hi)))
+    sign = plan["sign"]
+    filing_in = after(sign, 3, 10)
+    permits = {"project_filing": (filing_in, after(filing_in, 2, 6))}
+    land = max(after(plan["land"], -10, 4), after(permits["project_filing"][1], 3, 10))
+    if instant:
+        # Prepared while the land was on offer: every permit is issued the day the land is obtained.
+        for code in ("land_planning_permit", "works_planning_permit", "construction_drawing_review",
+                     "construction_permit"):
+            permits[code] = (after(land, -20, -10), land)
+        start = after(land, 0, 3)
+    else:
+        land_in = after(land, 1, 5)
+        permits["land_planning_permit"] = (land_in, after(land_in, 5, 15))
+        works_in = after(permits["land_planning_permit"][1], 3, 10)
+        permits["works_planning_permit"] = (works_in, after(works_in, 8, 18))
+        review_in = after(permits["works_planning_permit"][1], 1, 5)
+        permits["construction_drawing_review"] = (review_in, after(review_in, 5, 12))
+        permit_in = after(max(permits["works_planning_permit"][1], permits["construction_drawing_review"][1]), 1, 4)
+        permits["construction_permit"] = (permit_in, after(permit_in, 3, 7))
+        start = max(after(plan["start"], -10, 4), after(permits["construction_permit"][1], 1, 10))
+    complete = max(after(plan["complete"], -20, 6), after(start, 300, 330))
+    production = max(after(plan["production"], -15, 5), after(complete, 30, 45))
+    permits["completion_acceptance"] = (after(complete, -14, -7), complete)
+    return {"sign": sign, "land": land, "start": start, "complete": complete, "production": production}, permits
+
+
+# Each permit with the stage it serves and the stage that must be done before it is applied for.
+PERMIT_STAGES = [("project_filing", "sign", "sign"), ("land_planning_permit", "land", "land"),
+                 ("works_planning_permit", "start", "land"), ("construction_drawing_review", "start", "land"),
+                 ("construction_permit", "start", "land"), ("completion_acceptance", "complete", "start")]
+
+
+def _seed_project_permits(projects, secretary, project, stages, permits, done, today):
+    """The project's permits as far as it has come: approved, submitted and waiting, or not started yet."""
+    from app.models import ProcedureType
+    kinds = {k.code: k for k in db.session.scalars(select(ProcedureType))}
+    for code, stage, needs in PERMIT_STAGES:
+        if needs not in done:
+            if code == "land_planning_permit" and "sign" in done:  # prepared, applied for once the land is had
+                projects.create_procedure(secretary, project.enterprise, kinds[code].id, project=project,
+                                          stage_id=stages[stage], note="材料已准备，待拿地后报审")
+            continue
+        procedure = projects.create_procedure(secretary, project.enterprise, kinds[code].id, project=project,
+                                              stage_id=stages[stage])
+        submitted, approved = permits[code]
+        if approved <= today:
+            projects.update_procedure(secretary, procedure, status=ProcedureStatus.APPROVED.value,
+                                      submitted_on=submitted, approved_on=approved)
+        elif submitted <= today:
+            projects.update_procedure(secretary, procedure, status=ProcedureStatus.SUBMITTED.value,
+                                      submitted_on=submitted)
+
+
+def _seed_targets(rng, today):
+    """This year's targets for every park, set by the director."""
+    from app.models import ParkTarget
+    from app.projects import report
+    if db.session.scalar(select(func.count(ParkTarget.id))):
+        return
+    director = db.session.scalar(select(User).where(User.username == "supervisor"))
+    for park in PARKS:
+        report.set_park_target(director, year=today.year, park=park, new_starts=rng.randint(1, 3),
+                               in_production=rng.choice([0, 1]), start_rate=rng.choice([50, 60]))
 
 
 POOL_ENTERPRISES = [("苏州光启新能源有限公司", "综合保税区", "新能源"), ("苏州云帆数字科技有限公司", "科技城", "软件信息")]
@@ -311,17 +430,32 @@ def _step(clock, rng, now, hours, stop=0.0):
     return True
 
 
+# A well-run centre's Monday: cases older than RECENT_DAYS went the whole way (a returned one re-dispatched, a hold
+# resumed, follow-ups and return visits done); the last RECENT_DAYS' cases may still be in hand at a department,
+# and only the last FRESH_DAYS' may still wait to be accepted, answered or signed for. So the few late cases on the
+# first screen are recent ones, a day or two over, not a wall of cases months overdue.
+FRESH_DAYS, RECENT_DAYS = 3, 14
+
+
+def _other_department(departments, lead):
+    """Where a department that returned a case suggests it belongs (its return reason names 市场监管局)."""
+    return departments["市场监管局"] if lead.name != "市场监管局" else departments["行政审批局"]
+
+
 def _seed_ticket(rng, clock, now, enterprise, categories, departments, users):
     title, text, cat_name = rng.choice(PROBLEMS)
-    # Recent tickets are more likely to be still waiting at some stage.
-    stop = 0.3 if now - clock.now() < timedelta(days=10) else 0.01
+    age = now - clock.now()
+    fresh, old = age < timedelta(days=FRESH_DAYS), age >= timedelta(days=RECENT_DAYS)
+    stop = 0.3 if fresh else 0.0 if old else 0.15
+    early_stop = stop if fresh else 0.0  # intake, first reply and sign-off have one-day clocks: only fresh ones wait
     secretary = enterprise.secretary
     data = {"enterprise_name": enterprise.name, "credit_code": enterprise.credit_code, "title": title,
             "description": text, "category_id": categories[cat_name].id, "contact_name": enterprise.contact_name,
             "mobile": enterprise.mobile, "urgency": Urgency.URGENT.value if rng.random() < 0.15 else Urgency.NORMAL.value}
-    if rng.random() < 0.6:
+    just_in = age < timedelta(hours=12)
+    if just_in or rng.random() < 0.6:
         ticket, _code, _new = submit_public_ticket(data, [], new_submission_key())
-        if not _step(clock, rng, now, 3, stop):
+        if just_in or not _step(clock, rng, now, 3, early_stop):
             return
         if rng.random() < 0.05:
             services.reject_ticket(ticket, secretary, ticket.version, "该事项属于企业间民事纠纷，建议通过司法途径解决。")
@@ -330,38 +464,52 @@ def _seed_ticket(rng, clock, now, enterprise, categories, departments, users):
     else:
         channel = rng.choice([c for c in Channel if c is not Channel.WEB])
         ticket, _code = record_offline_ticket(secretary, enterprise, data, [], channel=channel)
-    if not _step(clock, rng, now, 4, stop):
+    if not _step(clock, rng, now, 2, early_stop):
         return
     services.reply_to_enterprise(ticket, secretary, "您好，您反映的问题已收到，我们正在协调相关部门，将尽快给您答复。")
     if rng.random() < 0.12:
         if not _step(clock, rng, now, 12, stop):
             return
         services.resolve_ticket(ticket, secretary, ticket.version, "经电话沟通，已当场解答企业疑问并提供政策文件。")
-        return _seed_follow_up(rng, clock, now, ticket, secretary, stop)
+        return _seed_follow_up(rng, clock, now, ticket, secretary, stop, old)
     lead = departments[DEPT_FOR_CATEGORY[cat_name]]
     support = [d.id for d in rng.sample(list(departments.values()), 1) if d.id != lead.id]
-    services.dispatch_ticket(ticket, secretary, ticket.version, lead.id, support if rng.random() < 0.3 else [],
-                             "请按职责办理，并于时限内反馈。")
+    support = support if rng.random() < 0.3 else []
+    services.dispatch_ticket(ticket, secretary, ticket.version, lead.id, support, "请按职责办理，并于时限内反馈。")
     officer = next(u for u in users.values() if u.department_id == lead.id)
-    if not _step(clock, rng, now, 6, stop):
+    if not _step(clock, rng, now, 4, early_stop):
         return
     if rng.random() < 0.06:
         services.return_assignment(ticket, officer, ticket.version, "该事项不属于本部门职责，建议转市场监管局。")
-        return
+        if not old or not _step(clock, rng, now, 3):
+            return  # a recent return waits in the secretary's queue
+        lead, support = _other_department(departments, lead), []
+        services.dispatch_ticket(ticket, secretary, ticket.version, lead.id, [], "按退回意见改派，请按职责办理。")
+        officer = next(u for u in users.values() if u.department_id == lead.id)
+        if not _step(clock, rng, now, 4):
+            return
     services.sign_assignment(ticket, officer, ticket.version)
-    if not _step(clock, rng, now, 24, stop):
+    for department_id in support:
+        if _step(clock, rng, now, 2):  # the supporting department signs for its part too
+            services.sign_assignment(ticket, next(u for u in users.values() if u.department_id == department_id),
+                                     ticket.version)
+    if not _step(clock, rng, now, 20, stop):
         return
     services.report_progress(ticket, officer, "已与企业对接，正在核实材料，预计三个工作日内出具意见。", public=True)
     if rng.random() < 0.07:
         services.hold_ticket(ticket, secretary, ticket.version, "请企业补充项目立项批复文件。")
-        return
-    if not _step(clock, rng, now, 72, stop):
+        if not old or not _step(clock, rng, now, 48):
+            return  # waiting on the enterprise: the clock stands still
+        services.resume_ticket(ticket, secretary, ticket.version, "企业已补齐立项批复文件，恢复办理。")
+    if not _step(clock, rng, now, 48, stop):
         return
     services.resolve_ticket(ticket, secretary, ticket.version, "经协调，相关部门已办理完毕并出具书面意见，请企业查收。")
-    _seed_follow_up(rng, clock, now, ticket, secretary, stop)
+    _seed_follow_up(rng, clock, now, ticket, secretary, stop, old)
 
 
-def _seed_follow_up(rng, clock, now, ticket, secretary, stop):
+def _seed_follow_up(rng, clock, now, ticket, secretary, stop, old=False):
+    """The enterprise rates, or the secretary calls back and closes; an old 差评 got its return visit, was
+    solved again and closed, as a centre that keeps its word would have done."""
     if not _step(clock, rng, now, 30, stop):
         return
     roll = rng.random()
@@ -370,5 +518,14 @@ def _seed_follow_up(rng, clock, now, ticket, secretary, stop):
                              Solved.SOLVED.value, "办事效率高，感谢项目秘书。")
     elif roll < 0.7:
         services.rate_ticket(ticket, Satisfaction.DISSATISFIED.value, Solved.UNSOLVED.value, "问题仍未解决。")
-    elif roll < 0.85:
+        if not old or not _step(clock, rng, now, 24):
+            return
+        services.record_return_visit(ticket, secretary, visited_on=clock.now().astimezone(SHANGHAI).date(),
+                                     way="phone", result="电话回访，已向企业说明整改措施，企业表示认可。", satisfied=True)
+        if not _step(clock, rng, now, 48):
+            return
+        services.resolve_ticket(ticket, secretary, ticket.version, "整改完成，相关部门已重新出具办理意见。")
+        if _step(clock, rng, now, 30):
+            services.close_ticket(ticket, secretary, ticket.version, "电话回访，企业表示问题已解决。")
+    elif roll < 0.85 or old:
         services.close_ticket(ticket, secretary, ticket.version, "电话回访，企业表示满意。")

@@ -166,6 +166,8 @@ MATRIX = {
     ("projects.sheet", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("projects.figure", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("projects.gantt", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("projects.targets", "GET"): staff_only({"supervisor"}),
+    ("projects.targets", "POST"): staff_only({"supervisor"}),
     ("projects.export", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("projects.new_project", "GET"): staff_only({"secretary", "supervisor"}),
     ("projects.new_project", "POST"): staff_only({"secretary", "supervisor"}),

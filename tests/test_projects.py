@@ -1,6 +1,6 @@
 """一表制 and 代办: figures on hand-built data, sheet colours, the wall chart, the Excel export, procedures."""
 import io
-from datetime import date
+from datetime import date, datetime
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -10,8 +10,9 @@ from app.extensions import db
 from app.models import Enterprise, Milestone, Procedure, ProcedureType, Project, ProjectStage
 
 
-def make_project(app, factory, secretary, name, dates, permit_approved=None):
-    """A project with {stage code: (planned, actual)} and optionally an approved construction permit."""
+def make_project(app, factory, secretary, name, dates, permit_approved=None, order_reason=""):
+    """A project with {stage code: (planned, actual)} and optionally an approved construction permit (dates out of
+    stage order need `order_reason`)."""
     from app.models import User
     from app.projects import services
     enterprise_id = factory.enterprise(secretary)
@@ -20,7 +21,7 @@ def make_project(app, factory, secretary, name, dates, permit_approved=None):
         project = services.create_project(sec, db.session.get(Enterprise, enterprise_id), name=name,
                                           investment_wan=30000, industry="集成电路", park="科技城", leader="张区长")
         stages = {s.code: s.id for s in db.session.scalars(select(ProjectStage))}
-        services.set_milestones(sec, project, {stages[c]: v for c, v in dates.items()})
+        services.set_milestones(sec, project, {stages[c]: v for c, v in dates.items()}, order_reason=order_reason)
         if permit_approved:
             kind = db.session.scalar(select(ProcedureType).where(ProcedureType.code == "construction_permit"))
             procedure = services.create_procedure(sec, project.enterprise, kind.id, project=project)
@@ -33,7 +34,8 @@ def test_figures_on_known_data(app, factory, login, clock):
     secretary = factory.user(Role.SECRETARY)
     a = make_project(app, factory, secretary, "芯片封测基地", {
         "sign": (date(2026, 2, 1), date(2026, 2, 13)), "land": (date(2026, 9, 1), date(2026, 9, 28)),
-        "start": (date(2026, 2, 20), date(2026, 2, 24))}, permit_approved=date(2026, 10, 12))
+        "start": (date(2026, 2, 20), date(2026, 2, 24))}, permit_approved=date(2026, 10, 12),
+        order_reason="老厂区改造先行开工，新增用地后补拿地")
     b = make_project(app, factory, secretary, "新材料产业园", {
         "sign": (date(2026, 3, 1), date(2026, 3, 2)), "production": (date(2026, 10, 1), date(2026, 10, 30))})
     make_project(app, factory, secretary, "去年签约项目", {"sign": (date(2025, 5, 1), date(2025, 5, 6))})
@@ -74,12 +76,19 @@ def test_excel_export_matches_the_sheet_and_never_holds_formulas(app, factory, l
     assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
     wb = load_workbook(io.BytesIO(response.data))
     ws = wb["一表制"]
-    assert [c.value for c in ws[1]][:7] == ["项目", "企业", "总投资（万元）", "行业", "园区", "项目秘书", "签约"]
+    assert [c.value for c in ws[1]][:10] == ["项目", "企业", "总投资（万元）", "行业", "园区", "项目秘书",
+                                             "签约计划", "签约实际", "拿地计划", "拿地实际"]
     name = ws.cell(row=2, column=1)
     assert name.data_type == "s" and name.value.startswith("'=HYPERLINK")
     assert ws.cell(row=2, column=3).value == 30000
-    assert ws.cell(row=2, column=7).fill.fgColor.rgb.endswith("C6EFCE")  # signed on time: done
-    assert ws.cell(row=2, column=8).fill.fgColor.rgb.endswith("FFC7CE")  # land planned 03-01, not yet: late
+    # Dates are date cells (openpyxl reads them back as datetimes, not strings), formatted as dates.
+    signed_plan, signed_actual, land_plan = (ws.cell(row=2, column=c) for c in (7, 8, 9))
+    assert signed_plan.is_date and signed_plan.value == datetime(2026, 1, 5)
+    assert signed_actual.is_date and signed_actual.value == datetime(2026, 1, 5)
+    assert land_plan.is_date and land_plan.value == datetime(2026, 3, 1) and land_plan.number_format == "yyyy-mm-dd"
+    assert ws.cell(row=2, column=10).value is None  # no actual 拿地 yet: an empty cell, not "—"
+    assert signed_plan.fill.fgColor.rgb.endswith("C6EFCE")  # signed on time: done
+    assert land_plan.fill.fgColor.rgb.endswith("FFC7CE")  # land planned 03-01, not yet: late
     assert "图例" in wb.sheetnames
 
 

@@ -9,7 +9,7 @@ from app.models.feedback import RatingPolicy, Remediation, ReturnVisit
 from app.models.meeting import ActionItem, Meeting, MeetingGuest, MeetingInvite, meeting_ticket
 from app.models.org import Category, Department, LoginSession, User
 from app.models.signin import EnterpriseSession, SigninCode
-from app.models.project import Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
+from app.models.project import Milestone, ParkTarget, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
 from app.models.deadline import (CalendarNotice, CalendarOverride, ClockLevelChange, ClockPause, DutyShift, Extension, Notification, SlaPolicy,
                             TicketClock, WorkerHeartbeat)
 from app.models.hotline import HotlineOrder
@@ -21,6 +21,6 @@ from app.models.types import coerce_labeled_enums
 coerce_labeled_enums(db.Model)
 
 __all__ = ["ApiToken", "Appeal", "AuditHead", "AuditRecord", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
-           "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
+           "Milestone", "ParkTarget", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseContact", "EnterpriseEvent", "EnterpriseSession", "LoginSession", "Extension", "HotlineOrder", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "TrackingLink", "User", "Visit", "WorkerHeartbeat"]

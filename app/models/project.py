@@ -52,11 +52,31 @@ class Milestone(db.Model):
     stage_id: Mapped[int] = mapped_column(ForeignKey("project_stage.id"))
     planned_on: Mapped[date | None] = mapped_column(Date)
     actual_on: Mapped[date | None] = mapped_column(Date)
+    owner: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 责任人
+    work_items: Mapped[str] = mapped_column(Text, default="", server_default="")  # 关键工作, one a line
 
     __table_args__ = (UniqueConstraint("project_id", "stage_id", name="uq_milestone_stage"),)
 
     project = relationship("Project", back_populates="milestones")
     stage = relationship("ProjectStage")
+
+
+class ParkTarget(db.Model):
+    """A park's targets for a year, set by supervisors: new starts (新开工), projects in production (投产) and the
+    share of the year's signed projects that start (落地开工率, in percent)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    park: Mapped[str] = mapped_column(String(60))
+    new_starts: Mapped[int] = mapped_column(Integer, default=0)
+    in_production: Mapped[int] = mapped_column(Integer, default=0)
+    start_rate: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("year", "park", name="uq_park_target_year_park"),)
+
+    updated_by = relationship("User")
 
 
 class ProcedureType(db.Model):

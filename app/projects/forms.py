@@ -31,6 +31,7 @@ class ProcedureForm(FlaskForm):
     note = TextAreaField(_l("备注"), filters=[strip], validators=[Optional(), Length(max=2000), no_nul])
 
     def __init__(self, *args, types=(), stages=(), enterprises=(), **kwargs):
+        """`stages`: the project's own stages (none for a procedure of an enterprise alone)."""
         super().__init__(*args, **kwargs)
         self.type_id.choices = [(t.id, f"{t.name}（{t.standard_wd} 个工作日）") for t in types]
         self.stage_id.choices = [("", _l("无"))] + [(str(s.id), s.name) for s in stages]
@@ -63,3 +64,16 @@ class ProcedureTypeForm(FlaskForm):
 class StageForm(FlaskForm):
     name = StringField(_l("阶段名称"), filters=[strip], validators=[DataRequired(_l("请填写名称。")),
                                                                   Length(max=40), no_nul, single_line])
+
+
+class ParkTargetForm(FlaskForm):
+    year = IntegerField(_l("年度"), validators=[InputRequired(_l("请填写年度。")),
+                                              NumberRange(2000, 2100, _l("年度应在 2000–2100 之间。"))])
+    park = StringField(_l("园区"), filters=[strip], validators=[DataRequired(_l("请填写园区。")), Length(max=60), no_nul,
+                                                              single_line])
+    new_starts = IntegerField(_l("新开工目标（个）"), validators=[
+        InputRequired(_l("请填写新开工目标。")), NumberRange(0, 10_000, _l("应在 %(min)s–%(max)s 之间。"))])
+    in_production = IntegerField(_l("投产目标（个）"), validators=[
+        InputRequired(_l("请填写投产目标。")), NumberRange(0, 10_000, _l("应在 %(min)s–%(max)s 之间。"))])
+    start_rate = IntegerField(_l("落地开工率目标（%）"), validators=[
+        InputRequired(_l("请填写落地开工率目标。")), NumberRange(0, 100, _l("应在 %(min)s–%(max)s 之间。"))])

@@ -9,7 +9,8 @@ ROW, LABEL, WIDTH, TOP = 34, 260, 1100, 44
 
 
 def gantt_svg(projects, stages, today: date) -> Markup:
-    """One row per project: grey planned span and hollow planned marks, green actual span and filled marks.
+    """One row per project: grey planned span and hollow planned marks, green actual span and filled marks; a planned
+    stage already late (its day passed, no actual date) is a red ring with a cross.
 
     A date stored outside the range a person may type (2000-01-01 to ten years ahead; older rows may hold year 1
     or 9999) is drawn at the chart's edge, its real value in the tooltip: the chart's span stays bounded."""
@@ -52,7 +53,15 @@ def gantt_svg(projects, stages, today: date) -> Markup:
                          f'y2="{y + 6:.1f}" stroke="#198754" stroke-width="6" stroke-linecap="round"/>')
         for stage in stages:
             m = by_stage.get(stage.id)
-            if m and m.planned_on:
+            if m and m.planned_on and not m.actual_on and m.planned_on < today:
+                # Late: the planned day has passed and the stage is not done. A red ring and a cross, so it reads
+                # without colour too; the tooltip says by how many days.
+                cx, cy = x(m.planned_on), y - 6
+                parts.append(f'<g class="late"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="7" fill="#fde2e4" '
+                             f'stroke="#dc3545" stroke-width="2.5"/><path d="M{cx - 3.5:.1f} {cy - 3.5:.1f}l7 7m0 -7l-7 7" '
+                             f'stroke="#dc3545" stroke-width="2"/><title>{escape(stage.name)} 计划 {m.planned_on}，'
+                             f'已逾期 {(today - m.planned_on).days} 天未完成</title></g>')
+            elif m and m.planned_on:
                 parts.append(f'<circle cx="{x(m.planned_on):.1f}" cy="{y - 6:.1f}" r="6" fill="#fff" stroke="#495057" '
                              f'stroke-width="2"><title>{escape(stage.name)} 计划 {m.planned_on}</title></circle>')
             if m and m.actual_on:

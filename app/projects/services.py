@@ -22,6 +22,7 @@ DEFAULT_STAGES = [("sign", "签约"), ("land", "拿地"), ("start", "开工"), (
 DEFAULT_TYPES = [("business_registration", "工商注册", 3, "市场监管局"), ("project_filing", "项目备案", 5, "行政审批局"),
                  ("land_planning_permit", "用地规划许可证", 20, "规划自然资源局"),
                  ("works_planning_permit", "工程规划许可证", 20, "规划自然资源局"),
+                 ("construction_drawing_review", "施工图审查", 10, "住建局"),
                  ("construction_permit", "施工许可证", 7, "住建局"), ("completion_acceptance", "竣工验收", 15, "住建局"),
                  ("property_registration", "不动产登记", 5, "规划自然资源局")]
 DUE_SOON_DAYS = 10
@@ -40,7 +41,10 @@ def ensure_reference_data() -> None:
             db.session.add(ProjectStage(code=code, name=name, position=i))
     departments = {d.name: d.id for d in db.session.scalars(select(Department))}
     types = {t.code: t for t in db.session.scalars(select(ProcedureType))}
+    names = {t.name for t in types.values()}
     for code, name, days, dept in DEFAULT_TYPES:
+        if code not in types and name in names:
+            continue  # an admin already keeps a type of that name
         row = types.get(code) or ProcedureType(code=code, name=name, standard_wd=days, is_active=True)
         row.department_id = row.department_id or departments.get(dept)
         db.session.add(row)
@@ -139,7 +143,8 @@ def _record(actor, field_name, old, new, *, project=None, procedure=None, stage=
 FIELD_LABELS = {"created": _l("登记"), "planned_on": _l("计划日期"), "actual_on": _l("实际日期"),
                 "status": _l("状态"), "submitted_on": _l("报审日期"), "approved_on": _l("办结日期"),
                 "due_on": _l("应办结日期"), "note": _l("备注"), "document": _l("上传材料"),
-                "overdue": _l("超过办理时限")}
+                "overdue": _l("超过办理时限"), "owner": _l("责任人"), "work_items": _l("关键工作"),
+                "order_confirmed": _l("确认日期顺序")}
 
 
 def describe_change(change) -> dict:
@@ -157,7 +162,7 @@ def describe_change(change) -> dict:
         subject = _("项目")
     return {"at": change.at, "who": change.actor_name, "subject": subject,
             "field": str(FIELD_LABELS.get(change.field, change.field)),
-            "old": "" if change.field in ("created", "overdue") else shown(change.old_value),
+            "old": "" if change.field in ("created", "overdue", "order_confirmed") else shown(change.old_value),
             "new": shown(change.new_value)}
 
 
@@ -181,27 +186,92 @@ def create_project(actor, enterprise, *, name, investment_wan, industry, park, l
     return project
 
 
-def set_milestones(actor, project, dates: dict):
-    """Record planned and actual dates: {stage_id: (planned, actual)}, by the project's secretary or a supervisor.
+# The stages whose dates must come in this order (admins' added stages have no known place in it).
+STAGE_ORDER = ("sign", "land", "start", "complete", "production")
+
+
+class OrderUnconfirmed(ValidationFailed):
+    """Stage dates out of order (开工 before 拿地 …), saved only when confirmed with a reason."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(_("阶段日期顺序不符：%(p)s。如确属实际情况，请填写原因后再次保存。", p="；".join(problems)))
+        self.problems = problems
+
+
+def order_problems(dates_by_code: dict, names: dict, changed: set) -> list[tuple[str, str]]:
+    """[(later stage code, what is wrong)] for every stage of STAGE_ORDER dated before an earlier stage of the
+    same kind (planned against planned, actual against actual); only pairs where one of the two dates is being
+    changed (`changed`: {(code, kind)}), so a confirmed old pair is not asked about again at every save."""
+    problems = []
+    for kind, label in (("planned", _("计划")), ("actual", _("实际"))):
+        for i, later in enumerate(STAGE_ORDER):
+            late_day = dates_by_code.get(later, {}).get(kind)
+            if late_day is None:
+                continue
+            for earlier in STAGE_ORDER[:i]:
+                early_day = dates_by_code.get(earlier, {}).get(kind)
+                if early_day is not None and late_day < early_day and (
+                        (later, kind) in changed or (earlier, kind) in changed):
+                    problems.append((later, _("“%(a)s”%(k)s日期 %(d1)s 早于“%(b)s”%(k)s日期 %(d2)s", a=names[later],
+                                              b=names[earlier], k=label, d1=late_day.isoformat(),
+                                              d2=early_day.isoformat())))
+    return problems
+
+
+def set_milestones(actor, project, dates: dict, *, details: dict | None = None, order_reason: str = ""):
+    """Record planned and actual dates: {stage_id: (planned, actual)}, and each stage's responsible person and key
+    work items: {stage_id: (owner, work_items)}, by the project's secretary or a supervisor.
 
     A planned date lies between 2000-01-01 and ten years from today, an actual date between 2000-01-01 and today;
-    one date out of range refuses the whole form. Every changed date is recorded (who, when, before, after)."""
+    one date out of range refuses the whole form. Stages of STAGE_ORDER dated before an earlier stage (开工 before
+    拿地) are refused unless `order_reason` says why; the reason is recorded with each such stage. Every changed
+    date, owner and work item is recorded (who, when, before, after)."""
     _require_staff(actor)
     require_project_edit(actor, project)
     now = today()
     all_stages = stages()
+    details = details or {}
     for stage in all_stages:
         planned, actual = dates.get(stage.id, (None, None))
         _check_planned(planned, _("“%(s)s”的计划日期", s=stage.name), now)
         _check_past(actual, _("“%(s)s”的实际日期", s=stage.name), now)
     by_stage = {m.stage_id: m for m in project.milestones}
+    cleaned = {}
+    for stage in all_stages:
+        milestone = by_stage.get(stage.id)
+        owner, work = details.get(stage.id, (milestone.owner if milestone else "",
+                                             milestone.work_items if milestone else ""))
+        cleaned[stage.id] = (clean_text(owner, _("“%(s)s”的责任人", s=stage.name), 60, False, single_line=True),
+                             clean_text(work, _("“%(s)s”的关键工作", s=stage.name), 2000, False))
+    by_code = {s.code: s for s in all_stages}
+    dated, changed = {}, set()
     for stage in all_stages:
         planned, actual = dates.get(stage.id, (None, None))
-        milestone = by_stage.get(stage.id) or Milestone(project=project, stage=stage)
-        _record(actor, "planned_on", milestone.planned_on, planned, project=project, stage=stage)
-        _record(actor, "actual_on", milestone.actual_on, actual, project=project, stage=stage)
+        dated[stage.code] = {"planned": planned, "actual": actual}
+        milestone = by_stage.get(stage.id)
+        if planned != (milestone.planned_on if milestone else None):
+            changed.add((stage.code, "planned"))
+        if actual != (milestone.actual_on if milestone else None):
+            changed.add((stage.code, "actual"))
+    problems = order_problems(dated, {c: s.name for c, s in by_code.items()}, changed)
+    reason = clean_text(order_reason, _("原因"), 500, False)
+    if problems and not reason:
+        raise OrderUnconfirmed([text for _code, text in problems])
+    stamp = utcnow()
+    for stage in all_stages:
+        planned, actual = dates.get(stage.id, (None, None))
+        owner, work = cleaned[stage.id]
+        milestone = by_stage.get(stage.id) or Milestone(project=project, stage=stage, owner="", work_items="")
+        _record(actor, "planned_on", milestone.planned_on, planned, project=project, stage=stage, now=stamp)
+        _record(actor, "actual_on", milestone.actual_on, actual, project=project, stage=stage, now=stamp)
+        _record(actor, "owner", milestone.owner or "", owner, project=project, stage=stage, now=stamp)
+        _record(actor, "work_items", milestone.work_items or "", work, project=project, stage=stage, now=stamp)
         milestone.planned_on, milestone.actual_on = planned, actual
+        milestone.owner, milestone.work_items = owner, work
         db.session.add(milestone)
+    for code, text in problems:
+        _record(actor, "order_confirmed", "", _("%(p)s；原因：%(r)s", p=text, r=reason), project=project,
+                stage=by_code[code], now=stamp)
     db.session.commit()
 
 
@@ -217,6 +287,10 @@ def create_procedure(actor, enterprise, type_id, *, project=None, stage_id=None,
         require_project_edit(actor, project)
         if any(p.type_id == kind.id for p in project.procedures):
             raise ValidationFailed(_("该项目已有“%(n)s”代办记录。", n=kind.name))
+        if stage_id is not None and stage_id not in {m.stage_id for m in project.milestones}:
+            raise ValidationFailed(_("请选择该项目的阶段。"))
+    elif stage_id is not None:
+        raise ValidationFailed(_("只有项目的代办事项可以对应阶段。"))
     now = utcnow()
     procedure = Procedure(enterprise=enterprise, project=project, stage_id=stage_id, type=kind,
                           secretary_id=actor.id if actor.is_secretary else enterprise.secretary_id,
@@ -367,7 +441,9 @@ class SheetFigure:
     value: float | None
     unit: str
     projects: list = field(default_factory=list)
-    detail: dict = field(default_factory=dict)  # project id -> what it contributed
+    detail: dict = field(default_factory=dict)  # project id -> what it contributed, with its dates
+    target: int | None = None  # the year's target, where one is set
+    progress: int | None = None  # value against the target, in whole percent
 
 
 def figures(projects, year: int) -> list[SheetFigure]:
@@ -380,25 +456,33 @@ def figures(projects, year: int) -> list[SheetFigure]:
         m = project.milestone(code)
         return m.actual_on if m and sane(m.actual_on, on) else None
 
+    spans = {"land_to_permit": {}, "sign_to_start": {}}
     for p in projects:
         land, start, sign = done(p, "land"), done(p, "start"), done(p, "sign")
         permit = next((x.approved_on for x in p.procedures
                        if x.type.code == "construction_permit" and sane(x.approved_on, on)), None)
         if land and permit and permit.year == year:
             land_to_permit.projects.append(p)
-            land_to_permit.detail[p.id] = working_days_between(land, permit)
+            spans["land_to_permit"][p.id] = days = working_days_between(land, permit)
+            land_to_permit.detail[p.id] = _("拿地 %(a)s，施工许可 %(b)s，%(d)d 个工作日", a=land.isoformat(),
+                                            b=permit.isoformat(), d=days)
         if sign and start and start.year == year:
             sign_to_start.projects.append(p)
-            sign_to_start.detail[p.id] = working_days_between(sign, start)
+            spans["sign_to_start"][p.id] = days = working_days_between(sign, start)
+            sign_to_start.detail[p.id] = _("签约 %(a)s，开工 %(b)s，%(d)d 个工作日", a=sign.isoformat(),
+                                           b=start.isoformat(), d=days)
     for fig in (land_to_permit, sign_to_start):
-        fig.value = round(sum(fig.detail.values()) / len(fig.detail), 1) if fig.detail else None
+        counted = spans[fig.key]
+        fig.value = round(sum(counted.values()) / len(counted), 1) if counted else None
     signed = [p for p in projects if (d := done(p, "sign")) and d.year == year]
     started = [p for p in signed if (d := done(p, "start")) and d.year == year]
-    start_rate = SheetFigure("start_rate", _("开工率（本年签约项目中已开工）"),
+    start_rate = SheetFigure("start_rate", _("落地开工率（本年签约项目中已开工）"),
                         round(100 * len(started) / len(signed), 1) if signed else None, "%", started,
-                        {p.id: "已开工" for p in started} | {p.id: "未开工" for p in signed if p not in started})
+                        {p.id: _("签约 %(a)s，开工 %(b)s", a=done(p, "sign").isoformat(), b=done(p, "start").isoformat())
+                         for p in started} | {p.id: _("签约 %(a)s，未开工", a=done(p, "sign").isoformat())
+                                              for p in signed if p not in started})
     start_rate.projects = signed
     producing = [p for p in projects if (d := done(p, "production")) and d.year == year]
     in_production = SheetFigure("in_production", _("本年投产项目"), len(producing), _("个"), producing,
-                           {p.id: str(p.milestone("production").actual_on) for p in producing})
+                           {p.id: _("投产 %(a)s", a=done(p, "production").isoformat()) for p in producing})
     return [land_to_permit, sign_to_start, start_rate, in_production]

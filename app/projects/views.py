@@ -15,9 +15,10 @@ from app.forms import id_arg, run_form_verb
 from app.attachments import send_stored
 from app.timesource import utcnow
 from app.models import Enterprise, ProcedureType, Project
-from app.projects import queries, services
+from app.projects import queries, report, services
 from app.projects.excel import sheet_workbook
-from app.projects.forms import ProcedureForm, ProcedureTypeForm, ProcedureUpdateForm, ProjectForm, StageForm
+from app.projects.forms import (ParkTargetForm, ProcedureForm, ProcedureTypeForm, ProcedureUpdateForm, ProjectForm,
+                                StageForm)
 from app.projects.gantt import gantt_svg
 from app.projects.queries import PROJECT_ROLES
 from app.reference import active_departments
@@ -42,6 +43,10 @@ def _link_args(f) -> dict:
     return {k: v for k, v in args.items() if v}
 
 
+def _figures(projects, f):
+    return report.report_figures(projects, f["year"], report.target_totals(f["year"], f["park"]))
+
+
 @bp.get("/projects")
 @roles_required(*PROJECT_ROLES)
 def sheet():
@@ -50,7 +55,7 @@ def sheet():
     projects = queries.sheet_projects(f)
     parks, industries, secretaries = queries.sheet_choices()
     return render_template("projects/sheet.html", projects=projects, stages=services.stages(), f=f,
-                           figures=services.figures(projects, f["year"]), today=services.today(),
+                           figures=_figures(projects, f), today=services.today(),
                            cell_state=services.cell_state, parks=parks, industries=industries,
                            secretaries=secretaries, filter_args=_link_args(f))
 
@@ -60,10 +65,41 @@ def sheet():
 def figure(key):
     """The projects behind one figure, with what each contributed."""
     f = _filters()
-    found = next((fig for fig in services.figures(queries.sheet_projects(f), f["year"]) if fig.key == key), None)
+    found = next((fig for fig in _figures(queries.sheet_projects(f), f) if fig.key == key), None)
     if found is None:
         abort(404)
     return render_template("projects/figure.html", fig=found, f=f, filter_args=_link_args(f))
+
+
+@bp.route("/projects/targets", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def targets():
+    """The parks' yearly targets (新开工, 投产, 落地开工率), set by supervisors."""
+    year = request.args.get("year", type=int) or services.today().year
+    year = year if 2000 <= year <= 2100 else services.today().year
+    form = ParkTargetForm()
+    if request.method == "GET":
+        form.year.data = year
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                report.set_park_target(current_user, year=form.year.data, park=form.park.data,
+                                       new_starts=form.new_starts.data, in_production=form.in_production.data,
+                                       start_rate=form.start_rate.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                form.park.errors = [exc.message]
+                status = exc.status
+            else:
+                flash(_("年度目标已保存。"), "success")
+                return redirect(url_for("projects.targets", year=form.year.data), 303)
+        else:
+            status = 400
+        year = form.year.data if isinstance(form.year.data, int) and 2000 <= form.year.data <= 2100 else year
+    parks, _industries, _secretaries = queries.sheet_choices()
+    return render_template("projects/targets.html", form=form, year=year, rows=report.targets(year),
+                           parks=parks), status
 
 
 @bp.get("/projects/gantt")
@@ -118,10 +154,13 @@ def _row_helpers():
             "earliest": services.EARLIEST, "latest_plan": services.latest_plan(today), "today": today, "now": now}
 
 
-def _detail_page(project, *, errors=None, status=200):
+def _detail_page(project, *, errors=None, status=200, typed=None, ask_reason=False):
+    """The project page; after a refused save, `typed` keeps what the person typed ({stage_id: {…}, "reason": …})
+    and `ask_reason` opens the reason box for stage dates out of order."""
     tickets = queries.project_tickets(current_user, project)
     return render_template("projects/detail.html", project=project, stages=services.stages(),
                            cell_state=services.cell_state, tickets=tickets, errors=errors or [],
+                           typed=typed, ask_reason=ask_reason,
                            can_edit=services.can_edit_project(current_user, project),
                            update_form=ProcedureUpdateForm(), **_row_helpers()), status
 
@@ -149,18 +188,22 @@ def milestones(project_id):
         return _detail_page(project, errors=[exc.message], status=exc.status)
     if not FlaskForm().validate_on_submit():
         return _detail_page(project, errors=[_("页面已过期，请刷新后重试。")], status=400)
-    dates = {}
+    typed = {stage.id: {key: request.form.get(f"{key}_{stage.id}", "") for key in ("planned", "actual", "owner", "work")}
+             for stage in services.stages()}
+    typed["reason"] = request.form.get("order_reason", "")
+    dates, details = {}, {}
     try:
         for stage in services.stages():
-            dates[stage.id] = (_date(request.form.get(f"planned_{stage.id}")),
-                               _date(request.form.get(f"actual_{stage.id}")))
+            dates[stage.id] = (_date(typed[stage.id]["planned"]), _date(typed[stage.id]["actual"]))
+            details[stage.id] = (typed[stage.id]["owner"], typed[stage.id]["work"])
     except ValueError:
-        return _detail_page(project, errors=[_("日期格式应为 年-月-日。")], status=400)
+        return _detail_page(project, errors=[_("日期格式应为 年-月-日。")], status=400, typed=typed)
     try:
-        services.set_milestones(current_user, project, dates)
+        services.set_milestones(current_user, project, dates, details=details, order_reason=typed["reason"])
     except ServiceError as exc:
         db.session.rollback()
-        return _detail_page(_project(project_id), errors=[exc.message], status=exc.status)
+        return _detail_page(_project(project_id), errors=[exc.message], status=exc.status, typed=typed,
+                            ask_reason=isinstance(exc, services.OrderUnconfirmed) or bool(typed["reason"]))
     flash(_("阶段日期已保存。"), "success")
     return redirect(url_for("projects.detail", project_id=project_id), 303)
 
@@ -191,10 +234,14 @@ def new_procedure():
     project = db.session.get(Project, project_id) if project_id else None
     if project is not None:
         services.require_project_edit(current_user, project)  # 403 with the reason
-    form = ProcedureForm(types=queries.active_procedure_types(), stages=services.stages(),
+    project_stages = sorted((m.stage for m in project.milestones), key=lambda s: (s.position, s.id)) if project else []
+    form = ProcedureForm(types=queries.active_procedure_types(), stages=project_stages,
                          enterprises=queries.enterprises())
     if project is not None and request.method == "GET":
         form.enterprise_id.data = str(project.enterprise_id)
+        stage_id = id_arg("stage_id")
+        if stage_id and any(s.id == stage_id for s in project_stages):
+            form.stage_id.data = str(stage_id)
     if form.validate_on_submit():
         enterprise = project.enterprise if project else db.session.get(Enterprise, int(form.enterprise_id.data or 0))
         try:

@@ -241,7 +241,9 @@ def _form_targets(factory):
         f"/evaluate/{token}": (None, [f"secretary_{secretary.id}-{k}" for k in ("lawful", "efficiency", "execution",
                                                                                 "attitude", "comment")]),
         "/projects/new": (secretary, ["enterprise_id", "name", "investment_wan", "industry", "park", "leader"]),
-        f"/projects/{project_id}/milestones": (secretary, ["planned_1", "actual_1", "planned_3", "actual_3"]),
+        f"/projects/{project_id}/milestones": (secretary, ["planned_1", "actual_1", "planned_3", "actual_3", "owner_2",
+                                                           "work_2", "order_reason"]),
+        "/projects/targets": (supervisor, ["year", "park", "new_starts", "in_production", "start_rate"]),
         "/procedures/new": (secretary, ["enterprise_id", "type_id", "stage_id", "note", "project_id"]),
         f"/procedures/{procedure_id}": (secretary, ["status", "submitted_on", "approved_on", "note", "back"]),
         "/admin/procedure-types": (admin, ["kind", "name", "department_id", "standard_wd", "stage-name"]),
@@ -302,7 +304,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 51  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 52  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
