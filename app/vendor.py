@@ -11,7 +11,7 @@ ROOTS = {
     "htmx": os.path.join(os.path.dirname(js_lib_htmx.__file__), "static", "htmx"),
     "bootstrap": xbootstrap.BASE_DIR,
 }
-FILES = {"htmx": {"htmx.min.js"}, "bootstrap": {"css/bootstrap.min.css"}}
+FILES = {"htmx": {"htmx.min.js"}, "bootstrap": {"css/bootstrap.min.css", "js/bootstrap.bundle.min.js"}}
 
 
 @bp.get("/<package>/<path:filename>")
