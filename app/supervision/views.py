@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.decorators import roles_required
 from app.timesource import utcnow
-from app.supervision import notify, services
+from app.supervision import board as overdue_board, notify, services
 from app.deadlines.calendar import current_calendar, uncovered_years
 from app.supervision.notify import unread_count
 from app.deadlines.engine import explained_status
@@ -23,7 +23,7 @@ from app.errors import ServiceError
 from app.display import clock_label, lateness_text
 from app.forms import run_form_verb
 from app.extensions import db
-from app.models import (Assignment, CalendarOverride, ClockLevelChange, DutyShift, Extension, Notification,
+from app.models import (Assignment, CalendarOverride, Department, ClockLevelChange, DutyShift, Extension, Notification,
                         SlaPolicy, Ticket, TicketClock, WorkerHeartbeat)
 from app.reference import active_categories
 from app.tickets import access, remediation
@@ -179,30 +179,25 @@ BOARD_PAGE_SIZE = 50
 @bp.get("/board/overdue")
 @roles_required(Role.SUPERVISOR)
 def board():
-    """督办台: every running clock at or past its deadline, the latest first, pending extensions, and the 代办
-    procedures past their due date."""
+    """督办台: late cases one row each with their late clocks inside (a tab per level, or by department), pending
+    extensions, and the 代办 procedures past their due date."""
     now = utcnow()
-    late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
-    level = request.args.get("level")
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
-    query = (select(TicketClock).where(TicketClock.stopped_at.is_(None))
-             .options(joinedload(TicketClock.ticket).joinedload(Ticket.enterprise),
-                      joinedload(TicketClock.ticket).joinedload(Ticket.secretary),
-                      selectinload(TicketClock.assignment).joinedload(Assignment.department))
-             .order_by(TicketClock.due_at, TicketClock.id)
-             .limit(BOARD_PAGE_SIZE + 1).offset((page - 1) * BOARD_PAGE_SIZE))
-    query = query.where(TicketClock.level == level) if level in late + ["warning"] else \
-        query.where(TicketClock.level.in_(late))
-    clocks = db.session.scalars(query).all()
-    has_next, clocks = len(clocks) > BOARD_PAGE_SIZE, clocks[:BOARD_PAGE_SIZE]
-    rows = [(c, lateness_text(c.unit, c.due_at, now)) for c in clocks]
-    counts = dict(db.session.execute(select(TicketClock.level, func.count()).where(
-        TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
+    tab = request.args.get("level") if request.args.get("level") in overdue_board.TABS else "late"
+    view = "department" if request.args.get("view") == "department" else "cases"
+    department = request.args.get("department", type=int)
+    department = db.session.get(Department, department) if department and 0 < department < 2**31 else None
+    page_no = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    levels = overdue_board.tab_levels(tab)
+    departments = overdue_board.by_department()
+    page = None
+    if view == "cases":
+        page = overdue_board.case_page(levels, page_no, BOARD_PAGE_SIZE, department.id if department else None)
     pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
                                  .options(joinedload(Extension.ticket)).order_by(Extension.id).limit(20)).all()
     procedures = procedure_deadlines.overdue(now.astimezone(SHANGHAI).date())
-    return render_template("supervision/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
-                           clock_label=clock_label, procedures=procedures, page=page, has_next=has_next)
+    return render_template("supervision/board.html", page=page, counts=overdue_board.tab_counts(), tab=tab,
+                           view=view, department=department, departments=departments, pending=pending, now=now,
+                           clock_label=clock_label, lateness=lateness_text, procedures=procedures)
 
 
 # ---- notifications --------------------------------------------------------------------------------------
