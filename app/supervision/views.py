@@ -21,7 +21,7 @@ from app.supervision import notice as notices
 from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
 from app.errors import ServiceError
 from app.display import clock_label, lateness_text
-from app.forms import run_form_verb
+from app.forms import prefix_ids, run_form_verb
 from app.extensions import db
 from app.models import (Assignment, CalendarOverride, Department, ClockLevelChange, DutyShift, Extension, Notification,
                         SlaPolicy, Ticket, TicketClock, WorkerHeartbeat)
@@ -49,8 +49,10 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
         clock_label=clock_label, lateness=lateness_text,
         can_request=bool(running) and access.can(current_user, "reply", ticket),
         can_supervise=current_user.is_supervisor and (ticket.state in OPEN_STATES or bool(ticket.open_remediations)),
-        extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
-        urge_form=forms.get("urge") or NoteForm(), supervise_form=forms.get("supervise") or SuperviseForm(),
+        extension_form=prefix_ids(forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
+                                  "extension"),
+        urge_form=prefix_ids(forms.get("urge") or NoteForm(), "urge"),
+        supervise_form=prefix_ids(forms.get("supervise") or SuperviseForm(), "supervise"),
         decision_form=DecisionForm(), level_history=level_history(ticket),
         pending=[e for e in ticket_extensions(ticket) if e.status == ExtensionStatus.PENDING],
         extensions=ticket_extensions(ticket))
