@@ -1,4 +1,6 @@
 // Small progressive enhancements; every page works without this file.
+// The page starts as "no-js" (the menus then show through CSS alone); with scripts, Bootstrap drives them.
+document.documentElement.classList.remove("no-js");
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return; // htmx disables its own buttons
