@@ -1,7 +1,9 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright): an enterprise submits from a
 phone, a secretary accepts, answers and dispatches, a department signs and reports, the secretary resolves, the
 enterprise confirms and rates; an enterprise on a phone signs in with the SMS code read from the fake gateway, reads
-我的诉求, rates and scores its month. Screenshots of every page go to test-output/e2e/."""
+我的诉求, rates and scores its month; a secretary works a case and logs a visit on a 390 px phone (no page scrolls
+sideways, the actions sit in a bar at the bottom) and the top menu is one line at 1366 px. Screenshots of every page
+go to test-output/e2e/."""
 import os
 import re
 from pathlib import Path
@@ -382,6 +384,8 @@ def test_a_secretary_on_a_phone_works_a_case_and_logs_a_visit(app, factory, live
     panel = phone.locator("#deadlines")
     assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # the deadline panel fits its column
     shot(phone, "22-phone-ticket")
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(OUTPUT / "22b-phone-ticket-screen.png"))  # what the hand sees: the bar at the bottom
     bar.get_by_role("link", name="答复企业").click()
     reply = phone.locator("details.action-reply")
     reply.locator("textarea[name=body]").wait_for(state="visible")  # the form opens unfolded
@@ -432,3 +436,10 @@ def test_a_secretary_on_a_phone_works_a_case_and_logs_a_visit(app, factory, live
         wide.locator("#more-menu-toggle").click()
         _no_sideways_scroll(wide, 1366)
         shot(wide, name)
+    # The deadline panel fits its column at every width, from a small phone to a desk (the late cases' panels).
+    wide.goto(f"{base}/tickets/{dispatched[0].id}")
+    wide.wait_for_selector("#deadlines")
+    for width in (360, 390, 576, 768, 992, 1200, 1366, 1920):
+        wide.set_viewport_size({"width": width, "height": 900})
+        assert wide.locator("#deadlines").evaluate("e => e.scrollWidth <= e.clientWidth"), width
+        _no_sideways_scroll(wide, width)

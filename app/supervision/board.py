@@ -24,25 +24,28 @@ def _running(levels):
     return and_(TicketClock.stopped_at.is_(None), TicketClock.level.in_(levels))
 
 
-def responsible_departments():
-    """(clock id, department id) for every running clock a department answers for: its own sign-off (the
-    assignment's department), a meeting action item (the owner department), or a resolution clock the case's
-    active lead department holds."""
-    own = select(TicketClock.id.label("clock_id"), Assignment.department_id.label("department_id")).join(
-        Assignment, Assignment.id == TicketClock.assignment_id)
-    item = select(TicketClock.id, ActionItem.owner_department_id).join(
-        ActionItem, ActionItem.id == TicketClock.action_item_id).where(ActionItem.owner_department_id.is_not(None))
-    lead = select(TicketClock.id, Assignment.department_id).join(
+def responsible_departments(condition):
+    """(clock id, ticket id, department id) for every clock meeting `condition` that a department answers for: its
+    own sign-off (the assignment's department), a meeting action item (the owner department), or a resolution
+    clock of a case the department leads (its active lead assignment). The condition sits inside each part, so
+    only the running late clocks are read, never every clock ever started."""
+    own = select(TicketClock.id.label("clock_id"), TicketClock.ticket_id.label("ticket_id"),
+                 Assignment.department_id.label("department_id")).join(
+        Assignment, Assignment.id == TicketClock.assignment_id).where(condition)
+    item = select(TicketClock.id, TicketClock.ticket_id, ActionItem.owner_department_id).join(
+        ActionItem, ActionItem.id == TicketClock.action_item_id).where(
+        condition, ActionItem.owner_department_id.is_not(None))
+    lead = select(TicketClock.id, TicketClock.ticket_id, Assignment.department_id).join(
         Assignment, and_(Assignment.ticket_id == TicketClock.ticket_id, Assignment.role == AssignmentRole.LEAD.value,
                          Assignment.status.in_(ACTIVE_ASSIGNMENT))).where(
-        TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.assignment_id.is_(None))
+        condition, TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.assignment_id.is_(None))
     return union_all(own, item, lead).subquery()
 
 
 def _clock_filter(levels, department_id):
     condition = _running(levels)
     if department_id:
-        resp = responsible_departments()
+        resp = responsible_departments(condition)
         condition = and_(condition, TicketClock.id.in_(
             select(resp.c.clock_id).where(resp.c.department_id == department_id)))
     return condition
@@ -106,10 +109,9 @@ def case_page(levels, page: int, per_page: int, department_id=None) -> BoardPage
 
 def by_department(levels=LATE) -> list:
     """(department, late cases, late clocks) for every department answering for a late clock, most cases first."""
-    resp = responsible_departments()
+    resp = responsible_departments(_running(levels))
     rows = db.session.execute(
-        select(resp.c.department_id, func.count(func.distinct(TicketClock.ticket_id)), func.count(TicketClock.id))
-        .join(TicketClock, TicketClock.id == resp.c.clock_id).where(_running(levels))
+        select(resp.c.department_id, func.count(func.distinct(resp.c.ticket_id)), func.count(resp.c.clock_id))
         .group_by(resp.c.department_id)).all()
     ids = [r[0] for r in rows]
     names = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(ids))).all()} if ids else {}
