@@ -62,6 +62,19 @@ def tab_counts() -> dict:
     return counts
 
 
+def answerer(clock):
+    """Who answers for a late clock, as the board names them: the department whose sign-off, action item or led
+    resolution it is (as `responsible_departments` counts), otherwise the case's secretary (None: nobody yet)."""
+    if clock.assignment is not None:
+        return clock.assignment.department.name
+    if clock.action_item is not None and clock.action_item.owner_department is not None:
+        return clock.action_item.owner_department.name
+    lead = clock.ticket.lead_assignment
+    if clock.kind == ClockKind.RESOLUTION.value and lead is not None:
+        return lead.department.name
+    return clock.ticket.secretary.display_name if clock.ticket.secretary else None
+
+
 @dataclass
 class CaseRow:
     """One late case on the board and its clocks at the tab's levels, earliest deadline first."""
@@ -98,7 +111,9 @@ def case_page(levels, page: int, per_page: int, department_id=None) -> BoardPage
         select(TicketClock).where(condition, TicketClock.ticket_id.in_(ids))
         .options(joinedload(TicketClock.ticket).joinedload(Ticket.enterprise),
                  joinedload(TicketClock.ticket).joinedload(Ticket.secretary),
-                 selectinload(TicketClock.assignment).joinedload(Assignment.department))
+                 selectinload(TicketClock.assignment).joinedload(Assignment.department),
+                 selectinload(TicketClock.action_item).joinedload(ActionItem.owner_department),
+                 joinedload(TicketClock.ticket).selectinload(Ticket.assignments).joinedload(Assignment.department))
         .order_by(TicketClock.due_at, TicketClock.id)).all() if ids else []
     by_ticket = {}
     for clock in clocks:

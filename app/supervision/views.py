@@ -199,7 +199,8 @@ def board():
     procedures = procedure_deadlines.overdue(now.astimezone(SHANGHAI).date())
     return render_template("supervision/board.html", page=page, counts=overdue_board.tab_counts(), tab=tab,
                            view=view, department=department, departments=departments, pending=pending, now=now,
-                           clock_label=clock_label, lateness=lateness_text, procedures=procedures)
+                           clock_label=clock_label, lateness=lateness_text, answerer=overdue_board.answerer,
+                           procedures=procedures)
 
 
 # ---- notifications --------------------------------------------------------------------------------------
