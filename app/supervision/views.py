@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.auth.decorators import roles_required
 from app.timesource import utcnow
@@ -18,13 +18,13 @@ from app.deadlines import procedures as procedure_deadlines
 from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteForm, NoticeForm, OverrideForm,
                                    PolicyForm, RatingPolicyForm, SuperviseForm)
 from app.supervision import notice as notices
-from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
+from app.enums import ExtensionStatus, OPEN_STATES, Role
 from app.errors import ServiceError
 from app.display import clock_label, lateness_text
 from app.forms import prefix_ids, run_form_verb
 from app.extensions import db
-from app.models import (Assignment, CalendarOverride, Department, ClockLevelChange, DutyShift, Extension, Notification,
-                        SlaPolicy, Ticket, TicketClock, WorkerHeartbeat)
+from app.models import (CalendarOverride, ClockLevelChange, Department, DutyShift, Extension, Notification, SlaPolicy,
+                        WorkerHeartbeat)
 from app.reference import active_categories
 from app.tickets import access, remediation
 from app.tickets.views import viewable_ticket
