@@ -414,6 +414,21 @@ def test_a_secretary_on_a_phone_works_a_case_and_logs_a_visit(app, factory, live
         _no_sideways_scroll(phone)
     shot(phone, "25-phone-ticket-list")
 
+    # Convening: the departments are checkboxes under a filter box; typing narrows them, ticked ones stay ticked.
+    for name in ("税务局", "人社局", "生态环境局", "科技创新局", "市场监管局", "规划自然资源局"):
+        factory.department(name)
+    phone.goto(f"{base}/tickets/{dispatched[0].id}/convene")
+    picker = phone.locator("fieldset.picker").first
+    picker.locator("label", has_text="税务局").click()
+    picker.locator("input[type=search]").fill("局")
+    assert picker.locator(".picker-item:visible").count() == 7  # all seven departments hold 局
+    picker.locator("input[type=search]").fill("环境")
+    assert picker.locator(".picker-item:visible").all_inner_texts() == ["生态环境局"]
+    assert picker.locator("input[value]:checked").count() == 1  # 税务局, hidden now, still ticked
+    assert "已选 1 项，显示 1 项" in picker.inner_text()
+    _no_sideways_scroll(phone)
+    shot(phone, "25b-phone-convene-picker")
+
     # The supervisor's overdue board on a phone, and the dispatch picker's filter.
     boss = phone_login(browser, base, supervisor, PASSWORD)
     boss.goto(f"{base}/board/overdue")
