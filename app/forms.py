@@ -56,3 +56,12 @@ def run_form_verb(form, verb) -> Refusal | None:
         db.session.rollback()
         return Refusal(exc.message, exc.status)
     return None
+
+
+def prefix_ids(form, prefix: str):
+    """Give every field of `form` the id "<prefix>-<name>" (its label follows), so that several forms on one page
+    never share an id; the names the server reads stay as they are."""
+    for f in form:
+        f.id = f"{prefix}-{f.name}"
+        f.label.field_id = f.id
+    return form

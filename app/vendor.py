@@ -14,7 +14,7 @@ ROOTS = {
     # Swagger UI 5 (it reads OpenAPI 3.1) for /api/v1/docs: only the files of the package's dist folder.
     "swagger-ui": os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist"),
 }
-FILES = {"htmx": {"htmx.min.js"}, "bootstrap": {"css/bootstrap.min.css"},
+FILES = {"htmx": {"htmx.min.js"}, "bootstrap": {"css/bootstrap.min.css", "js/bootstrap.bundle.min.js"},
          "swagger-ui": {"swagger-ui.css", "swagger-ui-bundle.js"}}
 
 

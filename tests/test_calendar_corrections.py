@@ -41,8 +41,11 @@ def resolve(app, ref):
 
 
 def row_of(html, needle):
-    """The text of the table row that mentions `needle` (tags stripped)."""
-    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S):
+    """The text of the table row (or the deadline panel's clock block) that mentions `needle` (tags stripped)."""
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S)
+    # The deadline panel writes each clock as a block: its name, state and dates, up to its folded explanation.
+    rows += [chunk.split('<details class="explain">', 1)[0] for chunk in html.split('class="clock-row')[1:]]
+    for row in rows:
         if needle in row:
             return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
     raise AssertionError(f"no row with {needle!r}")

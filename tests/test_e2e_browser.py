@@ -1,7 +1,9 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright): an enterprise submits from a
 phone, a secretary accepts, answers and dispatches, a department signs and reports, the secretary resolves, the
 enterprise confirms and rates; an enterprise on a phone signs in with the SMS code read from the fake gateway, reads
-我的诉求, rates and scores its month. Screenshots of every page go to test-output/e2e/."""
+我的诉求, rates and scores its month; a secretary works a case and logs a visit on a 390 px phone (no page scrolls
+sideways, the actions sit in a bar at the bottom) and the top menu is one line at 1366 px. Screenshots of every page
+go to test-output/e2e/."""
 import os
 import re
 from pathlib import Path
@@ -326,3 +328,133 @@ def test_an_enterprise_on_a_phone_signs_in_by_sms_rates_and_evaluates_from_my_pa
     assert "已退出登录" in phone.content()
     phone.goto(f"{base}/track/{working.number}")
     phone.wait_for_url("**/track")  # signed out: the case needs its code again
+
+
+def _no_sideways_scroll(page, width=390):
+    """Nothing on the page pushes it wider than the phone's screen."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, (page.url, scroll)
+
+
+def phone_login(browser, base, person, password):
+    """A staff member on a 390 × 844 phone, logged in through the real form."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", person.username)
+    page.fill("#password", password)
+    page.click("main form button.btn-primary")
+    page.wait_for_url("**/workspace")
+    return page
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_a_secretary_on_a_phone_works_a_case_and_logs_a_visit(app, factory, live_server, browser, clock):
+    base = live_server
+    dept = factory.department("住建局")
+    secretary, supervisor = factory.user(Role.SECRETARY), factory.user(Role.SUPERVISOR)
+    officer = factory.user(Role.OFFICER, department_id=dept)
+    factory.ticket("triage", secretary=secretary, title="厂房消防验收排期咨询")
+    dispatched = [factory.ticket("processing", secretary=secretary, lead_officer=officer) for _ in range(3)]
+    clock.advance(days=3)  # some cases late: red badges and a non-empty overdue board
+    with app.test_request_context():
+        from app.supervision.sweep import sweep
+        sweep(clock.now())
+
+    phone = phone_login(browser, base, secretary, PASSWORD)
+    # The workspace: the queue reads as cards, the menu is folded behind the toggler.
+    _no_sideways_scroll(phone)
+    assert phone.locator("table.tickets thead").evaluate("e => e.getBoundingClientRect().height") <= 1
+    assert phone.locator("#main-menu").is_hidden()
+    shot(phone, "20-phone-workspace")
+    phone.locator(".navbar-toggler").click()
+    phone.locator("#main-menu a.nav-link", has_text="诉求").first.wait_for(state="visible")
+    phone.wait_for_selector("#main-menu.show:not(.collapsing)")  # the unfolding has finished
+    _no_sideways_scroll(phone)
+    shot(phone, "21-phone-menu")
+    phone.locator(".navbar-toggler").click()
+
+    # Opening the case from its card; its actions wait in the bar at the bottom of the screen.
+    phone.locator("table.tickets a.title-link", has_text="厂房消防验收排期咨询").click()
+    phone.wait_for_selector("#deadlines")
+    _no_sideways_scroll(phone)
+    bar = phone.locator("nav.thumb-bar")
+    assert bar.is_visible()
+    box = bar.bounding_box()
+    assert box["y"] + box["height"] <= 844 and box["y"] > 844 / 2  # in the thumb's reach, at the bottom
+    panel = phone.locator("#deadlines")
+    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # the deadline panel fits its column
+    shot(phone, "22-phone-ticket")
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(OUTPUT / "22b-phone-ticket-screen.png"))  # what the hand sees: the bar at the bottom
+    bar.get_by_role("link", name="答复企业").click()
+    reply = phone.locator("details.action-reply")
+    reply.locator("textarea[name=body]").wait_for(state="visible")  # the form opens unfolded
+    reply.locator("textarea[name=body]").fill("您好，消防验收已排在下周二上午，届时请安排人员陪同。")
+    reply.locator("button").click()
+    phone.get_by_role("status").filter(has_text="答复已发送").wait_for()
+    _no_sideways_scroll(phone)
+    shot(phone, "23-phone-replied")
+
+    # Logging the visit the case came from.
+    phone.goto(f"{base}/visits/new")
+    _no_sideways_scroll(phone)
+    phone.select_option("#enterprise_id", index=1)
+    phone.fill("#visited_on", "2026-11-18")
+    phone.fill("#participants", "王晓明")
+    phone.fill("#summary", "走访了解到厂房消防验收排期较晚，已登记诉求跟进。")
+    shot(phone, "24-phone-visit-form")
+    phone.click("main form button.btn-primary")
+    phone.get_by_role("status").filter(has_text="走访已登记").wait_for()
+    _no_sideways_scroll(phone)
+
+    # Every other list a secretary opens fits the phone.
+    for path in ("/tickets", "/tickets?page=99&from=2026-13-01", "/meetings", "/procedures", "/enterprises",
+                 "/visits", f"/tickets/{dispatched[0].id}/convene"):
+        phone.goto(f"{base}{path}")
+        _no_sideways_scroll(phone)
+    shot(phone, "25-phone-ticket-list")
+
+    # Convening: the departments are checkboxes under a filter box; typing narrows them, ticked ones stay ticked.
+    for name in ("税务局", "人社局", "生态环境局", "科技创新局", "市场监管局", "规划自然资源局"):
+        factory.department(name)
+    phone.goto(f"{base}/tickets/{dispatched[0].id}/convene")
+    picker = phone.locator("fieldset.picker").first
+    picker.locator("label", has_text="税务局").click()
+    picker.locator("input[type=search]").fill("局")
+    assert picker.locator(".picker-item:visible").count() == 7  # all seven departments hold 局
+    picker.locator("input[type=search]").fill("环境")
+    assert picker.locator(".picker-item:visible").all_inner_texts() == ["生态环境局"]
+    assert picker.locator("input[value]:checked").count() == 1  # 税务局, hidden now, still ticked
+    assert "已选 1 项，显示 1 项" in picker.inner_text()
+    _no_sideways_scroll(phone)
+    shot(phone, "25b-phone-convene-picker")
+
+    # The supervisor's overdue board on a phone, and the dispatch picker's filter.
+    boss = phone_login(browser, base, supervisor, PASSWORD)
+    boss.goto(f"{base}/board/overdue")
+    _no_sideways_scroll(boss)
+    assert boss.locator("tr.board-case").count() == 3  # one card per late case
+    shot(boss, "26-phone-overdue-board")
+
+    # At 1366 px the whole top menu is one line (as tall as one link), the supervisor's longest menu included.
+    for person, name in ((supervisor, "27-desktop-menu-supervisor"), (secretary, "28-desktop-menu-secretary")):
+        wide = staff_login(browser, base, person, PASSWORD)
+        # Every visible link and button of the bar (menu, 更多, bell, user menu) sits on one row, none wraps inside.
+        rects = wide.locator(".topbar .navbar a:visible, .topbar .navbar button:visible").evaluate_all(
+            "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim(), r.top, r.height]; })")
+        assert rects and all(h <= 42 for _t, _top, h in rects), rects
+        assert max(top for _t, top, _h in rects) - min(top for _t, top, _h in rects) <= 12, rects
+        height = wide.locator(".topbar .navbar").evaluate("e => e.getBoundingClientRect().height")
+        assert height <= 56, height  # one line of links and the bar's padding
+        wide.locator("#more-menu-toggle").click()  # the rarely used pages are one click away
+        wide.locator("#more-menu a", has_text="考评").wait_for(state="visible")
+        wide.locator("#more-menu-toggle").click()
+        _no_sideways_scroll(wide, 1366)
+        shot(wide, name)
+    # The deadline panel fits its column at every width, from a small phone to a desk (the late cases' panels).
+    wide.goto(f"{base}/tickets/{dispatched[0].id}")
+    wide.wait_for_selector("#deadlines")
+    for width in (360, 390, 576, 768, 992, 1200, 1366, 1920):
+        wide.set_viewport_size({"width": width, "height": 900})
+        assert wide.locator("#deadlines").evaluate("e => e.scrollWidth <= e.clientWidth"), width
+        _no_sideways_scroll(wide, width)

@@ -195,7 +195,7 @@ def test_a_bad_rating_opens_a_remediation_due_in_15_working_days_across_national
     assert "您的评价为“不满意”。我们将对此进行整改，并在 2026-10-15 24:00 前回访您。" in page
     staff = login(app.test_client(), secretary)
     panel = _text(staff.get(f"/tickets/{ref.id}/deadlines").get_data(as_text=True))
-    assert "差评整改时限 15 个工作日 2026-09-18 10:00 2026-10-15 24:00" in panel
+    assert "差评整改时限 正常 标准 15 个工作日 · 开始 2026-09-18 10:00 · 到期 2026-10-15 24:00" in panel
     assert "国庆节" in panel and "调休上班" in panel
     detail = _text(staff.get(f"/tickets/{ref.id}").get_data(as_text=True))
     assert "差评整改 不满意 企业于 2026-09-18 10:00 评价：问题仍未解决 整改时限 2026-10-15 24:00" in detail

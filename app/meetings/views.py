@@ -46,6 +46,11 @@ def convene(ticket_id):
     if request.method == "GET" and ticket.lead_assignment:
         form.lead_department_id.data = str(ticket.lead_assignment.department_id)
         form.subject.data = f"{ticket.enterprise.name}{ticket.title}会办"[:200]
+    if request.method == "GET":
+        # The departments already working on the case are invited unless the secretary unticks them.
+        lead = ticket.lead_assignment
+        form.support_department_ids.data = [str(a.department_id) for a in ticket.active_assignments
+                                            if lead is None or a.department_id != lead.department_id]
     if form.validate_on_submit():
         tickets = [ticket] + [t for t in _related(ticket) if str(t.id) in (form.ticket_ids.data or [])]
         guests = []

@@ -5,11 +5,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.auth.decorators import roles_required
 from app.timesource import utcnow
-from app.supervision import notify, services
+from app.supervision import board as overdue_board, notify, services
 from app.deadlines.calendar import current_calendar, uncovered_years
 from app.supervision.notify import unread_count
 from app.deadlines.engine import explained_status
@@ -19,13 +19,13 @@ from app.supervision.forms import (DecisionForm, DutyForm, ExtensionForm, NoteFo
                                    PolicyForm, RatingPolicyForm, SuperviseForm)
 from app.supervision import notice as notices
 from app.supervision import outbox as outbox_page
-from app.enums import ExtensionStatus, OPEN_STATES, Role, SlaLevel
+from app.enums import ExtensionStatus, OPEN_STATES, Role
 from app.errors import ServiceError
 from app.display import clock_label, lateness_text, outside_limit_text
-from app.forms import run_form_verb
+from app.forms import prefix_ids, run_form_verb
 from app.extensions import db
-from app.models import (Assignment, CalendarOverride, ClockLevelChange, DutyShift, Extension, Notification,
-                        SlaPolicy, Ticket, TicketClock, WorkerHeartbeat)
+from app.models import (CalendarOverride, ClockLevelChange, Department, DutyShift, Extension, Notification, SlaPolicy,
+                        WorkerHeartbeat)
 from app.reference import active_categories
 from app.tickets import access, remediation
 from app.tickets.views import viewable_ticket
@@ -50,8 +50,10 @@ def deadline_panel(ticket, *, error=None, message=None, forms=None, status=200):
         clock_label=clock_label, lateness=lateness_text, limit_text=outside_limit_text,
         can_request=bool(running) and access.can(current_user, "reply", ticket),
         can_supervise=current_user.is_supervisor and (ticket.state in OPEN_STATES or bool(ticket.open_remediations)),
-        extension_form=forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
-        urge_form=forms.get("urge") or NoteForm(), supervise_form=forms.get("supervise") or SuperviseForm(),
+        extension_form=prefix_ids(forms.get("extension") or ExtensionForm(clocks=[(c, clock_label(c)) for c in running]),
+                                  "extension"),
+        urge_form=prefix_ids(forms.get("urge") or NoteForm(), "urge"),
+        supervise_form=prefix_ids(forms.get("supervise") or SuperviseForm(), "supervise"),
         decision_form=DecisionForm(), level_history=level_history(ticket),
         pending=[e for e in ticket_extensions(ticket) if e.status == ExtensionStatus.PENDING],
         extensions=ticket_extensions(ticket))
@@ -180,30 +182,26 @@ BOARD_PAGE_SIZE = 50
 @bp.get("/board/overdue")
 @roles_required(Role.SUPERVISOR)
 def board():
-    """督办台: every running clock at or past its deadline, the latest first, pending extensions, and the 代办
-    procedures past their due date."""
+    """督办台: late cases one row each with their late clocks inside (a tab per level, or by department), pending
+    extensions, and the 代办 procedures past their due date."""
     now = utcnow()
-    late = [SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value]
-    level = request.args.get("level")
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
-    query = (select(TicketClock).where(TicketClock.stopped_at.is_(None))
-             .options(joinedload(TicketClock.ticket).joinedload(Ticket.enterprise),
-                      joinedload(TicketClock.ticket).joinedload(Ticket.secretary),
-                      selectinload(TicketClock.assignment).joinedload(Assignment.department))
-             .order_by(TicketClock.due_at, TicketClock.id)
-             .limit(BOARD_PAGE_SIZE + 1).offset((page - 1) * BOARD_PAGE_SIZE))
-    query = query.where(TicketClock.level == level) if level in late + ["warning"] else \
-        query.where(TicketClock.level.in_(late))
-    clocks = db.session.scalars(query).all()
-    has_next, clocks = len(clocks) > BOARD_PAGE_SIZE, clocks[:BOARD_PAGE_SIZE]
-    rows = [(c, lateness_text(c.unit, c.due_at, now)) for c in clocks]
-    counts = dict(db.session.execute(select(TicketClock.level, func.count()).where(
-        TicketClock.stopped_at.is_(None)).group_by(TicketClock.level)).all())
+    tab = request.args.get("level") if request.args.get("level") in overdue_board.TABS else "late"
+    view = "department" if request.args.get("view") == "department" else "cases"
+    department = request.args.get("department", type=int)
+    department = db.session.get(Department, department) if department and 0 < department < 2**31 else None
+    page_no = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    levels = overdue_board.tab_levels(tab)
+    departments = overdue_board.by_department()
+    page = None
+    if view == "cases":
+        page = overdue_board.case_page(levels, page_no, BOARD_PAGE_SIZE, department.id if department else None)
     pending = db.session.scalars(select(Extension).where(Extension.status == ExtensionStatus.PENDING)
                                  .options(joinedload(Extension.ticket)).order_by(Extension.id).limit(20)).all()
     procedures = procedure_deadlines.overdue(now.astimezone(SHANGHAI).date())
-    return render_template("supervision/board.html", rows=rows, counts=counts, pending=pending, level=level, now=now,
-                           clock_label=clock_label, procedures=procedures, page=page, has_next=has_next)
+    return render_template("supervision/board.html", page=page, counts=overdue_board.tab_counts(), tab=tab,
+                           view=view, department=department, departments=departments, pending=pending, now=now,
+                           clock_label=clock_label, lateness=lateness_text, answerer=overdue_board.answerer,
+                           procedures=procedures)
 
 
 # ---- notifications --------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -148,7 +149,8 @@ class TicketFilters:
 
     @classmethod
     def from_args(cls, args):
-        """Parse request.args; unknown or malformed values are ignored."""
+        """Parse request.args; unknown or malformed values are ignored, except dates, which a person types: a bad
+        one is left out of the filter and named in `errors`."""
         f = cls()
         f.state = args.get("state", "") if S.get(args.get("state", "")) or args.get("state") == "open" else ""
         f.channel = args.get("channel", "") if Channel.get(args.get("channel", "")) else ""
@@ -157,6 +159,11 @@ class TicketFilters:
         f.secretary = _int(args.get("secretary"))
         f.date_from = _date(args.get("from"))
         f.date_to = _date(args.get("to"))
+        for key, day, label in (("from", f.date_from, _("提交日期从")), ("to", f.date_to, _("至"))):
+            typed = (args.get(key) or "").strip()
+            if typed and day is None:
+                f.errors.append(_("“%(field)s”的日期“%(value)s”无效，请按“年-月-日”填写 2000–2100 年间的日期；该条件未生效。",
+                                  field=label, value=typed[:20]))
         f.q = (args.get("q") or "").strip()[:100]
         f.sort = args.get("sort") if args.get("sort") in SORTS else "due"
         if f.q and args.get("sort") not in SORTS:
@@ -259,6 +266,7 @@ class Page:
     page: int
     per_page: int
     capped: bool = False  # counting stopped at `total`: there are more ("10,000+")
+    clamped_from: int = 0  # the page asked for, when it was past the last page (the last page is shown instead)
     windowed: int = 0  # a search matched more cases than it ranks: how many of the newest it ranked (search.WINDOW)
 
     @property
@@ -297,9 +305,16 @@ def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
         cap = max(COUNT_CAP, f.page * per_page)
         total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).limit(cap + 1).subquery()))
         windowed = 0
+    # A page past the last one (an old link, a hand-typed number) shows the last page and says so: the page number
+    # shown never exceeds the page count.
+    counted = total if f.q else min(total, cap)
+    last = max(1, -(-counted // per_page))
+    clamped_from = 0
+    if f.page > last and (f.q or total <= cap):
+        clamped_from, f.page = f.page, last
     order = _relevance(f.q) if f.sort == "relevance" else SORTS[f.sort]
     items = db.session.scalars(base.options(*_with_rows()).order_by(*order)
                                .limit(per_page).offset((f.page - 1) * per_page)).unique().all()
     if f.q:
-        return Page(items, total, f.page, per_page, windowed=windowed)
-    return Page(items, min(total, cap), f.page, per_page, capped=total > cap)
+        return Page(items, total, f.page, per_page, windowed=windowed, clamped_from=clamped_from)
+    return Page(items, min(total, cap), f.page, per_page, capped=total > cap, clamped_from=clamped_from)

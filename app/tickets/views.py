@@ -12,7 +12,7 @@ from app.display import local
 from app.enums import Channel, Role, TicketState
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg
+from app.forms import id_arg, prefix_ids
 from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, User, Visit
 from app.reference import active_categories, active_departments
 from app.forms import run_form_verb
@@ -68,7 +68,7 @@ def _action_forms(ticket, failed=None):
     built = {}
     for name in available_actions(ticket):
         if failed and failed[0] == name:
-            built[name] = failed[1]
+            built[name] = prefix_ids(failed[1], f"act-{name}")
             continue
         form = _build_form(name, ticket)
         if hasattr(form, "version"):
@@ -76,7 +76,7 @@ def _action_forms(ticket, failed=None):
         if name == "edit":
             form.title.data, form.description.data = ticket.title, ticket.description
             form.category_id.data, form.urgency.data = str(ticket.category_id), ticket.urgency
-        built[name] = form
+        built[name] = prefix_ids(form, f"act-{name}")
     return built
 
 
@@ -85,8 +85,8 @@ def _visit_form(ticket, failed):
     if not ticket.open_remediations or not remediation.can_record_visit(current_user, ticket):
         return None
     if failed and failed[0] == "return_visit":
-        return failed[1]
-    return forms.ReturnVisitForm(data={"visited_on": local(utcnow(), "%Y-%m-%d")})
+        return prefix_ids(failed[1], "visit")
+    return prefix_ids(forms.ReturnVisitForm(data={"visited_on": local(utcnow(), "%Y-%m-%d")}), "visit")
 
 
 def _merge_panel(ticket, failed):

@@ -1,0 +1,134 @@
+"""The overdue board's reads: late cases one row each (their late clocks inside), counted per tab, paged by case,
+and the same cases by the department that answers for each late clock."""
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, ClockKind, SlaLevel
+from app.extensions import db
+from app.models import ActionItem, Assignment, Department, Ticket, TicketClock
+
+LATE = (SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value)
+# Each tab and the levels of the running clocks it shows; "late" is every level past the deadline.
+TABS = {"late": LATE, "warning": (SlaLevel.WARNING.value,), "overdue": (SlaLevel.OVERDUE.value,),
+        "supervised": (SlaLevel.SUPERVISED.value,), "escalated": (SlaLevel.ESCALATED.value,)}
+
+
+def tab_levels(tab: str) -> tuple:
+    """The clock levels a tab shows (an unknown tab shows every late level)."""
+    return TABS.get(tab, LATE)
+
+
+def _running(levels):
+    return and_(TicketClock.stopped_at.is_(None), TicketClock.level.in_(levels))
+
+
+def responsible_departments(condition):
+    """(clock id, ticket id, department id) for every clock meeting `condition` that a department answers for: its
+    own sign-off (the assignment's department), a meeting action item (the owner department), or a resolution
+    clock of a case the department leads (its active lead assignment). The condition sits inside each part, so
+    only the running late clocks are read, never every clock ever started."""
+    own = select(TicketClock.id.label("clock_id"), TicketClock.ticket_id.label("ticket_id"),
+                 Assignment.department_id.label("department_id")).join(
+        Assignment, Assignment.id == TicketClock.assignment_id).where(condition)
+    item = select(TicketClock.id, TicketClock.ticket_id, ActionItem.owner_department_id).join(
+        ActionItem, ActionItem.id == TicketClock.action_item_id).where(
+        condition, ActionItem.owner_department_id.is_not(None))
+    lead = select(TicketClock.id, TicketClock.ticket_id, Assignment.department_id).join(
+        Assignment, and_(Assignment.ticket_id == TicketClock.ticket_id, Assignment.role == AssignmentRole.LEAD.value,
+                         Assignment.status.in_(ACTIVE_ASSIGNMENT))).where(
+        condition, TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.assignment_id.is_(None))
+    return union_all(own, item, lead).subquery()
+
+
+def _clock_filter(levels, department_id):
+    condition = _running(levels)
+    if department_id:
+        resp = responsible_departments(condition)
+        condition = and_(condition, TicketClock.id.in_(
+            select(resp.c.clock_id).where(resp.c.department_id == department_id)))
+    return condition
+
+
+def tab_counts() -> dict:
+    """Late cases per tab: a case counts once in a tab however many of its clocks are at that tab's levels."""
+    per_level = dict(db.session.execute(
+        select(TicketClock.level, func.count(func.distinct(TicketClock.ticket_id)))
+        .where(TicketClock.stopped_at.is_(None), TicketClock.level.in_(LATE + (SlaLevel.WARNING.value,)))
+        .group_by(TicketClock.level)).all())
+    counts = {tab: per_level.get(levels[0], 0) for tab, levels in TABS.items() if len(levels) == 1}
+    counts["late"] = db.session.scalar(select(func.count(func.distinct(TicketClock.ticket_id))).where(_running(LATE)))
+    return counts
+
+
+def answerer(clock):
+    """Who answers for a late clock, as the board names them: the department whose sign-off, action item or led
+    resolution it is (as `responsible_departments` counts), otherwise the case's secretary (None: nobody yet)."""
+    if clock.assignment is not None:
+        return clock.assignment.department.name
+    if clock.action_item is not None and clock.action_item.owner_department is not None:
+        return clock.action_item.owner_department.name
+    lead = clock.ticket.lead_assignment
+    if clock.kind == ClockKind.RESOLUTION.value and lead is not None:
+        return lead.department.name
+    return clock.ticket.secretary.display_name if clock.ticket.secretary else None
+
+
+@dataclass
+class CaseRow:
+    """One late case on the board and its clocks at the tab's levels, earliest deadline first."""
+
+    ticket: Ticket
+    clocks: list
+
+
+@dataclass
+class BoardPage:
+    """One page of cases; `page` never exceeds `pages`."""
+
+    rows: list
+    total: int
+    page: int
+    pages: int
+    clamped_from: int = 0
+
+
+def case_page(levels, page: int, per_page: int, department_id=None) -> BoardPage:
+    """The cases with a running clock at `levels` (answered for by `department_id` when given), the case whose
+    earliest such deadline came first on top, one row per case; a page past the last shows the last."""
+    condition = _clock_filter(levels, department_id)
+    total = db.session.scalar(select(func.count(func.distinct(TicketClock.ticket_id))).where(condition))
+    pages = max(1, -(-total // per_page))
+    clamped_from = 0
+    if page > pages:
+        clamped_from, page = page, pages
+    first_due = func.min(TicketClock.due_at)
+    ids = db.session.scalars(select(TicketClock.ticket_id).where(condition).group_by(TicketClock.ticket_id)
+                             .order_by(first_due, TicketClock.ticket_id)
+                             .limit(per_page).offset((page - 1) * per_page)).all()
+    clocks = db.session.scalars(
+        select(TicketClock).where(condition, TicketClock.ticket_id.in_(ids))
+        .options(joinedload(TicketClock.ticket).joinedload(Ticket.enterprise),
+                 joinedload(TicketClock.ticket).joinedload(Ticket.secretary),
+                 selectinload(TicketClock.assignment).joinedload(Assignment.department),
+                 selectinload(TicketClock.action_item).joinedload(ActionItem.owner_department),
+                 joinedload(TicketClock.ticket).selectinload(Ticket.assignments).joinedload(Assignment.department))
+        .order_by(TicketClock.due_at, TicketClock.id)).all() if ids else []
+    by_ticket = {}
+    for clock in clocks:
+        by_ticket.setdefault(clock.ticket_id, []).append(clock)
+    rows = [CaseRow(by_ticket[i][0].ticket, by_ticket[i]) for i in ids if i in by_ticket]
+    return BoardPage(rows, total, page, pages, clamped_from)
+
+
+def by_department(levels=LATE) -> list:
+    """(department, late cases, late clocks) for every department answering for a late clock, most cases first."""
+    resp = responsible_departments(_running(levels))
+    rows = db.session.execute(
+        select(resp.c.department_id, func.count(func.distinct(resp.c.ticket_id)), func.count(resp.c.clock_id))
+        .group_by(resp.c.department_id)).all()
+    ids = [r[0] for r in rows]
+    names = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(ids))).all()} if ids else {}
+    result = [(names[r[0]], r[1], r[2]) for r in rows if r[0] in names]
+    return sorted(result, key=lambda r: (-r[1], r[0].name))
