@@ -11,6 +11,7 @@ from app.models.project import Milestone, Procedure, ProcedureDocument, Procedur
 from app.models.deadline import (CalendarNotice, CalendarOverride, ClockLevelChange, ClockPause, DutyShift, Extension, Notification, SlaPolicy,
                             TicketClock, WorkerHeartbeat)
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent, TrackingLink
+from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 from app.extensions import db
 from app.models.types import coerce_labeled_enums
@@ -20,4 +21,4 @@ coerce_labeled_enums(db.Model)
 __all__ = ["Appeal", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseSession", "LoginSession", "Extension", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
-           "TicketEvent", "TrackingLink", "User", "Visit", "WorkerHeartbeat"]
+           "TicketEvent", "TrackingLink", "User", "Visit", "WebhookDelivery", "WebhookEndpoint", "WorkerHeartbeat"]

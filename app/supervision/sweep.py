@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import Assignment, ClockLevelChange, Ticket, TicketClock, WorkerHeartbeat
 from app.display import clock_label, due_text
 from app.journal import record_event
+from app.webhooks import events as webhook_events
 from sla.clocks import Level
 
 SWEEP_LOCK_KEY = 7_324_100  # pg advisory lock id for "the SLA sweep"
@@ -78,7 +79,8 @@ def _process_batch(clocks, now, people) -> int:
             sla_level = SlaLevel.of(level)
             title, body = _message(ticket, clock, sla_level, status)
             record_event(ticket, None, EventKind.SLA_LEVEL, at=now, body=body, actor_name=SYSTEM,
-                         data={"clock": ClockKind(clock.kind).label, "level": sla_level.label, "due": status.due_at})
+                         data={"clock": ClockKind(clock.kind).label, "level": sla_level.label, "due": status.due_at},
+                         webhook_type=webhook_events.OVERDUE if sla_level is SlaLevel.OVERDUE else None)
             notify.queue_level_change(ticket, clock, sla_level, title=title, body=body, now=now, people=people)
         if status.level > SlaLevel(clock.level).rank:
             clock.level = SlaLevel.of(status.level)
