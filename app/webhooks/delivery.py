@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint
@@ -118,16 +118,28 @@ def deliver_webhooks(now, budget: int = 2000) -> dict:
             lock.close()
 
 
+def _wake(endpoint_id: int, now) -> None:
+    """The endpoint answered: the row its queue waits on (backing off, perhaps for hours) is due at once, so the
+    next run sends everything that waited instead of sleeping out the back-off."""
+    db.session.execute(update(WebhookDelivery).where(
+        WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == PENDING,
+        WebhookDelivery.next_attempt_at > now).values(next_attempt_at=now))
+
+
 def replay(delivery: WebhookDelivery, now) -> bool:
     """An admin's replay: one try at once, with the same delivery id and body; committed. A row that failed for
-    good and now goes through is delivered; a failed replay leaves the row's schedule as it was."""
+    good and now goes through is delivered; a failed replay leaves the row's schedule as it was. A replay that
+    goes through wakes the endpoint's waiting queue."""
     ok = attempt(delivery, now, scheduled=False)
+    if ok:
+        _wake(delivery.endpoint_id, now)
     db.session.commit()
     return ok
 
 
 def send_test(endpoint: WebhookEndpoint, now) -> WebhookDelivery:
-    """Send a test event to an endpoint at once, tried once (never queued, never retried); kept in its log."""
+    """Send a test event to an endpoint at once, tried once (never queued, never retried); kept in its log. One
+    that goes through wakes the endpoint's waiting queue (an admin's way to say "the receiver is back")."""
     uid = new_delivery_id()
     data = {"message": "Jianjian webhook test", "endpoint": endpoint.name}
     delivery = WebhookDelivery(uid=uid, endpoint_id=endpoint.id, event_type=TEST_TYPE,
@@ -135,7 +147,8 @@ def send_test(endpoint: WebhookEndpoint, now) -> WebhookDelivery:
                                last_error="未发送")  # outside the queue from the start
     db.session.add(delivery)
     db.session.commit()
-    attempt(delivery, now, scheduled=False)
+    if attempt(delivery, now, scheduled=False):
+        _wake(endpoint.id, now)
     db.session.commit()
     return delivery
 

@@ -223,7 +223,17 @@ def _form_targets(factory):
     with factory.app.test_request_context():
         from app.tickets.services import rate_ticket
         rate_ticket(db.session.get(Ticket, bad.id), "1", "unsolved", "还是没解决")
+    with factory.app.test_request_context():
+        from app.models import WebhookEndpoint
+        endpoint = WebhookEndpoint(name="接收方", url="https://example.com/hook", secret="whsec_test",
+                                   event_types='["ticket.created"]', is_active=False,
+                                   created_at=factory.app.extensions["jj_clock"].now())
+        db.session.add(endpoint)
+        db.session.commit()
+        endpoint_id = endpoint.id
     fields = {
+        "/admin/webhooks/new": (admin, ["name", "url", "event_types", "active"]),
+        f"/admin/webhooks/{endpoint_id}": (admin, ["name", "url", "event_types", "active"]),
         f"/assessment/tickets/{ref.id}/exclude": (supervisor, ["reason"]),
         f"/assessment/tickets/{ref.id}/include": (supervisor, ["reason"]),
         f"/assessment/tickets/{ref.id}/appeal": (secretary, ["reason"]),
@@ -281,7 +291,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 43  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 45  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
@@ -328,5 +338,7 @@ def test_form_table_covers_every_post_route(app, factory):
                # Personal tracking links: issue and revoke are buttons (no field), tested in test_tracking_links.
                "/tickets/<id>/links", "/tickets/<id>/links/<id>/revoke",
                "/tickets/<id>/send-link", "/assessment/<id>/invitations/send", "/track/<id>/sms",
-               "/my/signout"}  # a button; tested in test_enterprise_signin
+               "/my/signout",  # a button; tested in test_enterprise_signin
+               # Webhooks: renew the secret, send a test event, replay a delivery (tested in test_webhooks).
+               "/admin/webhooks/<id>/secret", "/admin/webhooks/<id>/test", "/admin/webhooks/deliveries/<id>/replay"}
     assert post_rules - covered - buttons == set()
