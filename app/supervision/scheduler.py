@@ -42,7 +42,7 @@ def run_delivery(app) -> dict:
 def run_webhooks(app) -> dict:
     """Send the webhook outbox once (each endpoint in event order, backing off from one that fails)."""
     with app.app_context():
-        result = deliver_webhooks(utcnow())
+        result = deliver_webhooks()
         beat("webhooks", utcnow(), str(result))
         db.session.commit()
         return result

@@ -15,6 +15,7 @@ from sqlalchemy import select, text, update
 from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.models.webhook import DELIVERED, FAILED, PENDING
+from app.timesource import utcnow
 from app.webhooks import signing, transport
 from app.webhooks.events import TEST_TYPE
 from app.webhooks.payload import envelope, new_delivery_id
@@ -70,7 +71,7 @@ def attempt(delivery: WebhookDelivery, now, *, scheduled: bool = True) -> bool:
     return False
 
 
-def _endpoint_queue(endpoint_id: int, now, budget: int) -> tuple[int, int]:
+def _endpoint_queue(endpoint_id: int, budget: int) -> tuple[int, int]:
     """Send one endpoint's due rows in order until one has to wait; (delivered, failed tries)."""
     delivered = failed = 0
     while delivered + failed < budget:
@@ -78,6 +79,7 @@ def _endpoint_queue(endpoint_id: int, now, budget: int) -> tuple[int, int]:
             WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == PENDING)
             .order_by(WebhookDelivery.id).limit(min(BATCH, budget - delivered - failed))).all()
         for delivery in batch:
+            now = utcnow()  # each try is its own unit of work: a long round never signs with a stale time
             if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
                 return delivered, failed  # the head is backing off: everything behind it waits
             ok = attempt(delivery, now)
@@ -93,9 +95,9 @@ def _endpoint_queue(endpoint_id: int, now, budget: int) -> tuple[int, int]:
     return delivered, failed
 
 
-def deliver_webhooks(now, budget: int = 2000) -> dict:
-    """Send what is due on every active endpoint (the SLA worker's job); on PostgreSQL a lock keeps a second
-    sender out, since two would break the order."""
+def deliver_webhooks(budget: int = 2000) -> dict:
+    """Send what is due on every active endpoint (the SLA worker's job), each try at the clock's time then; on
+    PostgreSQL a lock keeps a second sender out, since two would break the order."""
     lock = None
     if db.engine.dialect.name == "postgresql":
         lock = db.engine.connect()
@@ -108,7 +110,7 @@ def deliver_webhooks(now, budget: int = 2000) -> dict:
         db.session.commit()
         totals = {"delivered": 0, "failed": 0}
         for endpoint_id in endpoint_ids:
-            delivered, failed = _endpoint_queue(endpoint_id, now, budget - totals["delivered"] - totals["failed"])
+            delivered, failed = _endpoint_queue(endpoint_id, budget - totals["delivered"] - totals["failed"])
             totals["delivered"] += delivered
             totals["failed"] += failed
         return totals
