@@ -137,5 +137,5 @@ def replay(delivery_id):
     delivery = db.session.get(WebhookDelivery, delivery_id) or abort(404)
     ok = services.replay(delivery, utcnow())
     _outcome(delivery, ok, _("重新推送"))
-    return redirect(url_for("webhooks.detail", endpoint_id=delivery.endpoint_id, page=request.args.get("page", 1, type=int)),
-                    303)
+    page = request.args.get("page", 1, type=int)
+    return redirect(url_for("webhooks.detail", endpoint_id=delivery.endpoint_id, page=page), 303)
