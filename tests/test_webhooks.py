@@ -142,6 +142,10 @@ def test_internal_notes_are_never_sent(app, factory, receiver, login):
     deliver(app)
     assert [r["type"] for r in receiver.received()] == ["ticket.replied"]
     assert receiver.received()[0]["data"]["event"]["text"] == "材料清单已发您邮箱"
+    assert receiver.received()[0]["data"]["event"]["first_reply"] is True
+    assert client.post(f"/tickets/{ticket.id}/actions/reply", data={"body": "补充说明"}).status_code == 303
+    deliver(app)
+    assert [r["data"]["event"]["first_reply"] for r in receiver.received()] == [True, False]
     assert all("先别告诉企业".encode() not in body for _s, _h, body, _v in receiver.requests)
 
 

@@ -7,8 +7,11 @@ import json
 import uuid
 
 from flask import current_app
+from sqlalchemy import select
 
-from app.enums import Channel, TicketState
+from app.enums import Channel, EventKind, TicketState
+from app.extensions import db
+from app.models import TicketEvent
 
 
 def new_delivery_id() -> str:
@@ -53,6 +56,11 @@ def payload_for(ticket, event) -> dict:
     exchange lands, merge its order number here, e.g.
     `data["hotline"] = exchange.outbound_events_for(ticket, event)` (it returns a dict or None)."""
     data = {"ticket": ticket_part(ticket), "event": event_part(event)}
+    if event.kind == EventKind.REPLIED.value:
+        # The first public reply is what the 首次答复 deadline measures; receivers need not work it out.
+        data["event"]["first_reply"] = db.session.scalar(select(TicketEvent.id).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.REPLIED.value,
+            TicketEvent.is_public.is_(True), TicketEvent.id < event.id).limit(1)) is None
     return data
 
 
