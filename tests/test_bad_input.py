@@ -51,6 +51,8 @@ def staff_forms(s):
                                                       "password": "long-enough-1", "active": "y"}),
         "department": (s["admin"], "/admin/departments", {"name": "应急管理局", "active": "y"}),
         "category": (s["admin"], "/admin/categories", {"name": "安全生产", "description": "", "active": "y"}),
+        "webhook": (s["admin"], "/admin/webhooks/new", {"name": "协同平台", "url": "https://example.com/hooks",
+                                                         "event_types": "ticket.created", "active": "y"}),
     }
 
 
@@ -69,6 +71,9 @@ BAD = {
                  ("display_name", ""), ("email", "not-an-email"), ("role", "officer")],
     "department": [("name", ""), ("name", "长" * 81), ("name", NUL)],
     "category": [("name", ""), ("description", "长" * 301)],
+    "webhook": [("name", ""), ("name", "长" * 81), ("name", NUL), ("url", ""), ("url", "ftp://example.com/h"),
+                ("url", SCRIPT), ("url", "https://example.com/" + "a" * 500),
+                ("event_types", "ticket.nonsense"), ("event_types", "")],
 }
 
 
