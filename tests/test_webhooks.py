@@ -38,6 +38,7 @@ class Receiver:
         self.secret = ""
         self.down = False
         self.fail_next = 0
+        self.on_request = None  # called while a request is being answered
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,6 +46,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 failing = receiver.down or receiver.fail_next > 0
                 receiver.fail_next = max(0, receiver.fail_next - 1)
+                if receiver.on_request:
+                    receiver.on_request()
                 valid = verify(receiver.secret, self.headers["X-Jianjian-Signature"], body)
                 status = 500 if failing else (200 if valid else 400)
                 receiver.requests.append((status, dict(self.headers), body, valid))
@@ -463,3 +466,35 @@ def test_a_test_event_that_goes_through_wakes_the_waiting_queue(app, factory, re
     assert "测试事件已送达" in client.post(f"/admin/webhooks/{endpoint}/test", follow_redirects=True).get_data(as_text=True)
     assert deliver(app) == {"delivered": 2, "failed": 0}  # at the next run, not 2 hours later
     assert [r["type"] for r in receiver.received()] == ["webhook.test", "ticket.created", "ticket.accepted"]
+
+
+def test_no_database_lock_is_held_while_a_receiver_answers(app, factory, receiver, login):
+    """SQLite: the worker's jobs and POST requests begin with BEGIN IMMEDIATE (the write lock); a try must end its
+    transaction before the network call, or a slow receiver would stop every other writer for up to the timeout.
+    While the receiver answers, another connection writes with a 0.3 s busy timeout."""
+    import sqlite3
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("SQLite's single write lock; PostgreSQL locks rows")
+    writes = []
+
+    def write_meanwhile():
+        started = time.perf_counter()
+        try:
+            with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.3) as other:
+                other.execute("UPDATE webhook_endpoint SET name = name")
+            writes.append(("ok", time.perf_counter() - started))
+        except sqlite3.OperationalError as exc:
+            writes.append((str(exc), time.perf_counter() - started))
+
+    endpoint = make_endpoint(app, receiver, types=["ticket.created"])
+    factory.ticket(S.INTAKE)
+    receiver.on_request = write_meanwhile
+    deliver(app)  # the worker's job
+    client = login(app.test_client(), factory.user(Role.ADMIN))
+    client.post(f"/admin/webhooks/{endpoint}/test")  # a POST request
+    with app.app_context():
+        delivery_id = db.session.scalar(select(WebhookDelivery.id)
+                                        .where(WebhookDelivery.event_type == "ticket.created"))
+    client.post(f"/admin/webhooks/deliveries/{delivery_id}/replay")
+    assert [outcome for outcome, _seconds in writes] == ["ok", "ok", "ok"]

@@ -41,14 +41,19 @@ def _headers(delivery, secret: str, timestamp: int) -> dict:
 def attempt(delivery: WebhookDelivery, now, *, scheduled: bool = True) -> bool:
     """Try one delivery once and record the outcome on its row (not committed): delivered on a 2xx answer.
     A scheduled try that fails backs off, or fails the row for good after the last try; an unscheduled one (a
-    replay) leaves the schedule as it was. Whether it was delivered."""
+    replay) leaves the schedule as it was. Whether it was delivered.
+
+    The transaction open so far (which holds SQLite's write lock in a job or a POST) ends before the network call,
+    so a slow or dead receiver never keeps anyone else from writing; nothing may be left unsaved when called."""
     cfg = current_app.config
     endpoint = delivery.endpoint
+    url, body = endpoint.url, delivery.body
+    headers = _headers(delivery, endpoint.secret, int(now.timestamp()))
+    db.session.commit()
     answer, error = None, ""
     try:
-        answer = transport.post(endpoint.url, delivery.body.encode(),
-                                _headers(delivery, endpoint.secret, int(now.timestamp())),
-                                timeout=cfg["WEBHOOK_TIMEOUT_SECONDS"], allow_private=cfg["WEBHOOK_ALLOW_PRIVATE"])
+        answer = transport.post(url, body.encode(), headers, timeout=cfg["WEBHOOK_TIMEOUT_SECONDS"],
+                                allow_private=cfg["WEBHOOK_ALLOW_PRIVATE"])
         if not 200 <= answer.status < 300:
             error = f"HTTP {answer.status}"
     except transport.Blocked as exc:
