@@ -498,3 +498,17 @@ def test_no_database_lock_is_held_while_a_receiver_answers(app, factory, receive
                                         .where(WebhookDelivery.event_type == "ticket.created"))
     client.post(f"/admin/webhooks/deliveries/{delivery_id}/replay")
     assert [outcome for outcome, _seconds in writes] == ["ok", "ok", "ok"]
+
+
+def test_signing_matches_the_readme_snippet_and_refuses_old_timestamps():
+    from app.webhooks import signing
+    secret, body = "whsec_example", '{"id":"dlv_1","type":"ticket.created"}'
+    header = signing.header(secret, 1_800_000_000, body)
+    # HMAC-SHA256 of "1800000000.<body>", computed here by hand with the standard library.
+    expected = hmac.new(secret.encode(), b"1800000000." + body.encode(), hashlib.sha256).hexdigest()
+    assert header == f"t=1800000000,v1={expected}"
+    assert verify(secret, header, body.encode())
+    assert signing.verify(secret, header, body, now=1_800_000_000 + 300)
+    assert not signing.verify(secret, header, body, now=1_800_000_000 + 301)  # older than 5 minutes: a replay
+    assert not signing.verify("whsec_other", header, body, now=1_800_000_000)
+    assert not signing.verify(secret, "v1=" + expected, body, now=1_800_000_000)
