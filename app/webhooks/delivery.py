@@ -85,6 +85,8 @@ def _endpoint_queue(endpoint_id: int, budget: int) -> tuple[int, int]:
             .order_by(WebhookDelivery.id).limit(min(BATCH, budget - delivered - failed))).all()
         for delivery in batch:
             now = utcnow()  # each try is its own unit of work: a long round never signs with a stale time
+            if delivery.status != PENDING:
+                continue  # an admin's replay delivered it meanwhile
             if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
                 return delivered, failed  # the head is backing off: everything behind it waits
             ok = attempt(delivery, now)
