@@ -512,3 +512,30 @@ def test_signing_matches_the_readme_snippet_and_refuses_old_timestamps():
     assert not signing.verify(secret, header, body, now=1_800_000_000 + 301)  # older than 5 minutes: a replay
     assert not signing.verify("whsec_other", header, body, now=1_800_000_000)
     assert not signing.verify(secret, "v1=" + expected, body, now=1_800_000_000)
+
+
+def test_a_worker_dying_after_a_send_resends_with_the_same_id(app, factory, receiver, monkeypatch):
+    """At least once: the worker dies after the receiver answered 200 but before the outcome was committed. The
+    row is still pending, so the next run sends it again with the same delivery id, and nothing after it is
+    skipped or reordered; deduplicating by id gives every event once, in order."""
+    from app.webhooks import delivery as sender
+    make_endpoint(app, receiver, types=["ticket.created", "ticket.accepted", "ticket.dispatched"])
+    factory.ticket(S.PROCESSING)
+    real = sender.attempt
+
+    def dies_after_the_second_send(row, now, **kwargs):
+        ok = real(row, now, **kwargs)
+        if len(receiver.requests) == 2:
+            raise KeyboardInterrupt("the worker is killed here")
+        return ok
+
+    monkeypatch.setattr(sender, "attempt", dies_after_the_second_send)
+    with pytest.raises(KeyboardInterrupt):
+        deliver(app)
+    monkeypatch.setattr(sender, "attempt", real)
+    assert deliver(app) == {"delivered": 2, "failed": 0}  # "accepted" again, then "dispatched"
+    ids = [h["X-Jianjian-Delivery"] for _s, h, _b, _v in receiver.requests]
+    assert len(ids) == 4 and ids[1] == ids[2]
+    unique = list(dict.fromkeys(r["id"] for r in receiver.received()))
+    by_id = {r["id"]: r["type"] for r in receiver.received()}
+    assert [by_id[i] for i in unique] == ["ticket.created", "ticket.accepted", "ticket.dispatched"]
