@@ -169,7 +169,7 @@ def test_every_state_change_needs_a_csrf_token(app, factory, login):
             "extension_id": 1, "override_id": 1, "shift_id": 1, "policy_id": 1, "note_id": 1, "meeting_id": 1, "item_id": 1,
             "procedure_id": 1, "project_id": 1, "type_id": 1, "document_id": 1,
             "month_text": "2026-10", "appeal_id": 1, "token": "x", "enterprise_id": ref.enterprise_id, "link_id": 1,
-            "kind_key": "accepted"}
+            "kind_key": "accepted", "endpoint_id": 1, "delivery_id": 1}
     urls = set()
     with app.test_request_context():
         from flask import url_for
