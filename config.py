@@ -147,6 +147,12 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "jianjian@localhost")
     WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
+    # Signed webhooks to outside systems (admin → 推送接口, app/webhooks/): tries per delivery before it is marked
+    # failed, the time one try may take, and whether private or loopback addresses may be reached (the SSRF guard;
+    # off in production unless set, on in development and tests, whose receivers run on 127.0.0.1).
+    WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 8))
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
+    WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", os.environ.get("JJ_ENV", "development") != "production")
 
     # The centre's general phone, shown to an enterprise whose case has no secretary yet (or one without an
     # office phone) on its receipt and tracking page.

@@ -122,6 +122,7 @@ def _maybe_start_scheduler(app):
 def _register_blueprints(app):
     from app.admin.views import bp as admin_bp
     from app.api.admin_views import bp as api_tokens_bp
+    from app.admin.webhook_views import bp as webhooks_bp
     from app.assessment.views import bp as assessment_bp, panel_context
     from app.auth.views import bp as auth_bp
     from app.supervision.views import bp as sla_bp
@@ -136,6 +137,6 @@ def _register_blueprints(app):
     from app.vendor import bp as vendor_bp
     from app.workspace.views import bp as workspace_bp
     for bp in (public_bp, my_bp, auth_bp, workspace_bp, tickets_bp, merging_bp, sla_bp, meetings_bp, projects_bp,
-               enterprises_bp, admin_bp, api_tokens_bp, assessment_bp, vendor_bp, ops_bp):
+               enterprises_bp, admin_bp, api_tokens_bp, webhooks_bp, assessment_bp, vendor_bp, ops_bp):
         app.register_blueprint(bp)
     app.add_template_global(panel_context, "assessment_panel")

@@ -72,9 +72,10 @@ def register_sla(app):
     @sla.command("sweep")
     def sweep_command():
         """Run one SLA sweep now and print what it did."""
-        from app.supervision.scheduler import run_delivery, run_sweep
+        from app.supervision.scheduler import run_delivery, run_sweep, run_webhooks
         click.echo(f"sweep: {run_sweep(app)}")
         click.echo(f"delivery: {run_delivery(app)}")
+        click.echo(f"webhooks: {run_webhooks(app)}")
 
     @sla.command("worker")
     def worker_command():

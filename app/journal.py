@@ -11,14 +11,17 @@ from app.enums import EventKind
 from app.errors import EditConflict
 from app.extensions import db
 from app.models import EnterpriseEvent, TicketEvent
+from app.webhooks import outbox as webhook_outbox
 
 ENTERPRISE_ACTOR = "企业"  # the actor name of what the enterprise did on its tracking page
 
 
 def record_event(ticket, actor, kind: EventKind, *, at, from_state=None, to_state=None, body="", data=None,
-                 public=False, actor_name=None, text=None):
+                 public=False, actor_name=None, text=None, webhook_type=None):
     """Append one event to the ticket's history (never updated or deleted afterwards), stamped `at` the one
-    moment of the unit of work that wrote it (the same moment as its notifications and clock changes).
+    moment of the unit of work that wrote it (the same moment as its notifications and clock changes). Its
+    webhook deliveries are written when the unit of work commits (app/webhooks/outbox.py); `webhook_type` names
+    the type when the kind alone does not tell it (a clock reaching 超期).
 
     `text`: a system text as a code and its parameters (`display.system_text` gives both it and the Chinese
     `body`), kept in the event's data so that pages render it in the reader's language."""
@@ -29,6 +32,7 @@ def record_event(ticket, actor, kind: EventKind, *, at, from_state=None, to_stat
                         kind=kind.value, from_state=from_state, to_state=to_state, body=body or "",
                         data=json.dumps(data or {}, ensure_ascii=False, default=str), is_public=public)
     db.session.add(event)
+    webhook_outbox.track(event, webhook_type)
     return event
 
 

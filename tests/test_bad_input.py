@@ -51,6 +51,8 @@ def staff_forms(s):
                                                       "password": "long-enough-1", "active": "y"}),
         "department": (s["admin"], "/admin/departments", {"name": "应急管理局", "active": "y"}),
         "category": (s["admin"], "/admin/categories", {"name": "安全生产", "description": "", "active": "y"}),
+        "webhook": (s["admin"], "/admin/webhooks/new", {"name": "协同平台", "url": "https://example.com/hooks",
+                                                         "event_types": "ticket.created", "active": "y"}),
     }
 
 
@@ -69,6 +71,9 @@ BAD = {
                  ("display_name", ""), ("email", "not-an-email"), ("role", "officer")],
     "department": [("name", ""), ("name", "长" * 81), ("name", NUL)],
     "category": [("name", ""), ("description", "长" * 301)],
+    "webhook": [("name", ""), ("name", "长" * 81), ("name", NUL), ("url", ""), ("url", "ftp://example.com/h"),
+                ("url", SCRIPT), ("url", "https://example.com/" + "a" * 500),
+                ("event_types", "ticket.nonsense"), ("event_types", "")],
 }
 
 
@@ -164,7 +169,7 @@ def test_every_state_change_needs_a_csrf_token(app, factory, login):
             "extension_id": 1, "override_id": 1, "shift_id": 1, "policy_id": 1, "note_id": 1, "meeting_id": 1, "item_id": 1,
             "procedure_id": 1, "project_id": 1, "type_id": 1, "document_id": 1,
             "month_text": "2026-10", "appeal_id": 1, "token": "x", "enterprise_id": ref.enterprise_id, "link_id": 1,
-            "kind_key": "accepted", "token_id": 1}
+            "kind_key": "accepted", "token_id": 1, "endpoint_id": 1, "delivery_id": 1}
     urls = set()
     with app.test_request_context():
         from flask import url_for

@@ -125,6 +125,14 @@ MATRIX = {
     ("admin.edit_message_template", "POST"): staff_only({"admin"}),
     ("admin.audit_trail", "GET"): staff_only({"admin"}),
     ("admin.audit_export", "GET"): staff_only({"admin"}),
+    ("webhooks.index", "GET"): staff_only({"admin"}),
+    ("webhooks.new", "GET"): staff_only({"admin"}),
+    ("webhooks.new", "POST"): staff_only({"admin"}),
+    ("webhooks.detail", "GET"): staff_only({"admin"}),
+    ("webhooks.detail", "POST"): staff_only({"admin"}),
+    ("webhooks.rotate_secret", "POST"): staff_only({"admin"}),
+    ("webhooks.send_test", "POST"): staff_only({"admin"}),
+    ("webhooks.replay", "POST"): staff_only({"admin"}),
     ("supervision.deadlines", "GET"): ticket_route(),
     ("supervision.urge", "POST"): staff_only({"supervisor"}),
     ("supervision.supervise", "POST"): staff_only({"supervisor"}),
@@ -301,10 +309,21 @@ def world(app, factory, login):
         from app.models import TrackingLink
         appeal = file_appeal(db.session.get(Ticket, ref.id), sec, "企业撤回诉求")
         token = verified_evaluation_token(ref.enterprise_id, Month(2026, 11))
+        from app.models import WebhookDelivery, WebhookEndpoint
+        # A receiver nobody listens on (port 9, discard): the admin's test and replay are refused at once.
+        endpoint = WebhookEndpoint(name="接收方", url="http://127.0.0.1:9/hook", secret="whsec_test",
+                                   event_types='["ticket.created"]', is_active=False,
+                                   created_at=app.extensions["jj_clock"].now())
+        db.session.add(endpoint)
+        db.session.flush()
+        delivery = WebhookDelivery(uid="dlv_matrix", endpoint_id=endpoint.id, event_type="ticket.created", body="{}",
+                                   status="failed", created_at=app.extensions["jj_clock"].now())
+        db.session.add(delivery)
+        db.session.commit()
         from app.api import tokens as api_tokens
         api_token, _raw = api_tokens.issue(db.session.get(User, people["admin"].id), name="对接系统", scopes=["read"],
                                            user_id=people["supervisor"].id)
-        ids = {"extension": Extension.query.one().id, "api_token": api_token.id, "override": CalendarOverride.query.one().id,
+        ids = {"endpoint": endpoint.id, "api_token": api_token.id, "delivery": delivery.id, "extension": Extension.query.one().id, "override": CalendarOverride.query.one().id,
                "duty": DutyShift.query.one().id,
                "policy": SlaPolicy.query.first().id,
                "note": Notification.query.filter_by(user_id=people["supervisor"].id).first().id,
@@ -327,7 +346,9 @@ def url_args(endpoint, w):
         "public.tracked": {"number": t.number}, "public.supplement": {"number": t.number},
         "public.rate": {"number": t.number}, "public.sms_preference": {"number": t.number},
         "tickets.send_link": {"ticket_id": t.id}, "enterprises.sms_preference": {"enterprise_id": t.enterprise_id},
-        "admin.edit_message_template": {"kind_key": "accepted"}, "assessment.send_invitations": {"month_text": "2026-11"},
+        "admin.edit_message_template": {"kind_key": "accepted"},
+        "webhooks.detail": {"endpoint_id": w["ids"]["endpoint"]}, "webhooks.rotate_secret": {"endpoint_id": w["ids"]["endpoint"]},
+        "webhooks.send_test": {"endpoint_id": w["ids"]["endpoint"]}, "webhooks.replay": {"delivery_id": w["ids"]["delivery"]}, "assessment.send_invitations": {"month_text": "2026-11"},
         "public.public_file": {"number": t.number, "attachment_id": w["public_file"]},
         "static": {"filename": "app.css"}, "vendor.asset": {"package": "htmx", "filename": "htmx.min.js"},
         "tickets.detail": {"ticket_id": t.id}, "tickets.history": {"ticket_id": t.id},

@@ -1,12 +1,13 @@
-"""Admin forms: users, departments, categories."""
+"""Admin forms: users, departments, categories, message wording, webhook endpoints."""
 import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.enums import Role
+from app.webhooks.events import EVENT_TYPES
 from app.text import single_line
 from app.forms import no_nul, strip
 
@@ -71,3 +72,21 @@ class MessageTemplateForm(FlaskForm):
         DataRequired(_l("请填写邮件标题。")), Length(max=100, message=_l("邮件标题不能超过 100 个字。")), no_nul, single_line])
     text = TextAreaField(_l("消息内容（短信和邮件正文）"), filters=[strip], validators=[
         DataRequired(_l("请填写消息内容。")), Length(max=500, message=_l("消息内容不能超过 500 个字。")), no_nul, single_line])
+
+
+class WebhookForm(FlaskForm):
+    """A webhook endpoint: its name, URL, the event types it receives and whether it is on (the URL and the
+    types are checked again by the service)."""
+
+    name = StringField(_l("名称"), filters=[strip], validators=[
+        DataRequired(_l("请填写名称。")), Length(max=80, message=_l("名称不能超过 80 个字。")), no_nul, single_line])
+    url = StringField(_l("推送地址"), filters=[strip], validators=[
+        DataRequired(_l("请填写推送地址。")), Length(max=500, message=_l("地址不能超过 500 个字符。")), no_nul])
+    event_types = SelectMultipleField(_l("推送的事件"), option_widget=widgets.CheckboxInput(),
+                                      widget=widgets.ListWidget(prefix_label=False),
+                                      validators=[DataRequired(_l("请至少选择一种事件。"))])
+    active = BooleanField(_l("启用"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event_types.choices = [(name, f"{label} · {name}") for name, label in EVENT_TYPES]

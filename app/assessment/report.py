@@ -6,7 +6,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from app.assessment.facts import decided_in, last_rating_in, merged_ids, on_time, resolution_due_in, satisfied
 from app.assessment.period import Month
 from app.display import due_text, local
-from app.enums import BAD_SATISFACTION, ENDED_UNHANDLED, Channel, ClockKind, EventKind, Satisfaction, TicketState
+from app.enums import BAD_SATISFACTION, ENDED_UNHANDLED, Channel, ClockKind, EventKind, Satisfaction
 from app.extensions import db
 from app.models import (Category, Milestone, Procedure, ProjectStage, Rating, Remediation, ReturnVisit, ScoreExclusion,
                         Ticket, TicketClock, TicketEvent, Visit)

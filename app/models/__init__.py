@@ -14,6 +14,7 @@ from app.models.deadline import (CalendarNotice, CalendarOverride, ClockLevelCha
                             TicketClock, WorkerHeartbeat)
 from app.models.hotline import HotlineOrder
 from app.models.ticket import Assignment, Attachment, Rating, Ticket, TicketEvent, TrackingLink
+from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 from app.extensions import db
 from app.models.types import coerce_labeled_enums
@@ -23,4 +24,4 @@ coerce_labeled_enums(db.Model)
 __all__ = ["ApiToken", "Appeal", "AuditHead", "AuditRecord", "AssessmentFact", "AssessmentRun", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule",
            "Milestone", "ParkTarget", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseContact", "EnterpriseEvent", "EnterpriseSession", "LoginSession", "Extension", "HotlineOrder", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
-           "TicketEvent", "TrackingLink", "User", "Visit", "WorkerHeartbeat"]
+           "TicketEvent", "TrackingLink", "User", "Visit", "WebhookDelivery", "WebhookEndpoint", "WorkerHeartbeat"]

@@ -1,4 +1,5 @@
-"""APScheduler jobs: the SLA sweep and the notification outbox, every minute, in one process only."""
+"""APScheduler jobs: the SLA sweep, the notification outbox and the webhook outbox, every minute, in one process
+only."""
 import json
 import logging
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ from app.supervision.notify import deliver_pending
 from app.supervision.procedures import notify_overdue_procedures
 from app.supervision.sweep import beat, sweep
 from app.extensions import db
+from app.webhooks.delivery import deliver_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,15 @@ def run_delivery(app) -> dict:
     with app.app_context():
         result = deliver_pending(utcnow())
         beat("notify", utcnow(), json.dumps(result))  # figures the outbox page reads and labels
+        db.session.commit()
+        return result
+
+
+def run_webhooks(app) -> dict:
+    """Send the webhook outbox once (each endpoint in event order, backing off from one that fails)."""
+    with app.app_context():
+        result = deliver_webhooks()
+        beat("webhooks", utcnow(), str(result))
         db.session.commit()
         return result
 
@@ -61,6 +72,7 @@ def build_scheduler(app, blocking: bool = False):
                    next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(run_sweep, args=[app], id="sla-sweep", **options)
     scheduler.add_job(run_delivery, args=[app], id="notify", **options)
+    scheduler.add_job(run_webhooks, args=[app], id="webhooks", **options)
     if app.config.get("DRAFT_CACHE_SECONDS", 0) > 0:
         scheduler.add_job(run_draft_refresh, args=[app], id="draft-figures",
                           **dict(options, seconds=max(60, app.config["DRAFT_CACHE_SECONDS"] // 2)))

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import Assignment, ClockLevelChange, Ticket, TicketClock, WorkerHeartbeat
 from app.display import clock_label, due_text, system_text
 from app.journal import record_event
+from app.webhooks import events as webhook_events
 from sla.clocks import Level
 
 SWEEP_LOCK_KEY = 7_324_100  # pg advisory lock id for "the SLA sweep"
@@ -93,6 +94,7 @@ def _process_batch(clocks, now, people) -> int:
             reached.append(sla_level)
             record_event(ticket, None, EventKind.SLA_LEVEL, at=now, actor_name=SYSTEM,
                          data={"clock": ClockKind(clock.kind).label, "level": sla_level.label, "due": status.due_at},
+                         webhook_type=webhook_events.OVERDUE if sla_level is SlaLevel.OVERDUE else None,
                          **_level_text(clock, sla_level, status))
         if reached:
             # The history keeps every level; people get one message, for the level the clock stands at now.

@@ -230,7 +230,17 @@ def _form_targets(factory):
     with factory.app.test_request_context():
         from app.tickets.services import rate_ticket
         rate_ticket(db.session.get(Ticket, bad.id), "1", "unsolved", "还是没解决")
+    with factory.app.test_request_context():
+        from app.models import WebhookEndpoint
+        endpoint = WebhookEndpoint(name="接收方", url="https://example.com/hook", secret="whsec_test",
+                                   event_types='["ticket.created"]', is_active=False,
+                                   created_at=factory.app.extensions["jj_clock"].now())
+        db.session.add(endpoint)
+        db.session.commit()
+        endpoint_id = endpoint.id
     fields = {
+        "/admin/webhooks/new": (admin, ["name", "url", "event_types", "active"]),
+        f"/admin/webhooks/{endpoint_id}": (admin, ["name", "url", "event_types", "active"]),
         f"/assessment/tickets/{ref.id}/exclude": (supervisor, ["reason"]),
         f"/assessment/tickets/{ref.id}/include": (supervisor, ["reason"]),
         f"/assessment/tickets/{ref.id}/appeal": (secretary, ["reason"]),
@@ -304,7 +314,7 @@ def _form_targets(factory):
     return fields
 
 
-FUZZ_TARGETS = 52  # the number of entries in _form_targets; the coverage test below keeps it honest
+FUZZ_TARGETS = 54  # the number of entries in _form_targets; the coverage test below keeps it honest
 
 
 @pytest.mark.parametrize("target", range(FUZZ_TARGETS))
@@ -355,5 +365,7 @@ def test_form_table_covers_every_post_route(app, factory):
                "/admin/api-tokens/<id>/revoke",  # a button
                # The JSON API takes no form: schemathesis generates its requests (tests/test_api_schemathesis.py).
                "/api/v1/tickets", "/api/v1/tickets/<id>/actions/<id>",
-               "/tickets/<id>/take"}  # a button (the version only); tested in test_enterprise_desk
+               "/tickets/<id>/take",  # a button (the version only); tested in test_enterprise_desk
+               # Webhooks: renew the secret, send a test event, replay a delivery (tested in test_webhooks).
+               "/admin/webhooks/<id>/secret", "/admin/webhooks/<id>/test", "/admin/webhooks/deliveries/<id>/replay"}
     assert post_rules - covered - buttons == set()
