@@ -32,7 +32,7 @@ ENTITY_LABELS = {
     "duty_shift": _l("值班表"), "scoring_rule": _l("考核权重"), "procedure_type": _l("代办事项类型"),
     "project_stage": _l("一表制阶段"), "score_exclusion": _l("不纳入考核"), "message_template": _l("企业消息模板"),
     "assessment_month": _l("月度考评发布"), "sla_recompute": _l("按现行标准重算"),
-    "enterprise": _l("企业联系人与短信设置"),
+    "enterprise": _l("企业联系人与短信设置"), "api_token": _l("API 令牌"), "webhook_endpoint": _l("推送接口"),
 }
 ACTION_LABELS = {
     "create": _l("新建"), "update": _l("修改"), "delete": _l("删除"), "reset": _l("恢复默认"),

@@ -16,7 +16,8 @@ from app.errors import TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.models import HotlineOrder, Ticket, TicketClock, TicketEvent, User
 from app.tickets import services
-from app.tickets.exchange import outbound_events_for, receive_work_order
+from app.tickets.exchange import receive_work_order
+from app.webhooks.hotline import outbound_events_for
 from sla.calendar import SHANGHAI
 
 

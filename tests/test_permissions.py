@@ -224,6 +224,8 @@ MATRIX = {
     ("api_tickets.get_deadlines", "GET"): everyone("401"),
     ("api_tickets.create_ticket", "POST"): everyone("401"),
     ("api_tickets.act", "POST"): everyone("401"),
+    ("api_exchange.receive_order", "POST"): everyone("401"),
+    ("api_exchange.read_order", "GET"): everyone("401"),
     ("api_reference.list_enterprises", "GET"): everyone("401"),
     ("api_reference.list_departments", "GET"): everyone("401"),
     ("api_reference.list_categories", "GET"): everyone("401"),
@@ -391,7 +393,8 @@ def url_args(endpoint, w):
         "assessment.appeal": {"ticket_id": t.id}, "assessment.evaluate": {"token": w["ids"]["token"]},
         "api_tokens.revoke_token": {"token_id": w["ids"]["api_token"]},
         "api_tickets.get_ticket": {"ticket_id": t.id}, "api_tickets.get_deadlines": {"ticket_id": t.id},
-        "api_tickets.act": {"ticket_id": t.id, "action": "note"}, "api_assessment.get_month": {"month_text": "2026-10"},
+        "api_tickets.act": {"ticket_id": t.id, "action": "note"},
+        "api_exchange.read_order": {"source": "12345", "order_no": "GD-1"}, "api_assessment.get_month": {"month_text": "2026-10"},
     }.get(endpoint, {})
 
 

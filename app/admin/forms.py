@@ -85,6 +85,7 @@ class WebhookForm(FlaskForm):
     event_types = SelectMultipleField(_l("推送的事件"), option_widget=widgets.CheckboxInput(),
                                       widget=widgets.ListWidget(prefix_label=False),
                                       validators=[DataRequired(_l("请至少选择一种事件。"))])
+    hotline_only = BooleanField(_l("这是 12345 平台的回传接口：只推送 12345 转办诉求的受理、答复、转办、退单、办结和关闭，附工单编号"))
     active = BooleanField(_l("启用"), default=True)
 
     def __init__(self, *args, **kwargs):

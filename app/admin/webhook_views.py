@@ -59,6 +59,7 @@ def new():
         try:
             endpoint, secret = services.create_endpoint(current_user, name=form.name.data, url=form.url.data,
                                                         types=form.event_types.data, active=form.active.data,
+                                                        hotline_only=form.hotline_only.data,
                                                         now=utcnow())
         except ServiceError as exc:
             db.session.rollback()
@@ -80,12 +81,13 @@ def detail(endpoint_id):
         form = WebhookForm()
     else:
         form = WebhookForm(data={"name": endpoint.name, "url": endpoint.url, "event_types": endpoint.types,
-                                 "active": endpoint.is_active})
+                                 "active": endpoint.is_active, "hotline_only": endpoint.hotline_only})
     error = None
     if form.validate_on_submit():
         try:
             services.update_endpoint(endpoint, name=form.name.data, url=form.url.data, types=form.event_types.data,
-                                     active=form.active.data, now=utcnow())
+                                     active=form.active.data, hotline_only=form.hotline_only.data, now=utcnow(),
+                                     actor=current_user)
         except ServiceError as exc:
             db.session.rollback()
             endpoint = _endpoint(endpoint_id)
@@ -110,7 +112,7 @@ def detail(endpoint_id):
 def rotate_secret(endpoint_id):
     """Give the endpoint a new secret, shown once on the answer."""
     endpoint = _endpoint(endpoint_id)
-    return _secret_page(endpoint, services.rotate_secret(endpoint, utcnow()), renewed=True)
+    return _secret_page(endpoint, services.rotate_secret(endpoint, utcnow(), actor=current_user), renewed=True)
 
 
 def _outcome(delivery, ok: bool, what: str) -> None:

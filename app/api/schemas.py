@@ -242,3 +242,50 @@ class ActionResult(Schema):
     done = fields.String(required=True)
     ticket = fields.Nested(TicketDetail, required=True, allow_none=True,
                            metadata={"description": "null when the token can no longer see it (a returned case)"})
+
+
+class OrderAttachment(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    url = fields.String(validate=validate.Length(max=2000), metadata={"description": "http(s) address of the file"})
+    content = fields.String(validate=validate.Length(max=5_000_000), metadata={"description": "or its content, base64"})
+
+
+class WorkOrder(Schema):
+    """A 12345 work order as the platform sends it (times in ISO 8601 with their offset, e.g. +08:00)."""
+    order_no = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "工单编号, unique per source"})
+    source = fields.String(validate=validate.Length(max=40), metadata={"description": "the platform, default 12345"})
+    caller_name = fields.String(validate=validate.Length(max=40))
+    caller_phone = fields.String(validate=validate.Length(max=30))
+    enterprise_name = fields.String(validate=validate.Length(max=120))
+    credit_code = fields.String(validate=validate.Length(max=18))
+    title = fields.String(validate=validate.Length(max=100))
+    matter = fields.String(required=True, validate=validate.Length(min=1, max=5000), metadata={"description": "诉求内容"})
+    category = fields.String(validate=validate.Length(max=100), metadata={"description": "the platform's category"})
+    urgency = fields.String(validate=validate.OneOf(["normal", "urgent", "普通", "紧急"]))
+    due_at = fields.DateTime(metadata={"description": "the platform's time limit as a moment"})
+    limit_days = fields.Integer(validate=validate.Range(1, 365), metadata={"description": "or in working days"})
+    received_at = fields.DateTime(metadata={"description": "when the platform received it (default: now)"})
+    attachments = fields.List(fields.Nested(OrderAttachment), validate=validate.Length(max=20))
+
+
+class PushBack(Schema):
+    source = fields.String(required=True)
+    order_no = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(
+        ["accepted", "replied", "dispatched", "rejected", "returned", "resolved", "closed"]))
+    time = fields.String(required=True)
+    text = fields.String(required=True)
+    ticket = fields.String(required=True, allow_none=True)
+    event_id = fields.Integer(required=True)
+
+
+class WorkOrderResult(Schema):
+    order_no = fields.String(required=True)
+    source = fields.String(required=True)
+    created = fields.Boolean(required=True)
+    changed = fields.Boolean(required=True)
+    ticket_id = fields.Integer(required=True)
+    ticket_number = fields.String(required=True, allow_none=True)
+    state = fields.String(required=True)
+    push_backs = fields.List(fields.Nested(PushBack), required=True)

@@ -2,7 +2,7 @@
 resource blueprints, the docs, and the request id."""
 from flask_smorest import Api
 
-from app.api import assessment, auth, docs, reference, schemas, tickets
+from app.api import assessment, auth, docs, exchange, reference, schemas, tickets
 
 DESCRIPTION = ("件件 JSON API。每个请求在 Authorization 头中携带管理员创建的令牌：`Bearer jj_…`。"
                "错误统一为 `{\"error\": {\"code\", \"message\"}, \"request_id\"}`。")
@@ -31,7 +31,7 @@ def init_app(app) -> None:
     })
     api = JsonApi()
     api.init_app(app)
-    for blueprint in (tickets.bp, reference.bp, assessment.bp):
+    for blueprint in (tickets.bp, reference.bp, assessment.bp, exchange.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)
     auth.install(app)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 
+from app.audit import record_change, snapshot
 from app.enums import Role
 from app.errors import TransitionRefused, ValidationFailed
 from app.extensions import db
@@ -79,6 +80,10 @@ def touch(token: ApiToken, now) -> None:
     token.last_used_at = now
 
 
+# What the audit trail keeps of a token: never its hash (the token itself is never stored).
+AUDITED = ("name", "prefix", "scopes", "department_id", "user_id", "revoked_at")
+
+
 def issue(actor, *, name, scopes, department_id=None, user_id=None) -> tuple[ApiToken, str]:
     """Create a token (admins only); returns the row and the token, which is shown this once and stored nowhere."""
     name = clean_text(name, _("名称"), 80, single_line=True)
@@ -100,6 +105,8 @@ def issue(actor, *, name, scopes, department_id=None, user_id=None) -> tuple[Api
                      department_id=int(department_id) if department_id else None,
                      user_id=int(user_id) if user_id else None, created_at=utcnow(), created_by_id=actor.id)
     db.session.add(token)
+    db.session.flush()
+    record_change(actor, "create", "api_token", token.id, {}, snapshot(token, AUDITED), token.created_at)
     db.session.commit()
     return token, raw
 
@@ -108,7 +115,9 @@ def revoke(actor, token: ApiToken) -> None:
     """Revoke a token: from now on it answers 401 like one that never existed."""
     if token.revoked_at is not None:
         raise TransitionRefused(_("该令牌已撤销。"))
+    before = snapshot(token, AUDITED)
     token.revoked_at, token.revoked_by_id = utcnow(), actor.id
+    record_change(actor, "update", "api_token", token.id, before, snapshot(token, AUDITED), token.revoked_at)
     db.session.commit()
 
 

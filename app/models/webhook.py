@@ -1,7 +1,7 @@
 """Signed webhooks: the endpoints admins register and one delivery row per event and endpoint (the webhook outbox)."""
 import json
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -20,6 +20,8 @@ class WebhookEndpoint(db.Model):
     secret: Mapped[str] = mapped_column(String(100))
     event_types: Mapped[str] = mapped_column(Text, default="[]")  # a JSON list of type names
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The 12345 platform's push-back endpoint: only events of cases it sent, that the exchange passes on.
+    hotline_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at = mapped_column(UTCDateTime, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at = mapped_column(UTCDateTime)

@@ -1,5 +1,5 @@
 """The 12345 hotline exchange: a work order the platform sends becomes a case, once; a changed order is noted on
-its case; and the case's events the platform must hear about are turned into payloads for it.
+its case. What the platform hears back is `app.webhooks.hotline.outbound_events_for`.
 
 Delivery in either direction is not here: the inbound endpoint calls `receive_work_order`, and the outbound
 webhooks call `outbound_events_for` for each event of a case."""
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.deadlines.engine import set_outside_limit, start_clocks_at
-from app.enums import Channel, EventKind
+from app.enums import EventKind
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.journal import commit, record_event
@@ -19,7 +19,6 @@ from app.tickets import work_orders
 from app.tickets.intake import PLATFORM_ACTOR, find_or_create_enterprise, record_hotline_ticket
 from app.tickets.services import stage
 from app.validators import is_valid_mobile
-from sla.calendar import SHANGHAI
 
 FALLBACK_CATEGORY = "其他"  # where an order whose platform category matches none of ours goes
 
@@ -106,35 +105,3 @@ def receive_work_order(fields: dict, now, actor=None):
             if row is None:
                 raise
     return _update(row, order, fields, now, actor)
-
-
-# What the platform hears about, by event kind: its acceptance, replies to the enterprise, dispatch, refusal or
-# return with the reason, the outcome and the closure. Notes, deadlines and everything internal stay here.
-OUTBOUND = {
-    EventKind.ACCEPTED.value: "accepted", EventKind.REPLIED.value: "replied", EventKind.DISPATCHED.value: "dispatched",
-    EventKind.REJECTED.value: "rejected", EventKind.PLATFORM_RETURNED.value: "returned",
-    EventKind.RESOLVED.value: "resolved", EventKind.CLOSED.value: "closed",
-}
-
-
-def outbound_events_for(ticket, event):
-    """The payload to push to the 12345 platform for this event of a case that came from it, or None: {"source",
-    "order_no", "type", "time" (ISO 8601, Beijing), "text", "ticket", "event_id"}. A dispatch tells only the
-    departments (its instructions are internal)."""
-    kind = OUTBOUND.get(event.kind)
-    if kind is None or ticket.channel != Channel.HOTLINE.value or ticket.hotline_order is None:
-        return None
-    if kind == "replied" and not event.is_public:
-        return None
-    text = event.body
-    if kind == "dispatched":
-        details = event.details
-        text = _("已转交%(lead)s办理。", lead=details.get("lead", ""))
-        if details.get("support"):
-            text += _("协办：%(names)s。", names="、".join(details["support"]))
-    elif kind == "closed" and not text:
-        text = _("诉求已办结并关闭。")
-    order = ticket.hotline_order
-    return {"source": order.source, "order_no": order.order_no, "type": kind,
-            "time": event.at.astimezone(SHANGHAI).isoformat(timespec="seconds"), "text": text or "",
-            "ticket": ticket.number, "event_id": event.id}

@@ -25,8 +25,8 @@ TYPE_NAMES = [name for name, _label in EVENT_TYPES]
 OVERDUE = "ticket.overdue"
 
 # Ticket event kinds that always mean one type. Internal notes (NOTED), edits, deadlines' bookkeeping and links
-# are never sent. `ticket.returned` (退单 to the 12345 platform) has no event kind in this branch: map the kind the
-# 12345 exchange records here when it lands. `ticket.overdue` comes from the sweep (`record_event(webhook_type=…)`).
+# are never sent. `ticket.returned` is 退单 to the 12345 platform. `ticket.overdue` comes from the sweep
+# (`record_event(webhook_type=…)`).
 KIND_TYPES = {
     EventKind.CREATED.value: "ticket.created",
     EventKind.RECORDED.value: "ticket.created",
@@ -40,6 +40,7 @@ KIND_TYPES = {
     EventKind.REOPENED.value: "ticket.reopened",
     EventKind.CLOSED.value: "ticket.closed",
     EventKind.RATED.value: "ticket.rated",
+    EventKind.PLATFORM_RETURNED.value: "ticket.returned",
 }
 
 

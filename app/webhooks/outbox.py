@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.models.webhook import PENDING
 from app.webhooks.events import type_of
+from app.webhooks.hotline import outbound_events_for
 from app.webhooks.payload import envelope, new_delivery_id, payload_for
 
 _KEY = "jj_webhook_events"
@@ -39,6 +40,8 @@ def _write_deliveries(session) -> None:
         for endpoint in endpoints:
             if name not in endpoint.types:
                 continue
+            if endpoint.hotline_only and outbound_events_for(event.ticket, event) is None:
+                continue  # the 12345 platform hears of its own orders only, and only what the exchange tells it
             data = data or payload_for(event.ticket, event)
             uid = new_delivery_id()
             session.add(WebhookDelivery(uid=uid, endpoint_id=endpoint.id, event_id=event.id, ticket_id=event.ticket_id,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.enums import Channel, EventKind, TicketState
 from app.extensions import db
 from app.models import TicketEvent
+from app.webhooks.hotline import outbound_events_for
 
 
 def new_delivery_id() -> str:
@@ -52,10 +53,12 @@ def event_part(event) -> dict:
 
 
 def payload_for(ticket, event) -> dict:
-    """The `data` of a ticket event's webhook. The one place to add fields for every receiver: when the 12345
-    exchange lands, merge its order number here, e.g.
-    `data["hotline"] = exchange.outbound_events_for(ticket, event)` (it returns a dict or None)."""
+    """The `data` of a ticket event's webhook; for a case from the 12345 platform, what the platform hears about it
+    (`hotline`: its order number, the push-back's type and text), when it is such an event."""
     data = {"ticket": ticket_part(ticket), "event": event_part(event)}
+    hotline = outbound_events_for(ticket, event)
+    if hotline is not None:
+        data["hotline"] = hotline
     if event.kind == EventKind.REPLIED.value:
         # The first public reply is what the 首次答复 deadline measures; receivers need not work it out.
         data["event"]["first_reply"] = db.session.scalar(select(TicketEvent.id).where(

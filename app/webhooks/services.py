@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.audit import record_change, snapshot
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import WebhookEndpoint
@@ -42,28 +43,43 @@ def _types(types) -> str:
     return json.dumps(chosen)
 
 
-def create_endpoint(actor, *, name: str, url: str, types, active: bool, now) -> tuple[WebhookEndpoint, str]:
+# What the audit trail keeps of an endpoint: never its secret (only that it was renewed).
+AUDITED = ("name", "url", "event_types", "hotline_only", "is_active", "secret_rotated_at")
+
+
+def create_endpoint(actor, *, name: str, url: str, types, active: bool, now,
+                    hotline_only: bool = False) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint with a fresh secret; the endpoint and the secret (to show once)."""
     secret = signing.new_secret()
     endpoint = WebhookEndpoint(name=name.strip(), url=checked_url(url), event_types=_types(types), is_active=active,
-                               secret=secret, created_at=now, updated_at=now, created_by_id=actor.id)
+                               hotline_only=bool(hotline_only), secret=secret, created_at=now, updated_at=now,
+                               created_by_id=actor.id)
     db.session.add(endpoint)
+    db.session.flush()
+    record_change(actor, "create", "webhook_endpoint", endpoint.id, {}, snapshot(endpoint, AUDITED), now)
     db.session.commit()
     return endpoint, secret
 
 
-def update_endpoint(endpoint: WebhookEndpoint, *, name: str, url: str, types, active: bool, now) -> None:
-    """Change an endpoint's name, URL, event types or active flag (its secret stays)."""
+def update_endpoint(endpoint: WebhookEndpoint, *, name: str, url: str, types, active: bool, now, actor=None,
+                    hotline_only: bool | None = None) -> None:
+    """Change an endpoint's name, URL, event types, 12345 flag or active flag (its secret stays)."""
+    before = snapshot(endpoint, AUDITED)
     endpoint.url = checked_url(url)
     endpoint.event_types = _types(types)
     endpoint.name, endpoint.is_active, endpoint.updated_at = name.strip(), active, now
+    if hotline_only is not None:
+        endpoint.hotline_only = bool(hotline_only)
+    record_change(actor, "update", "webhook_endpoint", endpoint.id, before, snapshot(endpoint, AUDITED), now)
     db.session.commit()
 
 
-def rotate_secret(endpoint: WebhookEndpoint, now) -> str:
+def rotate_secret(endpoint: WebhookEndpoint, now, actor=None) -> str:
     """Give the endpoint a new secret (to show once); pending deliveries are signed with it from now on."""
+    before = snapshot(endpoint, AUDITED)
     endpoint.secret = signing.new_secret()
     endpoint.secret_rotated_at = endpoint.updated_at = now
+    record_change(actor, "update", "webhook_endpoint", endpoint.id, before, snapshot(endpoint, AUDITED), now)
     db.session.commit()
     return endpoint.secret
 

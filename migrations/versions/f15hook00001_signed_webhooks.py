@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('secret', sa.String(length=100), nullable=False),
     sa.Column('event_types', sa.Text(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('hotline_only', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
