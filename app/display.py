@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from app import enums
+from app.journal import ENTERPRISE_ACTOR, PLATFORM_ACTOR
 from app.deadlines.calendar import current_calendar, is_provisional
 from app.deadlines.procedures import due_at as procedure_due_at
 from sla import clocks
@@ -282,3 +283,11 @@ def outside_limit_text(clock, status) -> str:
         return _("12345 平台时限（%(limit)s）早于本中心时限（%(policy)s），按平台时限。",
                  limit=due_text(clock.limit_at), policy=due_text(status.policy_due_at))
     return _("12345 平台时限（%(limit)s）不早于本中心时限，按本中心时限。", limit=due_text(clock.limit_at))
+
+
+def public_actor(event) -> str:
+    """Who did it, as the enterprise may read it: the enterprise itself or the 12345 platform by name, everyone
+    else (staff, departments, integrations, the system) as the centre."""
+    if event.actor_id is None and event.actor_name in (ENTERPRISE_ACTOR, PLATFORM_ACTOR):
+        return event.actor_name
+    return str(_("企业服务中心"))

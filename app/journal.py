@@ -14,6 +14,7 @@ from app.models import EnterpriseEvent, TicketEvent
 from app.webhooks import outbox as webhook_outbox
 
 ENTERPRISE_ACTOR = "企业"  # the actor name of what the enterprise did on its tracking page
+PLATFORM_ACTOR = "12345 平台"  # the actor name of what the 12345 platform sent
 
 
 def record_event(ticket, actor, kind: EventKind, *, at, from_state=None, to_state=None, body="", data=None,

@@ -12,7 +12,8 @@ from app.tickets.routing import pool_count
 from app.deadlines.calendar import calendar_warning
 from app.deadlines.policies import rating_deadline, rating_window_days
 from app.deadlines.procedures import due_at as procedure_due_at
-from app.display import due_text, event_details, event_text, local, procedure_badge, shift_text, sla_badge
+from app.display import (due_text, event_details, event_text, local, procedure_badge, public_actor, shift_text,
+                         sla_badge)
 
 
 def register(app):
@@ -23,6 +24,7 @@ def register(app):
     app.add_template_global(procedure_due_at, "procedure_due_at")
     app.add_template_global(event_details, "event_details")
     app.add_template_global(event_text, "event_text")
+    app.add_template_global(public_actor, "public_actor")
     app.add_template_filter(due_text, "due")
     app.add_template_global(shift_text, "shift_text")
 

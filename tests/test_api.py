@@ -387,3 +387,16 @@ def test_openapi_document_and_docs_page(app):
     assert page.status_code == 200 and "/vendor/swagger-ui/swagger-ui-bundle.js" in html
     assert "/static/api-docs.js" in html and not re.search(r"<script>(?!</script>)", html)
     assert client.get("/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_an_integration_name_never_reaches_the_enterprise(app, factory):
+    # A department token's events carry "住建局（接口：名称）" with no account behind them; the enterprise's pages
+    # show the centre instead. The enterprise itself and the 12345 platform keep their names.
+    from app.display import public_actor
+    from app.journal import ENTERPRISE_ACTOR, PLATFORM_ACTOR
+    from app.models import TicketEvent
+    with app.test_request_context():
+        assert public_actor(TicketEvent(actor_id=None, actor_name="住建局（接口：内部办件系统V2）")) == "企业服务中心"
+        assert public_actor(TicketEvent(actor_id=7, actor_name="王晓明")) == "企业服务中心"
+        assert public_actor(TicketEvent(actor_id=None, actor_name=ENTERPRISE_ACTOR)) == ENTERPRISE_ACTOR
+        assert public_actor(TicketEvent(actor_id=None, actor_name=PLATFORM_ACTOR)) == PLATFORM_ACTOR

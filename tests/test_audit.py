@@ -292,6 +292,10 @@ def test_the_page_shows_filters_and_the_chain_state_and_exports(app, factory, ad
     assert "丙局" in client.get(f"/admin/audit?actor={admin.id}&since=2026-11-16&until=2026-11-16").get_data(
         as_text=True)
     assert "丙局" not in client.get("/admin/audit?since=2026-11-17").get_data(as_text=True)  # the day after
+    for far in ("since=0001-01-01", "until=9999-12-31"):  # outside any record: reported, not a server error
+        answer = client.get(f"/admin/audit?{far}")
+        assert answer.status_code == 200 and "日期格式应为" in answer.get_data(as_text=True)
+        assert client.get(f"/admin/audit.xlsx?{far}").status_code == 200
     bad = client.get("/admin/audit?since=16/11/2026").get_data(as_text=True)
     assert "日期格式应为" in bad and "丙局" in bad  # a bad date is said and ignored
 

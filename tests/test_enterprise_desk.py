@@ -357,3 +357,53 @@ def test_officer_cannot_edit_enterprises_and_secretary_cannot_reassign(app, fact
     assert response.status_code == 403
     assert sec.post(f"/enterprises/{eid}/edit", data={"name": "改名"}).status_code == 403
     assert _enterprise(app, eid) == before and _events(app, eid) == []
+
+
+def test_a_secretary_works_only_her_own_cases_and_takes_the_others_first(app, factory):
+    # A pool case (its company has no 联系秘书) in progress: any secretary sees it (and may add an internal note),
+    # none may resolve or reply before taking it; once taken, the taker may. A case still waiting to be accepted may be accepted (which
+    # takes it over). A supervisor may always act.
+    from app.models import Ticket as T, User as U
+    from app.tickets import access
+    from app.enums import TicketState
+    taker, other = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    supervisor = factory.user(Role.SUPERVISOR)
+    pooled = factory.ticket(TicketState.PROCESSING, enterprise_id=factory.enterprise(None))
+    waiting = factory.ticket(TicketState.INTAKE, enterprise_id=factory.enterprise(None))
+    with app.test_request_context():
+        case, new = db.session.get(T, pooled.id), db.session.get(T, waiting.id)
+        case.secretary_id = None
+        db.session.commit()
+        for person in (taker, other):
+            me = db.session.get(U, person.id)
+            assert access.can_view(me, case)
+            assert not any(access.can(me, action, case) for action in ("resolve", "reply"))
+            assert access.can(me, "accept", new)
+        assert access.can(db.session.get(U, supervisor.id), "resolve", case)
+        case.secretary_id = taker.id  # taken
+        db.session.commit()
+        assert access.can(db.session.get(U, taker.id), "resolve", case)
+        assert not access.can(db.session.get(U, other.id), "resolve", case)
+
+
+def test_verifying_a_contact_on_the_contacts_form_is_in_the_audit_trail(app, factory, login):
+    # The primary contact decides who sees all the company's cases: changing or verifying it writes one audit
+    # record with the fields before and after.
+    from app.models import AuditRecord
+    supervisor = factory.user(Role.SUPERVISOR)
+    enterprise_id = factory.enterprise(None)
+    client = login(app.test_client(), supervisor)
+    with app.app_context():
+        contact = db.session.scalars(select(EnterpriseContact).where(
+            EnterpriseContact.enterprise_id == enterprise_id)).first()
+        before = db.session.query(AuditRecord).count()
+    data = {"contacts-0-name": "王经理", "contacts-0-title": "", "contacts-0-mobile": "13812345678",
+            "contacts-0-verified": "y", "primary": "0"}
+    if contact is not None:
+        data["contacts-0-id"] = str(contact.id)
+    answer = client.post(f"/enterprises/{enterprise_id}/contacts", data=data)
+    assert answer.status_code in (200, 303), answer.get_data(as_text=True)[:500]
+    with app.app_context():
+        records = db.session.query(AuditRecord).order_by(AuditRecord.id).all()[before:]
+        assert [(r.entity_type, r.action) for r in records] == [("enterprise", "update")]
+        assert json.loads(records[0].after_json) == {"contact_verified": True}

@@ -78,3 +78,16 @@ def test_the_project_picker_follows_the_chosen_company(app, factory, login):
     assert accepted.status_code == 200
     with app.app_context():
         assert db.session.scalar(select(Ticket.project_id)) == ours
+
+
+def test_a_received_time_in_year_one_is_refused_not_a_server_error(app, factory, login):
+    secretary = factory.user(Role.SECRETARY)
+    enterprise = factory.enterprise(secretary)
+    client = login(app.test_client(), secretary)
+    answer = client.post("/tickets/new", data={
+        "enterprise_id": str(enterprise), "channel": "phone", "contact_name": "王经理", "mobile": "13812345678",
+        "category_id": str(factory.category()), "urgency": "normal", "title": "用电增容", "description": "需要增容。",
+        "received_at": "0001-01-01 00:00"})
+    assert answer.status_code == 400 and "接收时间应在 2000 年以后" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Ticket.id)) is None

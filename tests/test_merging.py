@@ -347,10 +347,10 @@ def test_the_kept_case_page_can_take_in_a_duplicate(app, factory, login):
         assert not [c for c in d.clocks if c.running]
 
 
-def test_a_merged_duplicate_lines_are_listed_not_counted(app, factory):
+def test_a_merged_duplicate_lines_are_listed_not_counted(app, factory, clock):
     # The duplicate was accepted at once (its acknowledgement on time: one "response" line for the secretary in
-    # November). Merging stops its first-reply clock too, which settles it: two response lines, both listed with
-    # the reason 已并单 and counted no more; the kept case's own acknowledgement line still counts.
+    # November, decided before the merge, so it stays counted). Merging stops its first-reply clock, due later:
+    # that line is listed with the reason 已并单 and not counted; the kept case's own line still counts.
     from sqlalchemy import select
     from app.assessment.facts import facts
     from app.assessment.metrics import SECRETARY, reason_label
@@ -365,6 +365,26 @@ def test_a_merged_duplicate_lines_are_listed_not_counted(app, factory):
 
     with app.test_request_context():
         assert lines(dup.id) == [(True, "on_time")]
+        clock.advance(minutes=5)  # merged a little later
         merging.merge_tickets(_t(kept.id), _t(dup.id), _u(sec), utcnow(), "同一问题")
-        assert lines(dup.id) == [(False, "merged")] * 2 and lines(kept.id) == [(True, "on_time")]
+        assert sorted(lines(dup.id)) == [(False, "merged"), (True, "on_time")]
+        assert lines(kept.id) == [(True, "on_time")]
         assert reason_label("merged") == "已并单（随保留的诉求计一次）"
+
+
+def test_a_breach_before_the_merge_stays_counted(app, factory, clock):
+    # Submitted Monday 16 November 09:00 (START); the acknowledgement is due 24 hours later, Tuesday 09:00. Nobody
+    # accepts it; on Wednesday 09:00 the secretary merges it into another case of hers. The missed acknowledgement
+    # was due before the merge: it stays counted, as late. Merging cannot hide a breach.
+    from sqlalchemy import select
+    from app.assessment.facts import facts
+    from app.assessment.metrics import SECRETARY
+    sec = factory.user(Role.SECRETARY)
+    kept = factory.ticket(S.TRIAGE, secretary=sec)
+    dup = factory.ticket(S.INTAKE, secretary=sec)
+    clock.advance(days=2)
+    with app.test_request_context():
+        merging.merge_tickets(_t(kept.id), _t(dup.id), _u(sec), utcnow(), "同一问题")
+        f = facts(SECRETARY, Month(2026, 11), utcnow(), only=["response"])
+        rows = [(r.counted, r.reason) for r in db.session.execute(select(f).where(f.c.ticket_id == dup.id))]
+        assert (True, "late") in rows

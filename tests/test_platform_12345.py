@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -181,3 +182,23 @@ def test_orders_per_second_taken_idempotently(app, factory, jianjian, exchange_t
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Ticket)) == 120
         assert db.session.scalar(select(func.count(func.distinct(HotlineOrder.ticket_id)))) == 120
+
+
+def test_an_order_without_its_received_time_sent_again_is_no_change(app, factory, clock, jianjian, exchange_token):
+    # received_at left out: the case was received at the first delivery. A redelivery an hour later is the same
+    # order (200, not changed, no new event), and the received time stays the first delivery's.
+    factory.category("用电用水")
+    fields = work_order("GD-NORECV")
+    del fields["received_at"]
+    status, first = jianjian.call("POST", "/exchange/12345/orders", exchange_token, fields)
+    clock.advance(hours=1)
+    status, again = jianjian.call("POST", "/exchange/12345/orders", exchange_token, fields)
+    assert status == 200 and (again["created"], again["changed"]) == (False, False)
+    with app.app_context():
+        ticket = db.session.get(Ticket, first["ticket_id"])
+        assert len(ticket.events) == 1
+        assert db.session.scalar(select(HotlineOrder.received_at)) == clock.now() - timedelta(hours=1)
+    # A time far outside any real order is refused in Chinese, not a server error.
+    status, bad = jianjian.call("POST", "/exchange/12345/orders", exchange_token,
+                                work_order("GD-Y1", received_at="0001-01-01T00:00:00+08:00"))
+    assert status == 422 and "2000" in bad["error"]["message"]

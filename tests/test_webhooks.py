@@ -539,3 +539,22 @@ def test_a_worker_dying_after_a_send_resends_with_the_same_id(app, factory, rece
     unique = list(dict.fromkeys(r["id"] for r in receiver.received()))
     by_id = {r["id"]: r["type"] for r in receiver.received()}
     assert [by_id[i] for i in unique] == ["ticket.created", "ticket.accepted", "ticket.dispatched"]
+
+
+def test_ipv4_inside_ipv6_is_judged_as_itself():
+    # 64:ff9b::a9fe:a9fe is NAT64 for 169.254.169.254 (the cloud metadata address), 2002:c0a8:0101:: is 6to4 for
+    # 192.168.1.1, ::ffff:127.0.0.1 is IPv4-mapped loopback: all internal. 64:ff9b::808:808 is 8.8.8.8: public.
+    from app.webhooks.transport import is_public
+    for internal in ("64:ff9b::a9fe:a9fe", "2002:c0a8:0101::1", "::ffff:127.0.0.1", "10.0.0.1", "fe80::1%eth0"):
+        assert not is_public(internal), internal
+    assert is_public("64:ff9b::808:808") and is_public("8.8.8.8")
+
+
+def test_internal_details_never_leave(app, factory, receiver):
+    # An internal note's text and details stay inside; a public reply's go out.
+    from app.webhooks.payload import event_part
+    from app.models import TicketEvent
+    internal = TicketEvent(id=1, kind="noted", actor_name="王", is_public=False, body="内部", data='{"reason": "强制办结"}')
+    public = TicketEvent(id=2, kind="replied", actor_name="王", is_public=True, body="已答复", data='{"x": 1}')
+    assert (event_part(internal)["text"], event_part(internal)["details"]) == (None, {})
+    assert (event_part(public)["text"], event_part(public)["details"]) == ("已答复", {"x": 1})

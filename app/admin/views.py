@@ -201,9 +201,11 @@ def _day(value: str | None) -> tuple[date | None, bool]:
     if not value:
         return None, True
     try:
-        return date.fromisoformat(value.strip()), True
+        day = date.fromisoformat(value.strip())
     except ValueError:
         return None, False
+    # Years 1 and 9999 overflow when made a Beijing moment; nothing is recorded outside these years anyway.
+    return (day, True) if 2000 <= day.year <= 2100 else (None, False)
 
 
 def _audit_filters() -> tuple[dict, dict, list]:

@@ -238,7 +238,14 @@ def facts(kind: str, month, now, *, only=None, unit_id=None, ticket_ids=None):
                 .where(Appeal.unit_kind == kind, Appeal.status == "accepted").subquery("accepted"))
     excluded = raw.c.ticket_id.is_not(None) & ScoreExclusion.id.is_not(None)
     appealed = accepted.c.ticket_id.is_not(None)
-    merged = raw.c.ticket_id.is_not(None) & raw.c.ticket_id.in_(merged_ids())
+    # A merged duplicate's lines are dropped (the pair counts once, as the kept case) unless they were decided
+    # before the merge: a deadline already missed, or met, stays counted, so merging never hides a breach.
+    merged_case = Ticket.__table__.alias("merged_case")
+    decided = case((raw.c.due_at.is_(None), raw.c.done_at), (raw.c.done_at.is_(None), raw.c.due_at),
+                   (raw.c.done_at < raw.c.due_at, raw.c.done_at), else_=raw.c.due_at)
+    merged = raw.c.ticket_id.is_not(None) & exists().where(
+        merged_case.c.id == raw.c.ticket_id, merged_case.c.merged_into_id.is_not(None),
+        or_(decided.is_(None), decided >= merged_case.c.merged_at))
     return (select(raw.c.metric, raw.c.unit_id, raw.c.ticket_id, raw.c.ref_id, raw.c.value,
                    case((merged, False), (excluded, False), (appealed, False), else_=True).label("counted"),
                    case((merged, "merged"), (excluded, "excluded"), (appealed, "appeal"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.audit import record_change, snapshot
 from app.enums import OPEN_STATES, Role, TicketState
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
@@ -22,6 +23,8 @@ FIELD_LABELS = {"name": _l("企业名称"), "credit_code": _l("统一社会信�
                 "industry": _l("行业"), "secretary": _l("联系秘书"), "contacts": _l("联系人")}
 KIND_LABELS = {"created": _l("新建企业"), "edited": _l("修改企业信息"), "secretary": _l("变更联系秘书"),
                "contacts": _l("修改联系人")}
+
+SPEAKS_FOR = ("contact_name", "mobile", "contact_verified")  # the primary contact, as sign-in reads it
 
 
 @dataclass
@@ -133,6 +136,7 @@ def create_enterprise(actor, *, name, credit_code, park="", industry="", secreta
         "name": [None, name], "credit_code": [None, code], "park": [None, park], "industry": [None, industry],
         "secretary": [None, secretary.display_name if secretary else None],
         "contacts": [None, _contact_text(enterprise.contacts)]}, at=now)
+    record_change(actor, "create", "enterprise", enterprise.id, {}, snapshot(enterprise, SPEAKS_FOR), now)
     db.session.commit()
     return enterprise
 
@@ -165,12 +169,14 @@ def save_contacts(actor, enterprise, rows, primary_index):
     for row in rows:
         if row.id is not None and row.id not in known:
             row.id = None  # an id from another company's form is a new contact here, never that one
-    before = _contact_text(enterprise.contacts)
+    before, speaks_before = _contact_text(enterprise.contacts), snapshot(enterprise, SPEAKS_FOR)
     _apply_contacts(actor, enterprise, rows, primary_index)
     db.session.flush()
     after = _contact_text(enterprise.contacts)
     if after != before:
         record_enterprise_event(enterprise, actor, "contacts", {"contacts": [before, after]}, at=now)
+    # Who speaks for the company decides who sees all its cases on 我的诉求: in the audit trail too.
+    record_change(actor, "update", "enterprise", enterprise.id, speaks_before, snapshot(enterprise, SPEAKS_FOR), now)
     db.session.commit()
 
 

@@ -78,10 +78,12 @@ def can(user, action: str, ticket) -> bool:
         return False
     if spec.who == workflow.ANY_STAFF_BUT_ADMIN:
         return not user.is_admin
-    if spec.who == workflow.STAFF:
-        return user.is_secretary or user.is_supervisor
-    if spec.who == workflow.HOTLINE_STAFF:
-        return (user.is_secretary or user.is_supervisor) and ticket.channel == Channel.HOTLINE.value
+    if spec.who in (workflow.STAFF, workflow.HOTLINE_STAFF):
+        if spec.who == workflow.HOTLINE_STAFF and ticket.channel != Channel.HOTLINE.value:
+            return False
+        # A secretary works her own cases; a pool case or a colleague's she first takes (accepting takes it too),
+        # so that every case she works is hers and nobody's work is left without an owner.
+        return user.is_supervisor or (user.is_secretary and (ticket.secretary_id == user.id or action == "accept"))
     if spec.who == workflow.SUPERVISOR:
         return user.is_supervisor
     if spec.who == workflow.DEPARTMENT_PENDING:

@@ -16,7 +16,8 @@ from app.extensions import db
 from app.journal import commit, record_event
 from app.models import Category, Enterprise, HotlineOrder
 from app.tickets import work_orders
-from app.tickets.intake import PLATFORM_ACTOR, find_or_create_enterprise, record_hotline_ticket
+from app.journal import PLATFORM_ACTOR
+from app.tickets.intake import find_or_create_enterprise, record_hotline_ticket
 from app.tickets.services import stage
 from app.validators import is_valid_mobile
 
@@ -74,6 +75,9 @@ def _create(order, fields, now, actor):
 
 def _update(row, order, fields, now, actor):
     ticket = row.ticket
+    if fields.get("received_at") in (None, ""):
+        # Not sent: the order was received when it first came, not at this redelivery (which is no change).
+        order["received_at"] = work_orders.stored_order(row)["received_at"]
     if row.content_hash == work_orders.content_hash(order):
         db.session.commit()  # ends the read (and its lock): nothing to write
         return ticket, False, False

@@ -176,6 +176,8 @@ class OfflineTicketForm(FlaskForm):
             moment = datetime.strptime(field.data.replace("T", " "), "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
         except ValueError:
             raise ValidationError(_l("接收时间格式应为 2026-09-25 10:00。")) from None
+        if moment.year < 2000:
+            raise ValidationError(_l("接收时间应在 2000 年以后。"))
         if moment > utcnow():
             raise ValidationError(_l("接收时间不能晚于现在。"))
         self.received_moment = moment.astimezone(timezone.utc)

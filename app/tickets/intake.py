@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Enterprise, EnterpriseContact, Project, Ticket
 from app.tickets.codes import access_code_for, code_hash, digest, new_submission_key, tracking_number
 from app.deadlines.engine import reconcile, start_clocks_at
-from app.journal import record_enterprise_event, record_event
+from app.journal import PLATFORM_ACTOR, record_enterprise_event, record_event
 from app.models import HotlineOrder
 from app.errors import ValidationFailed
 from app.display import system_text
@@ -19,7 +19,6 @@ from app.tickets.services import save
 from app.tickets.work_orders import order_row
 from app.validators import normalize_credit_code
 
-PLATFORM_ACTOR = "12345 平台"  # the actor name of what the 12345 platform sent
 HOTLINE_SOURCE = "12345"       # the platform a work order typed in by staff came from
 
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.enums import EventKind, OPEN_STATES, TicketState as S
+from app.enums import ENDED_UNHANDLED, EventKind, OPEN_STATES, TicketState as S
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.journal import commit, record_event
@@ -91,7 +91,7 @@ def search_tokens(title, description) -> list[str]:
 def candidate_filter(user, now):
     """Cases that may be offered as duplicates to `user`: visible, not refused or merged, open or recent."""
     since = now - timedelta(days=RECENT_DAYS)
-    return (access.visible_filter(user), Ticket.state.not_in([S.MERGED.value, S.REJECTED.value]),
+    return (access.visible_filter(user), Ticket.state.not_in([S.MERGED.value, *ENDED_UNHANDLED]),
             or_(Ticket.state.in_(OPEN_STATES), Ticket.created_at >= since, Ticket.closed_at >= since))
 
 
@@ -164,8 +164,8 @@ def _check_merge(kept, duplicate, actor, now):
     if duplicate.duplicates:
         raise TransitionRefused(_("已有诉求并入 %(n)s，它不能再并入其他诉求（不允许连环并单）。请把它作为保留的诉求。",
                                   n=duplicate.number))
-    if kept.state == S.REJECTED.value:
-        raise TransitionRefused(_("诉求 %(k)s 已不予受理，不能作为保留的诉求。", k=kept.number))
+    if kept.state in ENDED_UNHANDLED:  # refused, or returned to the 12345 platform: nobody will handle it here
+        raise TransitionRefused(_("诉求 %(k)s 已不予受理或已退回 12345 平台，不能作为保留的诉求。", k=kept.number))
     if kept.state == S.CLOSED.value and kept.closed_at and kept.closed_at < now - timedelta(days=RECENT_DAYS):
         raise TransitionRefused(_("诉求 %(k)s 已关闭超过 %(d)d 天，不能再并入。请单独办理本诉求。", k=kept.number,
                                   d=RECENT_DAYS))

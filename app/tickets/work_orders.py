@@ -40,6 +40,8 @@ def parse_moment(value, label):
                                      label=label)) from None
     if not isinstance(value, datetime):
         raise ValidationFailed(_("%(label)s格式不正确，应为 2026-09-25T10:00:00+08:00 这样的时间。", label=label))
+    if not 2000 <= value.year <= 2100:  # also keeps year 1 and 9999 from overflowing in the zone conversion
+        raise ValidationFailed(_("%(label)s应在 2000 年到 2100 年之间。", label=label))
     if value.tzinfo is None:
         value = value.replace(tzinfo=SHANGHAI)
     return value.astimezone(timezone.utc)

@@ -49,7 +49,9 @@ def event_part(event) -> dict:
     """The event: its kind, time, actor, state change, details, and its text only when it is public."""
     return {"id": event.id, "kind": event.kind, "at": _iso(event.at), "actor": event.actor_name,
             "from_state": event.from_state, "to_state": event.to_state, "public": bool(event.is_public),
-            "text": event.body if event.is_public else None, "details": event.details}
+            "text": event.body if event.is_public else None,
+            # Details of an internal event (a forced resolution's reason, open action items …) stay inside.
+            "details": event.details if event.is_public else {}}
 
 
 def payload_for(ticket, event) -> dict:
