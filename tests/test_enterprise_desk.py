@@ -407,3 +407,25 @@ def test_verifying_a_contact_on_the_contacts_form_is_in_the_audit_trail(app, fac
         records = db.session.query(AuditRecord).order_by(AuditRecord.id).all()[before:]
         assert [(r.entity_type, r.action) for r in records] == [("enterprise", "update")]
         assert json.loads(records[0].after_json) == {"contact_verified": True}
+
+
+def test_taking_over_a_late_case_does_not_take_over_its_breach(app, factory, clock):
+    # Submitted Monday 16 November 09:00 by a company in B's care: B's acknowledgement is due 24 hours later. B lets
+    # it lapse; on Wednesday A accepts the case (taking it over). The late acknowledgement counts against B, not A;
+    # the first-reply clock that starts at the acceptance is A's.
+    from app.assessment.facts import facts
+    from app.assessment.metrics import SECRETARY
+    from app.assessment.period import Month
+    from app.models import User as U
+    from app.tickets import services
+    from app.timesource import utcnow
+    a, b = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    late = factory.ticket(S.INTAKE, secretary=b, enterprise_id=factory.enterprise(b))
+    clock.advance(days=2)
+    with app.test_request_context():
+        t = db.session.get(Ticket, late.id)
+        services.accept_ticket(t, db.session.get(U, a.id), t.version)
+        f = facts(SECRETARY, Month(2026, 11), utcnow(), only=["response"])
+        rows = [(r.unit_id, r.reason) for r in db.session.execute(select(f).where(f.c.ticket_id == late.id))]
+        assert (b.id, "late") in rows and (a.id, "late") not in rows
+        assert db.session.get(Ticket, late.id).secretary_id == a.id

@@ -88,6 +88,12 @@ def lead_department_at(moment, ticket_id=TicketClock.ticket_id):
             .order_by(Assignment.id.desc()).limit(1).scalar_subquery())
 
 
+def secretary_of_clock():
+    """The secretary a deadline counts for: the one who held the case when it was decided, if it changed hands
+    after that (app/tickets/routing.py), else the case's secretary."""
+    return case((TicketClock.holder_fixed, TicketClock.holder_id), else_=Ticket.secretary_id)
+
+
 def _clock_lines(unit, kinds, month, now, *, join=None, where=()):
     ok = on_time()
     query = select(*_line(unit, TicketClock.ticket_id, TicketClock.id, case((ok, 1.0), else_=0.0),
@@ -112,11 +118,12 @@ def resolution_due_in(start, end, now):
 def _completion_lines(month, now):
     # Clocks, not cases: a reopened case has a fresh deadline, and meeting it (or not) is a new fact.
     ok = on_time()
-    return (select(*_line(Ticket.secretary_id, TicketClock.ticket_id, TicketClock.id, case((ok, 1.0), else_=0.0),
+    holder = secretary_of_clock()
+    return (select(*_line(holder, TicketClock.ticket_id, TicketClock.id, case((ok, 1.0), else_=0.0),
                           case((ok, "on_time"), (TicketClock.stopped_at.is_not(None), "late"), else_="late_open"),
                           TicketClock.due_at, TicketClock.stopped_at))
             .select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
-            .where(resolution_due_in(month.start, month.end, now), Ticket.secretary_id.is_not(None)))
+            .where(resolution_due_in(month.start, month.end, now), holder.is_not(None)))
 
 
 def last_rating_in(start, end):
@@ -194,8 +201,8 @@ def metric_lines(kind: str, month, now) -> dict:
     """One SELECT per metric for a kind of unit, before exclusions and appeals."""
     if kind == SECRETARY:
         return {
-            "response": _clock_lines(Ticket.secretary_id, [ClockKind.ACKNOWLEDGE, ClockKind.FIRST_REPLY], month, now),
-            "on_time": _clock_lines(Ticket.secretary_id, [ClockKind.RESOLUTION], month, now,
+            "response": _clock_lines(secretary_of_clock(), [ClockKind.ACKNOWLEDGE, ClockKind.FIRST_REPLY], month, now),
+            "on_time": _clock_lines(secretary_of_clock(), [ClockKind.RESOLUTION], month, now,
                                     where=[lead_department_at(_decided_at()).is_(None)]),
             "completion": _completion_lines(month, now),
             "satisfaction": _rating_lines(Ticket.secretary_id, month, solved=False),

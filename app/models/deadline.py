@@ -100,6 +100,11 @@ class TicketClock(db.Model):
     # An outside time limit on a resolution clock (the 12345 platform's 办理时限): the due time is the earlier of it
     # and the policy's budget.
     limit_at = mapped_column(UTCDateTime)
+    # A secretary's deadline (acknowledge, first reply, resolution) already decided when the case changed hands
+    # stays with the secretary who held it then (`holder_id`, None for the pool): taking over a late case never
+    # takes over its breach. Until then it follows the case's secretary.
+    holder_fixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    holder_id: Mapped[int | None] = mapped_column(Integer)
 
     # The monthly assessment reads one kind of clock over a range of due times.
     __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),

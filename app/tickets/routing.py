@@ -5,7 +5,7 @@ now in their care); each take is an event on the case."""
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
-from app.enums import OPEN_STATES, EventKind
+from app.enums import OPEN_STATES, ClockKind, EventKind
 from app.extensions import db
 from app.journal import record_event
 from app.models import Ticket, User
@@ -31,9 +31,25 @@ def take_note(ticket) -> str:
     return _("从 %(name)s 处接手", name=holder.display_name if holder else "—")
 
 
+SECRETARY_CLOCKS = (ClockKind.ACKNOWLEDGE.value, ClockKind.FIRST_REPLY.value, ClockKind.RESOLUTION.value)
+
+
+def keep_decided_clocks(ticket, now) -> None:
+    """Before a case changes hands: its secretary's deadlines already met or missed stay with the secretary who
+    held it (the assessment counts them for her, or for nobody when it was in the pool); the ones still running
+    in time follow the case to its new secretary."""
+    for clock in ticket.clocks:
+        if clock.kind not in SECRETARY_CLOCKS or clock.holder_fixed or clock.due_at is None:
+            continue
+        decided = min(clock.stopped_at or clock.due_at, clock.due_at)
+        if decided <= now:
+            clock.holder_fixed, clock.holder_id = True, ticket.secretary_id
+
+
 def take_over(ticket, actor, now):
     """Make `actor` the case's secretary and record from whom (within the caller's unit of work)."""
     before = db.session.get(User, ticket.secretary_id) if ticket.secretary_id else None
+    keep_decided_clocks(ticket, now)
     body = take_note(ticket)
     ticket.secretary_id = actor.id
     ticket.updated_at = now
@@ -44,6 +60,7 @@ def take_over(ticket, actor, now):
 def hand_to(ticket, actor, secretary, now):
     """Route a case to `secretary` (None: to the pool) when its enterprise's 联系秘书 changes."""
     before = db.session.get(User, ticket.secretary_id) if ticket.secretary_id else None
+    keep_decided_clocks(ticket, now)
     ticket.secretary_id = secretary.id if secretary else None
     ticket.updated_at = now
     body = (_("随企业联系秘书变更转给 %(name)s", name=secretary.display_name) if secretary

@@ -49,9 +49,16 @@ def upgrade():
                "SELECT id, 0, contact_name, '', mobile, contact_verified, " + sa.true().compile(
                    dialect=op.get_bind().dialect).string + " FROM enterprise "
                "WHERE contact_name <> '' OR mobile <> ''")
+    # Whose a secretary's deadline was when a case changed hands (app/tickets/routing.py). Plain columns: added in
+    # place on SQLite, without copying the clock table.
+    op.add_column('ticket_clock', sa.Column('holder_fixed', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('ticket_clock', sa.Column('holder_id', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('ticket_clock', schema=None) as batch_op:
+        batch_op.drop_column('holder_id')
+        batch_op.drop_column('holder_fixed')
     with op.batch_alter_table('enterprise_event', schema=None) as batch_op:
         batch_op.drop_index('ix_enterprise_event_enterprise_at')
     op.drop_table('enterprise_event')
