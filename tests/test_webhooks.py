@@ -558,3 +558,32 @@ def test_internal_details_never_leave(app, factory, receiver):
     public = TicketEvent(id=2, kind="replied", actor_name="王", is_public=True, body="已答复", data='{"x": 1}')
     assert (event_part(internal)["text"], event_part(internal)["details"]) == (None, {})
     assert (event_part(public)["text"], event_part(public)["details"]) == ("已答复", {"x": 1})
+
+
+def test_a_receiver_answering_a_byte_at_a_time_cannot_hold_the_queue():
+    # The receiver sends its status line, then one byte every 0.3 s for 6 s: each read succeeds within the 1 s
+    # per-operation timeout, but the whole try is cut at twice it, 2 s.
+    import socket as sock_mod
+    from app.webhooks.transport import post
+    server = sock_mod.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def trickle():
+        conn, _addr = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n")
+        try:
+            for _ in range(20):
+                time.sleep(0.3)
+                conn.sendall(b"x")
+        except OSError:
+            pass
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(Exception):
+        post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {}, timeout=1, allow_private=True)
+    assert time.monotonic() - started < 3.5
+    server.close()

@@ -5,6 +5,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -80,19 +81,37 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _cut(connection) -> None:
+    """End a try that ran past its whole deadline: the blocked read in the sending thread then fails."""
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_private: bool) -> Answer:
-    """POST the body; the status and how long it took. Network trouble raises OSError, the guard Blocked."""
+    """POST the body; the status and how long it took. Network trouble raises OSError, the guard Blocked.
+    `timeout` bounds each socket operation, and twice it the whole try: a receiver answering a byte at a time
+    cannot hold the queue (every endpoint's) for longer."""
     parts = urlsplit(url)
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
     started = time.monotonic()
     address = _resolve(parts.hostname or "", port, allow_private)
     connection = (_PinnedHTTPS if secure else _PinnedHTTP)(parts.hostname, port, address, timeout)
+    deadline = threading.Timer(timeout * 2, _cut, args=(connection,))
+    deadline.daemon = True
+    deadline.start()
     try:
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         response.read(MAX_ANSWER)
+        if time.monotonic() - started >= timeout * 2:
+            raise TimeoutError("the whole try took longer than its deadline")
         return Answer(response.status, round((time.monotonic() - started) * 1000))
     finally:
+        deadline.cancel()
         connection.close()
