@@ -1155,6 +1155,9 @@ T.update({'没有这个工单。': 'No such work order.',
 
 T.update({'核对审计链': 'Verify the audit chain',
 '逐条重新计算哈希，检查有无修改或删除（每 10 万条约需数秒）。': 'Re-hashes every record to find edits or deletions (a few seconds per 100,000 records).'})
+T.update({'接收时间应在 2000 年以后。': 'The received time must be in 2000 or later.',
+'诉求 %(k)s 已不予受理或已退回 12345 平台，不能作为保留的诉求。': 'Request %(k)s was not accepted or was returned to the 12345 platform: it cannot be the one kept.',
+'%(label)s应在 2000 年到 2100 年之间。': '%(label)s must be between 2000 and 2100.'})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []
