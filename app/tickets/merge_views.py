@@ -37,7 +37,7 @@ def check():
     title = (request.args.get("title") or "")[:100]
     description = (request.args.get("description") or "")[:merging.TEXT_CHARS]
     enterprise_id = request.args.get("enterprise_id") or ""
-    enterprise_id = int(enterprise_id) if enterprise_id.isdigit() else None
+    enterprise_id = int(enterprise_id) if enterprise_id.isdigit() and int(enterprise_id) < 2**31 else None
     candidates = []
     if title.strip() or description.strip() or enterprise_id:
         candidates = merging.possible_duplicates(current_user, title=title, description=description,

@@ -266,7 +266,7 @@ def download(ticket_id, attachment_id):
 
 def _chosen_enterprise(value):
     """The registered enterprise an intake form names, if any (a bad id names none)."""
-    return db.session.get(Enterprise, int(value)) if value and value.isdigit() else None
+    return db.session.get(Enterprise, int(value)) if value and value.isdigit() and int(value) < 2**31 else None
 
 
 def _projects_of(enterprise):

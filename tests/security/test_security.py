@@ -364,7 +364,7 @@ def test_form_table_covers_every_post_route(app, factory):
                "/my/signout",  # a button; tested in test_enterprise_signin
                "/admin/api-tokens/<id>/revoke",  # a button
                # The JSON API takes no form: schemathesis generates its requests (tests/test_api_schemathesis.py).
-               "/api/v1/tickets", "/api/v1/tickets/<id>/actions/<id>",
+               "/api/v1/tickets", "/api/v1/tickets/<id>/actions/<id>", "/api/v1/exchange/12345/orders",
                "/tickets/<id>/take",  # a button (the version only); tested in test_enterprise_desk
                # Webhooks: renew the secret, send a test event, replay a delivery (tested in test_webhooks).
                "/admin/webhooks/<id>/secret", "/admin/webhooks/<id>/test", "/admin/webhooks/deliveries/<id>/replay"}
