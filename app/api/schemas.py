@@ -265,7 +265,8 @@ class WorkOrder(Schema):
     urgency = fields.String(validate=validate.OneOf(["normal", "urgent", "普通", "紧急"]))
     due_at = fields.DateTime(metadata={"description": "the platform's time limit as a moment"})
     limit_days = fields.Integer(validate=validate.Range(1, 365), metadata={"description": "or in working days"})
-    received_at = fields.DateTime(metadata={"description": "when the platform received it (default: now)"})
+    received_at = fields.DateTime(metadata={
+        "description": "when the platform received it (default: when this order first came)"})
     attachments = fields.List(fields.Nested(OrderAttachment), validate=validate.Length(max=20))
 
 
