@@ -7,6 +7,7 @@ from wtforms import ValidationError
 
 from app.errors import ServiceError
 from app.extensions import db
+from app.validators import positive_id
 
 
 def no_nul(form, field):
@@ -23,12 +24,7 @@ def strip(value):
 
 def id_arg(name: str, source=None) -> int | None:
     """A positive id from the query string or form, or None: anything else (text, 10**30) is ignored."""
-    raw = (source if source is not None else request.values).get(name)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
+    return positive_id((source if source is not None else request.values).get(name))
 
 
 @dataclass

@@ -29,3 +29,12 @@ def is_valid_credit_code(code: str) -> bool:
 def is_valid_mobile(number: str) -> bool:
     """Whether a number is a mainland China mobile number (11 digits starting 13–19)."""
     return bool(MOBILE_RE.match((number or "").strip()))
+
+
+def positive_id(raw) -> int | None:
+    """A row id as a form or query string sent it ("12"), or None: blank, text and sizes no row has (10**30)."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None

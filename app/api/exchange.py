@@ -38,7 +38,7 @@ def receive_order(body):
     """Take one work order: 201 with the new case, or 200 when the order was known (changed: it was updated and
     its case noted the change). Sending the same order again is safe."""
     ticket, created, changed = receive_work_order(body, utcnow())
-    order = db.session.scalar(select(HotlineOrder).where(HotlineOrder.ticket_id == ticket.id))
+    order = ticket.hotline_order
     current_app.logger.info("12345 order %s %s", order.order_no, "created" if created else
                             ("changed" if changed else "unchanged"))
     return _answer(ticket, order, created, changed), 201 if created else 200

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import ApiToken, Department, User
 from app.text import clean_text
 from app.tickets.codes import digest
+from app.validators import positive_id
 from app.timesource import utcnow
 
 TOKEN_PREFIX = "jj_"
@@ -84,19 +85,13 @@ def touch(token: ApiToken, now) -> None:
 AUDITED = ("name", "prefix", "scopes", "department_id", "user_id", "revoked_at")
 
 
-def _row_id(value) -> int | None:
-    """A row id as a form sent it ("12"), or None for blank or anything that is no id (" ", "10**30")."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
-
-
 def issue(actor, *, name, scopes, department_id=None, user_id=None) -> tuple[ApiToken, str]:
     """Create a token (admins only); returns the row and the token, which is shown this once and stored nowhere."""
     name = clean_text(name, _("名称"), 80, single_line=True)
     scopes = [s for s in SCOPES if s in set(scopes or ())]
     if not scopes:
         raise ValidationFailed(_("请至少选择一项权限。"))
-    department_id, user_id = _row_id(department_id), _row_id(user_id)
+    department_id, user_id = positive_id(department_id), positive_id(user_id)
     if bool(department_id) == bool(user_id):
         raise ValidationFailed(_("请选择令牌代表的部门，或代表的工作人员（二选一）。"))
     if department_id:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from app.auth.decorators import roles_required
 from app.enums import Role, TicketState as S
 from app.extensions import db
-from app.forms import run_form_verb
+from app.forms import id_arg, run_form_verb
 from app.models import Ticket
 from app.timesource import utcnow
 from app.tickets import forms, merging, workflow
@@ -36,8 +36,7 @@ def check():
     among the cases this person may see (never shown to the public)."""
     title = (request.args.get("title") or "")[:100]
     description = (request.args.get("description") or "")[:merging.TEXT_CHARS]
-    enterprise_id = request.args.get("enterprise_id") or ""
-    enterprise_id = int(enterprise_id) if enterprise_id.isdigit() and int(enterprise_id) < 2**31 else None
+    enterprise_id = id_arg("enterprise_id", request.args)
     candidates = []
     if title.strip() or description.strip() or enterprise_id:
         candidates = merging.possible_duplicates(current_user, title=title, description=description,

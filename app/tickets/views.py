@@ -12,10 +12,9 @@ from app.display import local
 from app.enums import Channel, Role, TicketState
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg, prefix_ids
+from app.forms import id_arg, prefix_ids, run_form_verb
 from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, User, Visit
 from app.reference import active_categories, active_departments
-from app.forms import run_form_verb
 from app.qr import qr_svg
 from app.tickets import access, forms, links, merging, remediation, services, workflow
 from app.tickets.intake import (known_enterprise, new_enterprise_fingerprint, offline_enterprise, project_by_id,
@@ -264,11 +263,6 @@ def download(ticket_id, attachment_id):
     return send_stored(attachment)
 
 
-def _chosen_enterprise(value):
-    """The registered enterprise an intake form names, if any (a bad id names none)."""
-    return db.session.get(Enterprise, int(value)) if value and value.isdigit() and int(value) < 2**31 else None
-
-
 def _projects_of(enterprise):
     """The projects an offline case may be linked to: the chosen enterprise's, or all while none is chosen."""
     query = select(Project).order_by(Project.name)
@@ -320,7 +314,8 @@ def new_offline():
         if visit is None or (current_user.is_secretary and visit.secretary_id != current_user.id):
             abort(404)
     source = request.form if request.method == "POST" else request.args
-    chosen = visit.enterprise if visit else _chosen_enterprise(source.get("enterprise_id"))
+    enterprise_id = id_arg("enterprise_id", source)  # a bad id names no enterprise
+    chosen = visit.enterprise if visit else (db.session.get(Enterprise, enterprise_id) if enterprise_id else None)
     form = forms.OfflineTicketForm(enterprises=enterprises, categories=active_categories(),
                                    projects=_projects_of(chosen))
     if request.method == "GET":
