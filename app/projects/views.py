@@ -82,20 +82,15 @@ def targets():
         form.year.data = year
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                report.set_park_target(current_user, year=form.year.data, park=form.park.data,
-                                       new_starts=form.new_starts.data, in_production=form.in_production.data,
-                                       start_rate=form.start_rate.data)
-            except ServiceError as exc:
-                db.session.rollback()
-                form.park.errors = [exc.message]
-                status = exc.status
-            else:
-                flash(_("年度目标已保存。"), "success")
-                return redirect(url_for("projects.targets", year=form.year.data), 303)
-        else:
-            status = 400
+        refused = run_form_verb(form, lambda: report.set_park_target(
+            current_user, year=form.year.data, park=form.park.data, new_starts=form.new_starts.data,
+            in_production=form.in_production.data, start_rate=form.start_rate.data))
+        if refused is None:
+            flash(_("年度目标已保存。"), "success")
+            return redirect(url_for("projects.targets", year=form.year.data), 303)
+        if not form.errors:  # the service refused: said under the park
+            form.park.errors = [refused.message]
+        status = refused.status
         year = form.year.data if isinstance(form.year.data, int) and 2000 <= form.year.data <= 2100 else year
     parks, _industries, _secretaries = queries.sheet_choices()
     return render_template("projects/targets.html", form=form, year=year, rows=report.targets(year),
