@@ -1,9 +1,14 @@
 """Enumerations that carry their Chinese label and the CSS class used to show them."""
 from enum import Enum
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 
 from sla.clocks import Level
+
+
+# Labels by (locale, enum, value): a list of 50 rows reads hundreds of them, and translating one through
+# Flask-Babel's context look-ups costs more than rendering its cell. They never change while the process runs.
+_LABELS: dict = {}
 
 
 class LabeledEnum(str, Enum):
@@ -19,7 +24,14 @@ class LabeledEnum(str, Enum):
     @property
     def label(self) -> str:
         """The member's label in the current language."""
-        return str(self._label)
+        locale = get_locale()
+        if locale is None:  # outside a request: nothing to cache by
+            return str(self._label)
+        key = (str(locale), self.__class__, self._value_)
+        text = _LABELS.get(key)
+        if text is None:
+            text = _LABELS[key] = str(self._label)
+        return text
 
     @classmethod
     def choices(cls):

@@ -234,3 +234,65 @@ def test_enterprise_list_searches_by_name_and_code(app, factory, login):
     assert other_code in by_code and mine_name not in by_code
     detail = client.get(f"/enterprises/{mine}").get_data(as_text=True)
     assert mine_name in detail and "登记走访" in detail
+
+
+def test_each_queue_holds_exactly_what_its_rule_selects_most_urgent_first(app, factory, clock, monkeypatch):
+    """The queues are gathered branch by branch (issue 13); what they hold must be what the plain rule "visible
+    to me, and waiting on me" selects over every case, in deadline order, cut at the queue's size."""
+    from sqlalchemy import func, select
+    from app.enums import AssignmentStatus
+    from app.extensions import db
+    from app.models import Assignment, Ticket, User
+    from app.tickets import queries
+    from app.tickets.access import visible_filter
+    from app.timesource import utcnow
+
+    me, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    officer, other_officer = factory.user(Role.OFFICER), factory.user(Role.OFFICER)
+    mine_ent, their_ent = factory.enterprise(me), factory.enterprise(colleague)
+    for state in (S.INTAKE, S.TRIAGE, S.PROCESSING, S.CONVENED, S.ON_HOLD, S.RESOLVED, S.CLOSED, S.REJECTED):
+        factory.ticket(state, secretary=me, lead_officer=officer, enterprise_id=mine_ent)
+        factory.ticket(state, secretary=colleague, lead_officer=other_officer, enterprise_id=their_ent)
+        clock.advance(hours=5)  # deadlines apart, so the order is the deadlines'
+    # A case of my enterprise that a colleague holds is mine to watch too; a colleague's case of my enterprise.
+    factory.ticket(S.TRIAGE, secretary=colleague, lead_officer=officer, enterprise_id=mine_ent)
+    factory.ticket(S.PROCESSING, secretary=colleague, lead_officer=officer, enterprise_id=their_ent)
+    # Cases the officer's department leads, signed and in progress (the other half of an officer's queue).
+    led = [factory.ticket(S.PROCESSING, secretary=me, lead_officer=officer, enterprise_id=mine_ent) for _ in range(2)]
+    with app.app_context():
+        from app.models import Ticket as T
+        from app.tickets import services
+        for ref in led:
+            t = db.session.get(T, ref.id)
+            services.sign_assignment(t, db.session.get(User, officer.id), t.version)
+    clock.advance(days=3)
+    with app.test_request_context("/"):
+        now = utcnow()
+        signed_led = db.session.scalar(select(func.count()).select_from(Assignment).where(
+            Assignment.status == AssignmentStatus.SIGNED.value, Assignment.ticket_id.in_([r.id for r in led])))
+        assert signed_led == 2
+        for person in (me, colleague, officer, other_officer):
+            user = db.session.get(User, person.id)
+            rule = (select(Ticket.id).where(visible_filter(user), queries.needs_me_filter(user))
+                    .order_by(*queries.SORTS["due"]))
+            expected = list(db.session.scalars(rule))
+            assert expected, person  # every viewer has something waiting
+            for size in (1, 2, len(expected), len(expected) + 1):
+                got, more = queries.needs_me(user, now, limit=size)
+                if user.is_officer:  # the same cases, shown in the order of the department's own deadlines
+                    assert {t.id for t in got} == set(expected[:size]), (person, size)
+                else:
+                    assert [t.id for t in got] == expected[:size], (person, size)
+                assert more == (len(expected) > size)
+
+
+def test_a_long_queue_shows_its_most_urgent_cases_and_says_there_are_more(app, factory, login, clock, monkeypatch):
+    me = factory.user(Role.SECRETARY)
+    refs = []
+    for _ in range(3):
+        refs.append(factory.ticket(S.TRIAGE, secretary=me))
+        clock.advance(hours=30)
+    monkeypatch.setattr("app.tickets.queries.QUEUE_SIZE", 2)
+    html = login(app.test_client(), me).get("/workspace").get_data(as_text=True)
+    assert refs[0].number in html and refs[1].number in html and refs[2].number not in html
+    assert "最紧急的 2 件，另有更多" in html

@@ -63,7 +63,9 @@ class Ticket(db.Model):
                       # count reads this index alone instead of every row in that state (issue 13, bench/README.md).
                       Index("ix_ticket_state_scope", "state", "secretary_id", "enterprise_id"),
                       Index("ix_ticket_due_order", due_at.is_(None), due_at, id),
-                      Index("ix_ticket_created_order", created_at, id))
+                      Index("ix_ticket_created_order", created_at, id),
+                      # The cases of a secretary's enterprises waiting on them (the workspace queue).
+                      Index("ix_ticket_enterprise_state", "enterprise_id", "state"))
 
     enterprise = relationship("Enterprise")
     secretary = relationship("User")
@@ -128,6 +130,9 @@ class Ticket(db.Model):
 
 class Assignment(db.Model):
     """A department's part in a ticket: lead or support, and whether it signed or returned it."""
+
+    # The parts waiting for a department's signature (the officer's queue), without reading its whole history.
+    __table_args__ = (Index("ix_assignment_department_status", "department_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)

@@ -21,7 +21,7 @@ def workspace():
     """What needs the logged-in person now, sorted by deadline: their queue, meetings and action items, a
     secretary's 代办 procedures late or soon due, and where they stood in last month's assessment."""
     now = utcnow()  # one "now" for the whole page
-    queue = needs_me(current_user, now)
+    queue, more = needs_me(current_user, now)
     meetings, items = upcoming_for(current_user, now)
     # A secretary's 代办 procedures are deadlines too: the late ones and those due within a few working days.
     procedures = procedure_deadlines.needing(current_user.id, now.astimezone(SHANGHAI).date()) \
@@ -30,7 +30,7 @@ def workspace():
     pool = pool_cases(current_user) if current_user.is_secretary or current_user.is_supervisor else None
     visits = ((visits_this_month(current_user.id, now), rule_for("secretary").visit_target)
               if current_user.is_secretary else None)
-    return render_template("workspace/workspace.html", queue=queue, parts=own_parts(current_user, queue), now=now,
+    return render_template("workspace/workspace.html", queue=queue, parts=own_parts(current_user, queue), more=more, now=now,
                            meetings=meetings, items=items, procedures=procedures,
                            assessment=workspace_note(current_user), pool=pool, pool_total=pool_count(current_user),
                            visits=visits)
