@@ -5,6 +5,7 @@ The figure watched is October's received-based 办结率 for the month (tests/te
 cases received in October, not refused or excluded, counted resolved if they stood resolved at the month's end
 (1 November 00:00). Three cases are accepted on Monday 12 October and two resolved on the 13th, so on the 20th
 the draft reads 已办结 2 ÷ 收到 3. Everything below is derived from that by hand."""
+import json
 import re
 
 from app.enums import Role
@@ -102,8 +103,11 @@ def test_the_sla_worker_keeps_the_months_under_review_tallied(app, ctx, clock, f
     app.config.update(DRAFT_CACHE_SECONDS=600, HALL_CACHE_SECONDS=60)
     _october(clock)
     clock.set(bj(10, 20, 9, 30))
-    assert run_draft_refresh(app) == ["2026-10", "2026-09"]
-    assert db.session.get(DraftSnapshot, "2026-09") is not None
+    # September first: October's comparison column is September's fresh draft, not a second tally of September.
+    assert run_draft_refresh(app) == ["2026-09", "2026-10"]
+    september = json.loads(db.session.get(DraftSnapshot, "2026-09").payload)
+    october = json.loads(db.session.get(DraftSnapshot, "2026-10").payload)
+    assert october["previous"] == dict(september["center"], completion=september["completion"])
     clock.set(bj(10, 20, 9, 35))
     client = login(app.test_client(), factory.user(Role.SUPERVISOR))
     page = client.get(PAGE).get_data(as_text=True)

@@ -41,16 +41,18 @@ def live_unit(kind: str, month: Month, unit_id: int, metric: str, rule: Rule):
     return next((u for u in score_units(kind, rows, volumes, rule) if u.unit_id == unit_id), None)
 
 
-def live_result(month: Month, *, with_report: bool = True) -> dict:
+def live_result(month: Month, *, with_report: bool = True, previous_draft=None) -> dict:
     """Everything a month's pages show, computed now: rules and both rankings, and (unless only the
-    rankings are wanted) the centre's figures, last month's for comparison, exclusions and appeals."""
+    rankings are wanted) the centre's figures, last month's for comparison, exclusions and appeals.
+    `previous_draft`: last month's stored draft, if the caller has a fresh one, for the comparison when last
+    month is not published yet (a draft compares with a draft; a publication always tallies both afresh)."""
     now = utcnow()
     rules = {kind: rule_for(kind) for kind in UNIT_KINDS}
     units = {k: live_scores(k, month, rules[k], now) for k in UNIT_KINDS}  # one moment for the whole result
-    return _result(month, now, rules, units, with_report)
+    return _result(month, now, rules, units, with_report, previous_draft)
 
 
-def _result(month, now, rules, units, with_report=True) -> dict:
+def _result(month, now, rules, units, with_report=True, previous_draft=None) -> dict:
     result = {
         "month": str(month),
         "rules": {k: r.as_dict() for k, r in rules.items()},
@@ -62,16 +64,18 @@ def _result(month, now, rules, units, with_report=True) -> dict:
     }
     if with_report:
         result["center"] = report.month_figures(month, now)
-        result["previous"] = _previous_figures(month, now)
+        result["previous"] = _previous_figures(month, now, previous_draft)
     return result
 
 
-def _previous_figures(month: Month, now) -> dict:
+def _previous_figures(month: Month, now, previous_draft=None) -> dict:
     """Last month's figures for the comparison: the frozen ones if it was published (a version published before
-    both 办结率 were kept has no "completion": nothing to compare with)."""
+    both 办结率 were kept has no "completion": nothing to compare with), else its given draft, else tallied now."""
     run = latest_run(month.previous())
     if run is not None:
         return dict(run.summary["center"], completion=run.summary.get("completion"))
+    if previous_draft is not None and "center" in previous_draft:
+        return dict(previous_draft["center"], completion=previous_draft.get("completion"))
     return dict(report.month_figures(month.previous(), now),
                 completion=report.completion_rates(month.previous(), now))
 

@@ -108,6 +108,8 @@ class TicketClock(db.Model):
 
     # The monthly assessment reads one kind of clock over a range of due times.
     __table_args__ = (Index("ix_ticket_clock_kind_due", "kind", "due_at"),
+                      # Clocks met within a month (a month's figures): see assessment.facts.decided_in.
+                      Index("ix_ticket_clock_kind_stopped", "kind", "stopped_at"),
                       # the overdue board and its counts: running clocks by level, in deadline order
                       Index("ix_ticket_clock_open_level", "stopped_at", "level", "due_at"),
                       # the board's page: running clocks in deadline order, the level read from the index (the
