@@ -174,6 +174,9 @@ class Config:
 
     # The hall board's figures are recomputed at most once per this many seconds per process (its screen polls).
     HALL_CACHE_SECONDS = int(os.environ.get("HALL_CACHE_SECONDS", 60))
+    # The overdue board's counts (per tab, per department) are tallied at most once per this many seconds per
+    # process; its case rows are always live.
+    BOARD_CACHE_SECONDS = int(os.environ.get("BOARD_CACHE_SECONDS", 30))
     # A draft month's figures (the month page and report before publication) are computed at most once per this
     # many seconds for all web workers; the page says when, a supervisor can recompute at once, and every
     # assessment decision (exclusion, appeal, rule, calendar correction, publication) recomputes. 0: always live.
@@ -212,4 +215,5 @@ class TestConfig(Config):
     # Tests change data and look again at the same frozen time: the hall figures are computed every time
     # (tests/test_query_counts.py turns the cache on to test it).
     HALL_CACHE_SECONDS = 0
+    BOARD_CACHE_SECONDS = 0
     DRAFT_CACHE_SECONDS = 0

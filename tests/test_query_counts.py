@@ -120,3 +120,60 @@ def test_the_ticket_page_does_not_grow_with_its_events(app, factory, login):
     notes(25)
     many = statements(app, client, f"/tickets/{ticket_id}")
     assert many == few, f"{few} statements with 5 events, {many} with 30"
+
+
+def test_the_overdue_board_lists_cases_by_their_first_deadline_page_after_page(app, factory, clock):
+    # Cases with one, two or three late clocks, some deadlines equal: the page reader walks the clocks in deadline
+    # order and stops when the page is full; every page must be what grouping all late clocks by case and sorting
+    # by each case's first deadline (ties by case id) gives.
+    from sqlalchemy import func, select
+    from app.models import TicketClock
+    from app.supervision import board
+    secretary = factory.user(Role.SECRETARY)
+    for k in range(7):
+        factory.ticket([S.INTAKE, S.TRIAGE, S.PROCESSING][k % 3], secretary=secretary)
+        if k % 2:
+            clock.advance(hours=3)  # every other pair made at the same moment: equal deadlines
+    clock.advance(days=15)
+    with app.test_request_context():
+        from app.supervision.sweep import sweep
+        sweep(clock.now())
+        condition = board._running(board.LATE)
+        reference = list(db.session.scalars(select(TicketClock.ticket_id).where(condition)
+                                            .group_by(TicketClock.ticket_id)
+                                            .order_by(func.min(TicketClock.due_at), TicketClock.ticket_id)))
+        assert len(reference) == 7
+        for per_page in (1, 2, 3, 7):
+            pages = [board._cases_in_due_order(condition, skip, per_page) for skip in range(0, 8, per_page)]
+            assert [i for page in pages for i in page] == reference, per_page
+            assert all(len(page) == min(per_page, max(0, 7 - k * per_page)) for k, page in enumerate(pages))
+
+
+@pytest.mark.app_config(BOARD_CACHE_SECONDS=30)
+def test_the_overdue_boards_counts_are_tallied_once_per_half_minute_and_its_rows_are_live(app, factory, login,
+                                                                                             clock):
+    from app.models import Ticket, User
+    from app.tickets import services
+    supervisor, secretary = factory.user(Role.SUPERVISOR), factory.user(Role.SECRETARY)
+    late = [factory.ticket(S.INTAKE, secretary=secretary) for _ in range(2)]
+    clock.advance(days=3)  # both 24-hour acknowledgements are long past
+    with app.test_request_context():
+        from app.supervision.sweep import sweep
+        sweep(clock.now())
+    client = login(app.test_client(), supervisor)
+
+    def badge_and_rows():
+        html = client.get("/board/overdue").get_data(as_text=True)
+        badge = re.search(r'全部超期\s*<span class="badge text-bg-light tab-count">(\d+)</span>', html).group(1)
+        return int(badge), set(re.findall(r'href="/tickets/\d+">(JJ-[\d-]+)</a>', html)), html
+
+    assert badge_and_rows()[:2] == (2, {t.number for t in late})
+    with app.app_context():
+        t = db.session.get(Ticket, late[0].id)
+        services.reject_ticket(t, db.session.get(User, secretary.id), t.version, "不属于受理范围")  # its clock stops
+    clock.advance(seconds=10)
+    badge, rows, html = badge_and_rows()
+    assert badge == 2 and rows == {late[1].number}  # the count is the one tallied 10 s ago; the rows are live
+    assert "各栏件数每 30 秒统计一次" in html
+    clock.advance(seconds=30)
+    assert badge_and_rows()[:2] == (1, {late[1].number})

@@ -98,7 +98,7 @@ def _new_ticket(enterprise, *, channel, state, data, key, now):
                     access_code_hash=code_hash(access_code_for(key)), submission_key_hash=digest(key),
                     created_at=now, updated_at=now,
                     # A new case has none of these yet: saying so spares a lazy SELECT of each on the first read.
-                    clocks=[], action_items=[], assignments=[], ratings=[], meetings=[])
+                    clocks=[], action_items=[], assignments=[], ratings=[], meetings=[], remediations=[])
     db.session.add(ticket)
     db.session.flush()  # the id makes the tracking number
     ticket.number = tracking_number(ticket)
