@@ -301,3 +301,27 @@ def test_a_month_published_before_both_rates_were_kept_still_opens(app, clock, f
     wb = load_workbook(io.BytesIO(client.get("/assessment/2026-10/report.xlsx").data))
     overview = {row[0]: row[1:] for row in wb["概览"].iter_rows(min_row=2, values_only=True)}
     assert overview["办结率（收件口径）本月 %"] == (None, None)
+
+
+def test_the_six_month_trend_shows_a_published_month_as_published(app, clock, factory, login):
+    """The report's trend reads a published month from its publication: October as frozen on 11-16, whatever is
+    recorded against October later. October by hand: received T1–T7 = 7 (T6, refused, was still received); resolved
+    in October, each case once: T1, T2 (twice), T3, T4, T7 = 5."""
+    from app.assessment.period import Month as Period
+    from app.assessment.report import trend
+    m = Month(app, clock, factory)
+    m.build()
+    clock.set(bj(11, 16))
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    with app.test_request_context():
+        assert trend(Period(2026, 11))[-2] == ["2026-10", 7, 5]  # counted: not published yet
+    assert client.post("/assessment/2026-10/publish", data={"note": ""}).status_code == 303
+    clock.set(bj(10, 30))
+    factory.ticket(S.INTAKE, title="十月底补录的诉求")  # one more case received in October, after publication
+    clock.set(bj(11, 17))
+    with app.test_request_context():
+        points = trend(Period(2026, 11))
+        assert points[-2] == ["2026-10", 7, 5]  # as published
+        assert [p[0] for p in points] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
+        from app.assessment.report import received
+        assert received(Period(2026, 10)) == 8  # the live count moved; the published trend point did not

@@ -3,7 +3,7 @@ exclusions and appeals the month shows, cut to what each person may read."""
 import json
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import and_, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app.assessment import report
@@ -86,6 +86,18 @@ def latest_run(month: Month, version: int | None = None):
     if version is not None:
         query = query.where(AssessmentRun.version == version)
     return db.session.scalars(query.order_by(AssessmentRun.version.desc()).limit(1)).first()
+
+
+def latest_runs(months) -> dict:
+    """The newest published version of each of these months that has one, by month text."""
+    texts = [str(m) for m in months]
+    if not texts:
+        return {}
+    newest = (select(AssessmentRun.month, func.max(AssessmentRun.version).label("version"))
+              .where(AssessmentRun.month.in_(texts)).group_by(AssessmentRun.month).subquery())
+    runs = db.session.scalars(select(AssessmentRun).join(newest, and_(
+        AssessmentRun.month == newest.c.month, AssessmentRun.version == newest.c.version))).all()
+    return {run.month: run for run in runs}
 
 
 def runs_of(month: Month) -> list:

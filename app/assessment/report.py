@@ -194,11 +194,22 @@ def month_figures(month, now) -> dict:
 
 
 def trend(month) -> list:
-    """Received and resolved for the month and the five before it, oldest first."""
+    """Received and resolved for the month and the five before it, oldest first: a published month as published
+    (the figures its report froze), the others counted now."""
+    from app.assessment.publishing import latest_runs  # publishing imports this module
+
     months = [month]
     for _i in range(TREND_MONTHS - 1):
         months.insert(0, months[0].previous())
-    return [[str(m), received(m), _tickets_with_event(EventKind.RESOLVED, m)] for m in months]
+    frozen = latest_runs(months[:-1])
+    points = []
+    for m in months:
+        center = frozen[str(m)].summary.get("center") if str(m) in frozen else None
+        if center and "received" in center and "resolved" in center:
+            points.append([str(m), center["received"], center["resolved"]])
+        else:
+            points.append([str(m), received(m), _tickets_with_event(EventKind.RESOLVED, m)])
+    return points
 
 
 def change(current, previous):
