@@ -87,7 +87,8 @@ def _queue_candidates(user, limit):
         led = select(Ticket.id).where(Ticket.state == S.PROCESSING.value, leads)
         # NULL sorts first on SQLite and last on PostgreSQL: cases with and without a deadline are taken apart.
         soonest = led.where(Ticket.due_at.is_not(None)).order_by(Ticket.state, Ticket.due_at, Ticket.id).limit(limit)
-        undated = led.where(Ticket.due_at.is_(None)).order_by(Ticket.id).limit(limit)
+        # Ordered like the index (state, due_at) so that both planners read it rather than every case by id.
+        undated = led.where(Ticket.due_at.is_(None)).order_by(Ticket.state, Ticket.due_at, Ticket.id).limit(limit)
         return union(pending, select(soonest.subquery().c.id), select(undated.subquery().c.id))
     return None
 
@@ -105,10 +106,15 @@ def needs_me(user, now, limit=None):
         query = query.where(visible_filter(user))
     if user.is_supervisor:
         query = query.where(Ticket.due_at < now)
+    # The page's ids first, then their rows with what they show: joining enterprise, secretary and category to
+    # every waiting case before the sort cost a secretary with 1,146 waiting cases 35 ms on PostgreSQL.
+    ids = db.session.scalars(query.with_only_columns(Ticket.id).order_by(*SORTS["due"]).limit(limit + 1)).all()
+    more = len(ids) > limit
+    ids = ids[:limit]
     options = _with_rows() + ((selectinload(Ticket.clocks),) if user.is_officer else ())
-    tickets = db.session.scalars(query.options(*options).order_by(*SORTS["due"]).limit(limit + 1)).all()
-    more = len(tickets) > limit
-    tickets = tickets[:limit]
+    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).options(*options)).unique()} \
+        if ids else {}
+    tickets = [rows[i] for i in ids if i in rows]
     if user.is_officer:
         parts = own_parts(user, tickets)
         tickets.sort(key=lambda t: (parts[t.id].due_at is None, parts[t.id].due_at or now) if t.id in parts
