@@ -1159,8 +1159,9 @@ T.update({'接收时间应在 2000 年以后。': 'The received time must be in 
 '诉求 %(k)s 已不予受理或已退回 12345 平台，不能作为保留的诉求。': 'Request %(k)s was not accepted or was returned to the 12345 platform: it cannot be the one kept.',
 '%(label)s应在 2000 年到 2100 年之间。': '%(label)s must be between 2000 and 2100.'})
 T.update({
-    "各栏件数每 %(n)d 秒统计一次；下面的诉求列表是实时的。":
-        "The counts on the tabs are tallied every %(n)d seconds; the list of cases below is live.",
+    "各栏件数（以及最后一页之前的总件数）每 %(n)d 秒统计一次；列出的诉求是实时的。":
+        "The counts on the tabs (and the total before the last page) are tallied every %(n)d seconds; the cases "
+        "listed are live.",
     "最紧急的 %(num)d 件，另有更多": "the %(num)d most urgent, and more",
 })
 

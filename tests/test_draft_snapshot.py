@@ -108,6 +108,18 @@ def test_the_sla_worker_keeps_the_months_under_review_tallied(app, ctx, clock, f
     september = json.loads(db.session.get(DraftSnapshot, "2026-09").payload)
     october = json.loads(db.session.get(DraftSnapshot, "2026-10").payload)
     assert october["previous"] == dict(september["center"], completion=september["completion"])
+    # A case recorded against September after its snapshot (no decision drops the drafts): October's next refresh
+    # still compares with September's stored draft, not with a September tallied again.
+    from app.assessment import drafts, report
+    from app.assessment.period import Month
+    clock.set(bj(9, 15, 10, 0))
+    factory.ticket(title="九月补录的诉求")
+    clock.set(bj(10, 20, 9, 30))
+    db.session.rollback()
+    received_live = report.received(Month(2026, 9))
+    assert received_live == september["center"]["received"] + 1
+    again = drafts.refresh(Month(2026, 10))
+    assert again["previous"]["received"] == september["center"]["received"]
     clock.set(bj(10, 20, 9, 35))
     client = login(app.test_client(), factory.user(Role.SUPERVISOR))
     page = client.get(PAGE).get_data(as_text=True)

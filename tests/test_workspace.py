@@ -257,27 +257,37 @@ def test_each_queue_holds_exactly_what_its_rule_selects_most_urgent_first(app, f
     # A case of my enterprise that a colleague holds is mine to watch too; a colleague's case of my enterprise.
     factory.ticket(S.TRIAGE, secretary=colleague, lead_officer=officer, enterprise_id=mine_ent)
     factory.ticket(S.PROCESSING, secretary=colleague, lead_officer=officer, enterprise_id=their_ent)
-    # Cases the officer's department leads, signed and in progress (the other half of an officer's queue).
-    led = [factory.ticket(S.PROCESSING, secretary=me, lead_officer=officer, enterprise_id=mine_ent) for _ in range(2)]
+    # Cases the officer's department leads, signed and in progress (the other half of an officer's queue), more of
+    # them than the smaller queue sizes below and made between parts still waiting for its signature, so that each
+    # cut of the queue falls among led cases and pending parts alike.
+    led = []
+    for k in range(12):
+        led.append(factory.ticket(S.PROCESSING, secretary=me, lead_officer=officer, enterprise_id=mine_ent))
+        if k % 2:
+            factory.ticket(S.PROCESSING, secretary=colleague, lead_officer=officer, enterprise_id=their_ent)
+        clock.advance(hours=7)
     with app.app_context():
         from app.models import Ticket as T
         from app.tickets import services
         for ref in led:
             t = db.session.get(T, ref.id)
             services.sign_assignment(t, db.session.get(User, officer.id), t.version)
+        # A led case in progress with no deadline shown (NULL sorts first on SQLite, last on PostgreSQL).
+        db.session.get(T, led[2].id).due_at = None
+        db.session.commit()
     clock.advance(days=3)
     with app.test_request_context("/"):
         now = utcnow()
         signed_led = db.session.scalar(select(func.count()).select_from(Assignment).where(
             Assignment.status == AssignmentStatus.SIGNED.value, Assignment.ticket_id.in_([r.id for r in led])))
-        assert signed_led == 2
+        assert signed_led == 12
         for person in (me, colleague, officer, other_officer):
             user = db.session.get(User, person.id)
             rule = (select(Ticket.id).where(visible_filter(user), queries.needs_me_filter(user))
                     .order_by(*queries.SORTS["due"]))
             expected = list(db.session.scalars(rule))
             assert expected, person  # every viewer has something waiting
-            for size in (1, 2, len(expected), len(expected) + 1):
+            for size in range(1, len(expected) + 2):
                 got, more = queries.needs_me(user, now, limit=size)
                 if user.is_officer:  # the same cases, shown in the order of the department's own deadlines
                     assert {t.id for t in got} == set(expected[:size]), (person, size)

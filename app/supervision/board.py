@@ -118,18 +118,29 @@ class BoardPage:
 
 def case_page(levels, page: int, per_page: int, department_id=None) -> BoardPage:
     """The cases with a running clock at `levels` (answered for by `department_id` when given), the case whose
-    earliest such deadline came first on top, one row per case; a page past the last shows the last."""
+    earliest such deadline came first on top, one row per case; a page past the last shows the last.
+
+    The rows are always live. So is whether a next page exists (one case more than the page is read), and so is
+    the total on the last page; before it, an unfiltered tab's total is its badge's count (BOARD_CACHE_SECONDS)."""
     condition = _clock_filter(levels, department_id)
     tab = next((name for name, tab_levels_ in TABS.items() if tab_levels_ == tuple(levels)), None)
-    if department_id or tab is None:
-        total = db.session.scalar(select(func.count(func.distinct(TicketClock.ticket_id))).where(condition))
-    else:
-        total = tab_counts()[tab]  # the tab's own count, as its badge shows it
-    pages = max(1, -(-total // per_page))
+
+    def live_total():
+        return db.session.scalar(select(func.count(func.distinct(TicketClock.ticket_id))).where(condition))
+
     clamped_from = 0
-    if page > pages:
-        clamped_from, page = page, pages
-    ids = _cases_in_due_order(condition, (page - 1) * per_page, per_page)
+    ids = _cases_in_due_order(condition, (page - 1) * per_page, per_page + 1)
+    if not ids and page > 1:  # past the last page (an old link, a typed number, cases ended meanwhile)
+        clamped_from, page = page, max(1, -(-live_total() // per_page))
+        ids = _cases_in_due_order(condition, (page - 1) * per_page, per_page + 1)
+    seen = (page - 1) * per_page + len(ids)
+    if len(ids) <= per_page:
+        total = seen  # this is the last page: the total is exact
+    else:
+        estimate = live_total() if department_id or tab is None else tab_counts()[tab]
+        total = max(estimate, seen)
+    ids = ids[:per_page]
+    pages = max(1, -(-total // per_page))
     clocks = db.session.scalars(
         select(TicketClock).where(condition, TicketClock.ticket_id.in_(ids))
         .options(joinedload(TicketClock.ticket).joinedload(Ticket.enterprise),

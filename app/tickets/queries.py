@@ -77,10 +77,12 @@ def _queue_candidates(user, limit):
                      select(Ticket.id).where(Ticket.enterprise_id.in_(own), Ticket.state.in_(_SECRETARY_STATES)),
                      select(Remediation.ticket_id).where(Remediation.completed_at.is_(None)))
     if user.is_officer:
-        # Parts waiting for the department's signature are few; cases it leads are many over the years, but only
-        # those in progress count, and the processing cases' own index gives them in deadline order.
-        pending = select(Assignment.ticket_id).where(Assignment.department_id == user.department_id,
-                                                     Assignment.status == AssignmentStatus.PENDING.value)
+        # Parts waiting for the department's signature, of cases it may still sign (a part left unsigned when its
+        # case ended stays pending for ever); cases it leads are many over the years, but only those in progress
+        # count, and the processing cases' own index gives them in deadline order.
+        pending = (select(Assignment.ticket_id).join(Ticket, Ticket.id == Assignment.ticket_id)
+                   .where(Assignment.department_id == user.department_id,
+                          Assignment.status == AssignmentStatus.PENDING.value, Ticket.state.in_(_states_for("sign"))))
         leads = exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == user.department_id,
                                Assignment.status == AssignmentStatus.SIGNED.value,
                                Assignment.role == AssignmentRole.LEAD.value)
