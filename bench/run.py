@@ -31,11 +31,36 @@ from tests.reliability.client import CSRF_RE, NUMBER_RE, Browser, percentile, su
 PASSWORD = "bench-password"
 
 
+def app_env(url):
+    """The environment of the web workers and of the SLA worker: production settings on the bench database."""
+    return dict(os.environ, DATABASE_URL=url, JJ_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
+                SESSION_COOKIE_SECURE="0", RATELIMIT_ENABLED="0", QUERY_COUNT_HEADER="1", SCHEDULER="0",
+                UPLOAD_FOLDER="/tmp/jj-bench-uploads")
+
+
+REFRESH = """
+import time
+from app import create_app
+from app.supervision.scheduler import run_draft_refresh
+app = create_app()
+start = time.perf_counter()
+months = run_draft_refresh(app)
+print(",".join(months), round((time.perf_counter() - start) * 1000))
+"""
+
+
+def refresh_drafts(url):
+    """What the SLA worker does every half DRAFT_CACHE_SECONDS: tally the months under review into their snapshots
+    (the pages read them). Run once before the pages are timed, as a running worker would have; returns (months,
+    ms)."""
+    out = subprocess.run([sys.executable, "-c", REFRESH], cwd=ROOT, env=app_env(url), capture_output=True, text=True,
+                         check=True).stdout.split()
+    return out[0], int(out[1])
+
+
 def start_gunicorn(url, workers, port, log):
     """gunicorn with production settings on 127.0.0.1:port; returns the process once it answers."""
-    env = dict(os.environ, DATABASE_URL=url, JJ_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
-               SESSION_COOKIE_SECURE="0", RATELIMIT_ENABLED="0", QUERY_COUNT_HEADER="1", SCHEDULER="0",
-               UPLOAD_FOLDER="/tmp/jj-bench-uploads", WEB_CONCURRENCY=str(workers), BIND=f"127.0.0.1:{port}")
+    env = dict(app_env(url), WEB_CONCURRENCY=str(workers), BIND=f"127.0.0.1:{port}")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
                              "--access-logfile", "/dev/null", "--backlog", "2048", "wsgi:app"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -188,10 +213,14 @@ def main():
     m2 = (now.year * 12 + now.month - 3)
     month_before = f"{m2 // 12}-{m2 % 12 + 1:02d}"  # published by the run (again, as a new version, if it was)
     month_third = f"{(m2 - 1) // 12}-{(m2 - 1) % 12 + 1:02d}"  # the month before that, published in between
+    rows = []
+    months, refresh_ms = refresh_drafts(args.database_url)
+    rows.append({"page": f"SLA worker: draft snapshots of {months}", "p50_ms": refresh_ms, "p95_ms": refresh_ms,
+                 "queries": 0})
+    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     log = open("/tmp/jj-bench-gunicorn.log", "w")
     proc = start_gunicorn(args.database_url, args.workers, args.port, log)
     base = f"http://127.0.0.1:{args.port}"
-    rows = []
     try:
         sec, sup, dept = login(base, "sec1"), login(base, "sup1"), login(base, "dept1_1")
         hx = {"HX-Request": "true"}
