@@ -177,3 +177,31 @@ def test_the_overdue_boards_counts_are_tallied_once_per_half_minute_and_its_rows
     assert "每 30 秒统计一次" in html
     clock.advance(seconds=30)
     assert badge_and_rows()[:2] == (1, {late[1].number})
+
+
+def test_a_departments_late_cases_page_and_clamp_exactly(app, factory, login, clock, monkeypatch):
+    # Department A leads two cases whose resolution clocks run late, B one. Filtered to A at one case a page: two
+    # pages of A's cases only, in order of their first deadline; page 5 does not exist and shows the last page.
+    from app.supervision import views
+    monkeypatch.setattr(views, "BOARD_PAGE_SIZE", 1)
+    supervisor, secretary = factory.user(Role.SUPERVISOR), factory.user(Role.SECRETARY)
+    a, b = factory.user(Role.OFFICER), factory.user(Role.OFFICER)
+    first = factory.ticket(S.RESOLVED, secretary=secretary, lead_officer=a)  # resolved: no late clock
+    mine = [factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=a) for _ in range(2)]
+    other = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=b)
+    clock.advance(days=20)
+    with app.test_request_context():
+        from app.supervision.sweep import sweep
+        sweep(clock.now())
+    client = login(app.test_client(), supervisor)
+
+    def numbers(html):
+        return re.findall(r'<tr class="board-case">\s*<td><a class="mono small" href="/tickets/\d+">(JJ-[\d-]+)</a>',
+                          html)
+
+    url = f"/board/overdue?department={a.department_id}"
+    pages = [client.get(url + f"&page={p}").get_data(as_text=True) for p in (1, 2, 5)]
+    assert [numbers(p) for p in pages] == [[mine[0].number], [mine[1].number], [mine[1].number]]
+    assert "共 2 件" in pages[0] and "第 1 / 2 页" in pages[0]
+    assert "没有第 5 页：共 2 页，这里显示最后一页。" in pages[2]
+    assert other.number not in "".join(pages) and first.number not in "".join(pages)

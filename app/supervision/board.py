@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select, union_all
+from sqlalchemy import and_, func, select, true, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, ClockKind, SlaLevel
@@ -23,34 +23,42 @@ def tab_levels(tab: str) -> tuple:
     return TABS.get(tab, LATE)
 
 
-def _running(levels):
-    return and_(TicketClock.stopped_at.is_(None), TicketClock.level.in_(levels))
+def _running(levels, indexed=True):
+    stopped = TicketClock.stopped_at if indexed else func.coalesce(TicketClock.stopped_at, None)
+    return and_(stopped.is_(None), TicketClock.level.in_(levels))
 
 
-def responsible_departments(condition):
+def responsible_departments(condition, department_id=None):
     """(clock id, ticket id, department id) for every clock meeting `condition` that a department answers for: its
     own sign-off (the assignment's department), a meeting action item (the owner department), or a resolution
-    clock of a case the department leads (its active lead assignment). The condition sits inside each part, so
-    only the running late clocks are read, never every clock ever started."""
+    clock of a case the department leads (its active lead assignment); only `department_id`'s when given. The
+    condition sits inside each part, so only the running late clocks are read, never every clock ever started."""
+    own_dept = Assignment.department_id == department_id if department_id else true()
+    item_dept = ActionItem.owner_department_id == department_id if department_id else true()
     own = select(TicketClock.id.label("clock_id"), TicketClock.ticket_id.label("ticket_id"),
                  Assignment.department_id.label("department_id")).join(
-        Assignment, Assignment.id == TicketClock.assignment_id).where(condition)
+        Assignment, Assignment.id == TicketClock.assignment_id).where(condition, own_dept)
     item = select(TicketClock.id, TicketClock.ticket_id, ActionItem.owner_department_id).join(
         ActionItem, ActionItem.id == TicketClock.action_item_id).where(
-        condition, ActionItem.owner_department_id.is_not(None))
+        condition, ActionItem.owner_department_id.is_not(None), item_dept)
     lead = select(TicketClock.id, TicketClock.ticket_id, Assignment.department_id).join(
         Assignment, and_(Assignment.ticket_id == TicketClock.ticket_id, Assignment.role == AssignmentRole.LEAD.value,
                          Assignment.status.in_(ACTIVE_ASSIGNMENT))).where(
-        condition, TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.assignment_id.is_(None))
+        condition, TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.assignment_id.is_(None), own_dept)
     return union_all(own, item, lead).subquery()
 
 
-def _clock_filter(levels, department_id):
-    condition = _running(levels)
+def _clock_filter(levels, department_id, within=None):
+    """Running clocks at `levels` (that `department_id` answers for, when given), of the cases `within` when given.
+    For a page's cases, "running" is written as an expression no index serves: SQLite's statistics take
+    "stopped_at IS NULL" for a rare value (its NULLs count as distinct values) and walked every late running clock
+    instead of the handful of these cases' (390 ms at 1,000,000)."""
+    condition = _running(levels, indexed=within is None)
+    if within is not None:
+        condition = and_(condition, TicketClock.ticket_id.in_(within))
     if department_id:
-        resp = responsible_departments(condition)
-        condition = and_(condition, TicketClock.id.in_(
-            select(resp.c.clock_id).where(resp.c.department_id == department_id)))
+        resp = responsible_departments(condition, department_id)
+        condition = and_(condition, TicketClock.id.in_(select(resp.c.clock_id)))
     return condition
 
 
@@ -129,20 +137,29 @@ def case_page(levels, page: int, per_page: int, department_id=None) -> BoardPage
         return db.session.scalar(select(func.count(func.distinct(TicketClock.ticket_id))).where(condition))
 
     clamped_from = 0
-    ids = _cases_in_due_order(condition, (page - 1) * per_page, per_page + 1)
-    if not ids and page > 1:  # past the last page (an old link, a typed number, cases ended meanwhile)
-        clamped_from, page = page, max(1, -(-live_total() // per_page))
-        ids = _cases_in_due_order(condition, (page - 1) * per_page, per_page + 1)
-    seen = (page - 1) * per_page + len(ids)
-    if len(ids) <= per_page:
-        total = seen  # this is the last page: the total is exact
+    if department_id:
+        # One department's late cases are a few thousand at most, but finding which late clocks it answers for
+        # reads them all: done once here (in deadline order), then counted and paged in memory.
+        ordered = list(dict.fromkeys(db.session.scalars(
+            select(TicketClock.ticket_id).where(condition).order_by(TicketClock.due_at, TicketClock.ticket_id))))
+        total = len(ordered)
+        if page > 1 and (page - 1) * per_page >= total:
+            clamped_from, page = page, max(1, -(-total // per_page))
+        ids = ordered[(page - 1) * per_page:page * per_page]
     else:
-        estimate = live_total() if department_id or tab is None else tab_counts()[tab]
-        total = max(estimate, seen)
-    ids = ids[:per_page]
+        ids = _cases_in_due_order(condition, (page - 1) * per_page, per_page + 1)
+        if not ids and page > 1:  # past the last page (an old link, a typed number, cases ended meanwhile)
+            clamped_from, page = page, max(1, -(-live_total() // per_page))
+            ids = _cases_in_due_order(condition, (page - 1) * per_page, per_page + 1)
+        seen = (page - 1) * per_page + len(ids)
+        if len(ids) <= per_page:
+            total = seen  # this is the last page: the total is exact
+        else:
+            total = max(live_total() if tab is None else tab_counts()[tab], seen)
+        ids = ids[:per_page]
     pages = max(1, -(-total // per_page))
     clocks = db.session.scalars(
-        select(TicketClock).where(condition, TicketClock.ticket_id.in_(ids))
+        select(TicketClock).where(_clock_filter(levels, department_id, within=ids))
         .options(joinedload(TicketClock.ticket).joinedload(Ticket.enterprise),
                  joinedload(TicketClock.ticket).joinedload(Ticket.secretary),
                  selectinload(TicketClock.assignment).joinedload(Assignment.department),
