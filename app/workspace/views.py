@@ -30,7 +30,7 @@ def workspace():
     pool = pool_cases(current_user) if current_user.is_secretary or current_user.is_supervisor else None
     visits = ((visits_this_month(current_user.id, now), rule_for("secretary").visit_target)
               if current_user.is_secretary else None)
-    return render_template("workspace/workspace.html", queue=queue, parts=own_parts(current_user, queue), more=more, now=now,
-                           meetings=meetings, items=items, procedures=procedures,
+    return render_template("workspace/workspace.html", queue=queue, parts=own_parts(current_user, queue), more=more,
+                           now=now, meetings=meetings, items=items, procedures=procedures,
                            assessment=workspace_note(current_user), pool=pool, pool_total=pool_count(current_user),
                            visits=visits)
