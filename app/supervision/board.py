@@ -140,8 +140,7 @@ def case_page(levels, page: int, per_page: int, department_id=None) -> BoardPage
     if department_id:
         # One department's late cases are a few thousand at most, but finding which late clocks it answers for
         # reads them all: done once here (in deadline order), then counted and paged in memory.
-        ordered = list(dict.fromkeys(db.session.scalars(
-            select(TicketClock.ticket_id).where(condition).order_by(TicketClock.due_at, TicketClock.ticket_id))))
+        ordered = _cases_in_due_order(condition, 0)
         total = len(ordered)
         if page > 1 and (page - 1) * per_page >= total:
             clamped_from, page = page, max(1, -(-total // per_page))
@@ -173,9 +172,9 @@ def case_page(levels, page: int, per_page: int, department_id=None) -> BoardPage
     return BoardPage(rows, total, page, pages, clamped_from)
 
 
-def _cases_in_due_order(condition, skip: int, count: int) -> list:
+def _cases_in_due_order(condition, skip: int, count: int | None = None) -> list:
     """Ticket ids of the clocks meeting `condition`, each case once where its earliest such deadline falls (ties by
-    ticket id): `skip` cases, then `count`. The same order as grouping every late clock by case and sorting the
+    ticket id): `skip` cases, then `count` (None: all the rest). The same order as grouping every late clock by case and sorting the
     cases by their first deadline, but read from the deadline index and stopped as soon as the page is full,
     instead of grouping all of them for every page (bench/README.md)."""
     seen, ids = set(), []
@@ -189,7 +188,7 @@ def _cases_in_due_order(condition, skip: int, count: int) -> list:
             seen.add(ticket_id)
             if len(seen) > skip:
                 ids.append(ticket_id)
-                if len(ids) == count:
+                if count is not None and len(ids) == count:
                     break
     finally:
         rows.close()

@@ -31,6 +31,11 @@ def _remediating():
     return exists().where(Remediation.ticket_id == Ticket.id, Remediation.completed_at.is_(None))
 
 
+# A secretary's queue: cases to accept, dispatch or close, and cases in progress still owed a first reply.
+_SECRETARY_TO_ACT = [S.INTAKE.value, S.TRIAGE.value, S.RESOLVED.value]
+_SECRETARY_TO_ANSWER = [S.PROCESSING.value, S.CONVENED.value]
+
+
 def needs_me_filter(user):
     """What is waiting on this person now, by role."""
     if user.is_secretary:
@@ -38,9 +43,8 @@ def needs_me_filter(user):
                    exists().where(Enterprise.id == Ticket.enterprise_id, Enterprise.secretary_id == user.id))
         # An intake case goes to its enterprise's 联系秘书 first (copied onto the case on arrival); the pool's
         # cases are listed apart on the workspace (app/tickets/routing.py).
-        return or_(and_(mine, Ticket.state.in_([S.INTAKE.value, S.TRIAGE.value, S.RESOLVED.value])),
-                   and_(mine, Ticket.state.in_([S.PROCESSING.value, S.CONVENED.value]),
-                        Ticket.first_replied_at.is_(None)),
+        return or_(and_(mine, Ticket.state.in_(_SECRETARY_TO_ACT)),
+                   and_(mine, Ticket.state.in_(_SECRETARY_TO_ANSWER), Ticket.first_replied_at.is_(None)),
                    and_(mine, _remediating()))
     if user.is_officer:
         pending = exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == user.department_id,
@@ -62,7 +66,7 @@ def _states_for(action):
 
 
 QUEUE_SIZE = 50  # rows a workspace queue shows, most urgent first; the rest wait behind "more"
-_SECRETARY_STATES = [S.INTAKE.value, S.TRIAGE.value, S.RESOLVED.value, S.PROCESSING.value, S.CONVENED.value]
+_SECRETARY_STATES = _SECRETARY_TO_ACT + _SECRETARY_TO_ANSWER  # every state a secretary's queue can hold
 
 
 def _queue_candidates(user, limit):
