@@ -1,7 +1,7 @@
 """The centre's month in figures: what came in, by which channel and category, what was done, how fast and
 how well. Each figure is one aggregate query; the result is plain data so a published month can freeze it."""
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from app.assessment.facts import decided_in, last_rating_in, merged_ids, on_time, resolution_due_in, satisfied
 from app.assessment.period import Month
@@ -53,29 +53,44 @@ def on_time_by_kind(month, now) -> dict:
     return {k.value: found.get(k.value, {"counted": 0, "on_time": 0, "rate": None}) for k in ClockKind}
 
 
-def _received_rate(start, end) -> dict:
-    """办结率 as the centre reports it: cases received in [start, end) (not refused at intake or returned to 12345
-    by `end`, not excluded from scoring) and how many of them stood resolved or closed at `end`. Cases, each once: a
-    case resolved, reopened and still open at `end` is not resolved."""
-    later = TicketClock.__table__.alias("open_clock")
-    resolved_by_end = exists().where(TicketClock.ticket_id == Ticket.id, TicketClock.kind == ClockKind.RESOLUTION.value,
-                                     TicketClock.stopped_at < end)
-    open_at_end = exists().where(later.c.ticket_id == Ticket.id, later.c.kind == ClockKind.RESOLUTION.value,
-                                 later.c.started_at < end, or_(later.c.stopped_at.is_(None), later.c.stopped_at >= end))
+def _received_rates(year_start, month_start, end) -> tuple[dict, dict]:
+    """办结率 as the centre reports it, for the month and the year to date at once: cases received in [start, end)
+    (not refused at intake or returned to 12345 by `end`, not excluded from scoring) and how many of them stood
+    resolved or closed at `end`. Cases, each once: a case resolved, reopened and still open at `end` is not
+    resolved."""
+    # Resolved and not open at `end`: of its resolution clocks started by then there is one, and every one of them
+    # stopped before `end` (the minimum of "stopped before end" is 1). One probe of (ticket_id, kind, stopped_at,
+    # started_at) per case, where two EXISTS made two: 2.2 s → 1.1 s for 420,000 cases (bench/README.md).
+    stopped_by_end = case((and_(TicketClock.stopped_at.is_not(None), TicketClock.stopped_at < end), 1), else_=0)
+    done = (select(func.min(stopped_by_end))
+            .where(TicketClock.ticket_id == Ticket.id, TicketClock.kind == ClockKind.RESOLUTION.value,
+                   TicketClock.started_at < end)
+            .scalar_subquery() == 1)
     # Refused at intake or returned to the 12345 platform (退单) by `end`: never the centre's case to resolve.
     refused = and_(Ticket.state.in_(ENDED_UNHANDLED), Ticket.closed_at < end)
-    n, k = db.session.execute(
-        select(func.count(), func.sum(case((and_(resolved_by_end, ~open_at_end), 1), else_=0)))
-        .where(Ticket.created_at >= start, Ticket.created_at < end, ~refused, _not_merged(),
-               ~Ticket.id.in_(select(ScoreExclusion.ticket_id)))).one()
-    return {"counted": int(n or 0), "done": int(k or 0), "rate": _rate(k or 0, n or 0)}
+    # Grouped by "in the month" so that `done`, a correlated subquery, is written (and run) once per case.
+    in_month = case((Ticket.created_at >= month_start, 1), else_=0)
+    counts = {bool(m): (n, k) for m, n, k in db.session.execute(
+        select(in_month, func.count(), func.sum(case((done, 1), else_=0)))
+        .where(Ticket.created_at >= year_start, Ticket.created_at < end, ~refused, _not_merged(),
+               ~Ticket.id.in_(select(ScoreExclusion.ticket_id))).group_by(in_month))}
+    month_n, month_k = counts.get(True, (0, 0))
+    before_n, before_k = counts.get(False, (0, 0))
+    return _fraction(month_n, month_k), _fraction(month_n + before_n, (month_k or 0) + (before_k or 0))
 
 
-def _deadline_rate(start, end, now) -> dict:
-    """办结率 by deadlines: resolution clocks due in [start, end) and settled, and how many were met in time."""
-    n, k = db.session.execute(
-        select(func.count(), func.sum(case((on_time(), 1), else_=0)))
-        .where(resolution_due_in(start, end, now), _not_excluded())).one()
+def _deadline_rates(year_start, month_start, end, now) -> tuple[dict, dict]:
+    """办结率 by deadlines, for the month and the year to date at once: resolution clocks due in [start, end) and
+    settled, and how many were met in time."""
+    in_month = TicketClock.due_at >= month_start
+    n, k, month_n, month_k = db.session.execute(
+        select(func.count(), func.sum(case((on_time(), 1), else_=0)), func.sum(case((in_month, 1), else_=0)),
+               func.sum(case((and_(in_month, on_time()), 1), else_=0)))
+        .where(resolution_due_in(year_start, end, now), _not_excluded())).one()
+    return _fraction(month_n, month_k), _fraction(n, k)
+
+
+def _fraction(n, k) -> dict:
     return {"counted": int(n or 0), "done": int(k or 0), "rate": _rate(k or 0, n or 0)}
 
 
@@ -83,10 +98,10 @@ def completion_rates(month, now) -> dict:
     """Both 办结率 of the centre, for the month and for the year to its end: {"received" | "deadline":
     {"month" | "ytd": {"counted", "done", "rate"}}}."""
     year_start = Month(month.year, 1).start
-    return {"received": {"month": _received_rate(month.start, month.end),
-                         "ytd": _received_rate(year_start, month.end)},
-            "deadline": {"month": _deadline_rate(month.start, month.end, now),
-                         "ytd": _deadline_rate(year_start, month.end, now)}}
+    received_month, received_ytd = _received_rates(year_start, month.start, month.end)
+    deadline_month, deadline_ytd = _deadline_rates(year_start, month.start, month.end, now)
+    return {"received": {"month": received_month, "ytd": received_ytd},
+            "deadline": {"month": deadline_month, "ytd": deadline_ytd}}
 
 
 def completion_text(basis: str, fig: dict | None) -> str:
