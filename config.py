@@ -181,6 +181,9 @@ class Config:
     # many seconds for all web workers; the page says when, a supervisor can recompute at once, and every
     # assessment decision (exclusion, appeal, rule, calendar correction, publication) recomputes. 0: always live.
     DRAFT_CACHE_SECONDS = int(os.environ.get("DRAFT_CACHE_SECONDS", 600))
+    # A month whose last tally took longer than this is recomputed by the SLA worker (within a minute) while the
+    # pages show its stored figures and say so, instead of making a supervisor's request wait for the tally.
+    DRAFT_WAIT_MS = int(os.environ.get("DRAFT_WAIT_MS", 3000))
     # The service hall's screen opens /hall?token=KIOSK_TOKEN without logging in; empty turns that off.
     KIOSK_TOKEN = os.environ.get("KIOSK_TOKEN", "")
 

@@ -160,3 +160,50 @@ def test_a_tally_that_began_before_a_decision_is_not_stored(app, ctx, clock):
     assert drafts._row("2026-10") is None
     drafts.refresh(Month(2026, 10), now=bj(10, 20, 10, 1))
     assert drafts._row("2026-10").computed_at == bj(10, 20, 10, 1)
+
+
+def test_a_slow_month_is_recomputed_by_the_worker_while_the_page_says_so(app, ctx, clock, factory, login):
+    # DRAFT_WAIT_MS -1: every tally counts as slow (a month at 1,000,000 cases takes some 15 s), so after a decision
+    # the page keeps the stored figures, says they are being recomputed, and the SLA worker tallies the month.
+    from app.supervision.scheduler import run_draft_refresh
+    app.config.update(DRAFT_CACHE_SECONDS=600, DRAFT_WAIT_MS=-1)
+    b, secretary, tickets = _october(clock)
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    clock.set(bj(10, 20, 10, 0))
+    db.session.commit()  # the test's own transaction ends before the worker writes
+    assert run_draft_refresh(app) == ["2026-09", "2026-10"]  # nothing stored yet: both months under review
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已办结 2 ÷ 收到 3" in _received_month(page) and "draft-recomputing" not in page
+
+    # 10:00:10 the unresolved case is excluded. The page at 10:00:20 still shows the 10:00 figures (2 ÷ 3) and
+    # says they are being recomputed; nothing was tallied on the request (the snapshot is still the 10:00 one).
+    clock.set(bj(10, 20, 10, 0).replace(second=10))
+    assert client.post(f"/assessment/tickets/{tickets[2].id}/exclude",
+                       data={"reason": "企业撤回，不纳入考核"}).status_code in (302, 303)
+    clock.set(bj(10, 20, 10, 0).replace(second=20))
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已办结 2 ÷ 收到 3" in _received_month(page) and 'id="draft-recomputing"' in page
+    assert "草稿：按 2026-10-20 10:00:00 的数据计算" in page
+    db.session.rollback()
+    assert db.session.get(DraftSnapshot, "2026-10").computed_at == bj(10, 20, 10, 0)
+
+    # The worker's next run (10:00:30) tallies both months the decision put out of date: 2 resolved of the 2 that
+    # count; a run a minute later finds nothing to do (the snapshots are 60 s old, under half of 600 s).
+    clock.set(bj(10, 20, 10, 0).replace(second=30))
+    db.session.commit()  # the test's own transaction ends before the worker writes
+    assert run_draft_refresh(app) == ["2026-09", "2026-10"]
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已办结 2 ÷ 收到 2" in _received_month(page) and "draft-recomputing" not in page
+    assert "草稿：按 2026-10-20 10:00:30 的数据计算" in page
+    clock.set(bj(10, 20, 10, 1).replace(second=30))
+    db.session.commit()  # the test's own transaction ends before the worker writes
+    assert run_draft_refresh(app) == []
+
+    # A stopped worker (its last beat 10:01:30, more than HEARTBEAT_MAX_AGE_SECONDS = 300 s before 10:10): the
+    # recompute button's request tallies the month itself. A case received at 10:05 now counts: 2 ÷ 3.
+    b.ticket(secretary, bj(10, 20, 10, 5))
+    clock.set(bj(10, 20, 10, 10))
+    assert client.post("/assessment/2026-10/recompute", data={"page": "month"}).status_code == 303
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已办结 2 ÷ 收到 3" in _received_month(page) and "draft-recomputing" not in page
+    assert "草稿：按 2026-10-20 10:10:00 的数据计算" in page

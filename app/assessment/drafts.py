@@ -6,8 +6,14 @@ while they review; the figures they read are a snapshot stored in `draft_snapsho
 computed. A snapshot is dropped (so the next view computes afresh) when a supervisor asks for it and whenever an
 assessment decision changes what counts: an exclusion, an appeal, a rule, a calendar correction, a publication.
 Case work (replies, resolutions, ratings) shows in the draft within DRAFT_CACHE_SECONDS; publishing always
-tallies afresh, so no published figure ever comes from a snapshot."""
+tallies afresh, so no published figure ever comes from a snapshot.
+
+A month whose last tally took longer than DRAFT_WAIT_MS (15 s for a month at 1,000,000 cases) is not tallied on
+the request that finds it stale: while the SLA worker is alive, the page shows the stored figures, says when they were
+computed and that they are being recomputed, and the worker (which looks every minute) tallies the month afresh.
+A quick month, a month the worker does not keep, or a stopped worker: tallied on the request, as before."""
 import json
+import time
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -22,6 +28,7 @@ from app.sqlite_tuning import reading
 from app.timesource import utcnow
 
 DROPPED = "dropped"  # the row marking when the drafts were last dropped (not a month)
+WORKER_JOB = "draft-figures"  # the SLA worker's job (and heartbeat) that keeps the months under review tallied
 
 
 class _Stale(Exception):
@@ -33,6 +40,30 @@ def _row(key: str):
     statements, which an identity-map lookup would not see)."""
     return db.session.scalars(select(DraftSnapshot).where(DraftSnapshot.key == key)
                               .execution_options(populate_existing=True)).first()
+
+
+def _dropped_at():
+    row = _row(DROPPED)
+    return row.computed_at if row is not None else None
+
+
+def _is_current(row, now, max_age: timedelta, dropped_at) -> bool:
+    """The snapshot is at most `max_age` old and no decision dropped the drafts after it was computed."""
+    return (now - max_age <= row.computed_at <= now) and (dropped_at is None or row.computed_at >= dropped_at)
+
+
+def _slow(payload: dict) -> bool:
+    return payload.get("tally_ms", 0) > current_app.config.get("DRAFT_WAIT_MS", 3000)
+
+
+def worker_keeps(month: Month, now) -> bool:
+    """The SLA worker is alive (its draft job beat within two minutes, or HEARTBEAT_MAX_AGE_SECONDS if longer)
+    and keeps this month's snapshot fresh."""
+    from app.models import WorkerHeartbeat
+
+    beat = db.session.scalar(select(WorkerHeartbeat.beat_at).where(WorkerHeartbeat.name == WORKER_JOB))
+    max_age = timedelta(seconds=max(120, current_app.config.get("HEARTBEAT_MAX_AGE_SECONDS", 300)))
+    return beat is not None and now - max_age <= beat <= now and month in months_under_review(now)
 
 
 def draft_result(month: Month, *, with_report: bool = True) -> dict:
@@ -47,8 +78,13 @@ def draft_result(month: Month, *, with_report: bool = True) -> dict:
     if seconds <= 0:
         return dict(live_result(month, with_report=with_report), computed_at=now.isoformat())
     row = _row(str(month))
-    if row is not None and now - timedelta(seconds=seconds) <= row.computed_at <= now:
+    if row is None:
+        return refresh(month, now)
+    if _is_current(row, now, timedelta(seconds=seconds), _dropped_at()):
         return json.loads(row.payload)
+    stored = json.loads(row.payload)
+    if _slow(stored) and worker_keeps(month, now):
+        return dict(stored, recomputing=True)  # the worker tallies it within a minute; the page says so
     return refresh(month, now)
 
 
@@ -60,7 +96,7 @@ def stored_result(month: Month, max_age: timedelta) -> dict | None:
         return draft_result(month)
     row = _row(str(month))
     now = utcnow()
-    if row is None or not now - max_age <= row.computed_at <= now:
+    if row is None or not _is_current(row, now, max_age, _dropped_at()):
         return None
     return json.loads(row.payload)
 
@@ -77,9 +113,11 @@ def refresh(month: Month, now=None) -> dict:
     seconds = current_app.config.get("DRAFT_CACHE_SECONDS", 0)
     previous = stored_result(month.previous(), timedelta(seconds=seconds)) if seconds > 0 else None
     db.session.commit()  # the tally reads in a transaction of its own
+    started = time.perf_counter()
     with reading():
         result = dict(live_result(month, with_report=True, previous_draft=previous), computed_at=now.isoformat())
         db.session.rollback()  # end the read before writing: the tally never held the write lock
+    result["tally_ms"] = round((time.perf_counter() - started) * 1000)  # decides who tallies it next time
     payload = json.dumps(result, ensure_ascii=False)
     try:
         with db.session.begin_nested():
@@ -97,6 +135,14 @@ def refresh(month: Month, now=None) -> dict:
     return json.loads(payload)  # the same shape whether stored or not (JSON keys, lists)
 
 
+def needs_refresh(month: Month, now) -> bool:
+    """The SLA worker's test: the month has no snapshot, or one older than half DRAFT_CACHE_SECONDS, or one a
+    decision dropped."""
+    row = _row(str(month))
+    half = timedelta(seconds=current_app.config.get("DRAFT_CACHE_SECONDS", 0) / 2)
+    return row is None or not _is_current(row, now, half, _dropped_at())
+
+
 def months_under_review(now) -> list[Month]:
     """The months a draft is looked at: the last one until it is published, and this one (in that order, so that
     this month's comparison column can read last month's fresh draft)."""
@@ -108,10 +154,11 @@ def months_under_review(now) -> list[Month]:
 
 
 def drop_drafts() -> None:
-    """Forget every stored draft: the next view of any month computes afresh. Part of the caller's transaction,
-    so a decision and the end of the snapshots it changes commit together. It leaves a mark of when, so that a
-    tally that began before it does not store its older figures afterwards."""
-    db.session.execute(delete(DraftSnapshot))
+    """Mark every stored draft out of date: the next view of a month computes afresh (or, for a slow month the
+    worker keeps, shows the stored figures as being recomputed). Part of the caller's transaction, so a decision and
+    the end of the snapshots it changes commit together. The mark says when, so that a tally that began before it
+    does not store its older figures afterwards."""
+    db.session.execute(delete(DraftSnapshot).where(DraftSnapshot.key == DROPPED))
     db.session.add(DraftSnapshot(key=DROPPED, computed_at=utcnow(), payload=""))
 
 

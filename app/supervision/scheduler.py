@@ -51,15 +51,16 @@ def run_webhooks(app) -> dict:
 
 def run_draft_refresh(app) -> list[str]:
     """Tally the months under review into their snapshots, off the request path (a month of a large centre takes
-    seconds: pages then read the snapshot)."""
+    seconds: pages then read the snapshot). Runs every minute; tallies a month when its snapshot is missing, half
+    DRAFT_CACHE_SECONDS old, or out of date after a decision. Returns the months tallied."""
     with app.app_context():
         if app.config.get("DRAFT_CACHE_SECONDS", 0) <= 0:
             return []
         now = utcnow()
-        months = drafts.months_under_review(now)
+        months = [m for m in drafts.months_under_review(now) if drafts.needs_refresh(m, now)]
         for month in months:
             drafts.refresh(month, now)
-        beat("draft-figures", now, ", ".join(map(str, months)))
+        beat(drafts.WORKER_JOB, now, ", ".join(map(str, months)))
         db.session.commit()
         return [str(m) for m in months]
 
@@ -74,6 +75,7 @@ def build_scheduler(app, blocking: bool = False):
     scheduler.add_job(run_delivery, args=[app], id="notify", **options)
     scheduler.add_job(run_webhooks, args=[app], id="webhooks", **options)
     if app.config.get("DRAFT_CACHE_SECONDS", 0) > 0:
-        scheduler.add_job(run_draft_refresh, args=[app], id="draft-figures",
-                          **dict(options, seconds=max(60, app.config["DRAFT_CACHE_SECONDS"] // 2)))
+        # Every minute: a month a decision made out of date is tallied within a minute (the job itself decides
+        # which months need it).
+        scheduler.add_job(run_draft_refresh, args=[app], id=drafts.WORKER_JOB, **dict(options, seconds=60))
     return scheduler
