@@ -45,14 +45,14 @@ from app.supervision.scheduler import run_draft_refresh
 app = create_app()
 start = time.perf_counter()
 months = run_draft_refresh(app)
-print(",".join(months), round((time.perf_counter() - start) * 1000))
+print(",".join(months) or "-", round((time.perf_counter() - start) * 1000))
 """
 
 
 def refresh_drafts(url):
-    """What the SLA worker does every half DRAFT_CACHE_SECONDS: tally the months under review into their snapshots
-    (the pages read them). Run once before the pages are timed, as a running worker would have; returns (months,
-    ms)."""
+    """What the SLA worker does every minute: tally the months under review whose snapshot is missing, half
+    DRAFT_CACHE_SECONDS old or out of date (the pages read them). Run before the pages are timed, as a running worker
+    would have, and after 按最新数据重算; returns (months, ms)."""
     out = subprocess.run([sys.executable, "-c", REFRESH], cwd=ROOT, env=app_env(url), capture_output=True, text=True,
                          check=True).stdout.split()
     return out[0], int(out[1])
@@ -185,17 +185,19 @@ def timed_post(browser, page_path, post_path, fields):
 
 
 def recompute_times(browser, month, page, n=3):
-    """ms to compute a draft afresh: drop the snapshot (the supervisor's 按最新数据重算), then one timed GET."""
+    """ms for the draft page right after the supervisor's 按最新数据重算: a month slower than DRAFT_WAIT_MS shows its
+    stored figures, saying the SLA worker is recomputing them (counted); a quick one is tallied on this request."""
     suffix = "/report" if page == "report" else ""
-    times = []
+    times, recomputing = [], 0
     for _ in range(n):
         timed_post(browser, f"/assessment/{month}?view=draft", f"/assessment/{month}/recompute", {"page": page})
         start = time.perf_counter()
-        status, _, _ = browser.get(f"/assessment/{month}{suffix}?view=draft")
+        status, html, _ = browser.get(f"/assessment/{month}{suffix}?view=draft")
         if status != 200:
             raise RuntimeError(f"draft {page} answered {status}")
         times.append((time.perf_counter() - start) * 1000)
-    return percentile(times, 50), max(times)
+        recomputing += 'id="draft-recomputing"' in html
+    return percentile(times, 50), max(times), recomputing
 
 
 def main():
@@ -251,13 +253,20 @@ def main():
                 rows.append({"page": label, "path": path, "error": str(exc)})
             print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
         for page in ("month", "report"):
-            label = f"assessment {last_month} {page} (draft, computed afresh)"
             try:
-                p50, worst = recompute_times(sup, last_month, page)
-                rows.append({"page": label, "p50_ms": round(p50, 1), "p95_ms": round(worst, 1), "queries": 0})
+                p50, worst, recomputing = recompute_times(sup, last_month, page)
+                how = "the worker recomputing" if recomputing == 3 else f"tallied on the request {3 - recomputing}/3"
+                rows.append({"page": f"assessment {last_month} {page} (draft, after 按最新数据重算: {how})",
+                             "p50_ms": round(p50, 1), "p95_ms": round(worst, 1), "queries": 0})
             except Exception as exc:
-                rows.append({"page": label, "error": str(exc)})
+                rows.append({"page": f"assessment {last_month} {page} (draft, after 按最新数据重算)", "error": str(exc)})
             print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+        # The SLA worker's next run: it tallies the months the request put out of date (the tally a request would
+        # otherwise have waited for).
+        again, again_ms = refresh_drafts(args.database_url)
+        rows.append({"page": f"SLA worker: draft snapshots {again} recomputed after 按最新数据重算", "p50_ms": again_ms,
+                     "p95_ms": again_ms, "queries": 0})
+        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
         try:
             # Publishing a month also freezes last month's figures for the comparison: tallied afresh when last month
             # is not published (the first run on a new database), read from its publication when it is (a centre
