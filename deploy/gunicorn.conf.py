@@ -12,3 +12,17 @@ max_requests = 2000          # recycle workers now and then; jitter keeps them f
 max_requests_jitter = 200
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Ready the worker before its first request, then move what the application is made of (modules, mappers,
+    compiled templates: some 200,000 objects) out of the garbage collector's sight. Unfrozen, a full collection
+    walked them every few dozen requests and paused that request by 100–200 ms, most of every page's p95; frozen,
+    it takes 6–9 ms. Templates are compiled here (0.9 s) so that no visitor waits for one (bench/README.md)."""
+    import gc
+
+    env = getattr(getattr(worker, "wsgi", None), "jinja_env", None)
+    if env is not None:
+        for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".txt"))):
+            env.get_template(name)
+    gc.freeze()
