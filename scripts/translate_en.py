@@ -1164,6 +1164,14 @@ T.update({
         "listed are live.",
     "最紧急的 %(num)d 件，另有更多": "the %(num)d most urgent, and more",
 })
+T.update({
+    "正在后台按最新数据重算（上次用时约 %(s)d 秒）：以上仍是之前计算的数字，之后的决定和重算请求尚未计入。约一分钟内完成，请稍后":
+        "Being recomputed from the latest data in the background (the last tally took about %(s)d s): the figures "
+        "above are the earlier ones, without the decisions and recompute requests since. It takes about a minute; "
+        "please ",
+    "刷新本页": "reload this page",
+    "。": ".",
+})
 
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
