@@ -24,5 +24,8 @@ def post_worker_init(worker):
     env = getattr(getattr(worker, "wsgi", None), "jinja_env", None)
     if env is not None:
         for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".txt"))):
-            env.get_template(name)
+            try:
+                env.get_template(name)
+            except Exception:  # a broken template fails where it is used, as without this; the worker still boots
+                worker.log.exception("template %s does not compile", name)
     gc.freeze()

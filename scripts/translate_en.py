@@ -1165,12 +1165,13 @@ T.update({
     "最紧急的 %(num)d 件，另有更多": "the %(num)d most urgent, and more",
 })
 T.update({
-    "正在后台按最新数据重算（上次用时约 %(s)d 秒）：以上仍是之前计算的数字，之后的决定和重算请求尚未计入。约一分钟内完成，请稍后":
-        "Being recomputed from the latest data in the background (the last tally took about %(s)d s): the figures "
-        "above are the earlier ones, without the decisions and recompute requests since. It takes about a minute; "
-        "please ",
-    "刷新本页": "reload this page",
-    "。": ".",
+    "正在后台按最新数据重算（上次用时约 %(s)d 秒）：本页仍是之前计算的数字，之后的决定和重算请求尚未计入，约一分钟内完成。":
+        "Being recomputed from the latest data in the background (the last tally took about %(s)d s): this page "
+        "still shows the earlier figures, without the decisions and recompute requests since. It takes about a "
+        "minute.",
+    "刷新本页": "Reload this page",
+    "草稿（%(at)s 计算；之后的决定尚未计入，正在重算）":
+        "Draft (computed %(at)s; later decisions not yet included, being recomputed)",
 })
 
 path = sys.argv[1]

@@ -186,6 +186,12 @@ def test_a_slow_month_is_recomputed_by_the_worker_while_the_page_says_so(app, ct
     assert "草稿：按 2026-10-20 10:00:00 的数据计算" in page
     db.session.rollback()
     assert db.session.get(DraftSnapshot, "2026-10").computed_at == bj(10, 20, 10, 0)
+    # The spreadsheet of the same draft says so too, in its status line.
+    from io import BytesIO
+    from openpyxl import load_workbook
+    book = load_workbook(BytesIO(client.get("/assessment/2026-10/report.xlsx?view=draft").data))
+    cells = [str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value]
+    assert any("2026-10-20 10:00:00 计算；之后的决定尚未计入，正在重算" in c for c in cells)
 
     # The worker's next run (10:00:30) tallies both months the decision put out of date: 2 resolved of the 2 that
     # count; a run a minute later finds nothing to do (the snapshots are 60 s old, under half of 600 s).
@@ -207,3 +213,43 @@ def test_a_slow_month_is_recomputed_by_the_worker_while_the_page_says_so(app, ct
     page = client.get(PAGE).get_data(as_text=True)
     assert "已办结 2 ÷ 收到 3" in _received_month(page) and "draft-recomputing" not in page
     assert "草稿：按 2026-10-20 10:10:00 的数据计算" in page
+
+
+def test_a_quick_month_is_tallied_on_the_request_and_the_hall_never_shows_figures_a_decision_changed(
+        app, ctx, clock, factory, login):
+    # DRAFT_WAIT_MS 60 s: these tallies take milliseconds, so even with the worker alive a decision's effect is
+    # tallied on the next request, as before the background recompute existed.
+    from app.supervision.scheduler import run_draft_refresh
+    app.config.update(DRAFT_CACHE_SECONDS=600, DRAFT_WAIT_MS=60_000, HALL_CACHE_SECONDS=0)
+    b, secretary, tickets = _october(clock)
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    clock.set(bj(10, 20, 10, 0))
+    db.session.commit()
+    assert run_draft_refresh(app) == ["2026-09", "2026-10"]
+    assert "收件口径 66.7%（已办结 2 ÷ 收到 3）" in client.get("/hall").get_data(as_text=True)
+
+    # The unresolved case is excluded at 10:00:10: the hall's stored 2 ÷ 3 is out of date, so it shows no rate
+    # (it never tallies itself) until someone's view or the worker stores the new one.
+    clock.set(bj(10, 20, 10, 0).replace(second=10))
+    assert client.post(f"/assessment/tickets/{tickets[2].id}/exclude",
+                       data={"reason": "企业撤回，不纳入考核"}).status_code in (302, 303)
+    hall = client.get("/hall").get_data(as_text=True)
+    assert "本月数据正在计算" in hall and "已办结 2 ÷ 收到 3" not in hall
+    # The page at 10:00:20 tallies on the request (quick month): 2 resolved of the 2 that count, no notice.
+    clock.set(bj(10, 20, 10, 0).replace(second=20))
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已办结 2 ÷ 收到 2" in _received_month(page) and "draft-recomputing" not in page
+    assert "草稿：按 2026-10-20 10:00:20 的数据计算" in page
+    # ... and the hall shows that tally: 100.0% (2 ÷ 2).
+    assert "收件口径 100.0%（已办结 2 ÷ 收到 2）" in client.get("/hall").get_data(as_text=True)
+
+    # Without a decision the worker leaves a snapshot alone until it is half DRAFT_CACHE_SECONDS (300 s) old:
+    # October's, tallied at 10:00:20 after the decision, is 299 s old at 10:05:19 and stays. September's (10:00) has
+    # been out of date since the exclusion at 10:00:10 (October's comparison tallied September without storing it),
+    # so the worker tallies September.
+    clock.set(bj(10, 20, 10, 5).replace(second=19))
+    db.session.commit()
+    assert run_draft_refresh(app) == ["2026-09"]
+    clock.set(bj(10, 20, 10, 5).replace(second=21))  # October's is now 301 s old
+    db.session.commit()
+    assert run_draft_refresh(app) == ["2026-10"]

@@ -91,6 +91,7 @@ def _deadline_rates(year_start, month_start, end, now) -> tuple[dict, dict]:
 
 
 def _fraction(n, k) -> dict:
+    """A 办结率 as stored: what was counted, what was done, and the rate."""
     return {"counted": int(n or 0), "done": int(k or 0), "rate": _rate(k or 0, n or 0)}
 
 

@@ -153,7 +153,8 @@ def publish(month_text):
 @bp.post("/assessment/<month_text>/recompute")
 @roles_required(Role.SUPERVISOR)
 def recompute(month_text):
-    """Drop the stored draft figures so the page computes them from the data as it stands now."""
+    """Mark the stored draft figures out of date: the page computes them from the data as it stands now (a slow
+    month: the SLA worker does, within a minute, and the page says so)."""
     month = _month(month_text)
     refused = run_form_verb(FlaskForm(), drafts.drop_drafts)
     if refused:
@@ -230,7 +231,13 @@ def report_excel(month_text):
     result, run, draft = _choose(month)
     if result is None:
         abort(404)
-    status = _("草稿（%(at)s 计算）", at=drafts.computed_text(result)) if draft else _("已发布 第 %(v)d 版", v=run.version)
+    if not draft:
+        status = _("已发布 第 %(v)d 版", v=run.version)
+    elif result.get("recomputing"):
+        # The stored figures of a slow month, while the SLA worker recomputes it: the workbook says so too.
+        status = _("草稿（%(at)s 计算；之后的决定尚未计入，正在重算）", at=drafts.computed_text(result))
+    else:
+        status = _("草稿（%(at)s 计算）", at=drafts.computed_text(result))
     data = report_workbook(result, month.label, status)
     name = f"月度考评-{month}{'-草稿' if draft else f'-v{run.version}'}.xlsx"
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name,

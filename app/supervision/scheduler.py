@@ -59,7 +59,9 @@ def run_draft_refresh(app) -> list[str]:
         now = utcnow()
         months = [m for m in drafts.months_under_review(now) if drafts.needs_refresh(m, now)]
         for month in months:
-            drafts.refresh(month, now)
+            # Each month stamped when its own tally begins: a decision made while last month was being tallied
+            # makes that tally stale, not this month's, which reads after it.
+            drafts.refresh(month)
         beat(drafts.WORKER_JOB, now, ", ".join(map(str, months)))
         db.session.commit()
         return [str(m) for m in months]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, ClockKind, OPEN_STATES, SlaLevel,
                        TicketState as S)
 from app.extensions import db
-from app.models import Assignment, Enterprise, Remediation, Ticket
+from app.models import Assignment, Enterprise, Remediation, Ticket, TicketClock
 from app.tickets import routing, search, workflow
 from app.tickets.access import visible_filter
 from sla.calendar import SHANGHAI
@@ -117,7 +117,12 @@ def needs_me(user, now, limit=None):
     ids = db.session.scalars(query.with_only_columns(Ticket.id).order_by(*SORTS["due"]).limit(limit + 1)).all()
     more = len(ids) > limit
     ids = ids[:limit]
-    options = _with_rows() + ((selectinload(Ticket.clocks),) if user.is_officer else ())
+    # An officer's row shows its part's running clock: only running clocks are loaded (a case has five to twenty
+    # clocks in all; loading every one was a third of the department workspace's time). The page only reads.
+    # Written through coalesce so that SQLite looks the clocks up by case: its statistics take "stopped_at IS NULL"
+    # for rare and would walk every running clock by (stopped_at, …) instead (1 s a page).
+    running = func.coalesce(TicketClock.stopped_at, None).is_(None)
+    options = _with_rows() + ((selectinload(Ticket.clocks.and_(running)),) if user.is_officer else ())
     rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).options(*options)).unique()} \
         if ids else {}
     tickets = [rows[i] for i in ids if i in rows]

@@ -31,9 +31,12 @@ def upgrade():
         if old is not None:
             op.drop_index(name, table_name=table)
         op.create_index(name, table, columns)
-    if op.get_bind().dialect.name == 'sqlite':
-        # A dropped index takes its statistics with it; without them SQLite's planner guesses (PostgreSQL keeps
-        # per-column statistics, which plain-column indexes need no more of).
+    bind = op.get_bind()
+    if bind.dialect.name == 'sqlite' and bind.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        # A database that keeps statistics (someone ran ANALYZE) loses a dropped index's with it, and SQLite's
+        # planner then guesses: the same month took 22.8 s instead of 14.8 s at 1,000,000 cases. One that never
+        # had statistics is left without (fresh ones written now would stay frozen while it grows).
         for table in ('ticket', 'ticket_clock', 'ticket_event'):
             op.execute(f'ANALYZE {table}')
 
