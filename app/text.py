@@ -18,6 +18,12 @@ _BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
+def is_digits(value) -> bool:
+    """The text is one or more ASCII digits 0–9: what `int()` takes as an id, a code or a score. str.isdigit() also
+    says yes to "²" or "①", which int() refuses (a fuzzed form found it: a 500)."""
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
 def has_line_break(value) -> bool:
     """Whether the text would be more than one line anywhere (as str.splitlines() sees it)."""
     return isinstance(value, str) and any(c in _LINE_BREAKS for c in value)

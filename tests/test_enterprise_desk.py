@@ -429,3 +429,13 @@ def test_taking_over_a_late_case_does_not_take_over_its_breach(app, factory, clo
         rows = [(r.unit_id, r.reason) for r in db.session.execute(select(f).where(f.c.ticket_id == late.id))]
         assert (b.id, "late") in rows and (a.id, "late") not in rows
         assert db.session.get(Ticket, late.id).secretary_id == a.id
+
+
+def test_a_superscript_digit_in_an_id_field_is_ignored_not_a_server_error(app, factory, login):
+    # "²".isdigit() is True but int("²") raises: a fuzzed 分配联系秘书 form with enterprise_ids=["²"] answered 500.
+    from app.text import is_digits
+    assert [is_digits(v) for v in ("12", "²", "①", "٣", "", " 1", "1a")] == [True, False, False, False, False,
+                                                                            False, False]
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    r = client.post("/enterprises/assign", data={"enterprise_ids": ["²", "①"], "secretary_id": "²"})
+    assert r.status_code < 500

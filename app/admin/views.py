@@ -20,6 +20,7 @@ from app.forms import first_error
 from app.messaging import sms, texts
 from app.models import Category, Department, User
 from app.timesource import utcnow
+from app.text import is_digits
 from sla.calendar import SHANGHAI
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -215,7 +216,7 @@ def _audit_filters() -> tuple[dict, dict, list]:
     errors, query = [], {}
     if re.fullmatch(r"[a-z_]{1,40}", typed["entity"]):
         query["entity_type"] = typed["entity"]
-    if typed["actor"].isdigit():
+    if is_digits(typed["actor"]):
         query["actor_id"] = int(typed["actor"])
     since, ok_since = _day(typed["since"])
     until, ok_until = _day(typed["until"])

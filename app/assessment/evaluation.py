@@ -18,7 +18,7 @@ from app.extensions import db
 from app.messaging import tell
 from app.messaging.links import external_url
 from app.models import Assignment, Enterprise, EnterpriseEvaluation, Ticket, TicketEvent
-from app.text import clean_text
+from app.text import clean_text, is_digits
 
 EVALUATION_DAYS = 62  # an invitation link works for about two months
 CRITERIA = ("lawful", "efficiency", "execution", "attitude")
@@ -105,7 +105,7 @@ class Submitted:
 def _mark(value) -> int | None:
     """A mark from 1 to 5, or None for anything else (missing, text, out of range)."""
     text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() and len(text) == 1 and 1 <= int(text) <= 5 else None
+    return int(text) if is_digits(text) and len(text) == 1 and 1 <= int(text) <= 5 else None
 
 
 def filled_in(entry: dict) -> bool:

@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Hidden
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.enums import VisitKind
-from app.text import single_line
+from app.text import is_digits, single_line
 from app.enterprises.desk import ContactRow
 from app.forms import no_nul, strip
 from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
@@ -101,7 +101,7 @@ class ContactsForm(FlaskForm):
                 primary_index = len(rows)
             raw_id = entry.form.id.data or ""
             rows.append(ContactRow(entry.form.name.data, entry.form.title.data or "", entry.form.mobile.data,
-                                   bool(entry.form.verified.data), int(raw_id) if raw_id.isdigit() and
+                                   bool(entry.form.verified.data), int(raw_id) if is_digits(raw_id) and
                                    len(raw_id) < 10 else None))
         return rows, primary_index
 
@@ -126,4 +126,4 @@ class AssignForm(FlaskForm):
 
     def ids(self) -> list:
         """The ticked enterprise ids that are numbers (anything else is ignored)."""
-        return sorted({int(v) for v in self.enterprise_ids.data or [] if v.isdigit() and len(v) < 10})
+        return sorted({int(v) for v in self.enterprise_ids.data or [] if is_digits(v) and len(v) < 10})

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from app.enums import Satisfaction, Solved, Urgency
 from app.forms import no_nul, strip
 from app.public.signin import normalize_code, normalize_mobile
-from app.text import single_line
+from app.text import is_digits, single_line
 from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
@@ -120,5 +120,5 @@ class CodeForm(SigninForm):
         DataRequired(_l("请填写短信验证码。")), no_nul])
 
     def validate_code(self, field):
-        if not (len(field.data or "") == 6 and field.data.isdigit()):
+        if not (len(field.data or "") == 6 and is_digits(field.data)):
             raise ValidationError(_l("请输入短信中的 6 位数字验证码。"))

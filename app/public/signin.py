@@ -31,6 +31,7 @@ from app.extensions import db
 from app.models import EnterpriseSession, SigninCode
 from app.tickets.codes import digest
 from app.validators import is_valid_mobile
+from app.text import is_digits
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=5)
@@ -113,7 +114,7 @@ def check_code(mobile: str, typed: str, now: datetime) -> None:
     code = normalize_code(typed)
     if not is_valid_mobile(mobile):
         raise ValidationFailed(_("请填写 11 位手机号码，例如 13812345678。"))
-    if not (len(code) == CODE_DIGITS and code.isdigit()):
+    if not (len(code) == CODE_DIGITS and is_digits(code)):
         raise ValidationFailed(_("请输入短信中的 6 位数字验证码。"))
     _lock(mobile)
     row = db.session.scalar(select(SigninCode).where(SigninCode.mobile == mobile)

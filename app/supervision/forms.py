@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.enums import Urgency
 from app.forms import no_nul, strip
+from app.text import is_digits
 
 
 class NoteForm(FlaskForm):
@@ -74,7 +75,7 @@ class DecisionForm(FlaskForm):
 
 def _user_id(value) -> int:
     """A chosen account id; anything else reads as "nobody chosen" (0), which the form refuses clearly."""
-    return int(value) if str(value).isdigit() else 0
+    return int(value) if is_digits(str(value)) else 0
 
 
 class DutyForm(FlaskForm):

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from app.enums import OFFLINE_CHANNELS, Channel, ReturnVisitWay, Urgency
 from app.forms import no_nul, strip
-from app.text import single_line
+from app.text import is_digits, single_line
 from app.timesource import utcnow
 from app.validators import is_valid_credit_code, is_valid_mobile, normalize_credit_code
 from sla.calendar import SHANGHAI
@@ -114,7 +114,7 @@ class TakeForm(FlaskForm):
     version = HiddenField()
 
     def validate_version(self, field):
-        if field.data and not str(field.data).isdigit():
+        if field.data and not is_digits(str(field.data)):
             raise ValidationError(_l("请刷新页面后再操作。"))
 
 
@@ -156,7 +156,7 @@ class OfflineTicketForm(FlaskForm):
 
     def validate_mobile(self, field):
         value = field.data or ""
-        if not (is_valid_mobile(value) or (value.replace("-", "").isdigit() and 7 <= len(value) <= 20)):
+        if not (is_valid_mobile(value) or (is_digits(value.replace("-", "")) and 7 <= len(value) <= 20)):
             raise ValidationError(_l("请填写有效的手机或座机号码。"))
 
     def validate_new_credit_code(self, field):

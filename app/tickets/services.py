@@ -14,7 +14,7 @@ from app.enums import (DEFAULT_SATISFACTION, DEFAULT_SOLVED, AssignmentRole, Ass
 from app.errors import EditConflict, NotAllowed, TransitionRefused, ValidationFailed
 from app.extensions import db
 from app.messaging import tell
-from app.text import clean_text
+from app.text import clean_text, is_digits
 from app.models import Assignment, Category, Department, Notification, Rating
 from app.tickets import access, remediation as remediations, routing, workflow
 from app.deadlines.engine import reconcile
@@ -293,7 +293,7 @@ def edit_ticket(ticket, actor, version, *, title, description, category_id, urge
     _check(ticket, actor, "edit", version)
     title = clean_text(title, _("标题"), 100, single_line=True)
     description = clean_text(description, _("问题描述"))
-    category = db.session.get(Category, int(category_id)) if str(category_id).isdigit() else None
+    category = db.session.get(Category, int(category_id)) if is_digits(str(category_id)) else None
     if category is None or not category.is_active:
         raise ValidationFailed(_("请选择有效的诉求类别。"))
     if Urgency.get(urgency) is None:
