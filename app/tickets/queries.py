@@ -118,9 +118,9 @@ def needs_me(user, now, limit=None):
     more = len(ids) > limit
     ids = ids[:limit]
     # An officer's row shows its part's running clock: only running clocks are loaded (a case has five to twenty
-    # clocks in all; loading every one was a third of the department workspace's time). The page only reads.
+    # clocks in all, each an ORM object built for nothing). The page only reads.
     # Written through coalesce so that SQLite looks the clocks up by case: its statistics take "stopped_at IS NULL"
-    # for rare and would walk every running clock by (stopped_at, …) instead (1 s a page).
+    # for rare and would walk every running clock by (stopped_at, …) instead (about 1 s a page at 1,000,000 cases).
     running = func.coalesce(TicketClock.stopped_at, None).is_(None)
     options = _with_rows() + ((selectinload(Ticket.clocks.and_(running)),) if user.is_officer else ())
     rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).options(*options)).unique()} \
