@@ -1174,6 +1174,11 @@ T.update({
         "Draft (computed %(at)s; later decisions not yet included, being recomputed)",
 })
 
+T.update({
+    "各栏件数、各部门的超期诉求（以及最后一页之前的总件数）为 SLA 巡检 %(time)s 的统计，每分钟更新；列出的诉求是实时的。":
+        "The counts per tab and per department (and the total before the last page) were tallied by the SLA sweep at "
+        "%(time)s and are updated every minute; the cases listed are live.",
+})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []

@@ -110,9 +110,11 @@ class AssessmentRun(db.Model):
 
 
 class DraftSnapshot(db.Model):
-    """A draft month's figures as computed at one moment, shared by every web worker (app/assessment/drafts.py)."""
+    """A tally computed at one moment and shared by every web worker: a draft month's figures (key "2026-10", see
+    app/assessment/drafts.py) or the overdue board's counts (keys "board", "board:d<department id>", see
+    app/supervision/board.py)."""
 
-    key: Mapped[str] = mapped_column(String(40), primary_key=True)  # the month, "2026-10"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
     computed_at = mapped_column(UTCDateTime, nullable=False)
     payload: Mapped[str] = mapped_column(Text)
 

@@ -1,15 +1,22 @@
 """The overdue board's reads: late cases one row each (their late clocks inside), counted per tab, paged by case,
-and the same cases by the department that answers for each late clock."""
+and the same cases by the department that answers for each late clock.
+
+The counts (per tab, per department) and each department's late cases in deadline order are tallies over every
+late running clock: tens of thousands at a large centre, 0.5-2 s to tally. The SLA worker keeps them (`keep_tallies`,
+after every sweep, which is what raises a clock's level); pages read them, and the rows they list are always live.
+With no fresh tally kept (a stopped worker), a page tallies them itself, at most once per BOARD_CACHE_SECONDS per
+process."""
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import and_, func, select, true, union_all
+from flask import current_app, g
+from sqlalchemy import and_, delete, func, or_, select, true, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, ClockKind, SlaLevel
 from app.extensions import db
-from app.models import ActionItem, Assignment, Department, Ticket, TicketClock
+from app.models import ActionItem, Assignment, Department, DraftSnapshot, Ticket, TicketClock
 from app.timesource import utcnow
 
 LATE = (SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value)
@@ -62,6 +69,63 @@ def _clock_filter(levels, department_id, within=None):
     return condition
 
 
+KEPT_KEY = "board"  # the counts the SLA worker keeps, a row of draft_snapshot
+DEPARTMENT_KEY = "board:d{}"  # one department's late clocks in deadline order, kept beside them
+# The sweep (and this tally after it) runs every minute; a tally older than this means the worker stopped.
+KEPT_FRESH = timedelta(minutes=3)
+
+
+def keep_tallies(now) -> dict:
+    """Tally the board's counts and every department's late clocks and store them for all web workers (the SLA
+    worker, after each sweep). Returns the counts stored."""
+    per_department = {}
+    for department_id, ticket_id, level in db.session.execute(_department_clock_rows()):
+        per_department.setdefault(department_id, []).append([ticket_id, level])
+    departments = [[d, len({t for t, _ in rows}), len(rows)] for d, rows in per_department.items()]
+    kept = {"tabs": _tab_counts(), "departments": departments}
+    db.session.execute(delete(DraftSnapshot).where(
+        or_(DraftSnapshot.key == KEPT_KEY, DraftSnapshot.key.like(DEPARTMENT_KEY.format("%")))))
+    db.session.add(DraftSnapshot(key=KEPT_KEY, computed_at=now, payload=json.dumps(kept)))
+    db.session.add_all(DraftSnapshot(key=DEPARTMENT_KEY.format(d), computed_at=now, payload=json.dumps(rows))
+                       for d, rows in per_department.items())
+    db.session.commit()
+    return kept
+
+
+def _department_clock_rows():
+    """(department id, ticket id, level) of every late running clock a department answers for, each department's
+    in deadline order (ties by case): the order `_cases_in_due_order` reads one department's in."""
+    resp = responsible_departments(_running(LATE))
+    return (select(resp.c.department_id, resp.c.ticket_id, TicketClock.level)
+            .join(TicketClock, TicketClock.id == resp.c.clock_id)
+            .order_by(resp.c.department_id, TicketClock.due_at, TicketClock.ticket_id))
+
+
+def kept_tallies():
+    """The counts the SLA worker kept and when, if it kept them within KEPT_FRESH (read once per request), else
+    None. Off when BOARD_CACHE_SECONDS is 0: every count is then live."""
+    if not current_app.config.get("BOARD_CACHE_SECONDS", 30):
+        return None
+    if "jj_board_kept" not in g:
+        row = db.session.scalar(select(DraftSnapshot).where(DraftSnapshot.key == KEPT_KEY))
+        now = utcnow()
+        fresh = row is not None and now - KEPT_FRESH <= row.computed_at <= now
+        g.jj_board_kept = dict(json.loads(row.payload), computed_at=row.computed_at) if fresh else None
+    return g.jj_board_kept
+
+
+def _kept_department_cases(department_id, levels):
+    """The department's late cases at `levels` in deadline order, as the SLA worker last kept them, or None when
+    it keeps none fresh (or the levels are not late ones, which it does not keep)."""
+    kept = kept_tallies()
+    if kept is None or not set(levels) <= set(LATE):
+        return None
+    payload = db.session.scalar(select(DraftSnapshot.payload).where(
+        DraftSnapshot.key == DEPARTMENT_KEY.format(department_id)))
+    ids = dict.fromkeys(t for t, level in json.loads(payload or "[]") if level in levels)
+    return list(ids)
+
+
 def _tallied(name, compute):
     """A tally over every late running clock (tens of thousands at a large centre, each tally tens of milliseconds),
     computed at most once per BOARD_CACHE_SECONDS (30) per process; the case rows themselves are always live."""
@@ -78,8 +142,9 @@ def _tallied(name, compute):
 
 def tab_counts() -> dict:
     """Late cases per tab: a case counts once in a tab however many of its clocks are at that tab's levels (at most
-    BOARD_CACHE_SECONDS old)."""
-    return _tallied("tabs", _tab_counts)
+    BOARD_CACHE_SECONDS old), as the SLA worker last kept them when it keeps them."""
+    kept = kept_tallies()
+    return kept["tabs"] if kept is not None else _tallied("tabs", _tab_counts)
 
 
 def _tab_counts() -> dict:
@@ -139,8 +204,11 @@ def case_page(levels, page: int, per_page: int, department_id=None) -> BoardPage
     clamped_from = 0
     if department_id:
         # One department's late cases are a few thousand at most, but finding which late clocks it answers for
-        # reads them all: done once here (in deadline order), then counted and paged in memory.
-        ordered = _cases_in_due_order(condition, 0)
+        # reads them all: the SLA worker keeps them in deadline order after each sweep (else they are read here),
+        # then they are counted and paged in memory. A case whose late clock stopped since is left off its page.
+        ordered = _kept_department_cases(department_id, levels)
+        if ordered is None:
+            ordered = _cases_in_due_order(condition, 0)
         total = len(ordered)
         if page > 1 and (page - 1) * per_page >= total:
             clamped_from, page = page, max(1, -(-total // per_page))
@@ -197,8 +265,10 @@ def _cases_in_due_order(condition, skip: int, count: int | None = None) -> list:
 
 def by_department(levels=LATE) -> list:
     """(department, late cases, late clocks) for every department answering for a late clock, most cases first
-    (at most BOARD_CACHE_SECONDS old)."""
-    rows = _tallied(("departments",) + tuple(levels), lambda: _department_rows(levels))
+    (at most BOARD_CACHE_SECONDS old, or as the SLA worker last kept them)."""
+    kept = kept_tallies() if tuple(levels) == LATE else None
+    rows = kept["departments"] if kept is not None else _tallied(("departments",) + tuple(levels),
+                                                                lambda: _department_rows(levels))
     ids = [r[0] for r in rows]
     names = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(ids))).all()} if ids else {}
     result = [(names[r[0]], r[1], r[2]) for r in rows if r[0] in names]

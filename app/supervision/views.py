@@ -201,7 +201,8 @@ def board():
     return render_template("supervision/board.html", page=page, counts=overdue_board.tab_counts(), tab=tab,
                            view=view, department=department, departments=departments, pending=pending, now=now,
                            clock_label=clock_label, lateness=lateness_text, answerer=overdue_board.answerer,
-                           procedures=procedures, count_seconds=current_app.config.get("BOARD_CACHE_SECONDS", 30))
+                           procedures=procedures, count_seconds=current_app.config.get("BOARD_CACHE_SECONDS", 30),
+                           kept=overdue_board.kept_tallies())
 
 
 # ---- notifications --------------------------------------------------------------------------------------
