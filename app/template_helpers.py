@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_babel import get_locale
 
 from app import enums
+from app.badges import due_badge, state_badge
 from app.assessment.drafts import computed_text
 from app.supervision.notify import enterprise_messages, unread_count
 from app.supervision.services import pending_extension_count
@@ -20,6 +21,8 @@ def register(app):
     """Install filters and template globals."""
     app.add_template_filter(local, "local")
     app.add_template_global(sla_badge, "sla_badge")
+    app.add_template_global(state_badge, "state_badge")
+    app.add_template_global(due_badge, "due_badge")
     app.add_template_global(procedure_badge, "procedure_badge")
     app.add_template_global(procedure_due_at, "procedure_due_at")
     app.add_template_global(event_details, "event_details")
