@@ -4,6 +4,8 @@ Two-character words (用电, 环评) and one-character queries must work althoug
 trigram; every hit must really contain the query; the best matches come first, then the newest."""
 import re
 
+import pytest
+
 from app.enums import Role, TicketState as S
 from app.extensions import db
 from app.models import Enterprise, Ticket
@@ -129,3 +131,48 @@ def test_older_matches_beyond_the_candidates_are_announced(app, factory, login, 
         factory.ticket(S.PROCESSING, secretary=colleague, title=f"用电问题他人{i}")
     html = login(app.test_client(), me).get("/tickets?q=用电").get_data(as_text=True)
     assert mine.number not in html and "这里只列出较新的一部分" in html and "超过 0 件" in html
+
+
+def test_a_search_lists_in_the_order_asked_for(app, factory, login, clock):
+    # Three 排污 cases a day apart. Relevance puts the title matches first (newest first), then the description
+    # match; 最早 is creation order; 最新 its reverse; 时限 the nearest deadline first, as the cases hold them.
+    supervisor = factory.user(Role.SUPERVISOR)
+    first = factory.ticket(S.PROCESSING, title="排污许可办理", description="请协调")
+    clock.advance(days=1)
+    second = factory.ticket(S.INTAKE, title="项目咨询", description="排污许可证何时发放")
+    clock.advance(days=1)
+    third = factory.ticket(S.PROCESSING, title="排污许可延续", description="请协调")
+    client = login(app.test_client(), supervisor)
+
+    def listed(query):
+        return numbers(client.get(f"/tickets?q=排污{query}").get_data(as_text=True))
+
+    assert listed("") == [third.number, first.number, second.number]
+    assert listed("&sort=old") == [first.number, second.number, third.number]
+    assert listed("&sort=new") == [third.number, second.number, first.number]
+    with app.app_context():
+        dues = {t.number: t.due_at for t in db.session.scalars(db.select(Ticket).where(
+            Ticket.id.in_([first.id, second.id, third.id])))}
+    assert None not in dues.values() and len(set(dues.values())) == 3
+    assert listed("&sort=due") == sorted(dues, key=dues.get)
+    assert listed("&sort=old&page=9") == [first.number, second.number, third.number]  # the last page, said so
+
+
+def test_postgresql_takes_the_newest_matches_window_by_window(app, factory, monkeypatch):
+    # Ten cases, 用电 in the 1st, 2nd, 5th, 6th and 9th. With CANDIDATES 3 the index hands over the newest four
+    # matches (one more than it ranks, to know there are more): the 9th, 6th, 5th and 2nd, newest first. A first
+    # window of one id (the 10th, no match) widens eightfold (the 9th down to the 2nd); a first window of two (the
+    # 10th and 9th: one match in two ids) is followed by one sized from that density: 3 still needed x 2 ids per
+    # match x 1.25 = 7.5, so 8 ids (the 8th down to the 1st), which hold the rest.
+    from app.tickets import search
+    made = [factory.ticket(S.PROCESSING, title="厂区用电" if i in (1, 2, 5, 6, 9) else "道路维修")
+            for i in range(1, 11)]
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    expected = [made[8].id, made[5].id, made[4].id, made[1].id]
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's candidate windows; CI runs this file on PostgreSQL too")
+        for first_window in (1, 2, 100):
+            monkeypatch.setattr(search, "FIRST_WINDOW", first_window)
+            assert search._newest_matches(search.query_terms("用电")) == expected, first_window
+        assert db.session.scalar(db.text("SELECT current_setting('enable_indexscan')")) == "on"
