@@ -1,5 +1,5 @@
 """会办: convened meetings of departments and outside units, their minutes and action items."""
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import ActionItemStatus, AssignmentRole, MeetingStatus
@@ -15,6 +15,9 @@ meeting_ticket = Table(
 
 class Meeting(db.Model):
     """One convened meeting: it can settle several related tickets."""
+
+    # A secretary's meetings by start (her workspace: the next two weeks', and her meetings' open action items).
+    __table_args__ = (Index("ix_meeting_convened_by_starts", "convened_by_id", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(200))
