@@ -58,6 +58,27 @@ def refresh_drafts(url):
     return out[0], int(out[1])
 
 
+BOARD = """
+import time
+from app import create_app
+from app.supervision import board
+from app.timesource import utcnow
+app = create_app()
+with app.app_context():
+    start = time.perf_counter()
+    kept = board.keep_tallies(utcnow())
+    print(kept["tabs"]["late"], round((time.perf_counter() - start) * 1000))
+"""
+
+
+def keep_board_tallies(url):
+    """What the SLA worker does after every sweep: tally the overdue board's counts and each department's late
+    cases (the board's pages read them). Returns (late cases, ms)."""
+    out = subprocess.run([sys.executable, "-c", BOARD], cwd=ROOT, env=app_env(url), capture_output=True, text=True,
+                         check=True).stdout.split()
+    return int(out[0]), int(out[1])
+
+
 def start_gunicorn(url, workers, port, log):
     """gunicorn with production settings on 127.0.0.1:port; returns the process once it answers."""
     env = dict(app_env(url), WEB_CONCURRENCY=str(workers), BIND=f"127.0.0.1:{port}")
@@ -154,7 +175,7 @@ BUSY_EVENTS = 100
 
 def targets(url):
     """Ids the pages need, read from the database: a ticket with 100 events (the busiest, topped up with internal
-    notes if it has fewer), a category."""
+    notes if it has fewer), a category, a department."""
     from sqlalchemy import create_engine, text
     from config import database_url
     engine = create_engine(database_url(url))
@@ -170,8 +191,10 @@ def targets(url):
         events = max(events, BUSY_EVENTS)
         cases = conn.execute(text("SELECT max(id) FROM ticket")).scalar()
         category = conn.execute(text("SELECT min(id) FROM category")).scalar()
+        # the department the runner's officer (dept1_1) belongs to, for the board filtered to one department
+        department = conn.execute(text("SELECT department_id FROM \"user\" WHERE username = 'dept1_1'")).scalar()
     engine.dispose()
-    return {"busy": busy, "busy_events": events, "cases": cases, "category": category}
+    return {"busy": busy, "busy_events": events, "cases": cases, "category": category, "department": department}
 
 
 def timed_post(browser, page_path, post_path, fields):
@@ -220,6 +243,10 @@ def main():
     rows.append({"page": f"SLA worker: draft snapshots of {months}", "p50_ms": refresh_ms, "p95_ms": refresh_ms,
                  "queries": 0})
     print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    late, board_ms = keep_board_tallies(args.database_url)
+    rows.append({"page": f"SLA worker: overdue board tallies ({late:,} late cases)", "p50_ms": board_ms,
+                 "p95_ms": board_ms, "queries": 0})
+    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     log = open("/tmp/jj-bench-gunicorn.log", "w")
     proc = start_gunicorn(args.database_url, args.workers, args.port, log)
     base = f"http://127.0.0.1:{args.port}"
@@ -238,6 +265,7 @@ def main():
             (f"ticket page ({ids['busy_events']} events)", sup, f"/tickets/{ids['busy']}", None),
             ("overdue board", sup, "/board/overdue", None),
             ("overdue board, by department", sup, "/board/overdue?view=department", None),
+            ("overdue board, one department's cases", sup, f"/board/overdue?department={ids['department']}", None),
             ("shared pool list (secretary)", sec, "/tickets?pool=1", None),
             ("hall board", sup, "/hall", None),
             (f"assessment {last_month} (draft snapshot)", sup, f"/assessment/{last_month}?view=draft", None),
