@@ -16,12 +16,13 @@ meeting_ticket = Table(
 class Meeting(db.Model):
     """One convened meeting: it can settle several related tickets."""
 
-    # A secretary's meetings by start (her workspace: the next two weeks', and her meetings' open action items).
+    # Meetings by start, a secretary's by start: every workspace lists the next two weeks' (a secretary's, those
+    # she convenes, and her meetings' open action items).
     __table_args__ = (Index("ix_meeting_convened_by_starts", "convened_by_id", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(200))
-    starts_at = mapped_column(UTCDateTime, nullable=False)
+    starts_at = mapped_column(UTCDateTime, nullable=False, index=True)
     place: Mapped[str] = mapped_column(String(200))
     agenda: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[MeetingStatus] = mapped_column(LabeledEnumColumn(MeetingStatus, 10), default=MeetingStatus.PLANNED)
