@@ -24,6 +24,11 @@ def is_digits(value) -> bool:
     return isinstance(value, str) and value.isascii() and value.isdigit()
 
 
+def escape_like(text: str) -> str:
+    """The text with LIKE's wildcards escaped (use with escape="\\"): a typed % or _ matches itself."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def has_line_break(value) -> bool:
     """Whether the text would be more than one line anywhere (as str.splitlines() sees it)."""
     return isinstance(value, str) and any(c in _LINE_BREAKS for c in value)

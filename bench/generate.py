@@ -105,7 +105,7 @@ ORDER = ["department", "category", "user", "enterprise", "ticket", "assignment",
 TICKET_COLS = ("id", "number", "enterprise_id", "secretary_id", "category_id", "channel", "urgency", "state",
                "held_from", "title", "description", "contact_name", "contact_mobile", "outcome", "access_code_hash",
                "reopen_count", "created_at", "updated_at", "accepted_at", "first_replied_at", "dispatched_at",
-               "resolved_at", "closed_at", "due_at", "sla_level", "supervised_at", "version")
+               "resolved_at", "closed_at", "due_at", "due_unit", "sla_level", "supervised_at", "version")
 EVENT_COLS = ("ticket_id", "at", "actor_id", "actor_name", "kind", "from_state", "to_state", "body", "data",
               "is_public")
 CLOCK_COLS = ("id", "ticket_id", "kind", "assignment_id", "unit", "amount", "warning_percent", "supervise_after_wd",
@@ -220,9 +220,9 @@ def generate(n, seed, now):
                            "rejected" if state == "rejected" else "triage", True))
         if state not in ("intake", "triage", "rejected"):
             events.append((replied, sec, "秘书", "replied", None, None, True))
-        due_at = level = None
+        due_at = level = due_unit = None
         # clocks
-        clocks = [("acknowledge", None, "calendar_hours", 24, created, created + timedelta(hours=24),
+        clocks = [("acknowledge", None, "hours", 24, created, created + timedelta(hours=24),
                    None if state == "intake" else accepted)]
         if state not in ("intake", "rejected"):
             clocks.append(("first_reply", None, "working_days", 1, accepted, add_working_days(accepted, 1),
@@ -297,7 +297,7 @@ def generate(n, seed, now):
                 later("clock_pause", ("clock_id", "started_at", "ended_at", "reason"),
                         (clock_id, accepted + timedelta(days=1), None, "等待企业补充材料"))
             if is_open and (due_at is None or due < due_at):
-                due_at, level = due, lvl
+                due_at, level, due_unit = due, lvl, unit
         for row in assignments:
             later("assignment", ASSIGN_COLS, row)
         events.sort(key=lambda e: e[0])
@@ -311,7 +311,7 @@ def generate(n, seed, now):
                  "已办结" if resolved_at else "", "0" * 64, 1 if rng.random() < 0.02 else 0, created,
                  closed_at or resolved_at or created, None if state == "intake" else accepted,
                  replied if state not in ("intake", "triage", "rejected") else None,
-                 accepted + timedelta(hours=1) if dispatched else None, resolved_at, closed_at, due_at,
+                 accepted + timedelta(hours=1) if dispatched else None, resolved_at, closed_at, due_at, due_unit,
                  level or "ok", None, 1))
         for row in pending:
             out.add(*row)

@@ -1179,6 +1179,11 @@ T.update({
         "The counts per tab and per department (and the total before the last page) were tallied by the SLA sweep at "
         "%(time)s and are updated every minute; the cases listed are live.",
 })
+T.update({
+    "没有名称或信用代码含有这些字的已登记企业": "No registered company has this in its name or credit code",
+    "查找企业": "Find a company",
+    "输入名称或信用代码查找企业": "Type a name or credit code to find a company",
+})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []

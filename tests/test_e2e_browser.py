@@ -349,12 +349,18 @@ def phone_login(browser, base, person, password):
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
 def test_a_secretary_on_a_phone_works_a_case_and_logs_a_visit(app, factory, live_server, browser, clock):
+    from app.extensions import db
+    from app.models import Enterprise
     base = live_server
     dept = factory.department("住建局")
     secretary, supervisor = factory.user(Role.SECRETARY), factory.user(Role.SUPERVISOR)
     officer = factory.user(Role.OFFICER, department_id=dept)
     factory.ticket("triage", secretary=secretary, title="厂房消防验收排期咨询")
     dispatched = [factory.ticket("processing", secretary=secretary, lead_officer=officer) for _ in range(3)]
+    visited = factory.enterprise(factory.user(Role.SECRETARY))  # a colleague's company: found by searching
+    with app.app_context():
+        db.session.get(Enterprise, visited).name = "苏州纳米光电有限公司"
+        db.session.commit()
     clock.advance(days=3)  # some cases late: red badges and a non-empty overdue board
     with app.test_request_context():
         from app.supervision.sweep import sweep
@@ -395,10 +401,16 @@ def test_a_secretary_on_a_phone_works_a_case_and_logs_a_visit(app, factory, live
     _no_sideways_scroll(phone)
     shot(phone, "23-phone-replied")
 
-    # Logging the visit the case came from.
+    # Logging the visit the case came from: the company is not among hers, so she types part of its name in the
+    # picker's search box, which narrows the list to it.
     phone.goto(f"{base}/visits/new")
     _no_sideways_scroll(phone)
-    phone.select_option("#enterprise_id", index=1)
+    search = phone.locator("#enterprise_id-search")
+    search.wait_for(state="visible")  # shown once scripts run
+    search.fill("纳米光电")
+    phone.locator(f'#enterprise_id option[value="{visited}"]').wait_for(state="attached")
+    assert phone.locator("#enterprise_id option").count() == 2  # the placeholder and the one match
+    phone.select_option("#enterprise_id", value=str(visited))
     phone.fill("#visited_on", "2026-11-18")
     phone.fill("#participants", "王晓明")
     phone.fill("#summary", "走访了解到厂房消防验收排期较晚，已登记诉求跟进。")

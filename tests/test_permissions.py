@@ -90,6 +90,7 @@ MATRIX = {
     ("tickets.new_offline", "GET"): staff_only({"secretary", "supervisor"}),
     ("tickets.new_offline", "POST"): staff_only({"secretary", "supervisor"}),
     ("enterprises.enterprise_list", "GET"): staff_only({"secretary", "supervisor", "admin"}),
+    ("enterprises.enterprise_options", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("enterprises.enterprise_detail", "GET"): staff_only({"secretary", "supervisor", "admin"}),
     ("enterprises.verify_enterprise_contact", "POST"): staff_only({"supervisor"}),
     ("enterprises.sms_preference", "POST"): staff_only({"secretary", "supervisor"}),  # the company's own secretary

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from app.auth.decorators import roles_required
 from app.assessment.rules import rule_for
 from app.enterprises import desk
+from app.enterprises.picker import chosen_id, picker_enterprises
 from app.enterprises.forms import (AssignForm, ContactForm, ContactsForm, EnterpriseDetailsForm, EnterpriseForm,
                                    VisitForm)
 from app.enterprises.services import log_visit, set_sms_opt_out, verify_contact
@@ -41,6 +42,15 @@ def _list_query(q, secretary):
     elif secretary:
         query = query.where(Enterprise.secretary_id == int(secretary))
     return query
+
+
+@bp.get("/enterprises/options")
+@roles_required(*ENTERPRISE_ROLES)
+def enterprise_options():
+    """The staff forms' enterprise picker narrowed to what was typed (htmx): its <option>s, the chosen one kept."""
+    chosen = chosen_id(request.args.get("enterprise_id"))
+    rows = picker_enterprises(current_user, chosen, request.args.get("enterprise_q", ""))
+    return render_template("enterprises/_options.html", enterprises=rows, chosen=chosen)
 
 
 @bp.get("/enterprises")
@@ -263,8 +273,8 @@ def visit_list():
 @roles_required(Role.SECRETARY)
 def new_visit():
     """Log a visit (走访), forum, call or reception day with an enterprise."""
-    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
-    form = VisitForm(enterprises=enterprises)
+    source = request.form if request.method == "POST" else request.args
+    form = VisitForm(enterprises=picker_enterprises(current_user, chosen_id(source.get("enterprise_id"))))
     if request.method == "GET":
         form.enterprise_id.data = request.args.get("enterprise_id") or form.enterprise_id.data
         form.visited_on.data = utcnow().astimezone(SHANGHAI).date()  # most visits are logged the same day

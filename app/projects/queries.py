@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import ProcedureStatus, Role
 from app.extensions import db
-from app.models import (Enterprise, Milestone, Procedure, ProcedureDocument, ProcedureType, Project, Ticket,
+from app.models import (Milestone, Procedure, ProcedureDocument, ProcedureType, Project, Ticket,
                         User)
 from app.tickets.access import visible_filter
 
@@ -43,11 +43,6 @@ def sheet_choices():
     parks = sorted({p for p in db.session.scalars(select(Project.park).distinct()) if p})
     industries = sorted({p for p in db.session.scalars(select(Project.industry).distinct()) if p})
     return parks, industries, secretaries()
-
-
-def enterprises() -> list:
-    """Every enterprise, by name (the new project and procedure forms' choices)."""
-    return db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
 
 
 def active_procedure_types() -> list:

@@ -15,6 +15,7 @@ from app.forms import id_arg, run_form_verb
 from app.attachments import send_stored
 from app.timesource import utcnow
 from app.models import Enterprise, ProcedureType, Project
+from app.enterprises.picker import chosen_id, picker_enterprises
 from app.projects import queries, report, services
 from app.projects.excel import sheet_workbook
 from app.projects.forms import (ParkTargetForm, ProcedureForm, ProcedureTypeForm, ProcedureUpdateForm, ProjectForm,
@@ -120,7 +121,7 @@ def export():
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def new_project():
     """Put a project on the sheet."""
-    form = ProjectForm(enterprises=queries.enterprises())
+    form = ProjectForm(enterprises=picker_enterprises(current_user, chosen_id(request.values.get("enterprise_id"))))
     if form.validate_on_submit():
         try:
             project = services.create_project(
@@ -230,8 +231,9 @@ def new_procedure():
     if project is not None:
         services.require_project_edit(current_user, project)  # 403 with the reason
     project_stages = sorted((m.stage for m in project.milestones), key=lambda s: (s.position, s.id)) if project else []
-    form = ProcedureForm(types=queries.active_procedure_types(), stages=project_stages,
-                         enterprises=queries.enterprises())
+    enterprises = [project.enterprise] if project is not None else picker_enterprises(
+        current_user, chosen_id(request.values.get("enterprise_id")))
+    form = ProcedureForm(types=queries.active_procedure_types(), stages=project_stages, enterprises=enterprises)
     if project is not None and request.method == "GET":
         form.enterprise_id.data = str(project.enterprise_id)
         stage_id = id_arg("stage_id")

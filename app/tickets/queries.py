@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Assignment, Enterprise, Remediation, Ticket, TicketClock
 from app.tickets import routing, search, workflow
 from app.tickets.access import visible_filter
+from app.text import escape_like
 from sla.calendar import SHANGHAI
 
 SORTS = {
@@ -255,10 +256,6 @@ def _local_midnight_utc(day: date):
     return datetime.combine(day, time(0), tzinfo=SHANGHAI)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def filtered_query(user, f: TicketFilters):
     """A select() of the tickets `user` may see, narrowed by the filters."""
     query = select(Ticket).where(visible_filter(user))
@@ -286,7 +283,7 @@ def filtered_query(user, f: TicketFilters):
         candidates = search.candidate_clause(f.q)
         if candidates is not None:
             query = query.where(candidates)  # the index narrows; the LIKE below keeps only exact substrings
-        pattern = f"%{_escape_like(f.q)}%"
+        pattern = f"%{escape_like(f.q)}%"
         query = query.where(or_(*_matches(pattern)))
     return query
 
@@ -302,7 +299,7 @@ def _matches(pattern):
 
 def _relevance(q):
     """Number or title first, then enterprise or credit code, then mobile or description; newest first within."""
-    number, title, enterprise, mobile, _description = _matches(f"%{_escape_like(q)}%")
+    number, title, enterprise, mobile, _description = _matches(f"%{escape_like(q)}%")
     rank = case((or_(number, title), 0), (enterprise, 1), (mobile, 2), else_=3)
     return rank, Ticket.created_at.desc(), Ticket.id.desc()
 

@@ -14,6 +14,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg, prefix_ids, run_form_verb
 from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, User, Visit
+from app.enterprises.picker import picker_enterprises
 from app.reference import active_categories, active_departments
 from app.qr import qr_svg
 from app.tickets import access, forms, links, merging, remediation, services, workflow
@@ -264,11 +265,12 @@ def download(ticket_id, attachment_id):
 
 
 def _projects_of(enterprise):
-    """The projects an offline case may be linked to: the chosen enterprise's, or all while none is chosen."""
-    query = select(Project).order_by(Project.name)
-    if enterprise is not None:
-        query = query.where(Project.enterprise_id == enterprise.id)
-    return db.session.scalars(query).all()
+    """The projects an offline case may be linked to: the chosen enterprise's (none while no enterprise is chosen:
+    a project belongs to one, and a centre's whole sheet is thousands)."""
+    if enterprise is None:
+        return []
+    return db.session.scalars(select(Project).where(Project.enterprise_id == enterprise.id)
+                              .order_by(Project.name)).all()
 
 
 def _prefill_from_visit(form, visit):
@@ -306,7 +308,6 @@ def _confirm_new_enterprise(form):
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def new_offline():
     """Record a problem heard on a visit, a call, a forum, a reception day or at the "办不成事" window."""
-    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
     visit = None
     visit_id = id_arg("visit_id")
     if visit_id:
@@ -316,8 +317,8 @@ def new_offline():
     source = request.form if request.method == "POST" else request.args
     enterprise_id = id_arg("enterprise_id", source)  # a bad id names no enterprise
     chosen = visit.enterprise if visit else (db.session.get(Enterprise, enterprise_id) if enterprise_id else None)
-    form = forms.OfflineTicketForm(enterprises=enterprises, categories=active_categories(),
-                                   projects=_projects_of(chosen))
+    form = forms.OfflineTicketForm(enterprises=picker_enterprises(current_user, chosen.id if chosen else None),
+                                   categories=active_categories(), projects=_projects_of(chosen))
     if request.method == "GET":
         if chosen:
             form.enterprise_id.data = str(chosen.id)
