@@ -78,7 +78,7 @@ def test_a_company_found_by_search_can_be_chosen_on_every_form(app, factory, log
 
 def test_a_supervisor_is_offered_the_newest_companies(app, factory, login, monkeypatch):
     # With room for two, a supervisor (who has no companies of her own) is offered the two registered last.
-    from app.enterprises import picker
+    from app import enterprise_picker as picker
     monkeypatch.setattr(picker, "PICKER_SIZE", 2)
     supervisor = factory.user(Role.SUPERVISOR)
     made = [factory.enterprise() for _ in range(3)]

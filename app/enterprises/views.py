@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from app.auth.decorators import roles_required
 from app.assessment.rules import rule_for
 from app.enterprises import desk
-from app.enterprises.picker import chosen_id, picker_enterprises
+from app.enterprise_picker import chosen_id, picker_enterprises
 from app.enterprises.forms import (AssignForm, ContactForm, ContactsForm, EnterpriseDetailsForm, EnterpriseForm,
                                    VisitForm)
 from app.enterprises.services import log_visit, set_sms_opt_out, verify_contact

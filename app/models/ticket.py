@@ -16,7 +16,7 @@ class Ticket(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
-    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # indexed with the list's order below
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
@@ -63,6 +63,8 @@ class Ticket(db.Model):
                       # count reads this index alone instead of every row in that state (issue 13, bench/README.md).
                       Index("ix_ticket_state_scope", "state", "secretary_id", "enterprise_id"),
                       Index("ix_ticket_due_order", due_at.is_(None), due_at, id),
+                      # The same deadline order within one secretary's cases.
+                      Index("ix_ticket_secretary_due_order", "secretary_id", due_at.is_(None), due_at, id),
                       Index("ix_ticket_created_order", created_at, id),
                       # A month's (or a year's) cases as the report counts them, read from the index alone: received,
                       # by channel and category, and the received-based 办结率 (bench/README.md)
@@ -135,8 +137,9 @@ class Ticket(db.Model):
 class Assignment(db.Model):
     """A department's part in a ticket: lead or support, and whether it signed or returned it."""
 
-    # The parts waiting for a department's signature (the officer's queue), without reading its whole history.
-    __table_args__ = (Index("ix_assignment_department_status", "department_id", "status"),)
+    # A department's parts by status, with their cases: the officer's queue reads the parts waiting for its
+    # signature without its whole history, and the list counts a department's cases without reading a part.
+    __table_args__ = (Index("ix_assignment_department_status", "department_id", "status", "ticket_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)

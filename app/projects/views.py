@@ -15,7 +15,7 @@ from app.forms import id_arg, run_form_verb
 from app.attachments import send_stored
 from app.timesource import utcnow
 from app.models import Enterprise, ProcedureType, Project
-from app.enterprises.picker import chosen_id, picker_enterprises
+from app.enterprise_picker import chosen_id, picker_enterprises
 from app.projects import queries, report, services
 from app.projects.excel import sheet_workbook
 from app.projects.forms import (ParkTargetForm, ProcedureForm, ProcedureTypeForm, ProcedureUpdateForm, ProjectForm,

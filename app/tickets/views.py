@@ -14,7 +14,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.forms import id_arg, prefix_ids, run_form_verb
 from app.models import Attachment, Enterprise, Project, Ticket, TicketEvent, User, Visit
-from app.enterprises.picker import picker_enterprises
+from app.enterprise_picker import picker_enterprises
 from app.reference import active_categories, active_departments
 from app.qr import qr_svg
 from app.tickets import access, forms, links, merging, remediation, services, workflow
