@@ -1,5 +1,6 @@
 """一表制 and 代办: figures on hand-built data, sheet colours, the wall chart, the Excel export, procedures."""
 import io
+import re
 from datetime import date, datetime
 
 from openpyxl import load_workbook
@@ -228,3 +229,30 @@ def test_procedure_documents_are_checked_kept_and_only_shown_to_those_who_may(ap
     outsider = login(app.test_client(), other)
     assert outsider.get(f"/procedures/{procedure_id}/documents/{document_id}").status_code == 404
     assert "施工许可证.pdf" in client.get("/procedures").get_data(as_text=True)
+
+
+def test_the_procedure_list_pages_through_every_procedure(app, factory, login, monkeypatch):
+    # Five procedures, two a page: three pages, every procedure on exactly one of them, soonest due first (none is
+    # submitted, so none has a due date: by id); a page past the last shows the last and says so. The list used to
+    # stop silently at its first 500.
+    from app.models import User
+    from app.projects import queries, services
+    monkeypatch.setattr(queries, "PROCEDURES_PER_PAGE", 2)
+    secretary = factory.user(Role.SECRETARY)
+    enterprise_id = factory.enterprise(secretary)
+    with app.test_request_context():
+        sec = db.session.get(User, secretary.id)
+        kind = db.session.scalar(select(ProcedureType).where(ProcedureType.code == "construction_permit"))
+        made = [services.create_procedure(sec, db.session.get(Enterprise, enterprise_id), kind.id,
+                                          note=f"代办备注{i}").id for i in range(5)]
+    client = login(app.test_client(), secretary)
+
+    def shown(url):
+        html = client.get(url).get_data(as_text=True)
+        return [int(i) for i in re.findall(r'id="procedure-(\d+)-changes"', html)], html
+
+    pages = [shown(f"/procedures?page={p}") for p in (1, 2, 3)]
+    assert [ids for ids, _ in pages] == [made[0:2], made[2:4], made[4:5]]
+    assert "共 5 项" in pages[0][1] and "第 1 / 3 页" in pages[0][1] and "下一页" in pages[0][1]
+    ids, html = shown("/procedures?page=9")
+    assert ids == made[4:5] and "没有第 9 页：共 3 页，这里显示最后一页。" in html

@@ -64,9 +64,10 @@ def project_tickets(user, project) -> list:
 
 def visible_procedures(user):
     """A query of the procedures `user` may see: officers their department's, project staff all, others none."""
-    query = select(Procedure).options(selectinload(Procedure.type), selectinload(Procedure.enterprise),
-                                      selectinload(Procedure.secretary), selectinload(Procedure.project),
-                                      selectinload(Procedure.changes))
+    query = select(Procedure).options(selectinload(Procedure.type).joinedload(ProcedureType.department),
+                                      selectinload(Procedure.enterprise), selectinload(Procedure.secretary),
+                                      selectinload(Procedure.project), selectinload(Procedure.changes),
+                                      selectinload(Procedure.documents))
     if user.is_officer:
         query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
             ProcedureType.department_id == user.department_id)))
@@ -75,8 +76,14 @@ def visible_procedures(user):
     return query
 
 
-def procedure_rows(user, *, status="", secretary=None, department=None) -> list:
-    """The 代办 list: visible procedures by status, secretary and issuing department, soonest due first."""
+PROCEDURES_PER_PAGE = 50
+
+
+def procedure_rows(user, *, status="", secretary=None, department=None, page=1):
+    """One page of the 代办 list: visible procedures by status, secretary and issuing department, soonest due
+    first, as a tickets.queries.Page (a page past the last shows the last)."""
+    from app.tickets.queries import Page
+
     query = visible_procedures(user)
     if ProcedureStatus.get(status):
         query = query.where(Procedure.status == status)
@@ -85,8 +92,13 @@ def procedure_rows(user, *, status="", secretary=None, department=None) -> list:
     if department:
         query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
             ProcedureType.department_id == department)))
-    return db.session.scalars(query.order_by(Procedure.due_on.is_(None), Procedure.due_on, Procedure.id)
-                              .limit(500)).all()
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Procedure.id).subquery()))
+    last = max(1, -(-total // PROCEDURES_PER_PAGE))
+    clamped_from = page if page > last else 0
+    page = min(page, last)
+    rows = db.session.scalars(query.order_by(Procedure.due_on.is_(None), Procedure.due_on, Procedure.id)
+                              .limit(PROCEDURES_PER_PAGE).offset((page - 1) * PROCEDURES_PER_PAGE)).all()
+    return Page(rows, total, page, PROCEDURES_PER_PAGE, clamped_from=clamped_from)
 
 
 def approved_in_month(user, today) -> int:

@@ -213,11 +213,13 @@ def procedures():
     status = request.args.get("status", "")
     secretary = id_arg("secretary", request.args)
     department = id_arg("department", request.args)
-    rows = queries.procedure_rows(current_user, status=status, secretary=secretary, department=department)
+    page_no = min(id_arg("page", request.args) or 1, 100_000)
+    page = queries.procedure_rows(current_user, status=status, secretary=secretary, department=department,
+                                  page=page_no)
     helpers = _row_helpers()
     done_this_month = queries.approved_in_month(current_user, helpers["today"])
     secretaries = queries.secretaries()
-    return render_template("projects/procedures.html", rows=rows, done_this_month=done_this_month,
+    return render_template("projects/procedures.html", page=page, rows=page.items, done_this_month=done_this_month,
                            status=status, secretary=secretary, department=department, secretaries=secretaries,
                            departments=active_departments(), update_form=ProcedureUpdateForm(), **helpers)
 
