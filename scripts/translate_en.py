@@ -1184,6 +1184,9 @@ T.update({
     "查找企业": "Find a company",
     "输入名称或信用代码查找企业": "Type a name or credit code to find a company",
 })
+T.update({
+    "共 %(n)d 项": "%(n)d in all",
+})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []
