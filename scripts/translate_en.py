@@ -1186,6 +1186,7 @@ T.update({
 })
 T.update({
     "共 %(n)d 项": "%(n)d in all",
+    "共 %(n)d 个项目": "%(n)d projects",
 })
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')

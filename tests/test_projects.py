@@ -256,3 +256,25 @@ def test_the_procedure_list_pages_through_every_procedure(app, factory, login, m
     assert "共 5 项" in pages[0][1] and "第 1 / 3 页" in pages[0][1] and "下一页" in pages[0][1]
     ids, html = shown("/procedures?page=9")
     assert ids == made[4:5] and "没有第 9 页：共 3 页，这里显示最后一页。" in html
+
+
+def test_the_sheet_shows_a_page_of_projects_and_counts_them_all(app, factory, login, clock, monkeypatch):
+    # Three projects signed in 2026, the first also started: one a page, each page shows one project's row, in the
+    # sheet's order (by id), while the figures count all three on every page: 落地开工率 = 1 started of 3 signed =
+    # 33.3 % (counting only the page's project would give 100.0 or 0.0). A page past the last shows the last.
+    from app.projects import views
+    monkeypatch.setattr(views, "SHEET_PAGE_SIZE", 1)
+    secretary = factory.user(Role.SECRETARY)
+    names = ["一号项目", "二号项目", "三号项目"]
+    for k, name in enumerate(names):
+        dates = {"sign": (date(2026, 3, 1), date(2026, 3, 2))}
+        if k == 0:
+            dates["start"] = (date(2026, 4, 1), date(2026, 4, 2))
+        make_project(app, factory, secretary, name, dates)
+    client = login(app.test_client(), secretary)
+    pages = [client.get(f"/projects?page={p}").get_data(as_text=True) for p in (1, 2, 3, 7)]
+    for k, html in enumerate(pages[:3]):
+        assert [n for n in names if n in html] == [names[k]]
+        assert "共 3 个项目" in html and f"第 {k + 1} / 3 页" in html
+        assert re.search(r'id="figure-start_rate".*?>33\.3 <span', html, re.S)
+    assert names[2] in pages[3] and "没有第 7 页：共 3 页，这里显示最后一页。" in pages[3]
