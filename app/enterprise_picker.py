@@ -3,8 +3,8 @@
 A centre registers tens of thousands of companies: 20,000 options took 0.7-1.1 s to render on every form and are
 no list a person can use on a phone. The list offers a secretary her own companies (those she is 联系秘书 of),
 anyone else the most recently registered, and always the one chosen; a search box above it narrows it by name or
-credit code as one types (htmx, `/enterprises/options`). Without JavaScript, typing a registered company's name
-and credit code as a new one still files the case under it (intake.known_enterprise)."""
+credit code as one types (htmx, `/enterprises/options`); without JavaScript its 查找 button reloads the form with
+the list narrowed."""
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -21,23 +21,36 @@ def chosen_id(value) -> int | None:
     return int(value) if is_digits(value) and len(value) < 10 else None
 
 
-def picker_enterprises(user, chosen=None, q: str = "") -> list:
-    """At most PICKER_SIZE enterprises to choose from, by name: those matching `q` (name or credit code), else the
-    person's own (a secretary) or the most recently registered; the enterprise with id `chosen` first when it
-    exists, whether or not it is among them."""
+def picker_page(user, chosen=(), q: str = "") -> tuple[list, bool]:
+    """(enterprises, more): at most PICKER_SIZE to choose from, by name, and whether more would have matched.
+    Those matching `q` (name or credit code); else the person's own (a secretary's), or, for anyone else or a
+    secretary with none yet, the most recently registered. The enterprises with the ids in `chosen` come first
+    whether or not they are among them."""
     q = (q or "").strip()[:QUERY_MAX]
-    query = select(Enterprise)
+
+    def first(query):
+        return db.session.scalars(query.limit(PICKER_SIZE + 1)).all()
+
     if q:
         pattern = f"%{escape_like(q)}%"
-        query = query.where(or_(Enterprise.name.ilike(pattern, escape="\\"),
-                                Enterprise.credit_code.ilike(pattern, escape="\\"))).order_by(Enterprise.name)
-    elif user.is_secretary:
-        query = query.where(Enterprise.secretary_id == user.id).order_by(Enterprise.name)
+        rows = first(select(Enterprise).where(or_(Enterprise.name.ilike(pattern, escape="\\"),
+                                                  Enterprise.credit_code.ilike(pattern, escape="\\")))
+                     .order_by(Enterprise.name))
     else:
-        query = query.order_by(Enterprise.id.desc())
-    rows = sorted(db.session.scalars(query.limit(PICKER_SIZE)).all(), key=lambda e: e.name)
-    if chosen is not None and all(e.id != chosen for e in rows):
-        picked = db.session.get(Enterprise, chosen)
-        if picked is not None:
-            rows.insert(0, picked)
-    return rows
+        rows = first(select(Enterprise).where(Enterprise.secretary_id == user.id).order_by(Enterprise.name)) \
+            if user.is_secretary else []
+        if not rows:
+            rows = first(select(Enterprise).order_by(Enterprise.id.desc()))
+    more = len(rows) > PICKER_SIZE
+    rows = sorted(rows[:PICKER_SIZE], key=lambda e: e.name)
+    shown = {e.id for e in rows}
+    picked = [i for i in dict.fromkeys(chosen) if i is not None and i not in shown]
+    if picked:
+        rows = db.session.scalars(select(Enterprise).where(Enterprise.id.in_(picked))).all() + rows
+    return rows, more
+
+
+def picker_enterprises(user, chosen=(), q: str = "") -> list:
+    """The enterprises a staff form offers (see picker_page); `chosen` is one id or several."""
+    ids = chosen if isinstance(chosen, (list, tuple, set)) else (chosen,)
+    return picker_page(user, ids, q)[0]

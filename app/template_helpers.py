@@ -1,5 +1,5 @@
 """Templates' filters and globals: the display helpers (app/display.py), enums, the bell, calendar gaps."""
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 from flask_babel import get_locale
 
@@ -15,6 +15,11 @@ from app.deadlines.policies import rating_deadline, rating_window_days
 from app.deadlines.procedures import due_at as procedure_due_at
 from app.display import (due_text, event_details, event_text, local, procedure_badge, public_actor, shift_text,
                          sla_badge)
+
+
+def picker_query() -> str:
+    """What was typed in the enterprise picker's search box, when a form was reloaded to narrow it (no JavaScript)."""
+    return request.args.get("enterprise_q", "")[:60] if has_request_context() else ""
 
 
 def register(app):
@@ -40,6 +45,7 @@ def register(app):
     app.add_template_global(_worker_state, "worker_state")
     app.add_template_global(computed_text, "draft_computed_text")
     app.add_template_global(default_rating_at, "default_rating_at")
+    app.add_template_global(picker_query, "picker_query")
 
     @app.context_processor
     def inject():

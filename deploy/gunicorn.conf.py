@@ -18,7 +18,8 @@ def post_worker_init(worker):
     """Ready the worker before its first request, then move what the application is made of (modules, mappers,
     compiled templates: some 200,000 objects) out of the garbage collector's sight. Unfrozen, a full collection
     walked them every few dozen requests and paused that request by 100–200 ms, most of every page's p95; frozen,
-    it takes 6–9 ms. Templates are compiled here (0.9 s) so that no visitor waits for one (bench/README.md)."""
+    it takes 6–9 ms. Templates are compiled here (0.9 s), and the working-day index built, so that no visitor waits
+    for them (bench/README.md)."""
     import gc
 
     env = getattr(getattr(worker, "wsgi", None), "jinja_env", None)
@@ -28,4 +29,16 @@ def post_worker_init(worker):
                 env.get_template(name)
             except Exception:  # a broken template fails where it is used, as without this; the worker still boots
                 worker.log.exception("template %s does not compile", name)
+    app = getattr(worker, "wsgi", None)
+    if env is not None and app is not None:
+        try:
+            # The working-day index every deadline badge reads (sla/dayindex.py), built once per process: 100 ms
+            # that the first page of each worker with a badge on it paid instead.
+            from app.deadlines.calendar import current_calendar
+            from sla.dayindex import index_for
+
+            with app.app_context():
+                index_for(current_calendar())
+        except Exception:  # no database yet, say: the first badge builds it, as without this
+            worker.log.exception("the working-day index was not built ahead")
     gc.freeze()

@@ -1175,9 +1175,12 @@ T.update({
 })
 
 T.update({
-    "各栏件数、各部门的超期诉求（以及最后一页之前的总件数）为 SLA 巡检 %(time)s 的统计，每分钟更新；列出的诉求是实时的。":
+    "各栏件数、各部门的超期诉求（以及最后一页之前的总件数）为 SLA 巡检 %(time)s 的统计，每次巡检后更新；列出的诉求是实时的。":
         "The counts per tab and per department (and the total before the last page) were tallied by the SLA sweep at "
-        "%(time)s and are updated every minute; the cases listed are live.",
+        "%(time)s and are updated after every sweep; the cases listed are live.",
+    "各栏件数和该部门的超期诉求名单为 SLA 巡检 %(time)s 的统计，每次巡检后更新；此后时限已停止的诉求不再列出。":
+        "The counts per tab and this department's list of late cases were tallied by the SLA sweep at %(time)s and "
+        "are updated after every sweep; a case whose deadline has stopped since is no longer listed.",
 })
 T.update({
     "没有名称或信用代码含有这些字的已登记企业": "No registered company has this in its name or credit code",
@@ -1187,6 +1190,10 @@ T.update({
 T.update({
     "共 %(n)d 项": "%(n)d in all",
     "共 %(n)d 个项目": "%(n)d projects",
+    "查找": "Find",
+    "只列出前 %(n)d 家，请输入更多字缩小范围": "Only the first %(n)d are listed: type more to narrow them",
+    "找到 %(n)d 家企业": "%(n)d companies found",
+    "，还有更多": ", and more",
 })
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')

@@ -44,7 +44,7 @@ def test_the_board_reads_the_counts_the_sla_worker_kept_and_tallies_itself_when_
     with app.app_context():
         t = db.session.get(Ticket, late[1].id)
         services.reject_ticket(t, db.session.get(User, secretary.id), t.version, "不属于受理范围")
-    clock.advance(minutes=3, seconds=1)  # the kept tally is older than KEPT_FRESH: the worker has stopped
+    clock.advance(minutes=3, seconds=1)  # the kept tally is older than three sweeps: the worker has stopped
     badge, rows, html = _page(client)
     assert (badge, rows) == (0, [])
     assert "每 30 秒统计一次" in html and "SLA 巡检" not in html

@@ -64,10 +64,9 @@ def project_tickets(user, project) -> list:
 
 def visible_procedures(user):
     """A query of the procedures `user` may see: officers their department's, project staff all, others none."""
-    query = select(Procedure).options(selectinload(Procedure.type).joinedload(ProcedureType.department),
-                                      selectinload(Procedure.enterprise), selectinload(Procedure.secretary),
-                                      selectinload(Procedure.project), selectinload(Procedure.changes),
-                                      selectinload(Procedure.documents))
+    query = select(Procedure).options(selectinload(Procedure.type), selectinload(Procedure.enterprise),
+                                      selectinload(Procedure.secretary), selectinload(Procedure.project),
+                                      selectinload(Procedure.changes))
     if user.is_officer:
         query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
             ProcedureType.department_id == user.department_id)))
@@ -84,7 +83,9 @@ def procedure_rows(user, *, status="", secretary=None, department=None, page=1):
     first, as a tickets.queries.Page (a page past the last shows the last)."""
     from app.tickets.queries import Page
 
-    query = visible_procedures(user)
+    # Each row also shows its type's department and its files.
+    query = visible_procedures(user).options(selectinload(Procedure.type).joinedload(ProcedureType.department),
+                                             selectinload(Procedure.documents))
     if ProcedureStatus.get(status):
         query = query.where(Procedure.status == status)
     if secretary:

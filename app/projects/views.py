@@ -132,7 +132,8 @@ def export():
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def new_project():
     """Put a project on the sheet."""
-    form = ProjectForm(enterprises=picker_enterprises(current_user, chosen_id(request.values.get("enterprise_id"))))
+    form = ProjectForm(enterprises=picker_enterprises(current_user, chosen_id(request.values.get("enterprise_id")),
+                                                      request.args.get("enterprise_q", "")))
     if form.validate_on_submit():
         try:
             project = services.create_project(
@@ -245,7 +246,7 @@ def new_procedure():
         services.require_project_edit(current_user, project)  # 403 with the reason
     project_stages = sorted((m.stage for m in project.milestones), key=lambda s: (s.position, s.id)) if project else []
     enterprises = [project.enterprise] if project is not None else picker_enterprises(
-        current_user, chosen_id(request.values.get("enterprise_id")))
+        current_user, chosen_id(request.values.get("enterprise_id")), request.args.get("enterprise_q", ""))
     form = ProcedureForm(types=queries.active_procedure_types(), stages=project_stages, enterprises=enterprises)
     if project is not None and request.method == "GET":
         form.enterprise_id.data = str(project.enterprise_id)

@@ -42,13 +42,12 @@ function setUpPickers(root) {
 document.addEventListener("DOMContentLoaded", function () { setUpPickers(document); });
 document.addEventListener("htmx:load", function (event) { setUpPickers(event.detail.elt); });
 
-// The enterprise picker's search box (templates/_macros.html): shown only with scripts, since htmx narrows the
-// select's choices as one types; Enter searches instead of sending the whole form.
+// The enterprise picker's search box (templates/_macros.html): htmx narrows the select's choices as one types, so
+// Enter searches instead of sending the whole form.
 function setUpEnterpriseSearch(root) {
   root.querySelectorAll("input.enterprise-search").forEach(function (box) {
     if (box.dataset.ready) return;
     box.dataset.ready = "1";
-    box.hidden = false;
     box.addEventListener("keydown", function (e) { if (e.key === "Enter") e.preventDefault(); });
   });
 }

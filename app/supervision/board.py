@@ -6,17 +6,17 @@ late running clock: tens of thousands at a large centre, 0.5-2 s to tally. The S
 after every sweep, which is what raises a clock's level); pages read them, and the rows they list are always live.
 With no fresh tally kept (a stopped worker), a page tallies them itself, at most once per BOARD_CACHE_SECONDS per
 process."""
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, g
-from sqlalchemy import and_, delete, func, or_, select, true, union_all
+from sqlalchemy import and_, func, select, true, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, ClockKind, SlaLevel
 from app.extensions import db
-from app.models import ActionItem, Assignment, Department, DraftSnapshot, Ticket, TicketClock
+from app import kept
+from app.models import ActionItem, Assignment, Department, Ticket, TicketClock
 from app.timesource import utcnow
 
 LATE = (SlaLevel.OVERDUE.value, SlaLevel.SUPERVISED.value, SlaLevel.ESCALATED.value)
@@ -72,27 +72,24 @@ def _clock_filter(levels, department_id, within=None):
     return condition
 
 
-KEPT_KEY = "board"  # the counts the SLA worker keeps, a row of draft_snapshot
-DEPARTMENT_KEY = "board:d{}"  # one department's late clocks in deadline order, kept beside them
-# The sweep (and this tally after it) runs every minute; a tally older than this means the worker stopped.
-KEPT_FRESH = timedelta(minutes=3)
+KEPT_KEY = "board"  # the tabs' and departments' counts, as the SLA worker last kept them (app/kept.py)
+DEPARTMENT_KEY = "board:d{}"  # beside them, each department's late clocks in deadline order, to page through
 
 
 def keep_tallies(now) -> dict:
     """Tally the board's counts and every department's late clocks and store them for all web workers (the SLA
-    worker, after each sweep). Returns the counts stored."""
-    per_department = {}
-    for department_id, ticket_id, level in db.session.execute(_department_clock_rows()):
-        per_department.setdefault(department_id, []).append([ticket_id, level])
-    departments = [[d, len({t for t, _ in rows}), len(rows)] for d, rows in per_department.items()]
-    kept = {"tabs": _tab_counts(), "departments": departments}
-    db.session.execute(delete(DraftSnapshot).where(
-        or_(DraftSnapshot.key == KEPT_KEY, DraftSnapshot.key.like(DEPARTMENT_KEY.format("%")))))
-    db.session.add(DraftSnapshot(key=KEPT_KEY, computed_at=now, payload=json.dumps(kept)))
-    db.session.add_all(DraftSnapshot(key=DEPARTMENT_KEY.format(d), computed_at=now, payload=json.dumps(rows))
-                       for d, rows in per_department.items())
-    db.session.commit()
-    return kept
+    worker, after each sweep). Returns the counts."""
+    def compute():
+        per_department = {}
+        for department_id, ticket_id, level in db.session.execute(_department_clock_rows()):
+            per_department.setdefault(department_id, []).append([ticket_id, level])
+        departments = [[d, len({t for t, _ in rows}), len(rows)] for d, rows in per_department.items()]
+        return {"tabs": _tab_counts(), "departments": departments}, per_department
+
+    counts, per_department = kept.tally(compute)
+    kept.store(now, {KEPT_KEY: counts, **{DEPARTMENT_KEY.format(d): rows for d, rows in per_department.items()}},
+               prefix=DEPARTMENT_KEY.format(""))
+    return counts
 
 
 def _department_clock_rows():
@@ -105,27 +102,22 @@ def _department_clock_rows():
 
 
 def kept_tallies():
-    """The counts the SLA worker kept and when, if it kept them within KEPT_FRESH (read once per request), else
-    None. Off when BOARD_CACHE_SECONDS is 0: every count is then live."""
+    """The counts the SLA worker kept, with "computed_at", if they are fresh (read once per request), else None.
+    Off when BOARD_CACHE_SECONDS is 0: every count is then live."""
     if not current_app.config.get("BOARD_CACHE_SECONDS", 30):
         return None
     if "jj_board_kept" not in g:
-        row = db.session.scalar(select(DraftSnapshot).where(DraftSnapshot.key == KEPT_KEY))
-        now = utcnow()
-        fresh = row is not None and now - KEPT_FRESH <= row.computed_at <= now
-        g.jj_board_kept = dict(json.loads(row.payload), computed_at=row.computed_at) if fresh else None
+        found = kept.read(KEPT_KEY, utcnow())
+        g.jj_board_kept = dict(found[0], computed_at=found[1]) if found else None
     return g.jj_board_kept
 
 
 def _kept_department_cases(department_id, levels):
     """The department's late cases at `levels` in deadline order, as the SLA worker last kept them, or None when
     it keeps none fresh (or the levels are not late ones, which it does not keep)."""
-    kept = kept_tallies()
-    if kept is None or not set(levels) <= set(LATE):
+    if kept_tallies() is None or not set(levels) <= set(LATE):
         return None
-    payload = db.session.scalar(select(DraftSnapshot.payload).where(
-        DraftSnapshot.key == DEPARTMENT_KEY.format(department_id)))
-    ids = dict.fromkeys(t for t, level in json.loads(payload or "[]") if level in levels)
+    ids = dict.fromkeys(t for t, level in kept.value(DEPARTMENT_KEY.format(department_id)) or [] if level in levels)
     return list(ids)
 
 
@@ -146,8 +138,8 @@ def _tallied(name, compute):
 def tab_counts() -> dict:
     """Late cases per tab: a case counts once in a tab however many of its clocks are at that tab's levels (at most
     BOARD_CACHE_SECONDS old), as the SLA worker last kept them when it keeps them."""
-    kept = kept_tallies()
-    return kept["tabs"] if kept is not None else _tallied("tabs", _tab_counts)
+    counts = kept_tallies()
+    return counts["tabs"] if counts is not None else _tallied("tabs", _tab_counts)
 
 
 def _tab_counts() -> dict:
@@ -269,8 +261,8 @@ def _cases_in_due_order(condition, skip: int, count: int | None = None) -> list:
 def by_department(levels=LATE) -> list:
     """(department, late cases, late clocks) for every department answering for a late clock, most cases first
     (at most BOARD_CACHE_SECONDS old, or as the SLA worker last kept them)."""
-    kept = kept_tallies() if tuple(levels) == LATE else None
-    rows = kept["departments"] if kept is not None else _tallied(("departments",) + tuple(levels),
+    counts = kept_tallies() if tuple(levels) == LATE else None
+    rows = counts["departments"] if counts is not None else _tallied(("departments",) + tuple(levels),
                                                                 lambda: _department_rows(levels))
     ids = [r[0] for r in rows]
     names = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(ids))).all()} if ids else {}

@@ -98,17 +98,17 @@ def _newest_matches(terms) -> list[int]:
     before = db.session.scalar(text("SELECT current_setting('enable_indexscan')")) if bitmap else None
     if bitmap:
         db.session.execute(text("SELECT set_config('enable_indexscan', 'off', true)"))
-    try:
-        while high > 0 and len(found) <= CANDIDATES:
-            low = max(0, high - width)
-            found += db.session.scalars(_WINDOW_SQL, {"tsq": tsq, "low": low, "high": high,
-                                                      "n": CANDIDATES + 1 - len(found)}).all()
-            spanned, high = spanned + high - low, low
-            # As many ids again as held the matches still needed at the density seen so far, and a quarter more.
-            width = int((CANDIDATES + 1 - len(found)) * spanned / len(found) * 1.25) + 1 if found else width * 8
-    finally:
-        if bitmap:
-            db.session.execute(text("SELECT set_config('enable_indexscan', :v, true)"), {"v": before})
+    while high > 0 and len(found) <= CANDIDATES:
+        low = max(0, high - width)
+        found += db.session.scalars(_WINDOW_SQL, {"tsq": tsq, "low": low, "high": high,
+                                                  "n": CANDIDATES + 1 - len(found)}).all()
+        spanned, high = spanned + high - low, low
+        # As many ids again as held the matches still needed at the density seen so far, and a quarter more.
+        width = int((CANDIDATES + 1 - len(found)) * spanned / len(found) * 1.25) + 1 if found else width * 8
+    # Restored for the rest of the request's transaction. Had a statement failed, the transaction would be
+    # aborted and the setting (local to it) gone with it: nothing to restore, and the error is the one raised.
+    if bitmap:
+        db.session.execute(text("SELECT set_config('enable_indexscan', :v, true)"), {"v": before})
     return found
 
 

@@ -317,8 +317,9 @@ def new_offline():
     source = request.form if request.method == "POST" else request.args
     enterprise_id = id_arg("enterprise_id", source)  # a bad id names no enterprise
     chosen = visit.enterprise if visit else (db.session.get(Enterprise, enterprise_id) if enterprise_id else None)
-    form = forms.OfflineTicketForm(enterprises=picker_enterprises(current_user, chosen.id if chosen else None),
-                                   categories=active_categories(), projects=_projects_of(chosen))
+    offered = picker_enterprises(current_user, [chosen.id if chosen else None, enterprise_id],
+                                 request.args.get("enterprise_q", ""))
+    form = forms.OfflineTicketForm(enterprises=offered, categories=active_categories(), projects=_projects_of(chosen))
     if request.method == "GET":
         if chosen:
             form.enterprise_id.data = str(chosen.id)
