@@ -9,16 +9,10 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Enterprise
-from app.text import escape_like, is_digits
+from app.text import escape_like
 
 PICKER_SIZE = 50
 QUERY_MAX = 60
-
-
-def chosen_id(value) -> int | None:
-    """The enterprise id a form or query string names (None: none, or not an id)."""
-    value = str(value or "")
-    return int(value) if is_digits(value) and len(value) < 10 else None
 
 
 def picker_page(user, chosen=(), q: str = "") -> tuple[list, bool]:
@@ -51,6 +45,5 @@ def picker_page(user, chosen=(), q: str = "") -> tuple[list, bool]:
 
 
 def picker_enterprises(user, chosen=(), q: str = "") -> list:
-    """The enterprises a staff form offers (see picker_page); `chosen` is one id or several."""
-    ids = chosen if isinstance(chosen, (list, tuple, set)) else (chosen,)
-    return picker_page(user, ids, q)[0]
+    """The enterprises a staff form offers (see picker_page)."""
+    return picker_page(user, chosen, q)[0]

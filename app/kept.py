@@ -38,7 +38,7 @@ def store(now, payloads: dict, prefix: str | None = None) -> bool:
     stamped `now`. Another worker storing at the same moment (or a busy database) wins: False, nothing stored."""
     stale = DraftSnapshot.key.in_(list(payloads))
     if prefix:
-        stale = or_(stale, DraftSnapshot.key.like(prefix.replace("%", "") + "%"))
+        stale = or_(stale, DraftSnapshot.key.like(prefix + "%"))
     try:
         with db.session.begin_nested():
             db.session.execute(delete(DraftSnapshot).where(stale))

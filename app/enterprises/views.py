@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from app.auth.decorators import roles_required
 from app.assessment.rules import rule_for
 from app.enterprises import desk
-from app.enterprise_picker import chosen_id, picker_enterprises, picker_page
+from app.enterprise_picker import picker_enterprises, picker_page
 from app.enterprises.forms import (AssignForm, ContactForm, ContactsForm, EnterpriseDetailsForm, EnterpriseForm,
                                    VisitForm)
 from app.enterprises.services import log_visit, set_sms_opt_out, verify_contact
@@ -48,7 +48,7 @@ def _list_query(q, secretary):
 @roles_required(*ENTERPRISE_ROLES)
 def enterprise_options():
     """The staff forms' enterprise picker narrowed to what was typed (htmx): its <option>s, the chosen one kept."""
-    chosen = chosen_id(request.args.get("enterprise_id"))
+    chosen = id_arg("enterprise_id", request.args)
     rows, more = picker_page(current_user, [chosen], request.args.get("enterprise_q", ""))
     return render_template("enterprises/_options.html", enterprises=rows, chosen=chosen, more=more)
 
@@ -274,7 +274,7 @@ def visit_list():
 def new_visit():
     """Log a visit (走访), forum, call or reception day with an enterprise."""
     source = request.form if request.method == "POST" else request.args
-    form = VisitForm(enterprises=picker_enterprises(current_user, chosen_id(source.get("enterprise_id")),
+    form = VisitForm(enterprises=picker_enterprises(current_user, [id_arg("enterprise_id", source)],
                                                     request.args.get("enterprise_q", "")))
     if request.method == "GET":
         form.enterprise_id.data = request.args.get("enterprise_id") or form.enterprise_id.data

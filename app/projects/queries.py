@@ -81,7 +81,7 @@ PROCEDURES_PER_PAGE = 50
 def procedure_rows(user, *, status="", secretary=None, department=None, page=1):
     """One page of the 代办 list: visible procedures by status, secretary and issuing department, soonest due
     first, as a tickets.queries.Page (a page past the last shows the last)."""
-    from app.tickets.queries import Page
+    from app.tickets.queries import Page, clamp_page
 
     # Each row also shows its type's department and its files.
     query = visible_procedures(user).options(selectinload(Procedure.type).joinedload(ProcedureType.department),
@@ -94,9 +94,7 @@ def procedure_rows(user, *, status="", secretary=None, department=None, page=1):
         query = query.where(Procedure.type_id.in_(select(ProcedureType.id).where(
             ProcedureType.department_id == department)))
     total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Procedure.id).subquery()))
-    last = max(1, -(-total // PROCEDURES_PER_PAGE))
-    clamped_from = page if page > last else 0
-    page = min(page, last)
+    page, clamped_from = clamp_page(page, total, PROCEDURES_PER_PAGE)
     rows = db.session.scalars(query.order_by(Procedure.due_on.is_(None), Procedure.due_on, Procedure.id)
                               .limit(PROCEDURES_PER_PAGE).offset((page - 1) * PROCEDURES_PER_PAGE)).all()
     return Page(rows, total, page, PROCEDURES_PER_PAGE, clamped_from=clamped_from)

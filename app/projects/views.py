@@ -15,14 +15,14 @@ from app.forms import id_arg, run_form_verb
 from app.attachments import send_stored
 from app.timesource import utcnow
 from app.models import Enterprise, ProcedureType, Project
-from app.enterprise_picker import chosen_id, picker_enterprises
+from app.enterprise_picker import picker_enterprises
 from app.projects import queries, report, services
 from app.projects.excel import sheet_workbook
 from app.projects.forms import (ParkTargetForm, ProcedureForm, ProcedureTypeForm, ProcedureUpdateForm, ProjectForm,
                                 StageForm)
 from app.projects.gantt import gantt_svg
 from app.projects.queries import PROJECT_ROLES
-from app.tickets.queries import Page
+from app.tickets.queries import Page, clamp_page
 from app.reference import active_departments
 from sla.calendar import SHANGHAI
 
@@ -61,11 +61,10 @@ def sheet():
     parks, industries, secretaries = queries.sheet_choices()
     # The figures count every project under the filters; the table shows a page of them (a centre's sheet can hold
     # thousands: 10,000 rows took 0.8 s to render alone). The Excel export holds them all.
-    asked = min(id_arg("page", request.args) or 1, 100_000)
-    last = max(1, -(-len(projects) // SHEET_PAGE_SIZE))
-    page_no = min(asked, last)
+    page_no, clamped_from = clamp_page(min(id_arg("page", request.args) or 1, 100_000), len(projects),
+                                       SHEET_PAGE_SIZE)
     page = Page(projects[(page_no - 1) * SHEET_PAGE_SIZE:page_no * SHEET_PAGE_SIZE], len(projects), page_no,
-                SHEET_PAGE_SIZE, clamped_from=asked if asked > last else 0)
+                SHEET_PAGE_SIZE, clamped_from=clamped_from)
     return render_template("projects/sheet.html", projects=page.items, page=page, stages=services.stages(), f=f,
                            figures=_figures(projects, f), today=services.today(),
                            cell_state=services.cell_state, parks=parks, industries=industries,
@@ -132,7 +131,7 @@ def export():
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def new_project():
     """Put a project on the sheet."""
-    form = ProjectForm(enterprises=picker_enterprises(current_user, chosen_id(request.values.get("enterprise_id")),
+    form = ProjectForm(enterprises=picker_enterprises(current_user, [id_arg("enterprise_id")],
                                                       request.args.get("enterprise_q", "")))
     if form.validate_on_submit():
         try:
@@ -246,7 +245,7 @@ def new_procedure():
         services.require_project_edit(current_user, project)  # 403 with the reason
     project_stages = sorted((m.stage for m in project.milestones), key=lambda s: (s.position, s.id)) if project else []
     enterprises = [project.enterprise] if project is not None else picker_enterprises(
-        current_user, chosen_id(request.values.get("enterprise_id")), request.args.get("enterprise_q", ""))
+        current_user, [id_arg("enterprise_id")], request.args.get("enterprise_q", ""))
     form = ProcedureForm(types=queries.active_procedure_types(), stages=project_stages, enterprises=enterprises)
     if project is not None and request.method == "GET":
         form.enterprise_id.data = str(project.enterprise_id)

@@ -335,16 +335,21 @@ def _search_page(base, f, per_page: int) -> "Page":
                               .order_by(Ticket.id.desc()).limit(window + 1)).all()
     windowed = window if len(keys) > window or search.more_candidates(f.q) else 0
     keys = keys[:window]
-    total, clamped_from = len(keys), 0
-    last = max(1, -(-total // per_page))
-    if f.page > last:  # past the last page (an old link, a hand-typed number): the last page, and it says so
-        clamped_from, f.page = f.page, last
+    total = len(keys)
+    f.page, clamped_from = clamp_page(f.page, total, per_page)
     keys.sort(key=_sort_key(f.sort))
     page_ids = [r[0] for r in keys[(f.page - 1) * per_page:f.page * per_page]]
     rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(page_ids))
                                                 .options(*_with_rows())).unique()} if page_ids else {}
     items = [rows[i] for i in page_ids if i in rows]
     return Page(items, total, f.page, per_page, windowed=windowed, clamped_from=clamped_from)
+
+
+def clamp_page(asked: int, total: int, per_page: int) -> tuple[int, int]:
+    """(page to show, page asked for when it was past the last, else 0): an old link or a hand-typed number past
+    the last page shows the last one and says so, so the page number shown never exceeds the page count."""
+    last = max(1, -(-total // per_page))
+    return (last, asked) if asked > last else (asked, 0)
 
 
 @dataclass
@@ -384,12 +389,9 @@ def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
     ids = filtered_query(user, f, counting=True).with_only_columns(Ticket.id, maintain_column_froms=True)
     cap = max(COUNT_CAP, f.page * per_page)
     total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).limit(cap + 1).subquery()))
-    # A page past the last one (an old link, a hand-typed number) shows the last page and says so: the page number
-    # shown never exceeds the page count.
-    last = max(1, -(-min(total, cap) // per_page))
     clamped_from = 0
-    if f.page > last and total <= cap:
-        clamped_from, f.page = f.page, last
+    if total <= cap:  # past the cap the count is not known, nor is the last page
+        f.page, clamped_from = clamp_page(f.page, total, per_page)
     items = db.session.scalars(base.options(*_with_rows()).order_by(*SORTS[f.sort])
                                .limit(per_page).offset((f.page - 1) * per_page)).unique().all()
     return Page(items, min(total, cap), f.page, per_page, capped=total > cap, clamped_from=clamped_from)
