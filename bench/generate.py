@@ -100,7 +100,7 @@ def add_working_days(start, days):
 
 
 ORDER = ["department", "category", "user", "enterprise", "ticket", "assignment", "meeting", "meeting_ticket",
-         "meeting_invite", "ticket_clock", "clock_pause", "ticket_event", "rating", "visit", "enterprise_evaluation",
+         "meeting_invite", "action_item", "ticket_clock", "clock_pause", "ticket_event", "rating", "visit", "enterprise_evaluation",
          "procedure_type", "project", "procedure"]
 TICKET_COLS = ("id", "number", "enterprise_id", "secretary_id", "category_id", "channel", "urgency", "state",
                "held_from", "title", "description", "contact_name", "contact_mobile", "outcome", "access_code_hash",
@@ -110,7 +110,9 @@ EVENT_COLS = ("ticket_id", "at", "actor_id", "actor_name", "kind", "from_state",
               "is_public")
 CLOCK_COLS = ("id", "ticket_id", "kind", "assignment_id", "unit", "amount", "warning_percent", "supervise_after_wd",
               "escalate_after_wd", "started_at", "stopped_at", "due_at", "level", "next_check_at", "breached",
-              "convened")
+              "convened", "action_item_id")
+ACTION_COLS = ("id", "meeting_id", "ticket_id", "title", "owner_department_id", "working_days", "status",
+               "created_at", "done_at", "done_by_id", "done_note")
 ASSIGN_COLS = ("id", "ticket_id", "department_id", "role", "status", "instructions", "return_reason",
                "dispatched_at", "signed_at", "returned_at", "dispatched_by_id")
 
@@ -187,7 +189,7 @@ def generate(n, seed, now):
     out.flush()
 
     weights_span = 730 * 86400
-    clock_id = assignment_id = meeting_id = 0
+    clock_id = assignment_id = meeting_id = action_id = 0
     for i in range(1, n + 1):
         pending = []
         later = lambda *row: pending.append(row)  # noqa: E731 - children wait for their ticket row
@@ -266,6 +268,19 @@ def generate(n, seed, now):
             events.append((accepted + timedelta(hours=2), sec, "秘书", "convened", "processing", "convened", True))
             if held:
                 events.append((starts, sec, "秘书", "meeting_held", None, None, False))
+            # the meeting's decisions: one or two items owned by other departments, each with its own clock
+            for k in range(rng.choice([1, 2]) if held and (resolved_at is None or resolved_at > starts) else 0):
+                action_id += 1
+                owner = 1 + (i + 5 + 2 * k) % DEPARTMENTS
+                done_at = None
+                if resolved_at or rng.random() < 0.5:
+                    done_at = min(starts + timedelta(days=rng.choice([1, 4, 9])),
+                                  (resolved_at or now) - timedelta(minutes=30))
+                later("action_item", ACTION_COLS,
+                      (action_id, meeting_id, i, f"{topic}落实事项{k + 1}", owner, 5, "done" if done_at else "open",
+                       starts, done_at, officers[owner][0] if done_at else None, "已落实" if done_at else ""))
+                clocks.append(("action_item", None, "working_days", 5, starts, add_working_days(starts, 5), done_at,
+                               action_id))
         if state == "on_hold":
             events.append((accepted + timedelta(days=1), sec, "秘书", "held", "processing", "on_hold", True))
         if resolved_at:
@@ -284,7 +299,7 @@ def generate(n, seed, now):
         if state == "rejected":
             closed_at = accepted
         # clocks out, and the ticket's nearest open deadline
-        for kind, aid, unit, amount, started, due, stopped in clocks:
+        for kind, aid, unit, amount, started, due, stopped, *action in clocks:
             clock_id += 1
             paused = state == "on_hold" and kind == "resolution"
             is_open = stopped is None and open_ and not paused
@@ -292,7 +307,8 @@ def generate(n, seed, now):
             later("ticket_clock", CLOCK_COLS,
                     (clock_id, i, kind, aid, unit, amount, 75, 2, 5, started, stopped, due, lvl,
                      (due if lvl == "ok" else due + timedelta(days=1)) if is_open else None,
-                     bool(stopped and stopped > due) or lvl != "ok" and lvl != "warning", kind == "resolution" and convened))
+                     bool(stopped and stopped > due) or lvl != "ok" and lvl != "warning", kind == "resolution" and convened,
+                     action[0] if action else None))
             if paused:
                 later("clock_pause", ("clock_id", "started_at", "ended_at", "reason"),
                         (clock_id, accepted + timedelta(days=1), None, "等待企业补充材料"))
@@ -325,7 +341,7 @@ def generate(n, seed, now):
     if dialect == "postgresql":
         cur = raw.driver_connection.cursor()
         for table in ("department", "category", "user", "enterprise", "ticket", "ticket_clock", "assignment",
-                      "meeting", "project", "procedure"):
+                      "meeting", "action_item", "project", "procedure"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                         f"(SELECT coalesce(max(id), 1) FROM \"{table}\"))")
         raw.driver_connection.commit()
