@@ -553,6 +553,38 @@ def test_the_months_invitation_goes_once_to_the_verified_contact(app, factory, l
     assert len(rows(app, kind="evaluation")) == 1
 
 
+def test_the_invitations_page_pages_every_active_enterprise_and_sending_reaches_them_all(app, factory, login,
+                                                                                          monkeypatch):
+    """At a million cases some 15,000 companies are active in a month: the page used to show (and the button to
+    invite) only the first 2,000 by name. Here a page holds 2, so 3 active companies take two pages, and sending
+    must still reach both verified contacts, the one on page 2 included."""
+    from app.assessment import evaluation
+    from app.assessment.period import Month
+    from tests.factories import verified_evaluation_token
+    monkeypatch.setattr(evaluation, "INVITATIONS_PER_PAGE", 2)
+    secretary, _officer = people(factory)
+    cases = [factory.ticket(S.PROCESSING, secretary=secretary) for _ in range(3)]
+    idle = factory.enterprise(secretary)  # no case, no activity: not invited
+    with app.test_request_context():
+        for case in cases[1:]:
+            verified_evaluation_token(case.enterprise_id, Month(2026, 11))
+        names = sorted(db.session.get(Enterprise, c.enterprise_id).name for c in cases)
+        idle_name = db.session.get(Enterprise, idle).name
+    boss = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    first = boss.get("/assessment/2026-11/invitations").get_data(as_text=True)
+    second = boss.get("/assessment/2026-11/invitations?page=2").get_data(as_text=True)
+    # 3 active companies, 2 of them verified (cases[1] and cases[2]); by name, two on page 1 and one on page 2
+    assert "本月共 3 家企业有办理记录，其中 2 家联系人已核实。" in first and "1 / 2" in first
+    assert names[0] in first and names[1] in first and names[2] not in first
+    assert names[2] in second and names[0] not in second and idle_name not in first + second
+    past = boss.get("/assessment/2026-11/invitations?page=9").get_data(as_text=True)
+    assert "没有第 9 页：共 2 页，这里显示最后一页。" in past and names[2] in past
+    page = boss.post("/assessment/2026-11/invitations/send", follow_redirects=True).get_data(as_text=True)
+    # both verified contacts get the month's invitation, wherever they sit in the pages; the unverified one none
+    assert "已向 2 家企业发送评价邀请" in page and "1 家企业联系人未核实，未发送" in page
+    assert len(rows(app, kind="evaluation")) == 2
+
+
 # ---- the immediate transactional SMS (for the sign-in code) --------------------------------------------------
 
 def test_a_transactional_sms_goes_at_once_even_at_night_and_is_tried_once(app, clock, sms_gateway):

@@ -165,20 +165,50 @@ def submit_evaluation(enterprise, month: Month, kind: str, unit_id: int, marks: 
         raise ValidationFailed(result.problems[unit])
 
 
-def enterprises_to_invite(month: Month) -> list:
-    """Enterprises with activity in the month, their contact, whether it is verified, how many units they have
-    scored, and (verified contacts only) the personal link token."""
+INVITATIONS_PER_PAGE = 100
+
+
+def _active_enterprises(month: Month):
+    """The ids of enterprises with a case that saw activity (any event) in the month, as a subquery."""
     active = select(TicketEvent.ticket_id).where(TicketEvent.at >= month.start, TicketEvent.at < month.end)
-    enterprises = db.session.scalars(
-        select(Enterprise).where(Enterprise.id.in_(
-            select(Ticket.enterprise_id).where(Ticket.id.in_(active)))).order_by(Enterprise.name).limit(2000)).all()
+    return select(Ticket.enterprise_id).where(Ticket.id.in_(active))
+
+
+def _verified():
+    return Enterprise.contact_verified.is_(True) & (Enterprise.mobile != "")
+
+
+def _invitation_rows(enterprises, month: Month) -> list:
     done = dict(db.session.execute(
-        select(EnterpriseEvaluation.enterprise_id, func.count()).where(EnterpriseEvaluation.month == str(month))
-        .group_by(EnterpriseEvaluation.enterprise_id)).all())
+        select(EnterpriseEvaluation.enterprise_id, func.count()).where(
+            EnterpriseEvaluation.month == str(month), EnterpriseEvaluation.enterprise_id.in_([e.id for e in enterprises]))
+        .group_by(EnterpriseEvaluation.enterprise_id)).all()) if enterprises else {}
     return [{"id": e.id, "name": e.name, "contact": e.contact_name, "mobile": e.mobile,
              "verified": bool(e.contact_verified and e.mobile), "done": int(done.get(e.id, 0)),
              "token": evaluation_token(e, month)} for e in enterprises]
 
+
+def enterprises_to_invite(month: Month) -> list:
+    """Every enterprise with activity in the month, by name: its contact, whether it is verified, how many units
+    it has scored, and (verified contacts only) the personal link token."""
+    enterprises = db.session.scalars(select(Enterprise).where(Enterprise.id.in_(_active_enterprises(month)))
+                                     .order_by(Enterprise.name, Enterprise.id)).all()
+    return _invitation_rows(enterprises, month)
+
+
+def invitation_page(month: Month, page: int):
+    """One page of the month's invitations (as `enterprises_to_invite`, 100 a page) and how many active
+    enterprises have a verified contact, as (tickets.queries.Page, verified)."""
+    from app.tickets.queries import Page, clamp_page
+
+    active = Enterprise.id.in_(_active_enterprises(month))
+    total, verified = db.session.execute(select(func.count(), func.count().filter(_verified()))
+                                         .select_from(Enterprise).where(active)).one()
+    page, clamped_from = clamp_page(page, total, INVITATIONS_PER_PAGE)
+    enterprises = db.session.scalars(select(Enterprise).where(active).order_by(Enterprise.name, Enterprise.id)
+                                     .limit(INVITATIONS_PER_PAGE).offset((page - 1) * INVITATIONS_PER_PAGE)).all()
+    return Page(_invitation_rows(enterprises, month), total, page, INVITATIONS_PER_PAGE,
+                clamped_from=clamped_from), verified or 0
 
 
 def send_invitations(actor, month: Month) -> tuple[int, int]:

@@ -314,8 +314,8 @@ def panel_context(ticket) -> dict:
 def invitations(month_text):
     """Enterprises active in the month and their personal evaluation links, to send by email or SMS."""
     month = _month(month_text)
-    return render_template("assessment/invitations.html", month=month,
-                           rows=evaluation.enterprises_to_invite(month))
+    page, verified = evaluation.invitation_page(month, min(id_arg("page", request.args) or 1, 100_000))
+    return render_template("assessment/invitations.html", month=month, rows=page.items, page=page, verified=verified)
 
 
 @bp.post("/assessment/<month_text>/invitations/send")
