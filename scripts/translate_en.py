@@ -1195,6 +1195,13 @@ T.update({
     "找到 %(n)d 家企业": "%(n)d companies found",
     "，还有更多": ", and more",
 })
+T.update({
+    "发给本月所有已核实的联系人，不只本页（8:00–21:00 发出）；每个联系人每月只发一次，再按只会发给新核实的联系人。":
+        "Sent to every verified contact of the month, not only this page (between 8:00 and 21:00); each contact "
+        "gets one invitation a month, so pressing again reaches only the newly verified.",
+    "本月共 %(n)d 家企业有办理记录，其中 %(v)d 家联系人已核实。":
+        "%(n)d enterprises had cases handled this month; %(v)d of them have a verified contact.",
+})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []
