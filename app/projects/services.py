@@ -17,6 +17,7 @@ from app.attachments import check_uploads, discard_files, write_file
 from app.models import Department, Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage
 from app.models.project import ProjectChange
 from sla.calendar import SHANGHAI
+from sla.dayindex import index_for
 
 DEFAULT_STAGES = [("sign", "签约"), ("land", "拿地"), ("start", "开工"), ("complete", "竣工"), ("production", "投产")]
 DEFAULT_TYPES = [("business_registration", "工商注册", 3, "市场监管局"), ("project_filing", "项目备案", 5, "行政审批局"),
@@ -428,8 +429,9 @@ def cell_state(milestone, on: date) -> CellStatus:
 
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (the way the zone counts 拿地 → 施工许可)."""
-    cal = current_calendar()
-    return sum(cal.is_workday(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+    # one subtraction on the calendar's day index: the sheet's figures ask this for every project
+    one = timedelta(days=1)
+    return index_for(current_calendar()).workdays_between(start + one, end + one)
 
 
 @dataclass
