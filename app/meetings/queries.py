@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from app.enums import ActionItemStatus
 from app.extensions import db
 from app.models import ActionItem, Meeting, MeetingInvite, TicketClock
+from app.models.deadline import running_looked_up_by_key
 
 
 def upcoming_for(user, now):
@@ -28,5 +29,5 @@ def upcoming_for(user, now):
         items_q = items_q.where(ActionItem.meeting_id.in_(select(Meeting.id).where(Meeting.convened_by_id == user.id)))
     items = db.session.scalars(items_q.order_by(ActionItem.id).limit(50)).all()
     clocks = {c.action_item_id: c for c in db.session.scalars(select(TicketClock).where(
-        TicketClock.action_item_id.in_([i.id for i in items]), TicketClock.stopped_at.is_(None)))} if items else {}
+        TicketClock.action_item_id.in_([i.id for i in items]), running_looked_up_by_key()))} if items else {}
     return db.session.scalars(meetings_q.limit(20)).all(), [(i, clocks.get(i.id)) for i in items]

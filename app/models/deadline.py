@@ -2,7 +2,8 @@
 notification outbox and the duty roster."""
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, func,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import ExtensionStatus, SlaLevel
@@ -141,6 +142,14 @@ class TicketClock(db.Model):
     @property
     def open_pause(self):
         return next((p for p in self.pauses if p.ended_at is None), None)
+
+
+
+def running_looked_up_by_key():
+    """"Running" (stopped_at IS NULL) for clocks found by another key (their case, part or action item), written so
+    that no index on stopped_at serves it: SQLite's statistics count the NULLs of stopped_at as distinct values,
+    take "IS NULL" for rare and walk every running clock instead (300 ms a page at 1,000,000 cases)."""
+    return func.coalesce(TicketClock.stopped_at, None).is_(None)
 
 
 class ClockPause(db.Model):
