@@ -185,3 +185,58 @@ def test_meetings_and_items_appear_in_the_officers_workspace(app, factory, login
                                                     "working_days": "3"})
     page = login(app.test_client(), officer).get("/workspace").get_data(as_text=True)
     assert "用电增容会办" in page and "补充环评材料审查" in page and "2026-11-19 24:00" in page
+
+
+def test_the_meeting_list_pages_what_each_person_may_open(app, factory, login, clock, monkeypatch):
+    """The list used to read the newest 200 meetings and drop those a person may not open, so a secretary whose
+    meetings were older than the centre's newest 200 saw none. Here a page holds 2: secretary A's one meeting is
+    older than B's three, and A still finds it on her first page; B pages through her three (2 + 1)."""
+    from app.meetings import queries
+    monkeypatch.setattr(queries, "MEETINGS_PER_PAGE", 2)
+    clock.set(bj(2026, 11, 16, 9))
+    a, b = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    officer = factory.user(Role.OFFICER)
+    own = factory.ticket(S.PROCESSING, secretary=a, lead_officer=officer)
+    assert convene(login(app.test_client(), a), own.id, officer.department_id, subject="甲秘书的会办",
+                   starts_at="2026-11-17T09:00").status_code == 303
+    b_client = login(app.test_client(), b)
+    for day in (18, 19, 20):
+        case = factory.ticket(S.PROCESSING, secretary=b, lead_officer=officer)
+        assert convene(b_client, case.id, officer.department_id, subject=f"乙秘书的会办{day}",
+                       starts_at=f"2026-11-{day}T09:00").status_code == 303
+    a_page = login(app.test_client(), a).get("/meetings").get_data(as_text=True)
+    # A may open only her own meeting (B's cases are B's, in progress): one page, nothing of B's
+    assert "甲秘书的会办" in a_page and "乙秘书的会办" not in a_page and "下一页" not in a_page
+    first, second = b_client.get("/meetings").get_data(as_text=True), b_client.get("/meetings?page=2").get_data(
+        as_text=True)
+    # B's three, latest first: the 20th and 19th, then the 18th; A's meeting on neither page
+    assert "乙秘书的会办20" in first and "乙秘书的会办19" in first and "乙秘书的会办18" not in first
+    assert "下一页" in first and "乙秘书的会办18" in second and "下一页" not in second
+    assert "甲秘书的会办" not in first + second
+    # the invited department's officer sees all four, the latest two on the first page
+    everyone = login(app.test_client(), officer).get("/meetings").get_data(as_text=True)
+    assert "乙秘书的会办20" in everyone and "下一页" in everyone
+
+
+def test_an_officer_sees_the_departments_open_items_soonest_due_first(app, factory, login, clock, monkeypatch):
+    """Three open items due in 5, 1 and 3 working days: listed 1, 3, 5; with room for two, the count still says 3."""
+    from app.meetings import queries
+    clock.set(bj(2026, 11, 16, 9))
+    secretary, officer = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    case = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer)
+    sec = login(app.test_client(), secretary)
+    assert convene(sec, case.id, officer.department_id).status_code == 303
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id))
+    for title, days in (("五日事项", 5), ("一日事项", 1), ("三日事项", 3)):
+        assert sec.post(f"/meetings/{meeting_id}/items", data={
+            "ticket_id": str(case.id), "title": title, "owner_department_id": str(officer.department_id),
+            "working_days": str(days)}).status_code == 303
+    client = login(app.test_client(), officer)
+    page = client.get("/meetings").get_data(as_text=True)
+    assert page.index("一日事项") < page.index("三日事项") < page.index("五日事项")
+    real = queries.open_items_of
+    monkeypatch.setattr(queries, "open_items_of", lambda department_id: real(department_id, limit=2))
+    page = client.get("/meetings").get_data(as_text=True)
+    assert "一日事项" in page and "三日事项" in page and "五日事项" not in page
+    assert "这里列出最早到期的 2 项" in page and '<span class="badge text-bg-secondary">3</span>' in page

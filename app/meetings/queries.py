@@ -1,12 +1,14 @@
 """What meetings ask of a person: the meetings they attend soon, and the open action items they own."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from app.enums import ActionItemStatus
+from app.enums import ActionItemStatus, Role
 from app.extensions import db
-from app.models import ActionItem, Meeting, MeetingInvite, TicketClock
+from app.models import ActionItem, Meeting, MeetingInvite, Ticket, TicketClock
+from app.models.meeting import meeting_ticket
+from app.tickets.access import visible_filter
 from app.models.deadline import running_looked_up_by_key
 
 
@@ -31,3 +33,53 @@ def upcoming_for(user, now):
     clocks = {c.action_item_id: c for c in db.session.scalars(select(TicketClock).where(
         TicketClock.action_item_id.in_([i.id for i in items]), running_looked_up_by_key()))} if items else {}
     return db.session.scalars(meetings_q.limit(20)).all(), [(i, clocks.get(i.id)) for i in items]
+
+
+MEETINGS_PER_PAGE = 50
+
+
+def visible_meetings(user):
+    """A SQL condition selecting the meetings `user` may open (services.can_view): supervisors and admins all; an
+    officer those their department is invited to or owns an action item of; a secretary those whose every case
+    she may see (she may run them)."""
+    if user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return true()
+    if user.is_officer:
+        return or_(Meeting.id.in_(select(MeetingInvite.meeting_id).where(
+                       MeetingInvite.department_id == user.department_id)),
+                   Meeting.id.in_(select(ActionItem.meeting_id).where(
+                       ActionItem.owner_department_id == user.department_id)))
+    if user.is_secretary:
+        # Checked per meeting, newest first: a page stops after its own length of her meetings. "Not visible" is
+        # written through coalesce so that a condition that is unknown (NULL) counts as not visible.
+        hidden = select(meeting_ticket.c.ticket_id).join(Ticket, Ticket.id == meeting_ticket.c.ticket_id).where(
+            meeting_ticket.c.meeting_id == Meeting.id, ~func.coalesce(visible_filter(user), false()))
+        return ~hidden.exists()
+    return false()
+
+
+def meeting_page(user, page: int) -> tuple[list, bool]:
+    """One page of the meetings `user` may open, the latest first, with their cases and invitations, and whether
+    another page follows (not counted: a secretary's meetings are found by checking every meeting's cases)."""
+    meetings = db.session.scalars(
+        select(Meeting).where(visible_meetings(user)).options(selectinload(Meeting.tickets),
+                                                             selectinload(Meeting.invites))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(MEETINGS_PER_PAGE + 1).offset((page - 1) * MEETINGS_PER_PAGE)).all()
+    return meetings[:MEETINGS_PER_PAGE], len(meetings) > MEETINGS_PER_PAGE
+
+
+def open_items_of(department_id, limit=50) -> tuple[list, int]:
+    """The department's open action items, the soonest due first, each with its running clock (or None), and how
+    many are open in all."""
+    items_q = select(ActionItem).where(ActionItem.owner_department_id == department_id,
+                                       ActionItem.status == ActionItemStatus.OPEN)
+    total = db.session.scalar(select(func.count()).select_from(items_q.with_only_columns(ActionItem.id).subquery()))
+    running = (select(TicketClock.action_item_id, TicketClock.due_at)
+               .where(TicketClock.action_item_id.in_(items_q.with_only_columns(ActionItem.id)),
+                      running_looked_up_by_key()).subquery())
+    rows = db.session.execute(
+        items_q.add_columns(running.c.due_at).outerjoin(running, running.c.action_item_id == ActionItem.id)
+        .options(selectinload(ActionItem.ticket))
+        .order_by(running.c.due_at.is_(None), running.c.due_at, ActionItem.id).limit(limit)).all()
+    return [(item, due_at) for item, due_at in rows], total

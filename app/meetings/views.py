@@ -3,18 +3,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import roles_required
 from app.timesource import utcnow
-from app.enums import ActionItemStatus, Role, TicketState as S
+from app.enums import Role, TicketState as S
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import run_form_verb
-from app.meetings import services
+from app.forms import id_arg, run_form_verb
+from app.meetings import queries, services
 from app.meetings.forms import ActionItemForm, ConveneForm, DoneForm, conclusion_field, minutes_form
-from app.models import ActionItem, Meeting, MeetingInvite, Ticket
+from app.models import ActionItem, Meeting, Ticket
 from app.reference import active_departments
 from app.tickets.access import visible_filter
 from app.tickets.views import viewable_ticket
@@ -77,22 +77,13 @@ def convene(ticket_id):
 @bp.get("/meetings")
 @login_required
 def meeting_list():
-    """Meetings this person runs or is invited to, newest first."""
-    query = select(Meeting).options(selectinload(Meeting.tickets), selectinload(Meeting.invites))
-    if current_user.is_officer:
-        query = query.where(or_(
-            Meeting.id.in_(select(MeetingInvite.meeting_id).where(
-                MeetingInvite.department_id == current_user.department_id)),
-            Meeting.id.in_(select(ActionItem.meeting_id).where(
-                ActionItem.owner_department_id == current_user.department_id))))
-    meetings = [m for m in db.session.scalars(query.order_by(Meeting.starts_at.desc()).limit(200))
-                if services.can_view(current_user, m)]
-    items = []
-    if current_user.is_officer:
-        items = db.session.scalars(select(ActionItem).where(
-            ActionItem.owner_department_id == current_user.department_id, ActionItem.status == ActionItemStatus.OPEN)
-            .order_by(ActionItem.id)).all()
-    return render_template("meetings/list.html", meetings=meetings, items=items, now=utcnow())
+    """Meetings this person may open, the latest first, 50 a page; an officer's department's open action items
+    above them, the soonest due first."""
+    page = min(id_arg("page", request.args) or 1, 100_000)
+    meetings, more = queries.meeting_page(current_user, page)
+    items, open_items = queries.open_items_of(current_user.department_id) if current_user.is_officer else ([], 0)
+    return render_template("meetings/list.html", meetings=meetings, page=page, more=more, items=items,
+                           open_items=open_items, now=utcnow())
 
 
 def _page(meeting, *, status=200, forms=None):
