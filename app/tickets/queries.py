@@ -93,8 +93,12 @@ def _queue_candidates(user, limit):
                                Assignment.status == AssignmentStatus.SIGNED.value,
                                Assignment.role == AssignmentRole.LEAD.value)
         led = select(Ticket.id).where(Ticket.state == S.PROCESSING.value, leads)
-        # NULL sorts first on SQLite and last on PostgreSQL: cases with and without a deadline are taken apart.
-        soonest = led.where(Ticket.due_at.is_not(None)).order_by(Ticket.state, Ticket.due_at, Ticket.id).limit(limit)
+        # NULL sorts first on SQLite and last on PostgreSQL: cases with and without a deadline are taken apart. On
+        # PostgreSQL, where they come last anyway, "has a deadline" is left out: it took "processing and dated" for
+        # rare (2,750 for 43,262, the two being independent to it), expected fewer rows than the page and read all
+        # 43,262 processing cases instead of walking them in deadline order (200 -> 22 ms at 1,000,000 cases).
+        dated = led if db.engine.dialect.name == "postgresql" else led.where(Ticket.due_at.is_not(None))
+        soonest = dated.order_by(Ticket.state, Ticket.due_at, Ticket.id).limit(limit)
         # Ordered like the index (state, due_at) so that both planners read it rather than every case by id.
         undated = led.where(Ticket.due_at.is_(None)).order_by(Ticket.state, Ticket.due_at, Ticket.id).limit(limit)
         return union(pending, select(soonest.subquery().c.id), select(undated.subquery().c.id))
