@@ -1,13 +1,16 @@
 """Who may see and do what with a ticket. Every list, count, page and fragment goes through here."""
-from sqlalchemy import and_, false, or_, select, true
+from flask import g
+from sqlalchemy import and_, false, func, or_, select, true, union_all
 
 from app.enums import ACTIVE_ASSIGNMENT, OPEN_STATES, AssignmentStatus, Channel, Role, TicketState
+from app.extensions import db
 from app.models import ActionItem, Assignment, Enterprise, MeetingInvite, Ticket, meeting_ticket
 from app.tickets import workflow
 
 
-def visible_filter(user):
-    """A SQL condition selecting the tickets `user` may see."""
+def visible_filter(user, look_up=False):
+    """A SQL condition selecting the tickets `user` may see (`look_up`: the cases are to be found from it, with
+    nothing else to narrow them: a count of everything the person may see)."""
     if user is None or not user.is_authenticated:
         return false()
     if user.has_role(Role.SUPERVISOR, Role.ADMIN):
@@ -23,13 +26,33 @@ def visible_filter(user):
                    and_(Ticket.secretary_id.is_(None), Ticket.state.in_(OPEN_STATES)))
     if user.is_officer and user.department_id:
         # Dispatched to the department, or the department sits in a meeting on it or owns one of its action items.
-        return or_(Ticket.id.in_(select(Assignment.ticket_id).where(Assignment.department_id == user.department_id)),
-                   Ticket.id.in_(select(meeting_ticket.c.ticket_id).join(
-                       MeetingInvite, MeetingInvite.meeting_id == meeting_ticket.c.meeting_id).where(
-                       MeetingInvite.department_id == user.department_id)),
-                   Ticket.id.in_(select(ActionItem.ticket_id).where(
-                       ActionItem.owner_department_id == user.department_id)))
+        sets = (select(Assignment.ticket_id).where(Assignment.department_id == user.department_id),
+                select(meeting_ticket.c.ticket_id).join(
+                    MeetingInvite, MeetingInvite.meeting_id == meeting_ticket.c.meeting_id).where(
+                    MeetingInvite.department_id == user.department_id),
+                select(ActionItem.ticket_id).where(ActionItem.owner_department_id == user.department_id))
+        if db.engine.dialect.name == "sqlite":
+            return _department_cases_on_sqlite(user.department_id, sets, look_up)
+        return or_(*(Ticket.id.in_(cases) for cases in sets))  # each hashed once by PostgreSQL
     return false()
+
+
+WALK_FROM = 5_000  # a department with more cases than this is matched while walking a list's order on SQLite
+
+
+def _department_cases_on_sqlite(department_id, sets, look_up):
+    """The department's cases as one set. Three INs joined by OR made SQLite look up every one of a department's
+    36,000 cases by id and sort them for a page of 50 (149 ms at 1,000,000 cases). One set built from the indexes
+    alone, probed while walking the list's own order (`id + 0`: no look-up by id), finds a page in 17 ms; a small
+    department's cases are fewer to look up than a walk would pass, so they are looked up, and so are those of a
+    count with nothing else to narrow it (it stops at 10,001 wherever they lie: 27 ms looked up, 53 ms walked).
+    Narrowed (by state, say), a count walks that filter's index instead: 63 -> 9 ms for the processing cases."""
+    cases = union_all(*sets)
+    sizes = g.setdefault("_jj_department_cases", {})
+    if department_id not in sizes:
+        sizes[department_id] = db.session.scalar(select(func.count()).select_from(cases.subquery()))
+    walk = sizes[department_id] > WALK_FROM and not look_up
+    return ((Ticket.id + 0) if walk else Ticket.id).in_(cases)
 
 
 def visible_tickets(user):

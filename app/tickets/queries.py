@@ -262,7 +262,8 @@ def _local_midnight_utc(day: date):
 
 def filtered_query(user, f: TicketFilters, counting=False):
     """A select() of the tickets `user` may see, narrowed by the filters (`counting`: shaped for counting them)."""
-    query = select(Ticket).where(visible_filter(user))
+    narrowed = any((f.pool, f.state, f.channel, f.category, f.secretary, f.department, f.date_from, f.date_to, f.q))
+    query = select(Ticket).where(visible_filter(user, look_up=counting and not narrowed))
     if f.pool:
         query = query.where(routing.pool_filter())
     if f.state == "open":

@@ -1,0 +1,56 @@
+"""An officer's lists hold exactly the department's cases: dispatched to it, on a meeting it is invited to, or with
+an action item it owns. On SQLite a large department's cases are matched while walking the list's order and a small
+one's are looked up by id (access.WALK_FROM); both ways must give the same rows, counts and order."""
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.enums import Role, TicketState as S
+from app.extensions import db
+from app.models import Meeting
+from app.tickets import access
+from sla.calendar import SHANGHAI
+from tests.test_meetings import convene
+
+
+@pytest.fixture
+def department_cases(app, factory, login, clock):
+    """Cases of three kinds for one department ("ours"), and one it has nothing to do with."""
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    secretary = factory.user(Role.SECRETARY)
+    ours = factory.user(Role.OFFICER)
+    elsewhere, third = factory.user(Role.OFFICER), factory.user(Role.OFFICER)
+    dispatched = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=ours, title="派给本部门的诉求")
+    invited = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=elsewhere, title="本部门参会的诉求")
+    owned = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=third, title="本部门有会办事项的诉求")
+    factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=elsewhere, title="与本部门无关的诉求")
+    sec = login(app.test_client(), secretary)
+    assert convene(sec, invited.id, elsewhere.department_id, support=[ours.department_id],
+                   subject="请本部门参会").status_code == 303
+    assert convene(sec, owned.id, third.department_id, subject="交办事项").status_code == 303
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id).where(Meeting.subject == "交办事项"))
+    assert sec.post(f"/meetings/{meeting_id}/items", data={
+        "ticket_id": str(owned.id), "title": "现场核查", "owner_department_id": str(ours.department_id),
+        "working_days": "3"}).status_code == 303
+    return login(app.test_client(), ours)
+
+
+@pytest.mark.parametrize("walk_from", [0, 1_000_000], ids=["walked", "looked-up"])
+def test_an_officer_lists_exactly_the_departments_cases(department_cases, monkeypatch, walk_from):
+    monkeypatch.setattr(access, "WALK_FROM", walk_from)
+    officer = department_cases
+    mine = ("派给本部门的诉求", "本部门参会的诉求", "本部门有会办事项的诉求")
+    for url in ("/tickets", "/tickets?sort=new", "/tickets?state=convened", "/tickets?state=open"):
+        page = officer.get(url).get_data(as_text=True)
+        # dispatched (processing) and the two convened cases; the unrelated case never
+        expected = mine if "convened" not in url else mine[1:]
+        assert all(title in page for title in expected), url
+        assert "与本部门无关的诉求" not in page, url
+    # three cases in all, two of them convened: the counts say so whichever way they were found
+    assert "共 3 件" in officer.get("/tickets").get_data(as_text=True)
+    assert "共 2 件" in officer.get("/tickets?state=convened").get_data(as_text=True)
+    newest = officer.get("/tickets?sort=new").get_data(as_text=True)
+    # submitted in this order, so the newest-first list shows them the other way round
+    assert newest.index(mine[2]) < newest.index(mine[1]) < newest.index(mine[0])
