@@ -54,3 +54,25 @@ def test_an_officer_lists_exactly_the_departments_cases(department_cases, monkey
     newest = officer.get("/tickets?sort=new").get_data(as_text=True)
     # submitted in this order, so the newest-first list shows them the other way round
     assert newest.index(mine[2]) < newest.index(mine[1]) < newest.index(mine[0])
+
+
+def test_a_state_tab_pages_dated_cases_by_deadline_then_undated_ones_by_number(app, factory, login, clock):
+    """One state's list is read as two (dated, then undated) to follow its index; the pages must still join up.
+    Five processing cases with due times +3 days, none, +1 day, none, +2 days (in the order made): by deadline
+    they go +1, +2, +3, then the two undated in the order made; two a page gives [3rd, 5th], [1st, 2nd], [4th]."""
+    from datetime import timedelta
+
+    from app.models import Ticket
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    secretary = factory.user(Role.SECRETARY)
+    cases = [factory.ticket(S.PROCESSING, secretary=secretary, title=f"第{n}件") for n in range(1, 6)]
+    with app.app_context():
+        for case, days in zip(cases, (3, None, 1, None, 2)):
+            db.session.get(Ticket, case.id).due_at = None if days is None else clock.now() + timedelta(days=days)
+        db.session.commit()
+    app.config["PAGE_SIZE"] = 2
+    boss = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    pages = [boss.get(f"/tickets?state=processing&page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    shown = [[f"第{n}件" for n in range(1, 6) if f"第{n}件" in page] for page in pages]
+    assert shown == [["第3件", "第5件"], ["第1件", "第2件"], ["第4件"]]
+    assert pages[0].index("第3件") < pages[0].index("第5件") and pages[1].index("第1件") < pages[1].index("第2件")

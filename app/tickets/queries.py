@@ -397,6 +397,29 @@ def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
     clamped_from = 0
     if total <= cap:  # past the cap the count is not known, nor is the last page
         f.page, clamped_from = clamp_page(f.page, total, per_page)
-    items = db.session.scalars(base.options(*_with_rows()).order_by(*SORTS[f.sort])
-                               .limit(per_page).offset((f.page - 1) * per_page)).unique().all()
+    offset = (f.page - 1) * per_page
+    if f.sort == "due" and f.state and f.state != "open":  # one state: its (state, due_at) index serves both lists
+        items = _by_deadline(base, offset, per_page)
+    else:
+        items = db.session.scalars(base.options(*_with_rows()).order_by(*SORTS[f.sort])
+                                   .limit(per_page).offset(offset)).unique().all()
     return Page(items, min(total, cap), f.page, per_page, capped=total > cap, clamped_from=clamped_from)
+
+
+def _by_deadline(base, offset: int, limit: int) -> list:
+    """A page of one state's cases in deadline order (SORTS["due"]: dated cases by due time, then the undated by id),
+    read as two lists that each follow the (state, due_at) index: the dated cases by (due_at, id), then the undated
+    by id. In one statement "due_at IS NULL" heads the order, which that index does not hold: a state tab (已关闭:
+    870,000 undated cases) read the whole state and sorted it for 50 rows (170-280 ms at 1,000,000 cases on both
+    databases). Without a state the whole table's (due_at IS NULL, due_at, id) index serves the one statement."""
+    ids_of = base.with_only_columns(Ticket.id, maintain_column_froms=True)
+    dated = ids_of.where(Ticket.due_at.is_not(None))
+    ids = list(db.session.scalars(dated.order_by(Ticket.due_at, Ticket.id).limit(limit).offset(offset)))
+    if len(ids) < limit:  # the dated cases end on this page (or before it): the undated follow
+        dated_count = offset + len(ids) if ids or not offset else db.session.scalar(
+            select(func.count()).select_from(dated.limit(offset).subquery()))
+        ids += db.session.scalars(ids_of.where(Ticket.due_at.is_(None)).order_by(Ticket.id)
+                                  .limit(limit - len(ids)).offset(max(0, offset - dated_count))).all()
+    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))
+                                                .options(*_with_rows())).unique()} if ids else {}
+    return [rows[i] for i in ids if i in rows]
