@@ -76,3 +76,17 @@ def test_a_state_tab_pages_dated_cases_by_deadline_then_undated_ones_by_number(a
     shown = [[f"第{n}件" for n in range(1, 6) if f"第{n}件" in page] for page in pages]
     assert shown == [["第3件", "第5件"], ["第1件", "第2件"], ["第4件"]]
     assert pages[0].index("第3件") < pages[0].index("第5件") and pages[1].index("第1件") < pages[1].index("第2件")
+
+
+def test_a_secretary_filtering_by_department_sees_her_cases_there_and_no_colleagues(app, factory, login, clock):
+    """On SQLite her cases and the department's are intersected as two sets of ids; the result must be what she may
+    see (her own, her companies', intake and the pool) that the department has a part in, nothing else."""
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    her, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    there, elsewhere = factory.user(Role.OFFICER), factory.user(Role.OFFICER)
+    factory.ticket(S.PROCESSING, secretary=her, lead_officer=there, title="她的诉求派到该部门")
+    factory.ticket(S.PROCESSING, secretary=her, lead_officer=elsewhere, title="她的诉求派到别的部门")
+    factory.ticket(S.PROCESSING, secretary=colleague, lead_officer=there, title="同事的诉求派到该部门")
+    page = login(app.test_client(), her).get(f"/tickets?department={there.department_id}").get_data(as_text=True)
+    assert "她的诉求派到该部门" in page and "共 1 件" in page
+    assert "她的诉求派到别的部门" not in page and "同事的诉求派到该部门" not in page

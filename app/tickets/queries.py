@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union
+from sqlalchemy import and_, case, exists, func, intersect, literal, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, ClockKind, OPEN_STATES, SlaLevel,
@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Assignment, Enterprise, Remediation, Ticket
 from app.models.deadline import running_looked_up_by_key
 from app.tickets import routing, search, workflow
-from app.tickets.access import visible_filter
+from app.tickets.access import secretary_case_ids, visible_filter
 from app.text import escape_like
 from sla.calendar import SHANGHAI
 
@@ -277,12 +277,21 @@ def filtered_query(user, f: TicketFilters, counting=False):
     if f.secretary:
         query = query.where(Ticket.secretary_id == f.secretary)
     if f.department:
-        # A page walks the cases in its order and probes each for a part (the first 50 come quickly); a count
-        # starts from the department's parts instead, read from the index alone: counting by probing every case
-        # took 140-200 ms at 1,000,000 cases, from the parts 19 ms.
         parts = (Assignment.department_id == f.department, Assignment.status.in_(ACTIVE_ASSIGNMENT))
-        query = query.where(Ticket.id.in_(select(Assignment.ticket_id).where(*parts)) if counting
-                            else exists().where(Assignment.ticket_id == Ticket.id, *parts))
+        if user.is_secretary and db.engine.dialect.name == "sqlite":
+            # Both sets from indexes alone, intersected; only the cases in both are read. Walking a secretary's
+            # cases in deadline order and probing each for a part passed most of them (256 ms at 1,000,000 cases)
+            # for the 914 she shares with the department. PostgreSQL read every case for her companies' part of
+            # the set (a sequential scan, 190 ms), and an officer shares most of a department's cases (his own),
+            # so those keep the walk.
+            among = secretary_case_ids(user).subquery()
+            query = query.where(Ticket.id.in_(intersect(select(among.c[0]),
+                                                        select(Assignment.ticket_id).where(*parts))))
+        else:
+            # A page walks the cases in its order and probes each for a part (the first 50 come quickly); a count
+            # starts from the department's parts, read from the index alone (140-200 -> 19 ms).
+            query = query.where(Ticket.id.in_(select(Assignment.ticket_id).where(*parts)) if counting
+                                else exists().where(Assignment.ticket_id == Ticket.id, *parts))
     if f.date_from:
         query = query.where(Ticket.created_at >= _local_midnight_utc(f.date_from))
     if f.date_to:
