@@ -184,7 +184,8 @@ class TicketEvent(db.Model):
     # Monthly figures count events of a kind in a month, and enterprises active in a month.
     # The cases with an event of a kind in a month (the report's accepted, convened, resolved, closed and its trend),
     # counted from the index alone.
-    __table_args__ = (Index("ix_ticket_event_kind_at", "kind", "at", "ticket_id"), Index("ix_ticket_event_at", "at"))
+    __table_args__ = (Index("ix_ticket_event_kind_at", "kind", "at", "ticket_id"),
+                      Index("ix_ticket_event_at_ticket", "at", "ticket_id"))
 
     ticket = relationship("Ticket", back_populates="events")
     # Loaded with the events, in one SELECT … IN per batch: a timeline of 100 events is not 100 more statements.
