@@ -8,6 +8,8 @@ from app.enums import ProcedureStatus
 from app.extensions import db
 from app.models.types import LabeledEnumColumn, UTCDateTime
 
+CONSTRUCTION_PERMIT = "construction_permit"  # the procedure type the sheet's 拿地 → 施工许可 figures count by
+
 
 class ProjectStage(db.Model):
     """A column of the tracking sheet: 签约 → 拿地 → 开工 → 竣工 → 投产, and any stage the admin adds."""
@@ -42,6 +44,10 @@ class Project(db.Model):
     def milestone(self, code):
         """The project's milestone for a stage code, if planned."""
         return next((m for m in self.milestones if m.stage.code == code), None)
+
+    def permit_approvals(self) -> list:
+        """When its construction permits (施工许可证 procedures) were approved, in order (None: not yet)."""
+        return [x.approved_on for x in self.procedures if x.type.code == CONSTRUCTION_PERMIT]
 
 
 class Milestone(db.Model):

@@ -1,35 +1,111 @@
 """What the 一表制 and 代办 pages read: the sheet's projects and filter choices, a project's tickets, the
 procedures a person may see, and the catalogue."""
-from sqlalchemy import extract, func, select
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, exists, extract, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.enums import ProcedureStatus, Role
 from app.extensions import db
-from app.models import (Milestone, Procedure, ProcedureDocument, ProcedureType, Project, Ticket,
+from app.models import (Milestone, Procedure, ProcedureDocument, ProcedureType, Project, ProjectStage, Ticket,
                         User)
+from app.models.project import CONSTRUCTION_PERMIT
 from app.tickets.access import visible_filter
 
 PROJECT_ROLES = (Role.SECRETARY, Role.SUPERVISOR, Role.ADMIN)
 
 
-def sheet_projects(f) -> list:
-    """The sheet's projects under the filters `f` (park, industry, secretary; with only_year, those with a
-    planned or actual date in the year, or no dates at all), with everything the sheet shows loaded."""
-    query = select(Project).options(selectinload(Project.milestones).joinedload(Milestone.stage),
-                                    selectinload(Project.procedures).joinedload(Procedure.type),
-                                    selectinload(Project.enterprise), selectinload(Project.secretary))
+def _under_filters(query, f):
+    """`query` (over projects) narrowed by the sheet's filters: park, industry, secretary; with only_year, projects
+    with a planned or actual date in the year, or no dates at all."""
     if f["park"]:
         query = query.where(Project.park == f["park"])
     if f["industry"]:
         query = query.where(Project.industry == f["industry"])
     if f["secretary"]:
         query = query.where(Project.secretary_id == f["secretary"])
-    projects = db.session.scalars(query.order_by(Project.id)).all()
     if f.get("only_year"):
-        year = f["year"]
-        projects = [p for p in projects if not p.milestones or any(
-            d and d.year == year for m in p.milestones for d in (m.planned_on, m.actual_on))]
-    return projects
+        first, after = date(f["year"], 1, 1), date(f["year"] + 1, 1, 1)
+        dated_in_year = exists().where(Milestone.project_id == Project.id, or_(
+            and_(Milestone.planned_on >= first, Milestone.planned_on < after),
+            and_(Milestone.actual_on >= first, Milestone.actual_on < after)))
+        query = query.where(or_(~exists().where(Milestone.project_id == Project.id), dated_in_year))
+    return query
+
+
+def _with_sheet_rows():
+    return (selectinload(Project.milestones).joinedload(Milestone.stage),
+            selectinload(Project.procedures).joinedload(Procedure.type),
+            selectinload(Project.enterprise), selectinload(Project.secretary))
+
+
+def sheet_projects(f) -> list:
+    """Every project on the sheet under the filters `f`, with everything the sheet shows loaded (the Excel export
+    and the wall chart's page)."""
+    return db.session.scalars(_under_filters(select(Project), f).options(*_with_sheet_rows())
+                              .order_by(Project.id)).all()
+
+
+def sheet_page(f, page: int, per_page: int):
+    """One page of the sheet's projects under the filters, in the sheet's order, as a tickets.queries.Page (a page
+    past the last shows the last)."""
+    from app.tickets.queries import Page, clamp_page
+
+    total = db.session.scalar(select(func.count()).select_from(_under_filters(select(Project.id), f).subquery()))
+    page, clamped_from = clamp_page(page, total, per_page)
+    rows = db.session.scalars(_under_filters(select(Project), f).options(*_with_sheet_rows())
+                              .order_by(Project.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(rows, total, page, per_page, clamped_from=clamped_from)
+
+
+@dataclass(slots=True)
+class StageDates:
+    """A stage's planned and actual dates."""
+
+    planned_on: date | None
+    actual_on: date | None
+
+
+@dataclass(slots=True)
+class ProjectDates:
+    """What the sheet's figures read of a project, without building it: its stages' dates by stage code and the
+    approval dates of its construction permits. Loading 10,000 projects with their milestones and procedures as
+    ORM objects took 0.75 s for figures that need a few dates of each."""
+
+    id: int
+    stages: dict = field(default_factory=dict)
+    permits: list = field(default_factory=list)
+
+    def milestone(self, code):
+        """The stage's dates, if it is planned (as Project.milestone)."""
+        return self.stages.get(code)
+
+    def permit_approvals(self) -> list:
+        """When its construction permits were approved (as Project.permit_approvals)."""
+        return self.permits
+
+
+def sheet_dates(f) -> list[ProjectDates]:
+    """The dates of every project on the sheet under the filters, by project id, for the figures."""
+    ids = _under_filters(select(Project.id), f)
+    found = {i: ProjectDates(i) for i in db.session.scalars(ids.order_by(Project.id))}
+    for project_id, code, planned_on, actual_on in db.session.execute(
+            select(Milestone.project_id, ProjectStage.code, Milestone.planned_on, Milestone.actual_on)
+            .join(ProjectStage, ProjectStage.id == Milestone.stage_id).where(Milestone.project_id.in_(ids))
+            .order_by(Milestone.id)):
+        found[project_id].stages.setdefault(code, StageDates(planned_on, actual_on))
+    for project_id, approved_on in db.session.execute(
+            select(Procedure.project_id, Procedure.approved_on).join(ProcedureType, ProcedureType.id == Procedure.type_id)
+            .where(ProcedureType.code == CONSTRUCTION_PERMIT, Procedure.project_id.in_(ids)).order_by(Procedure.id)):
+        found[project_id].permits.append(approved_on)
+    return list(found.values())
+
+
+def projects_by_id(ids) -> dict:
+    """Projects with their enterprise, by id (a figure's drill-down)."""
+    return {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(list(ids)))
+                                                .options(selectinload(Project.enterprise)))} if ids else {}
 
 
 def secretaries() -> list:

@@ -78,8 +78,7 @@ def _done(project, code, on):
 
 
 def _permit(project, on):
-    return next((x.approved_on for x in project.procedures
-                 if x.type.code == "construction_permit" and sane(x.approved_on, on)), None)
+    return next((day for day in project.permit_approvals() if sane(day, on)), None)
 
 
 def report_figures(projects, year: int, goal: dict | None) -> list[SheetFigure]:

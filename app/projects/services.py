@@ -461,8 +461,7 @@ def figures(projects, year: int) -> list[SheetFigure]:
     spans = {"land_to_permit": {}, "sign_to_start": {}}
     for p in projects:
         land, start, sign = done(p, "land"), done(p, "start"), done(p, "sign")
-        permit = next((x.approved_on for x in p.procedures
-                       if x.type.code == "construction_permit" and sane(x.approved_on, on)), None)
+        permit = next((day for day in p.permit_approvals() if sane(day, on)), None)
         if land and permit and permit.year == year:
             land_to_permit.projects.append(p)
             spans["land_to_permit"][p.id] = days = working_days_between(land, permit)

@@ -22,7 +22,6 @@ from app.projects.forms import (ParkTargetForm, ProcedureForm, ProcedureTypeForm
                                 StageForm)
 from app.projects.gantt import gantt_svg
 from app.projects.queries import PROJECT_ROLES
-from app.tickets.queries import Page, clamp_page
 from app.reference import active_departments
 from sla.calendar import SHANGHAI
 
@@ -52,21 +51,21 @@ def _figures(projects, f):
 SHEET_PAGE_SIZE = 100
 
 
+def _page_asked() -> int:
+    return min(id_arg("page", request.args) or 1, 100_000)
+
+
 @bp.get("/projects")
 @roles_required(*PROJECT_ROLES)
 def sheet():
     """The tracking sheet: a row per project, a column per stage, each cell coloured by how it stands."""
     f = _filters()
-    projects = queries.sheet_projects(f)
     parks, industries, secretaries = queries.sheet_choices()
-    # The figures count every project under the filters; the table shows a page of them (a centre's sheet can hold
-    # thousands: 10,000 rows took 0.8 s to render alone). The Excel export holds them all.
-    page_no, clamped_from = clamp_page(min(id_arg("page", request.args) or 1, 100_000), len(projects),
-                                       SHEET_PAGE_SIZE)
-    page = Page(projects[(page_no - 1) * SHEET_PAGE_SIZE:page_no * SHEET_PAGE_SIZE], len(projects), page_no,
-                SHEET_PAGE_SIZE, clamped_from=clamped_from)
+    # The figures count every project under the filters, from their dates alone; the table shows a page of them
+    # (a centre's sheet can hold thousands: 10,000 rows took 0.8 s to render alone). The Excel export holds them all.
+    page = queries.sheet_page(f, _page_asked(), SHEET_PAGE_SIZE)
     return render_template("projects/sheet.html", projects=page.items, page=page, stages=services.stages(), f=f,
-                           figures=_figures(projects, f), today=services.today(),
+                           figures=_figures(queries.sheet_dates(f), f), today=services.today(),
                            cell_state=services.cell_state, parks=parks, industries=industries,
                            secretaries=secretaries, filter_args=_link_args(f))
 
@@ -76,9 +75,11 @@ def sheet():
 def figure(key):
     """The projects behind one figure, with what each contributed."""
     f = _filters()
-    found = next((fig for fig in _figures(queries.sheet_projects(f), f) if fig.key == key), None)
+    found = next((fig for fig in _figures(queries.sheet_dates(f), f) if fig.key == key), None)
     if found is None:
         abort(404)
+    named = queries.projects_by_id(p.id for p in found.projects)
+    found.projects = [named[p.id] for p in found.projects if p.id in named]
     return render_template("projects/figure.html", fig=found, f=f, filter_args=_link_args(f))
 
 
@@ -113,8 +114,9 @@ def targets():
 def gantt():
     """挂图作战: planned against actual, drawn on the server as SVG for a wall screen."""
     f = _filters()
-    svg = gantt_svg(queries.sheet_projects(f), services.stages(), services.today())
-    return render_template("projects/gantt.html", svg=svg, f=f, filter_args=_link_args(f))
+    page = queries.sheet_page(f, _page_asked(), SHEET_PAGE_SIZE)  # a wall holds a page of rows, not 10,000
+    svg = gantt_svg(page.items, services.stages(), services.today())
+    return render_template("projects/gantt.html", svg=svg, page=page, f=f, filter_args=_link_args(f))
 
 
 @bp.get("/projects/sheet.xlsx")
