@@ -439,3 +439,24 @@ def test_a_superscript_digit_in_an_id_field_is_ignored_not_a_server_error(app, f
     client = login(app.test_client(), factory.user(Role.SUPERVISOR))
     r = client.post("/enterprises/assign", data={"enterprise_ids": ["²", "①"], "secretary_id": "²"})
     assert r.status_code < 500
+
+
+def test_the_visit_list_pages_a_secretarys_own_visits_latest_first(app, factory, login, clock, monkeypatch):
+    """Three visits of hers (on the 3rd, 1st and 2nd of November) and one of a colleague's; two a page: the 3rd and
+    the 2nd, then the 1st. The list used to stop at the latest 200 with no way further."""
+    from datetime import date
+
+    from app.enterprises import services, views
+    monkeypatch.setattr(views, "VISITS_PER_PAGE", 2)
+    her, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    with app.app_context():
+        from app.models import User
+        for who, day, summary in ((her, 3, "三日走访"), (her, 1, "一日走访"), (her, 2, "二日走访"),
+                                  (colleague, 4, "同事走访")):
+            services.log_visit(db.session.get(User, who.id), db.session.get(Enterprise, factory.enterprise(who)),
+                               "visit", date(2026, 11, day), "", summary)
+    client = login(app.test_client(), her)
+    first, second = (client.get(f"/visits?page={n}").get_data(as_text=True) for n in (1, 2))
+    assert "共 3 条" in first and "1 / 2" in first and "2 / 2" in second
+    assert first.index("三日走访") < first.index("二日走访") and "一日走访" not in first
+    assert "一日走访" in second and "同事走访" not in first + second

@@ -21,7 +21,7 @@ from sla.calendar import SHANGHAI
 from app.models import Enterprise, Meeting, Procedure, Project, Ticket, User, Visit, meeting_ticket
 from app.projects.queries import visible_procedures
 from app.tickets.access import visible_filter
-from app.tickets.queries import Page
+from app.tickets.queries import Page, clamp_page
 
 bp = Blueprint("enterprises", __name__)
 
@@ -262,11 +262,21 @@ def sms_preference(enterprise_id):
 @bp.get("/visits")
 @roles_required(Role.SECRETARY, Role.SUPERVISOR)
 def visit_list():
-    """Visits logged: a secretary's own, or everyone's for a supervisor."""
-    query = select(Visit).order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(200)
+    """Visits logged, the latest first, 50 a page: a secretary's own, or everyone's for a supervisor. (The list
+    stopped at the latest 200 with no way further, and read each row's company and secretary one by one.)"""
+    query = select(Visit)
     if current_user.is_secretary:
         query = query.where(Visit.secretary_id == current_user.id)
-    return render_template("enterprises/visits.html", visits=db.session.scalars(query).all())
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Visit.id).subquery()))
+    page_no, clamped_from = clamp_page(min(id_arg("page", request.args) or 1, 100_000), total, VISITS_PER_PAGE)
+    visits = db.session.scalars(query.options(joinedload(Visit.enterprise), joinedload(Visit.secretary))
+                                .order_by(Visit.visited_on.desc(), Visit.id.desc())
+                                .limit(VISITS_PER_PAGE).offset((page_no - 1) * VISITS_PER_PAGE)).all()
+    return render_template("enterprises/visits.html", visits=visits,
+                           page=Page(visits, total, page_no, VISITS_PER_PAGE, clamped_from=clamped_from))
+
+
+VISITS_PER_PAGE = 50
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])
