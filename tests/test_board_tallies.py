@@ -77,6 +77,8 @@ def test_a_departments_late_cases_come_from_the_kept_tally_in_deadline_order_and
             for levels in (board.LATE, board.tab_levels("overdue"), board.tab_levels("escalated")):
                 live = board._cases_in_due_order(board._clock_filter(levels, department_id), 0)
                 assert board._kept_department_cases(department_id, levels) == live
+                # the page's own fallback (no kept list: a stopped worker) reads them in one go, same order
+                assert board._all_cases_in_due_order(board._clock_filter(levels, department_id)) == live
         assert board._kept_department_cases(a.department_id, board.LATE) == [first.id, second.id]
         assert board._kept_department_cases(a.department_id, board.tab_levels("warning")) is None  # not kept
 
