@@ -1202,6 +1202,13 @@ T.update({
     "本月共 %(n)d 家企业有办理记录，其中 %(v)d 家联系人已核实。":
         "%(n)d enterprises had cases handled this month; %(v)d of them have a verified contact.",
 })
+T.update({
+    "共 %(n)d 条": "%(n)d in all",
+    "这里列出最早到期的 %(n)d 项，其余在各会办页面查看。":
+        "The %(n)d due soonest are listed here; the others are on their meetings' pages.",
+    "第 %(n)d 页": "Page %(n)d",
+    "共 %(n)d 个项目，每页 %(k)d 个。": "%(n)d projects, %(k)d a page.",
+})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []
