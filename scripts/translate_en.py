@@ -1209,6 +1209,7 @@ T.update({
     "第 %(n)d 页": "Page %(n)d",
     "共 %(n)d 个项目，每页 %(k)d 个。": "%(n)d projects, %(k)d a page.",
 })
+T.update({"没有第 %(n)d 页。": "There is no page %(n)d.", "回到第一页": "Back to the first page"})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []

@@ -6,6 +6,7 @@ import pytest
 
 from app.enums import Role, TicketState as S
 from app.extensions import db
+from sqlalchemy import select
 
 
 def _page(client, url="/board/overdue"):
@@ -93,3 +94,26 @@ def test_a_departments_late_cases_come_from_the_kept_tally_in_deadline_order_and
     run_sweep(app)
     badge, rows, html = _page(client, url)
     assert rows == [second.number] and "共 1 件" in html
+
+
+def test_a_departments_warning_tab_lists_a_clock_with_no_due_time_after_the_dated_ones(app, factory, login):
+    """A running clock with no due time (a paused one; here written so) at a listed level: the department's tab,
+    read in one statement and sorted in Python, lists it after the dated ones instead of failing on the comparison
+    (500). The other case's clock is at 即将到期 with its due time."""
+    from app.models import TicketClock
+    secretary, officer = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    dated = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer)
+    undated = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer)
+    with app.app_context():
+        for clock_row in db.session.scalars(select(TicketClock).where(
+                TicketClock.ticket_id.in_([dated.id, undated.id]), TicketClock.kind == "resolution")):
+            clock_row.level = "warning"
+            if clock_row.ticket_id == undated.id:
+                clock_row.due_at = None
+        db.session.commit()
+    client = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    response = client.get(f"/board/overdue?level=warning&department={officer.department_id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert dated.number in html and undated.number in html
+    assert html.index(dated.number) < html.index(undated.number)

@@ -213,6 +213,8 @@ def test_the_meeting_list_pages_what_each_person_may_open(app, factory, login, c
     assert "乙秘书的会办20" in first and "乙秘书的会办19" in first and "乙秘书的会办18" not in first
     assert "下一页" in first and "乙秘书的会办18" in second and "下一页" not in second
     assert "甲秘书的会办" not in first + second
+    past = b_client.get("/meetings?page=9").get_data(as_text=True)
+    assert "没有第 9 页。" in past and "回到第一页" in past
     # the invited department's officer sees all four, the latest two on the first page
     everyone = login(app.test_client(), officer).get("/meetings").get_data(as_text=True)
     assert "乙秘书的会办20" in everyone and "下一页" in everyone

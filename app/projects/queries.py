@@ -87,18 +87,21 @@ class ProjectDates:
 
 
 def sheet_dates(f) -> list[ProjectDates]:
-    """The dates of every project on the sheet under the filters, by project id, for the figures."""
+    """The dates of every project on the sheet under the filters, in the sheet's order, for the figures (a project
+    put on the sheet between these reads is left out of them)."""
     ids = _under_filters(select(Project.id), f)
     found = {i: ProjectDates(i) for i in db.session.scalars(ids.order_by(Project.id))}
     for project_id, code, planned_on, actual_on in db.session.execute(
             select(Milestone.project_id, ProjectStage.code, Milestone.planned_on, Milestone.actual_on)
             .join(ProjectStage, ProjectStage.id == Milestone.stage_id).where(Milestone.project_id.in_(ids))
             .order_by(Milestone.id)):
-        found[project_id].stages.setdefault(code, StageDates(planned_on, actual_on))
+        if project_id in found:
+            found[project_id].stages.setdefault(code, StageDates(planned_on, actual_on))
     for project_id, approved_on in db.session.execute(
             select(Procedure.project_id, Procedure.approved_on).join(ProcedureType, ProcedureType.id == Procedure.type_id)
             .where(ProcedureType.code == CONSTRUCTION_PERMIT, Procedure.project_id.in_(ids)).order_by(Procedure.id)):
-        found[project_id].permits.append(approved_on)
+        if project_id in found:
+            found[project_id].permits.append(approved_on)
     return list(found.values())
 
 

@@ -242,7 +242,8 @@ def _all_cases_in_due_order(condition) -> list:
     sorted here: a few thousand for one department. Read through a cursor in deadline order, PostgreSQL planned for
     the first rows and took 0.5-0.9 s a batch of 500 (2.9 s a page at 1,000,000 cases, now 0.1 s)."""
     rows = db.session.execute(select(TicketClock.ticket_id, TicketClock.due_at).where(condition)).all()
-    rows.sort(key=lambda r: (r[1], r[0]))
+    # A paused clock has no due time: after every dated one.
+    rows.sort(key=lambda r: (r[1] is None, r[1].timestamp() if r[1] else 0, r[0]))
     return list(dict.fromkeys(ticket_id for ticket_id, _due in rows))
 
 

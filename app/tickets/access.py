@@ -20,10 +20,7 @@ def visible_filter(user, look_up=False):
     # for, to take one), their own cases and those of the enterprises in their care; not a colleague's case in
     # progress.
     if user.is_secretary:
-        own_enterprises = select(Enterprise.id).where(Enterprise.secretary_id == user.id)
-        return or_(Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id,
-                   Ticket.enterprise_id.in_(own_enterprises),
-                   and_(Ticket.secretary_id.is_(None), Ticket.state.in_(OPEN_STATES)))
+        return or_(*_secretary_parts(user))
     if user.is_officer and user.department_id:
         # Dispatched to the department, or the department sits in a meeting on it or owns one of its action items.
         sets = _department_sets(user.department_id)
@@ -33,14 +30,18 @@ def visible_filter(user, look_up=False):
     return false()
 
 
+def _secretary_parts(user):
+    """What a secretary sees, part by part: every intake case, her own, her companies', the open cases of nobody."""
+    own_enterprises = select(Enterprise.id).where(Enterprise.secretary_id == user.id)
+    return (Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id,
+            Ticket.enterprise_id.in_(own_enterprises),
+            and_(Ticket.secretary_id.is_(None), Ticket.state.in_(OPEN_STATES)))
+
+
 def secretary_case_ids(user):
     """The ids of the tickets a secretary may see (as `visible_filter`), one select() read from indexes alone: to
     intersect with another such set."""
-    own_enterprises = select(Enterprise.id).where(Enterprise.secretary_id == user.id)
-    return union(select(Ticket.id).where(Ticket.state == TicketState.INTAKE.value),
-                 select(Ticket.id).where(Ticket.secretary_id == user.id),
-                 select(Ticket.id).where(Ticket.enterprise_id.in_(own_enterprises)),
-                 select(Ticket.id).where(Ticket.secretary_id.is_(None), Ticket.state.in_(OPEN_STATES)))
+    return union(*(select(Ticket.id).where(part) for part in _secretary_parts(user)))
 
 
 def _department_sets(department_id):
@@ -63,11 +64,12 @@ def _department_cases_on_sqlite(department_id, sets, look_up):
     count with nothing else to narrow it (it stops at 10,001 wherever they lie: 27 ms looked up, 53 ms walked).
     Narrowed (by state, say), a count walks that filter's index instead: 63 -> 9 ms for the processing cases."""
     cases = union_all(*sets)
+    if look_up:
+        return Ticket.id.in_(cases)
     sizes = g.setdefault("_jj_department_cases", {})
     if department_id not in sizes:
         sizes[department_id] = db.session.scalar(select(func.count()).select_from(cases.subquery()))
-    walk = sizes[department_id] > WALK_FROM and not look_up
-    return ((Ticket.id + 0) if walk else Ticket.id).in_(cases)
+    return ((Ticket.id + 0) if sizes[department_id] > WALK_FROM else Ticket.id).in_(cases)
 
 
 def visible_tickets(user):
