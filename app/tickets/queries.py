@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Assignment, Enterprise, Remediation, Ticket
 from app.models.deadline import running_looked_up_by_key
 from app.tickets import routing, search, workflow
+from app.planner import postgres_setting
 from app.tickets.access import secretary_case_ids, visible_filter
 from app.text import escape_like
 from sla.calendar import SHANGHAI
@@ -120,7 +121,10 @@ def needs_me(user, now, limit=None):
         query = query.where(Ticket.due_at < now)
     # The page's ids first, then their rows with what they show: joining enterprise, secretary and category to
     # every waiting case before the sort cost a secretary with 1,146 waiting cases 35 ms on PostgreSQL.
-    ids = db.session.scalars(query.with_only_columns(Ticket.id).order_by(*SORTS["due"]).limit(limit + 1)).all()
+    # An officer's led cases are walked in deadline order (_queue_candidates); split among parallel workers, each
+    # walked its own part of the index and the walk did not stop early (55 ms on PostgreSQL, 10 ms in one).
+    with postgres_setting("max_parallel_workers_per_gather", "0", when=user.is_officer):
+        ids = db.session.scalars(query.with_only_columns(Ticket.id).order_by(*SORTS["due"]).limit(limit + 1)).all()
     more = len(ids) > limit
     ids = ids[:limit]
     # An officer's row shows its part's running clock: only running clocks are loaded (a case has five to twenty

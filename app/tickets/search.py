@@ -18,6 +18,7 @@ from sqlalchemy import ARRAY, Integer, any_, bindparam, event, inspect, text
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.planner import postgres_setting
 from app.models import Ticket
 
 RUN = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
@@ -95,20 +96,14 @@ def _newest_matches(terms) -> list[int]:
     high = (db.session.scalar(text("SELECT max(ticket_id) FROM ticket_search")) or 0) + 1
     found, width, spanned = [], FIRST_WINDOW, 0
     bitmap = not any(prefix for _token, prefix in terms)
-    before = db.session.scalar(text("SELECT current_setting('enable_indexscan')")) if bitmap else None
-    if bitmap:
-        db.session.execute(text("SELECT set_config('enable_indexscan', 'off', true)"))
-    while high > 0 and len(found) <= CANDIDATES:
-        low = max(0, high - width)
-        found += db.session.scalars(_WINDOW_SQL, {"tsq": tsq, "low": low, "high": high,
-                                                  "n": CANDIDATES + 1 - len(found)}).all()
-        spanned, high = spanned + high - low, low
-        # As many ids again as held the matches still needed at the density seen so far, and a quarter more.
-        width = int((CANDIDATES + 1 - len(found)) * spanned / len(found) * 1.25) + 1 if found else width * 8
-    # Restored for the rest of the request's transaction. Had a statement failed, the transaction would be
-    # aborted and the setting (local to it) gone with it: nothing to restore, and the error is the one raised.
-    if bitmap:
-        db.session.execute(text("SELECT set_config('enable_indexscan', :v, true)"), {"v": before})
+    with postgres_setting("enable_indexscan", "off", when=bitmap):
+        while high > 0 and len(found) <= CANDIDATES:
+            low = max(0, high - width)
+            found += db.session.scalars(_WINDOW_SQL, {"tsq": tsq, "low": low, "high": high,
+                                                      "n": CANDIDATES + 1 - len(found)}).all()
+            spanned, high = spanned + high - low, low
+            # As many ids again as held the matches still needed at the density seen so far, and a quarter more.
+            width = int((CANDIDATES + 1 - len(found)) * spanned / len(found) * 1.25) + 1 if found else width * 8
     return found
 
 
