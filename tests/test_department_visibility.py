@@ -92,3 +92,21 @@ def test_a_secretary_filtering_by_department_sees_her_cases_there_and_no_colleag
     page = login(app.test_client(), her).get(f"/tickets?department={there.department_id}").get_data(as_text=True)
     assert "她的诉求派到该部门" in page and "共 1 件" in page
     assert "她的诉求派到别的部门" not in page and "同事的诉求派到该部门" not in page
+
+
+def test_the_department_queue_holds_its_planner_setting_for_one_statement_only(app, factory, clock):
+    """On PostgreSQL the department queue's statement runs without parallel workers (app/planner.py); the setting
+    must be back to what it was for the rest of the request's transaction, and the queue must hold the case."""
+    from app.models import User
+    from app.tickets.queries import needs_me
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    officer = factory.user(Role.OFFICER)
+    case = factory.ticket(S.PROCESSING, secretary=factory.user(Role.SECRETARY), lead_officer=officer)
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL planner setting; CI runs this file on PostgreSQL too")
+        setting = db.text("SELECT current_setting('max_parallel_workers_per_gather')")
+        before = db.session.scalar(setting)
+        tickets, _more = needs_me(db.session.get(User, officer.id), clock.now())
+        assert [t.id for t in tickets] == [case.id]
+        assert db.session.scalar(setting) == before
