@@ -27,6 +27,12 @@ def id_arg(name: str, source=None) -> int | None:
     return positive_id((source if source is not None else request.values).get(name))
 
 
+def page_arg() -> int:
+    """The page of a list asked for in the query string: 1 when absent or not a page number, at most 100,000 (a
+    page past the last is the list's to clamp)."""
+    return min(id_arg("page", request.args) or 1, 100_000)
+
+
 @dataclass
 class Refusal:
     """Why a verb run from a form did not happen: the message to show and the HTTP status to answer with."""

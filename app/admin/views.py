@@ -16,7 +16,7 @@ from app.auth.decorators import roles_required
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import first_error
+from app.forms import first_error, page_arg
 from app.messaging import sms, texts
 from app.models import Category, Department, User
 from app.timesource import utcnow
@@ -235,7 +235,7 @@ def audit_trail():
     """操作审计: every change to accounts and configuration, newest first, filtered; the chain's state on top when
     asked for (re-hashing the whole chain takes about 3 s per 100,000 records: not on every page view)."""
     typed, query, errors = _audit_filters()
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    page = page_arg()
     rows = db.session.scalars(audit.filtered(**query).limit(AUDIT_PAGE_SIZE + 1)
                               .offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     has_next, rows = len(rows) > AUDIT_PAGE_SIZE, rows[:AUDIT_PAGE_SIZE]

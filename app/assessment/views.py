@@ -24,7 +24,7 @@ from app.timesource import utcnow
 from app.enums import AppealStatus, Channel, ClockKind, OPEN_STATES, Role, SlaLevel, TicketState
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg, run_form_verb
+from app.forms import id_arg, page_arg, run_form_verb
 from app.models import Appeal
 from app.tickets.views import viewable_ticket
 
@@ -314,7 +314,7 @@ def panel_context(ticket) -> dict:
 def invitations(month_text):
     """Enterprises active in the month and their personal evaluation links, to send by email or SMS."""
     month = _month(month_text)
-    page, verified = evaluation.invitation_page(month, min(id_arg("page", request.args) or 1, 100_000))
+    page, verified = evaluation.invitation_page(month, page_arg())
     return render_template("assessment/invitations.html", month=month, rows=page.items, page=page, verified=verified)
 
 

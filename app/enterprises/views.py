@@ -15,7 +15,7 @@ from app.enterprises.services import log_visit, set_sms_opt_out, verify_contact
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg, run_form_verb
+from app.forms import id_arg, page_arg, run_form_verb
 from app.timesource import utcnow
 from sla.calendar import SHANGHAI
 from app.models import Enterprise, Meeting, Procedure, Project, Ticket, User, Visit, meeting_ticket
@@ -268,7 +268,7 @@ def visit_list():
     if current_user.is_secretary:
         query = query.where(Visit.secretary_id == current_user.id)
     total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Visit.id).subquery()))
-    page_no, clamped_from = clamp_page(min(id_arg("page", request.args) or 1, 100_000), total, VISITS_PER_PAGE)
+    page_no, clamped_from = clamp_page(page_arg(), total, VISITS_PER_PAGE)
     visits = db.session.scalars(query.options(joinedload(Visit.enterprise), joinedload(Visit.secretary))
                                 .order_by(Visit.visited_on.desc(), Visit.id.desc())
                                 .limit(VISITS_PER_PAGE).offset((page_no - 1) * VISITS_PER_PAGE)).all()

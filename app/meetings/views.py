@@ -11,7 +11,7 @@ from app.timesource import utcnow
 from app.enums import Role, TicketState as S
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg, run_form_verb
+from app.forms import page_arg, run_form_verb
 from app.meetings import queries, services
 from app.meetings.forms import ActionItemForm, ConveneForm, DoneForm, conclusion_field, minutes_form
 from app.models import ActionItem, Meeting, Ticket
@@ -79,7 +79,7 @@ def convene(ticket_id):
 def meeting_list():
     """Meetings this person may open, the latest first, 50 a page; an officer's department's open action items
     above them, the soonest due first."""
-    page = min(id_arg("page", request.args) or 1, 100_000)
+    page = page_arg()
     meetings, more = queries.meeting_page(current_user, page)
     items, open_items = queries.open_items_of(current_user.department_id) if current_user.is_officer else ([], 0)
     return render_template("meetings/list.html", meetings=meetings, page=page, more=more, items=items,

@@ -11,7 +11,7 @@ from app.auth.decorators import roles_required
 from app.enums import Role
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import id_arg, run_form_verb
+from app.forms import id_arg, page_arg, run_form_verb
 from app.attachments import send_stored
 from app.timesource import utcnow
 from app.models import Enterprise, ProcedureType, Project
@@ -51,10 +51,6 @@ def _figures(projects, f):
 SHEET_PAGE_SIZE = 100
 
 
-def _page_asked() -> int:
-    return min(id_arg("page", request.args) or 1, 100_000)
-
-
 @bp.get("/projects")
 @roles_required(*PROJECT_ROLES)
 def sheet():
@@ -63,7 +59,7 @@ def sheet():
     parks, industries, secretaries = queries.sheet_choices()
     # The figures count every project under the filters, from their dates alone; the table shows a page of them
     # (a centre's sheet can hold thousands: 10,000 rows took 0.8 s to render alone). The Excel export holds them all.
-    page = queries.sheet_page(f, _page_asked(), SHEET_PAGE_SIZE)
+    page = queries.sheet_page(f, page_arg(), SHEET_PAGE_SIZE)
     return render_template("projects/sheet.html", projects=page.items, page=page, stages=services.stages(), f=f,
                            figures=_figures(queries.sheet_dates(f), f), today=services.today(),
                            cell_state=services.cell_state, parks=parks, industries=industries,
@@ -114,7 +110,7 @@ def targets():
 def gantt():
     """挂图作战: planned against actual, drawn on the server as SVG for a wall screen."""
     f = _filters()
-    page = queries.sheet_page(f, _page_asked(), SHEET_PAGE_SIZE)  # a wall holds a page of rows, not 10,000
+    page = queries.sheet_page(f, page_arg(), SHEET_PAGE_SIZE)  # a wall holds a page of rows, not 10,000
     svg = gantt_svg(page.items, services.stages(), services.today())
     return render_template("projects/gantt.html", svg=svg, page=page, f=f, filter_args=_link_args(f))
 
@@ -226,7 +222,7 @@ def procedures():
     status = request.args.get("status", "")
     secretary = id_arg("secretary", request.args)
     department = id_arg("department", request.args)
-    page_no = min(id_arg("page", request.args) or 1, 100_000)
+    page_no = page_arg()
     page = queries.procedure_rows(current_user, status=status, secretary=secretary, department=department,
                                   page=page_no)
     helpers = _row_helpers()

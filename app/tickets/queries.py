@@ -29,6 +29,16 @@ def _with_rows():
             selectinload(Ticket.assignments).joinedload(Assignment.department))
 
 
+def _tickets_in_order(ids, options=None) -> list:
+    """The tickets of `ids` in that order, with what a row shows (`options`, else _with_rows()): a page's ids are
+    found first, its rows loaded after (one that vanished meanwhile is left out)."""
+    if not ids:
+        return []
+    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))
+                                                .options(*(options or _with_rows()))).unique()}
+    return [rows[i] for i in ids if i in rows]
+
+
 def _remediating():
     # A 差评 waiting for its return visit, whatever state the case is in (a closed case included).
     return exists().where(Remediation.ticket_id == Ticket.id, Remediation.completed_at.is_(None))
@@ -132,9 +142,7 @@ def needs_me(user, now, limit=None):
     # Looked up by case, not by (stopped_at, …): that walk took about 1 s a page at 1,000,000 cases on SQLite.
     options = _with_rows() + ((selectinload(Ticket.clocks.and_(running_looked_up_by_key())),)
                               if user.is_officer else ())
-    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).options(*options)).unique()} \
-        if ids else {}
-    tickets = [rows[i] for i in ids if i in rows]
+    tickets = _tickets_in_order(ids, options)
     if user.is_officer:
         parts = own_parts(user, tickets)
         tickets.sort(key=lambda t: (parts[t.id].due_at is None, parts[t.id].due_at or now) if t.id in parts
@@ -151,9 +159,7 @@ def pool_cases(user, limit=20):
     # full rows under a secretary's visibility took 32 ms on PostgreSQL with 3,000 cases in the pool.
     ids = db.session.scalars(select(Ticket.id).where(routing.pool_filter()).order_by(*SORTS["due"])
                              .limit(limit)).all()
-    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))
-                                                .options(*_with_rows())).unique()} if ids else {}
-    return [rows[i] for i in ids if i in rows]
+    return _tickets_in_order(ids)
 
 
 @dataclass(frozen=True)
@@ -367,10 +373,7 @@ def _search_page(base, f, per_page: int) -> "Page":
     f.page, clamped_from = clamp_page(f.page, total, per_page)
     keys.sort(key=_sort_key(f.sort))
     page_ids = [r[0] for r in keys[(f.page - 1) * per_page:f.page * per_page]]
-    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(page_ids))
-                                                .options(*_with_rows())).unique()} if page_ids else {}
-    items = [rows[i] for i in page_ids if i in rows]
-    return Page(items, total, f.page, per_page, windowed=windowed, clamped_from=clamped_from)
+    return Page(_tickets_in_order(page_ids), total, f.page, per_page, windowed=windowed, clamped_from=clamped_from)
 
 
 def clamp_page(asked: int, total: int, per_page: int) -> tuple[int, int]:
@@ -448,6 +451,4 @@ def _by_deadline(base, offset: int, limit: int) -> list:
             select(func.count()).select_from(dated.limit(offset).subquery()))
         ids += db.session.scalars(ids_of.where(Ticket.due_at.is_(None)).order_by(Ticket.id)
                                   .limit(limit - len(ids)).offset(max(0, offset - dated_count))).all()
-    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))
-                                                .options(*_with_rows())).unique()} if ids else {}
-    return [rows[i] for i in ids if i in rows]
+    return _tickets_in_order(ids)
