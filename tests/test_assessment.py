@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.admin.services import create_user
 from app.assessment import evaluation, publishing, report, rules
+from app.assessment.facts import facts
 from app.supervision.sweep import sweep
 from app.assessment.period import Month
 from app.enums import Role
@@ -20,6 +21,7 @@ from app.models import (Appeal, AssessmentFact, AssessmentRun, Category, Departm
 from app.tickets import services as ts
 from app.tickets.codes import new_submission_key
 from app.tickets.intake import submit_public_ticket
+from app.timesource import utcnow
 from sla.calendar import SHANGHAI
 from tests.conftest import PASSWORD, Person
 
@@ -172,6 +174,38 @@ def test_secretary_month_with_pauses_exclusions_appeals_ties_and_minimum(app, cl
     # Nobody but supervisors sees an unpublished month's figures.
     assert c_client.get(f"/assessment/2026-10/secretary/{c_person.id}/on_time").status_code == 404
     assert c_client.get(f"/assessment/2026-10/secretary/{c_person.id}/on_time?view=draft").status_code == 404
+
+
+def test_a_late_clock_standing_still_is_decided_only_once_it_runs_again(app, clock):
+    """A clock past its due time whose case is on hold now is not decided yet: the response lines, a secretary's
+    办结率 lines and the centre's 办结率 by deadline leave it out while it stands still, and count it, late, once
+    the case runs again (both forms of "stands still now" in app/assessment/facts.py)."""
+    with app.test_request_context():
+        b = Month10(clock)
+        sec = b.user("甲", Role.SECRETARY.value)
+        # Accepted Mon 10-12 09:00 and acknowledged at once (on time). Never replied to: the first reply was due
+        # Wed 10-14 00:00 and the resolution Tue 10-20 00:00. Held Wed 10-21 09:00, both already late.
+        t = b.ticket(sec, bj(10, 12))
+        clock.set(bj(10, 21))
+        ts.hold_ticket(t, sec, t.version, "等待企业补充材料")
+        ticket_id = t.id
+
+        def reasons(metric):
+            f = facts("secretary", OCT, utcnow(), only=[metric])
+            return sorted(db.session.scalars(select(f.c.reason).where(f.c.ticket_id == ticket_id)))
+
+        def deadline_rate():
+            return report.completion_rates(OCT, utcnow())["deadline"]["month"]
+
+        clock.set(bj(11, 16))  # October is over; the case is still on hold
+        assert reasons("response") == ["on_time"]  # the acknowledgement only
+        assert reasons("completion") == []
+        assert deadline_rate()["counted"] == 0
+        ts.resume_ticket(t, sec, t.version)
+        # Running again, both due times long past: the first reply and the resolution count, late and still open.
+        assert reasons("response") == ["late_open", "on_time"]
+        assert reasons("completion") == ["late_open"]
+        assert deadline_rate() == {"counted": 1, "done": 0, "rate": 0.0}
 
 
 def test_departments_hold_their_own_breaches_and_returns_reopens_evaluations_count(app, clock):

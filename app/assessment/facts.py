@@ -58,8 +58,18 @@ def _decided_at():
 
 
 def paused_now():
-    """The clock stands still right now (its ticket is on hold)."""
+    """The clock stands still right now (its ticket is on hold): probed clock by clock."""
     return exists().where(ClockPause.clock_id == TicketClock.id, ClockPause.ended_at.is_(None))
+
+
+def paused_set():
+    """The clock stands still right now, tested against the open pauses read once as a set (10,589 at 1,000,000
+    cases). Inside the OR of `decided_in`, PostgreSQL costs the probe of `paused_now` as if it ran for every clock,
+    and for the response clocks it walked a whole index instead of the month's two index ranges (2.9 → 0.7 s with
+    the set; the completion lines 1.0 → 0.6 s). Measured metric by metric on both databases (bench/README.md) and
+    used where it won: with the set PostgreSQL walks the foreign key's index of the sign-off and action-item clocks
+    for a merge join (0.8 → 3.2 s, 0.06 → 2.1 s) and reads the resolution clocks no faster."""
+    return TicketClock.id.in_(select(ClockPause.clock_id).where(ClockPause.ended_at.is_(None)))
 
 
 def answered():
@@ -68,15 +78,15 @@ def answered():
     return or_(TicketClock.outcome.is_(None), TicketClock.outcome != CLOCK_NOT_NEEDED, ~on_time())
 
 
-def decided_in(month, now):
-    """The clock's outcome was settled within the month (and by now)."""
+def decided_in(month, now, paused=paused_now):
+    """The clock's outcome was settled within the month (and by now); `paused`: how a pause is tested."""
     # The moment it was decided (`_decided_at`) falls in the month: met, by a stop in the month; missed, by a due
     # time in the month. Written as that OR of two plain ranges, each reads its own index ((kind, stopped_at) and
     # (kind, due_at)) instead of every clock due from the month's start to the end of time (bench/README.md).
     ok = on_time()
     return and_(or_(and_(ok, TicketClock.stopped_at >= month.start, TicketClock.stopped_at < month.end),
                     and_(~ok, TicketClock.due_at >= month.start, TicketClock.due_at < month.end)),
-                answered(), or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())))
+                answered(), or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused())))
 
 
 def lead_department_at(moment, ticket_id=TicketClock.ticket_id):
@@ -96,7 +106,7 @@ def secretary_of_clock():
     return case((TicketClock.holder_fixed, TicketClock.holder_id), else_=Ticket.secretary_id)
 
 
-def _clock_lines(unit, kinds, month, now, *, join=None, where=()):
+def _clock_lines(unit, kinds, month, now, *, join=None, where=(), paused=paused_now):
     ok = on_time()
     query = select(*_line(unit, TicketClock.ticket_id, TicketClock.id, case((ok, 1.0), else_=0.0),
                           case((ok, "on_time"), (TicketClock.stopped_at.is_not(None), "late"),
@@ -105,8 +115,8 @@ def _clock_lines(unit, kinds, month, now, *, join=None, where=()):
     query = query.select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
     if join is not None:
         query = query.join(*join)
-    return query.where(TicketClock.kind.in_([k.value for k in kinds]), decided_in(month, now), unit.is_not(None),
-                       *where)
+    return query.where(TicketClock.kind.in_([k.value for k in kinds]), decided_in(month, now, paused),
+                       unit.is_not(None), *where)
 
 
 def resolution_due_in(start, end, now):
@@ -114,7 +124,7 @@ def resolution_due_in(start, end, now):
     standing still. The deadline-based 办结率 counts these clocks, the centre's and each secretary's alike."""
     # answered(): a case returned to the 12345 platform in time met no deadline of the centre's (not 办结).
     return and_(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.due_at >= start, TicketClock.due_at < end,
-                or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_now())), answered())
+                or_(TicketClock.stopped_at.is_not(None), and_(TicketClock.due_at < now, ~paused_set())), answered())
 
 
 def _completion_lines(month, now):
@@ -203,7 +213,8 @@ def metric_lines(kind: str, month, now) -> dict:
     """One SELECT per metric for a kind of unit, before exclusions and appeals."""
     if kind == SECRETARY:
         return {
-            "response": _clock_lines(secretary_of_clock(), [ClockKind.ACKNOWLEDGE, ClockKind.FIRST_REPLY], month, now),
+            "response": _clock_lines(secretary_of_clock(), [ClockKind.ACKNOWLEDGE, ClockKind.FIRST_REPLY], month, now,
+                                     paused=paused_set),
             "on_time": _clock_lines(secretary_of_clock(), [ClockKind.RESOLUTION], month, now,
                                     where=[lead_department_at(_decided_at()).is_(None)]),
             "completion": _completion_lines(month, now),
