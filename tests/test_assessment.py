@@ -177,9 +177,10 @@ def test_secretary_month_with_pauses_exclusions_appeals_ties_and_minimum(app, cl
 
 
 def test_a_late_clock_standing_still_is_decided_only_once_it_runs_again(app, clock):
-    """A clock past its due time whose case is on hold now is not decided yet: the response lines, a secretary's
-    办结率 lines and the centre's 办结率 by deadline leave it out while it stands still, and count it, late, once
-    the case runs again (both forms of "stands still now" in app/assessment/facts.py)."""
+    """A clock past its due time whose case is on hold now is not decided yet: the response lines, the on-time
+    lines, a secretary's 办结率 lines and the centre's 办结率 by deadline leave it out while it stands still, and
+    count it, late, once the case runs again. Both forms of "stands still now" in app/assessment/facts.py are
+    read: the probe (`paused_now`, the on-time lines) and the set (`paused_set`, the others)."""
     with app.test_request_context():
         b = Month10(clock)
         sec = b.user("甲", Role.SECRETARY.value)
@@ -199,11 +200,13 @@ def test_a_late_clock_standing_still_is_decided_only_once_it_runs_again(app, clo
 
         clock.set(bj(11, 16))  # October is over; the case is still on hold
         assert reasons("response") == ["on_time"]  # the acknowledgement only
+        assert reasons("on_time") == []
         assert reasons("completion") == []
         assert deadline_rate()["counted"] == 0
         ts.resume_ticket(t, sec, t.version)
         # Running again, both due times long past: the first reply and the resolution count, late and still open.
         assert reasons("response") == ["late_open", "on_time"]
+        assert reasons("on_time") == ["late_open"]  # no department led it: the secretary's
         assert reasons("completion") == ["late_open"]
         assert deadline_rate() == {"counted": 1, "done": 0, "rate": 0.0}
 

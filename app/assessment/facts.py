@@ -65,10 +65,11 @@ def paused_now():
 def paused_set():
     """The clock stands still right now, tested against the open pauses read once as a set (10,589 at 1,000,000
     cases). Inside the OR of `decided_in`, PostgreSQL costs the probe of `paused_now` as if it ran for every clock,
-    and for the response clocks it walked a whole index instead of the month's two index ranges (2.9 → 0.7 s with
-    the set; the completion lines 1.0 → 0.6 s). Measured metric by metric on both databases (bench/README.md) and
-    used where it won: with the set PostgreSQL walks the foreign key's index of the sign-off and action-item clocks
-    for a merge join (0.8 → 3.2 s, 0.06 → 2.1 s) and reads the resolution clocks no faster."""
+    and for the response clocks it walked a whole index instead of the month's two index ranges (2.5–4.1 s → 0.6–1.2 s
+    with the set; the 办结率 lines of `resolution_due_in` 0.7–1.4 → 0.5–0.6 s). Measured metric by metric on both
+    databases (bench/README.md) and used only where it won. With the set, PostgreSQL walks the foreign key's index of
+    the sign-off and action-item clocks for a merge join (0.8 → 3.2 s, 0.06 → 2.1 s), and the on-time lines'
+    resolution clocks (`decided_in`) read no faster."""
     return TicketClock.id.in_(select(ClockPause.clock_id).where(ClockPause.ended_at.is_(None)))
 
 
