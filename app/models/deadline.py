@@ -129,8 +129,9 @@ class TicketClock(db.Model):
                       # an action item's or a department part's clock (workspaces, meeting pages)
                       Index("ix_ticket_clock_action_item", "action_item_id"),
                       Index("ix_ticket_clock_assignment", "assignment_id"),
-                      # the few stopped clocks holding a calendar correction back for a published month: read on every
-                      # publication (the whole table without it: 0.9 s on PostgreSQL, 2.6 s on SQLite at 1,000,000 cases)
+                      # the few stopped clocks holding a calendar correction back for a published month: read on
+                      # every publication (the whole table without it: 0.9 s on PostgreSQL, 2.6 s on SQLite at
+                      # 1,000,000 cases)
                       Index("ix_ticket_clock_held", "id", sqlite_where=text(HELD), postgresql_where=text(HELD)))
 
     ticket = relationship("Ticket", back_populates="clocks")
