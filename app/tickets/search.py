@@ -235,6 +235,10 @@ def _after_flush(session, _context):
         kind = type(obj).__name__
         if kind not in SEARCHED:
             continue
+        if kind == "Ticket" and obj.number is None:
+            # A new case is flushed once for the id its number is made from: its document is written on the flush
+            # that stores the number (one reindex per submission, not two).
+            continue
         if obj in session.dirty and not any(inspect(obj).attrs[name].history.has_changes()
                                             for name in SEARCHED[kind]):
             continue
