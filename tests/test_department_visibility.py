@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.enums import Role, TicketState as S
 from app.extensions import db
 from app.models import Meeting
-from app.tickets import access
+from app.tickets import access, queries
 from sla.calendar import SHANGHAI
 from tests.test_meetings import convene
 
@@ -80,9 +80,13 @@ def test_a_state_tab_pages_dated_cases_by_deadline_then_undated_ones_by_number(a
     assert pages[0].index("第3件") < pages[0].index("第5件") and pages[1].index("第1件") < pages[1].index("第2件")
 
 
-def test_a_secretary_filtering_by_department_sees_her_cases_there_and_no_colleagues(app, factory, login, clock):
-    """On SQLite her cases and the department's are intersected as two sets of ids; the result must be what she may
-    see (her own, her companies', intake and the pool) that the department has a part in, nothing else."""
+@pytest.mark.parametrize("read_once", [2_000, 0], ids=["ids-read-once", "intersection-in-each-statement"])
+def test_a_secretary_filtering_by_department_sees_her_cases_there_and_no_colleagues(app, factory, login, clock,
+                                                                                    monkeypatch, read_once):
+    """Her cases and the department's are intersected as two sets of ids (read once when there are few, else in the
+    count's and the page's statements); the result must be what she may see (her own, her companies', intake and
+    the pool) that the department has a part in, nothing else."""
+    monkeypatch.setattr(queries, "SHARED_READ_ONCE", read_once)
     clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
     her, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
     there, elsewhere = factory.user(Role.OFFICER), factory.user(Role.OFFICER)
