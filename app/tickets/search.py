@@ -235,9 +235,10 @@ def _after_flush(session, _context):
         kind = type(obj).__name__
         if kind not in SEARCHED:
             continue
-        if kind == "Ticket" and obj.number is None:
+        if kind == "Ticket" and obj in session.new and inspect(obj).dict.get("number") is None:
             # A new case is flushed once for the id its number is made from: its document is written on the flush
-            # that stores the number (one reindex per submission, not two).
+            # that stores the number (one reindex per submission, not two). Read from the state, not the attribute:
+            # an unset column of a row just inserted is expired, and reading it would SELECT it again.
             continue
         if obj in session.dirty and not any(inspect(obj).attrs[name].history.has_changes()
                                             for name in SEARCHED[kind]):
