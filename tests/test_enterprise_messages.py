@@ -585,6 +585,48 @@ def test_the_invitations_page_pages_every_active_enterprise_and_sending_reaches_
     assert len(rows(app, kind="evaluation")) == 2
 
 
+def test_a_settled_months_active_companies_are_read_once_and_the_current_months_every_time(app, factory, login,
+                                                                                          clock):
+    """Events are stamped with the moment they happen, so October's active companies cannot change after October
+    (and an hour's margin): its invitations page reads every October event once and keeps the set; November's,
+    still running, is read afresh on every view."""
+    from sqlalchemy import event as sa_event
+    from app.models import DraftSnapshot
+    secretary, _officer = people(factory)
+    clock.set(bj(2026, 10, 20, 10))
+    october = factory.ticket(S.PROCESSING, secretary=secretary)
+    clock.set(bj(2026, 11, 16, 9))
+    november = factory.ticket(S.PROCESSING, secretary=secretary)
+    boss = login(app.test_client(), factory.user(Role.SUPERVISOR))
+    with app.app_context():
+        names = {t.id: db.session.get(Enterprise, t.enterprise_id).name for t in (october, november)}
+        engine = db.engine
+    reads = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "ticket_event" in statement:
+            reads.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", note)
+    try:
+        first = boss.get("/assessment/2026-10/invitations").get_data(as_text=True)
+        events_read_first = len(reads)
+        again = boss.get("/assessment/2026-10/invitations").get_data(as_text=True)
+        events_read_again = len(reads) - events_read_first
+        boss.get("/assessment/2026-11/invitations")
+        boss.get("/assessment/2026-11/invitations")
+        events_read_november = len(reads) - events_read_first - events_read_again
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", note)
+    # October: the October case's company, not November's (the November case's events are all in November)
+    for page in (first, again):
+        assert "本月共 1 家企业有办理记录" in page and names[october.id] in page and names[november.id] not in page
+    assert events_read_first == 1 and events_read_again == 0 and events_read_november == 2
+    with app.app_context():
+        kept = set(db.session.scalars(select(DraftSnapshot.key).where(DraftSnapshot.key.like("active-enterprises:%"))))
+    assert kept == {"active-enterprises:2026-10"}
+
+
 # ---- the immediate transactional SMS (for the sign-in code) --------------------------------------------------
 
 def test_a_transactional_sms_goes_at_once_even_at_night_and_is_tried_once(app, clock, sms_gateway):
