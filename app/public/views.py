@@ -55,7 +55,9 @@ def submit():
     data = {k: getattr(form, k).data for k in ("enterprise_name", "credit_code", "contact_name", "mobile", "email",
                                                "title", "description", "urgency")}
     data["category_id"] = int(form.category_id.data)
-    ticket, code, _created = submit_public_ticket(data, form.uploads, form.submission_key.data)
+    ticket, code, created = submit_public_ticket(data, form.uploads, form.submission_key.data)
+    if not created:
+        db.session.rollback()  # a form sent again wrote nothing: end its transaction, and its lock, here
     with reading():
         _remember(ticket)
         token = links.receipt_link_token(ticket, form.submission_key.data)

@@ -19,6 +19,8 @@ def visible_filter(user):
     # for, to take one), their own cases and those of the enterprises in their care; not a colleague's case in
     # progress.
     if user.is_secretary:
+        # All of it is in _secretary_parts: her list filtered to a department uses the same parts as a set of ids
+        # (secretary_case_ids) instead of this condition.
         return or_(*_secretary_parts(user))
     if user.is_officer and user.department_id:
         # Dispatched to the department, or the department sits in a meeting on it or owns one of its action items.
