@@ -45,7 +45,7 @@ def submit():
         return render_template("public/submit.html", form=form)
     # On SQLite a POST's transactions take the write lock up front (sqlite_tuning), and a submission held it from
     # reading the categories to drawing the receipt's QR code, so every other submission waited: only the writing
-    # holds it now (16 clients on the demo data: 45-50 -> 59-63 a second, bench/README.md).
+    # holds it now (16 clients on the demo data: 38-50 -> 53-63 a second, bench/README.md).
     with reading():
         form = SubmitForm(categories=active_categories())
         refused = _refused(form)
