@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.extensions import db
 from app.models import DraftSnapshot
-from app.sqlite_tuning import reading
+from app.sqlite_tuning import read_apart
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +25,7 @@ def fresh_for() -> timedelta:
 
 def tally(compute):
     """compute() in a transaction of its own that only reads, ended before anything is written."""
-    db.session.commit()
-    with reading():
-        try:
-            return compute()
-        finally:
-            db.session.rollback()
+    return read_apart(db.session, compute)
 
 
 def store(now, payloads: dict, prefix: str | None = None) -> bool:

@@ -20,6 +20,17 @@ def reading():
         _READING.reset(token)
 
 
+def read_apart(session, compute):
+    """compute() in a transaction of its own that only reads (plain BEGIN on SQLite, even in a POST or a job), ended
+    before anything is written after it: the work before it is committed first, its own transaction rolled back."""
+    session.commit()
+    with reading():
+        try:
+            return compute()
+        finally:
+            session.rollback()
+
+
 def _wants_write() -> bool:
     # A request that may write takes the write lock up front, so two writers queue on the busy timeout
     # instead of failing with "database is locked" when one upgrades a read lock.

@@ -10,7 +10,7 @@ from app.extensions import db, limiter
 from app.forms import id_arg
 from app.models import Attachment, Ticket
 from app.reference import active_categories
-from app.sqlite_tuning import reading
+from app.sqlite_tuning import read_apart
 from app.public import mine, signin
 from app.public.forms import RatingForm, SmsPreferenceForm, SubmitForm, SupplementForm, TrackForm
 from app.qr import qr_svg
@@ -46,27 +46,31 @@ def submit():
     # On SQLite a POST's transactions take the write lock up front (sqlite_tuning), and a submission held it from
     # reading the categories to drawing the receipt's QR code, so every other submission waited: only the writing
     # holds it now (16 clients on the demo data: 38-50 -> 53-63 a second, bench/README.md).
-    with reading():
-        form = SubmitForm(categories=active_categories())
-        refused = _refused(form)
-        db.session.rollback()  # the checks only read: end their transaction before the writing starts its own
+    form, refused = read_apart(db.session, _checked_form)
     if refused is not None:
         return refused
     data = {k: getattr(form, k).data for k in ("enterprise_name", "credit_code", "contact_name", "mobile", "email",
                                                "title", "description", "urgency")}
     data["category_id"] = int(form.category_id.data)
-    ticket, code, created = submit_public_ticket(data, form.uploads, form.submission_key.data)
-    if not created:
-        db.session.rollback()  # a form sent again wrote nothing: end its transaction, and its lock, here
-    with reading():
-        _remember(ticket)
-        token = links.receipt_link_token(ticket, form.submission_key.data)
-        link = links.link_url(token) if token else None
-        page = render_template("public/submitted.html", ticket=ticket, code=code, link=link,
-                               qr=qr_svg(link, title=_("个人跟踪链接二维码")) if link else None,
-                               contact=case_contact(ticket))
-        db.session.rollback()  # end the read here, not at the request's teardown
-    return links.private_page(page)
+    ticket, code, _created = submit_public_ticket(data, form.uploads, form.submission_key.data)
+    # The receipt reads apart too (a form sent again ends its transaction, which wrote nothing, before it).
+    return links.private_page(read_apart(db.session, lambda: _receipt(ticket, code, form.submission_key.data)))
+
+
+def _checked_form():
+    """The posted form and, when the submission cannot be taken, the page that says why (see _refused)."""
+    form = SubmitForm(categories=active_categories())
+    return form, _refused(form)
+
+
+def _receipt(ticket, code, submission_key):
+    """The page that confirms a submission: its number, access code, personal link and its QR code."""
+    _remember(ticket)
+    token = links.receipt_link_token(ticket, submission_key)
+    link = links.link_url(token) if token else None
+    return render_template("public/submitted.html", ticket=ticket, code=code, link=link,
+                           qr=qr_svg(link, title=_("个人跟踪链接二维码")) if link else None,
+                           contact=case_contact(ticket))
 
 
 def _refused(form):

@@ -285,6 +285,11 @@ def _narrowed(f: TicketFilters) -> bool:
 SHARED_READ_ONCE = 2_000  # a secretary's cases shared with a department, up to this many, are read once a request
 
 
+def _active_parts(department_id):
+    """The condition on assignments: the department's part, pending or signed."""
+    return Assignment.department_id == department_id, Assignment.status.in_(ACTIVE_ASSIGNMENT)
+
+
 def _shared_with_department(user, department_id):
     """The condition "one of the secretary's cases with an active part in the department", from two sets read from
     indexes alone and intersected; only the cases in both are read.
@@ -298,7 +303,7 @@ def _shared_with_department(user, department_id):
     (two intersections of 40-60 ms became one); past 2,000 the count and the page each intersect again (three in
     all, the first only to learn the set is large). An officer shares most of a department's cases (his own), so
     his list keeps the walk."""
-    parts = (Assignment.department_id == department_id, Assignment.status.in_(ACTIVE_ASSIGNMENT))
+    parts = _active_parts(department_id)
     among = secretary_case_ids(user, distinct=db.engine.dialect.name == "sqlite").subquery()
     both = intersect(select(among.c[0]), select(Assignment.ticket_id).where(*parts))
     key = ("jj_shared", user.id, department_id)
@@ -328,7 +333,7 @@ def filtered_query(user, f: TicketFilters, counting=False):
     if f.secretary:
         query = query.where(Ticket.secretary_id == f.secretary)
     if f.department:
-        parts = (Assignment.department_id == f.department, Assignment.status.in_(ACTIVE_ASSIGNMENT))
+        parts = _active_parts(f.department)
         if shared:
             query = query.where(_shared_with_department(user, f.department))
         else:
