@@ -4,8 +4,8 @@
 
 Every state is present; a share of old cases is still open and long overdue (as real centres have them);
 holds with their pauses, convened cases with meetings and action items, dispatches to one to three
-departments, 5–20 events per case, clocks for every stage, ratings, monthly evaluations, visits, projects and
-代办 procedures. Rows go in by COPY on PostgreSQL and by executemany on SQLite, after `flask db upgrade`, so
+departments, 5–20 events per case, clocks for every stage, ratings, monthly evaluations, visits, projects with their
+stages' planned and actual dates and their 施工许可证 (the 一表制 sheet's figures read these), and 代办 procedures. Rows go in by COPY on PostgreSQL and by executemany on SQLite, after `flask db upgrade`, so
 the schema is the real one. Staff accounts: admin, sup1..3, sec1..40, dept1_1.. (password `bench-password`).
 """
 import argparse
@@ -101,7 +101,7 @@ def add_working_days(start, days):
 
 ORDER = ["department", "category", "user", "enterprise", "ticket", "assignment", "meeting", "meeting_ticket",
          "meeting_invite", "action_item", "ticket_clock", "clock_pause", "ticket_event", "rating", "visit", "enterprise_evaluation",
-         "procedure_type", "project", "procedure"]
+         "procedure_type", "project", "milestone", "procedure"]
 TICKET_COLS = ("id", "number", "enterprise_id", "secretary_id", "category_id", "channel", "urgency", "state",
                "held_from", "title", "description", "contact_name", "contact_mobile", "outcome", "access_code_hash",
                "reopen_count", "created_at", "updated_at", "accepted_at", "first_replied_at", "dispatched_at",
@@ -376,13 +376,17 @@ def _generate_side(out, rng, n, now, secretaries, enterprises):
         out.add("procedure_type", ("id", "code", "name", "department_id", "standard_wd", "is_active"),
                 (1000 + t, f"bench{t}", f"代办事项{t}", 1 + t % DEPARTMENTS, rng.choice([5, 10, 15, 20]), True))
     projects = max(n // 100, 50)
+    created = {}
     for p in range(1, projects + 1):
         sec = secretaries[p % SECRETARIES]
+        created[p] = now - timedelta(days=rng.randrange(730))
         out.add("project", ("id", "enterprise_id", "name", "investment_wan", "industry", "park", "secretary_id",
                             "leader", "created_at"),
                 (p, 1 + p % enterprises, f"{rng.choice(TRADES)}产业化项目{p}", rng.randrange(500, 200_000),
-                 rng.choice(TRADES), rng.choice(PLACES), sec, "项目负责人", now - timedelta(days=rng.randrange(730))))
+                 rng.choice(TRADES), rng.choice(PLACES), sec, "项目负责人", created[p]))
     out.flush()
+    generate_project_dates(out, rng, [(p, created[p], 1 + p % enterprises, secretaries[p % SECRETARIES])
+                                      for p in created], now, first_procedure_id=projects * 2 + 1)
     for q in range(1, projects * 2 + 1):
         submitted = (now - timedelta(days=rng.randrange(400))).date()
         status = rng.choice(["approved", "approved", "submitted", "preparing", "not_started", "rejected"])
@@ -394,6 +398,50 @@ def _generate_side(out, rng, n, now, secretaries, enterprises):
                  submitted if status != "not_started" else None,
                  submitted + timedelta(days=rng.choice([7, 14, 30])) if status == "approved" else None,
                  None, "", now, now))
+
+
+# The sheet's five stages in order, with the planned gap (days) from the stage before: a project signs within weeks
+# of being put on the sheet, takes its land months later, starts within the year, and takes one to two years to be
+# built and to produce.
+STAGE_GAPS = (("sign", (0, 30)), ("land", (30, 150)), ("start", (45, 240)), ("complete", (300, 700)),
+              ("production", (30, 150)))
+PERMIT_DAYS = (20, 90)  # 拿地 → 施工许可证 approved
+
+
+def generate_project_dates(out, rng, projects, now, first_procedure_id):
+    """Every project's row on the 一表制 sheet: a milestone per stage with its planned date, and the actual date once
+    it has passed (most stages are done a little late, a few early, and one in ten is not recorded yet); and, once it
+    has its land, a 施工许可证 procedure (approved in time for it to start). `projects`: (id, created_at, enterprise
+    id, secretary id). The stages and the permit's type are the ones the migrations seed."""
+    cur = out.raw.cursor()
+    cur.execute("SELECT code, id FROM project_stage")
+    stage_ids = dict(cur.fetchall())
+    cur.execute("SELECT id FROM procedure_type WHERE code = 'construction_permit'")
+    permit_type = cur.fetchone()[0]
+    today = now.date()
+    procedure_id = first_procedure_id
+    for project_id, created_at, enterprise_id, secretary_id in projects:
+        planned = created_at.date()
+        late = 0
+        actual = {}
+        for code, (low, high) in STAGE_GAPS:
+            planned += timedelta(days=rng.randrange(low, high))
+            late = max(0, late + rng.randrange(-10, 40))  # a stage late pushes the next one
+            done_on = planned + timedelta(days=late)
+            actual[code] = done_on if done_on <= today and rng.random() < 0.9 else None
+            out.add("milestone", ("project_id", "stage_id", "planned_on", "actual_on", "owner", "work_items"),
+                    (project_id, stage_ids[code], planned, actual[code], "项目负责人", ""))
+            if actual[code] is None:
+                break  # later stages are planned once this one is done
+        if actual.get("land"):
+            approved = actual["land"] + timedelta(days=rng.randrange(*PERMIT_DAYS))
+            done = approved <= today
+            out.add("procedure", ("id", "enterprise_id", "project_id", "stage_id", "type_id", "secretary_id", "status",
+                                  "submitted_on", "approved_on", "due_on", "note", "created_at", "updated_at"),
+                    (procedure_id, enterprise_id, project_id, stage_ids["land"], permit_type, secretary_id,
+                     "approved" if done else "submitted", actual["land"] + timedelta(days=7),
+                     approved if done else None, None, "", now, now))
+            procedure_id += 1
 
 
 def main():

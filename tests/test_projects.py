@@ -282,3 +282,64 @@ def test_the_sheet_shows_a_page_of_projects_and_counts_them_all(app, factory, lo
     charts = [client.get(f"/projects/gantt?page={p}").get_data(as_text=True) for p in (1, 2, 3)]
     for k, html in enumerate(charts):
         assert [n for n in names if n in html] == [names[k]] and f"{k + 1} / 3" in html
+
+
+def test_the_sheets_figures_are_kept_until_the_sheet_changes(app, factory, login, clock, monkeypatch):
+    # The figures count every project on the sheet; a web worker keeps them while nothing on the sheet changed (the
+    # projects' history has no new entry), the targets, the day and the language being the same. Two projects signed
+    # in 2026, neither started: 落地开工率 = 0 started of 2 signed = 0.0 %, 新开工 0. The second view reads no dates.
+    from app.projects import queries
+    reads = []
+    real = queries.sheet_dates
+    monkeypatch.setattr(queries, "sheet_dates", lambda f: reads.append(f["year"]) or real(f))
+    secretary = factory.user(Role.SECRETARY)
+    first = make_project(app, factory, secretary, "一号项目", {"sign": (date(2026, 3, 1), date(2026, 3, 2))})
+    make_project(app, factory, secretary, "二号项目", {"sign": (date(2026, 3, 5), date(2026, 3, 6))})
+    client = login(app.test_client(), secretary)
+
+    def shown(name):
+        html = client.get("/projects?year=2026").get_data(as_text=True)
+        return re.search(rf'id="figure-{name}".*?fs-3 fw-semibold">(.*?) <span', html, re.S).group(1)
+
+    assert (shown("start_rate"), shown("new_starts")) == ("0.0", "0")
+    assert reads == [2026]  # the second view above was served from the kept figures
+    # The secretary records that the first project started on 2026-04-02, through the project page's form: the
+    # history gains entries, so the next view counts afresh: 1 started of 2 signed = 50.0 %, 新开工 1.
+    with app.app_context():
+        stages = {s.code: s.id for s in db.session.scalars(select(ProjectStage))}
+    form = {f"planned_{stages['sign']}": "2026-03-01", f"actual_{stages['sign']}": "2026-03-02",
+            f"planned_{stages['start']}": "2026-04-01", f"actual_{stages['start']}": "2026-04-02"}
+    assert client.post(f"/projects/{first}/milestones", data=form).status_code in (302, 303)
+    assert (shown("start_rate"), shown("new_starts")) == ("50.0", "1")
+    assert reads == [2026, 2026]
+    # Setting a park's target shows at once too.
+    sup = factory.user(Role.SUPERVISOR)
+    with app.test_request_context():
+        from app.models import User
+        from app.projects import report
+        report.set_park_target(db.session.get(User, sup.id), year=2026, park="科技城", new_starts=4, in_production=1,
+                               start_rate=60)
+    html = client.get("/projects?year=2026").get_data(as_text=True)
+    assert "完成全年目标 25%（目标 4 个）" in html  # 1 of 4 new starts = 25 %
+
+
+def test_the_figures_read_only_the_projects_their_year_can_count(app, factory, login, clock):
+    # The figures of 2026 count projects signed, started or in production in 2026, or with a construction permit
+    # approved in 2026 (whatever year their other dates are in); the others are not read at all.
+    secretary = factory.user(Role.SECRETARY)
+    permit_2026 = make_project(app, factory, secretary, "去年拿地今年发证", {"land": (date(2025, 11, 1), date(2025, 11, 3))},
+                               permit_approved=date(2026, 1, 6))
+    started_2026 = make_project(app, factory, secretary, "去年签约今年开工", {
+        "sign": (date(2025, 6, 1), date(2025, 6, 2)), "start": (date(2026, 2, 2), date(2026, 2, 3))})
+    make_project(app, factory, secretary, "今年只拿地", {"land": (date(2026, 5, 6), date(2026, 5, 7))})
+    make_project(app, factory, secretary, "前年投产", {"production": (date(2024, 6, 3), date(2024, 6, 4))})
+    with app.test_request_context():
+        from app.projects import queries, report
+        f = {"park": "", "industry": "", "secretary": None, "year": 2026, "only_year": False}
+        dates = queries.sheet_dates(f)
+        assert [d.id for d in dates] == [permit_2026, started_2026]
+        figures = {fig.key: fig for fig in report.report_figures(dates, 2026, None)}
+    # Read or not, each project counts where it did before: the permit in 拿地到施工许可, the start in 签约到开工.
+    assert [p.id for p in figures["land_to_permit"].projects] == [permit_2026]
+    assert [p.id for p in figures["sign_to_start"].projects] == [started_2026]
+    assert figures["new_starts"].value == 1 and figures["in_production"].value == 0

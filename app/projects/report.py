@@ -81,18 +81,20 @@ def _permit(project, on):
     return next((day for day in project.permit_approvals() if sane(day, on)), None)
 
 
-def report_figures(projects, year: int, goal: dict | None) -> list[SheetFigure]:
+def report_figures(projects, year: int, goal: dict | None, *, details: bool = True) -> list[SheetFigure]:
     """The figures the center reports for `year` over `projects`, against the targets `goal` (target_totals):
     新开工 (actual 开工 in the year), 投产 and 落地开工率 (services.figures), 拿地即开工 (see INSTANT_START_WD), the
-    fastest 拿地 → 施工许可证, and the average spans. Each lists its projects, and for each the dates it counts by."""
+    fastest 拿地 → 施工许可证, and the average spans. Each lists its projects, and with `details` for each the dates it
+    counts by (the drill-down's words; the sheet shows the values alone)."""
     on = today()
-    base = {fig.key: fig for fig in figures(projects, year)}
+    base = {fig.key: fig for fig in figures(projects, year, details=details)}
     starts = SheetFigure("new_starts", _("新开工"), 0, _("个"))
     for p in projects:
         day = _done(p, "start", on)
         if day and day.year == year:
             starts.projects.append(p)
-            starts.detail[p.id] = _("开工 %(a)s", a=day.isoformat())
+            if details:
+                starts.detail[p.id] = _("开工 %(a)s", a=day.isoformat())
     starts.value = len(starts.projects)
     instant = SheetFigure("instant_start", _("拿地即开工"), 0, _("个"))
     fastest = SheetFigure("fastest_permit", _("拿地到施工许可最快"), None, _("个工作日"))
@@ -103,11 +105,13 @@ def report_figures(projects, year: int, goal: dict | None) -> list[SheetFigure]:
             continue
         spans[p.id] = (p, land, permit, working_days_between(land, permit))
     for p, land, permit, days in spans.values():
-        text = _("拿地 %(a)s，施工许可 %(b)s，%(d)d 个工作日", a=land.isoformat(), b=permit.isoformat(), d=days)
         if days <= INSTANT_START_WD:
             instant.projects.append(p)
-            instant.detail[p.id] = text
-        fastest.detail[p.id] = text
+        if details:
+            text = _("拿地 %(a)s，施工许可 %(b)s，%(d)d 个工作日", a=land.isoformat(), b=permit.isoformat(), d=days)
+            fastest.detail[p.id] = text
+            if days <= INSTANT_START_WD:
+                instant.detail[p.id] = text
     instant.value = len(instant.projects)
     if spans:
         fastest.value = min(row[3] for row in spans.values())

@@ -448,8 +448,9 @@ class SheetFigure:
     progress: int | None = None  # value against the target, in whole percent
 
 
-def figures(projects, year: int) -> list[SheetFigure]:
-    """The zone's figures over `projects` for `year`, each with the projects it counts."""
+def figures(projects, year: int, *, details: bool = True) -> list[SheetFigure]:
+    """The zone's figures over `projects` for `year`, each with the projects it counts, and with `details` what each
+    of them contributed (the drill-down's words; the sheet shows the values alone)."""
     land_to_permit, sign_to_start = SheetFigure("land_to_permit", _("拿地到施工许可平均工作日"), None, _("个工作日")), \
         SheetFigure("sign_to_start", _("签约到开工平均工作日"), None, _("个工作日"))
     on = today()
@@ -465,25 +466,28 @@ def figures(projects, year: int) -> list[SheetFigure]:
         if land and permit and permit.year == year:
             land_to_permit.projects.append(p)
             spans["land_to_permit"][p.id] = days = working_days_between(land, permit)
-            land_to_permit.detail[p.id] = _("拿地 %(a)s，施工许可 %(b)s，%(d)d 个工作日", a=land.isoformat(),
-                                            b=permit.isoformat(), d=days)
+            if details:
+                land_to_permit.detail[p.id] = _("拿地 %(a)s，施工许可 %(b)s，%(d)d 个工作日", a=land.isoformat(),
+                                                b=permit.isoformat(), d=days)
         if sign and start and start.year == year:
             sign_to_start.projects.append(p)
             spans["sign_to_start"][p.id] = days = working_days_between(sign, start)
-            sign_to_start.detail[p.id] = _("签约 %(a)s，开工 %(b)s，%(d)d 个工作日", a=sign.isoformat(),
-                                           b=start.isoformat(), d=days)
+            if details:
+                sign_to_start.detail[p.id] = _("签约 %(a)s，开工 %(b)s，%(d)d 个工作日", a=sign.isoformat(),
+                                               b=start.isoformat(), d=days)
     for fig in (land_to_permit, sign_to_start):
         counted = spans[fig.key]
         fig.value = round(sum(counted.values()) / len(counted), 1) if counted else None
     signed = [p for p in projects if (d := done(p, "sign")) and d.year == year]
     started = [p for p in signed if (d := done(p, "start")) and d.year == year]
     start_rate = SheetFigure("start_rate", _("落地开工率（本年签约项目中已开工）"),
-                        round(100 * len(started) / len(signed), 1) if signed else None, "%", started,
-                        {p.id: _("签约 %(a)s，开工 %(b)s", a=done(p, "sign").isoformat(), b=done(p, "start").isoformat())
-                         for p in started} | {p.id: _("签约 %(a)s，未开工", a=done(p, "sign").isoformat())
-                                              for p in signed if p not in started})
-    start_rate.projects = signed
+                             round(100 * len(started) / len(signed), 1) if signed else None, "%", signed)
     producing = [p for p in projects if (d := done(p, "production")) and d.year == year]
-    in_production = SheetFigure("in_production", _("本年投产项目"), len(producing), _("个"), producing,
-                           {p.id: _("投产 %(a)s", a=done(p, "production").isoformat()) for p in producing})
+    in_production = SheetFigure("in_production", _("本年投产项目"), len(producing), _("个"), producing)
+    if details:
+        started_ids = {p.id for p in started}  # a set: testing the list for each signed project was quadratic
+        start_rate.detail = {p.id: _("签约 %(a)s，开工 %(b)s", a=done(p, "sign").isoformat(),
+                                     b=done(p, "start").isoformat()) if p.id in started_ids
+                             else _("签约 %(a)s，未开工", a=done(p, "sign").isoformat()) for p in signed}
+        in_production.detail = {p.id: _("投产 %(a)s", a=done(p, "production").isoformat()) for p in producing}
     return [land_to_permit, sign_to_start, start_rate, in_production]

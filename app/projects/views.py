@@ -22,6 +22,8 @@ from app.projects.forms import (ParkTargetForm, ProcedureForm, ProcedureTypeForm
                                 StageForm)
 from app.projects.gantt import gantt_svg
 from app.projects.queries import PROJECT_ROLES
+from app.projects.sheet_cells import stage_cells
+from app.projects.sheet_figures import sheet_figures
 from app.reference import active_departments
 from sla.calendar import SHANGHAI
 
@@ -45,7 +47,8 @@ def _link_args(f) -> dict:
 
 
 def _figures(projects, f):
-    return report.report_figures(projects, f["year"], report.target_totals(f["year"], f["park"]))
+    """The figures with the words behind each project (the drill-down's)."""
+    return report.report_figures(projects, f["year"], report.target_totals(f["year"], f["park"]), details=True)
 
 
 SHEET_PAGE_SIZE = 100
@@ -57,12 +60,13 @@ def sheet():
     """The tracking sheet: a row per project, a column per stage, each cell coloured by how it stands."""
     f = _filters()
     parks, industries, secretaries = queries.sheet_choices()
-    # The figures count every project under the filters, from their dates alone; the table shows a page of them
-    # (a centre's sheet can hold thousands: 10,000 rows took 0.8 s to render alone). The Excel export holds them all.
+    # The figures count every project under the filters, from their dates alone (kept while the sheet's data is
+    # unchanged); the table shows a page of them (a centre's sheet can hold thousands: 10,000 rows took 0.8 s to render
+    # alone). The Excel export holds them all.
     page = queries.sheet_page(f, page_arg(), SHEET_PAGE_SIZE)
     return render_template("projects/sheet.html", projects=page.items, page=page, stages=services.stages(), f=f,
-                           figures=_figures(queries.sheet_dates(f), f), today=services.today(),
-                           cell_state=services.cell_state, parks=parks, industries=industries,
+                           figures=sheet_figures(f), today=services.today(),
+                           stage_cells=stage_cells, parks=parks, industries=industries,
                            secretaries=secretaries, filter_args=_link_args(f))
 
 
