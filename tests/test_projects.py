@@ -343,3 +343,23 @@ def test_the_figures_read_only_the_projects_their_year_can_count(app, factory, l
     assert [p.id for p in figures["land_to_permit"].projects] == [permit_2026]
     assert [p.id for p in figures["sign_to_start"].projects] == [started_2026]
     assert figures["new_starts"].value == 1 and figures["in_production"].value == 0
+
+
+def test_a_figures_projects_are_listed_a_page_at_a_time_with_their_dates(app, factory, login, clock, monkeypatch):
+    # 落地开工率 2026 counts the three projects signed in 2026, in the sheet's order; two a page. Each row says what
+    # the project counted with: signed on its day, and started (the first) or not. A page past the last shows the last.
+    from app.projects import views
+    monkeypatch.setattr(views, "FIGURE_PAGE_SIZE", 2)
+    secretary = factory.user(Role.SECRETARY)
+    make_project(app, factory, secretary, "一号项目", {"sign": (date(2026, 3, 1), date(2026, 3, 2)),
+                                                     "start": (date(2026, 4, 1), date(2026, 4, 2))})
+    make_project(app, factory, secretary, "二号项目", {"sign": (date(2026, 3, 5), date(2026, 3, 6))})
+    make_project(app, factory, secretary, "三号项目", {"sign": (date(2026, 5, 7), date(2026, 5, 8))})
+    client = login(app.test_client(), secretary)
+    first, second, past = (client.get(f"/projects/figures/start_rate?year=2026&page={p}").get_data(as_text=True)
+                           for p in (1, 2, 9))
+    assert "33.3 %" in first and "共 3 个项目" in first and "第 1 / 2 页" in first
+    assert "签约 2026-03-02，开工 2026-04-02" in first and "签约 2026-03-06，未开工" in first
+    assert "三号项目" not in first and "下一页" in first
+    assert "三号项目" in second and "签约 2026-05-08，未开工" in second and "一号项目" not in second
+    assert "三号项目" in past and "没有第 9 页：共 2 页，这里显示最后一页。" in past
