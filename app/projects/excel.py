@@ -12,6 +12,9 @@ from app.projects.services import cell_state, sane
 
 FILLS = {CellStatus.DONE: "C6EFCE", CellStatus.DONE_LATE: "F8CBAD", CellStatus.LATE: "FFC7CE",
          CellStatus.SOON: "FFEB9C", CellStatus.PLANNED: "DDEBF7"}
+# One fill object per colour, shared by every cell of that colour: a new PatternFill per cell cost a third of an
+# export of 10,000 projects.
+PATTERNS = {state: PatternFill("solid", fgColor=colour) for state, colour in FILLS.items()}
 DATE_FORMAT = "yyyy-mm-dd"
 FIXED = ["项目", "企业", "总投资（万元）", "行业", "园区", "项目秘书"]
 
@@ -53,9 +56,8 @@ def sheet_workbook(projects, stages, today) -> bytes:
             col = len(FIXED) + 1 + 2 * offset
             planned = _date_cell(ws, row, col, milestone.planned_on if milestone else None, today)
             actual = _date_cell(ws, row, col + 1, milestone.actual_on if milestone else None, today)
-            if state in FILLS:
-                for cell in (planned, actual):
-                    cell.fill = PatternFill("solid", fgColor=FILLS[state])
+            if state in PATTERNS:
+                planned.fill = actual.fill = PATTERNS[state]
     for col, width in zip("ABCDEF", (28, 28, 14, 12, 14, 10), strict=True):
         ws.column_dimensions[col].width = width
     for offset in range(2 * len(stages)):
@@ -63,8 +65,8 @@ def sheet_workbook(projects, stages, today) -> bytes:
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(projects) + 1, 1)}"
     legend = wb.create_sheet("图例")
-    for row, (state, fill) in enumerate(FILLS.items(), start=1):
-        text_cell(legend, row, 1, state.label).fill = PatternFill("solid", fgColor=fill)
+    for row, state in enumerate(FILLS, start=1):
+        text_cell(legend, row, 1, state.label).fill = PATTERNS[state]
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -35,9 +35,9 @@ def _under_filters(query, f):
 
 
 def _with_sheet_rows():
-    return (selectinload(Project.milestones).joinedload(Milestone.stage),
-            selectinload(Project.procedures).joinedload(Procedure.type),
-            selectinload(Project.enterprise), selectinload(Project.secretary))
+    # A row shows each stage's dates by its column (stage id), and no procedure: loading each milestone's stage and
+    # every procedure with its type cost a third of the page, and of the Excel export (bench/README.md).
+    return selectinload(Project.milestones), selectinload(Project.enterprise), selectinload(Project.secretary)
 
 
 def sheet_projects(f) -> list:
@@ -54,11 +54,7 @@ def sheet_page(f, page: int, per_page: int):
 
     total = db.session.scalar(select(func.count()).select_from(_under_filters(select(Project.id), f).subquery()))
     page, clamped_from = clamp_page(page, total, per_page)
-    # The page and the wall chart show each stage's dates by its column (stage id) and no procedure: loading each
-    # milestone's stage and every procedure with its type cost a third of the page (bench/README.md).
-    rows = db.session.scalars(_under_filters(select(Project), f)
-                              .options(selectinload(Project.milestones), selectinload(Project.enterprise),
-                                       selectinload(Project.secretary))
+    rows = db.session.scalars(_under_filters(select(Project), f).options(*_with_sheet_rows())
                               .order_by(Project.id).limit(per_page).offset((page - 1) * per_page)).all()
     return Page(rows, total, page, per_page, clamped_from=clamped_from)
 
