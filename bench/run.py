@@ -20,12 +20,13 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sla.calendar import SHANGHAI  # noqa: E402
 from tests.reliability.client import CSRF_RE, NUMBER_RE, Browser, percentile, submit_form  # noqa: E402
 
 PASSWORD = "bench-password"
@@ -235,7 +236,9 @@ def main():
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     ids = targets(args.database_url)
-    now = datetime.now(timezone.utc)
+    # The centre's months are Beijing's (as the app counts them): from 16:00 UTC on a month's last day it is already
+    # the next month there.
+    now = datetime.now(SHANGHAI)
     last_month = f"{now.year - (now.month == 1)}-{(now.month - 2) % 12 + 1:02d}"
     m2 = (now.year * 12 + now.month - 3)
     month_before = f"{m2 // 12}-{m2 % 12 + 1:02d}"  # published by the run (again, as a new version, if it was)
