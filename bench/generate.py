@@ -4,8 +4,9 @@
 
 Every state is present; a share of old cases is still open and long overdue (as real centres have them);
 holds with their pauses, convened cases with meetings and action items, dispatches to one to three
-departments, 5–20 events per case, clocks for every stage, ratings, monthly evaluations, visits, projects with their
-stages' planned and actual dates and their 施工许可证 (the 一表制 sheet's figures read these), and 代办 procedures. Rows go in by COPY on PostgreSQL and by executemany on SQLite, after `flask db upgrade`, so
+departments, 5–20 events per case, clocks for every stage, ratings, monthly evaluations, visits, projects with
+their stages' planned and actual dates and their 施工许可证 (the 一表制 sheet's figures read these), and 代办
+procedures. Rows go in by COPY on PostgreSQL and by executemany on SQLite, after `flask db upgrade`, so
 the schema is the real one. Staff accounts: admin, sup1..3, sec1..40, dept1_1.. (password `bench-password`).
 """
 import argparse
@@ -439,7 +440,7 @@ def generate_project_dates(out, rng, projects, now, first_procedure_id):
             out.add("procedure", ("id", "enterprise_id", "project_id", "stage_id", "type_id", "secretary_id", "status",
                                   "submitted_on", "approved_on", "due_on", "note", "created_at", "updated_at"),
                     (procedure_id, enterprise_id, project_id, stage_ids["land"], permit_type, secretary_id,
-                     "approved" if done else "submitted", actual["land"] + timedelta(days=7),
+                     "approved" if done else "submitted", min(actual["land"] + timedelta(days=7), today),
                      approved if done else None, None, "", now, now))
             procedure_id += 1
 
