@@ -1,6 +1,7 @@
 """一表制 and 代办 verbs, the procedure catalogue and the sheet's stages, the sheet's cell colours and the figures the
 zone reports."""
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -64,6 +65,7 @@ def stages():
 
 # ---- the dates a person may type ------------------------------------------------------------------------------
 
+@lru_cache(maxsize=16)  # the sheet's figures ask it for every date they test, always with today
 def latest_plan(on: date) -> date:
     """The last date a stage may be planned for: ten years after `on` (28 February for a 29th)."""
     try:
