@@ -412,7 +412,7 @@ PERMIT_DAYS = (20, 90)  # 拿地 → 施工许可证 approved
 def generate_project_dates(out, rng, projects, now, first_procedure_id):
     """Every project's row on the 一表制 sheet: a milestone per stage with its planned date, and the actual date once
     it has passed (most stages are done a little late, a few early, and one in ten is not recorded yet); and, once it
-    has its land, a 施工许可证 procedure (approved in time for it to start). `projects`: (id, created_at, enterprise
+    has its land, a 施工许可证 procedure (approved 20–90 days later, usually before it starts). `projects`: (id, created_at, enterprise
     id, secretary id). The stages and the permit's type are the ones the migrations seed."""
     cur = out.raw.cursor()
     cur.execute("SELECT code, id FROM project_stage")

@@ -1,8 +1,8 @@
 """一表制 and 代办 verbs, the procedure catalogue and the sheet's stages, the sheet's cell colours and the figures the
 zone reports."""
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select

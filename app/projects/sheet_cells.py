@@ -1,5 +1,5 @@
 """A project's stage cells on the 一表制 sheet, built in Python: a page of 100 projects has 500 of them, and in the
-template each cell looked its milestone up through a filter chain and translated its two words again (about 30 ms
+template each cell looked its milestone up through a filter chain and translated its two words again (about 25 ms
 of a 50 ms page at 10,000 projects). Written with `escape` and f-strings, as app/badges.py."""
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
