@@ -1210,6 +1210,7 @@ T.update({
     "共 %(n)d 个项目，每页 %(k)d 个。": "%(n)d projects, %(k)d a page.",
 })
 T.update({"没有第 %(n)d 页。": "There is no page %(n)d.", "回到第一页": "Back to the first page"})
+T.update({"个": "projects", "全年目标 %(t)d %(u)s": "Annual target: %(t)d %(u)s"})
 path = sys.argv[1]
 cat = read_po(open(path, 'rb'), locale='en')
 missing = []

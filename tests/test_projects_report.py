@@ -81,6 +81,11 @@ def test_figures_against_the_parks_targets(app, factory, login):
     page = client.get("/projects?year=2026&park=科技城").get_data(as_text=True)
     assert "完成全年目标 55%（目标 20 个）" in page and "完成全年目标 75%（目标 4 个）" in page
     assert "全年目标 60%" in page
+    # A count target of 0 has no progress (nothing to divide by) and reads as a count, never as a percent.
+    assert boss.post("/projects/targets", data={"year": "2026", "park": "科技城", "new_starts": "20",
+                                                "in_production": "0", "start_rate": "60"}).status_code == 303
+    page = client.get("/projects?year=2026&park=科技城").get_data(as_text=True)
+    assert "全年目标 0 个" in page and "全年目标 0%" not in page
     drill = client.get("/projects/figures/new_starts?year=2026&park=科技城").get_data(as_text=True)
     assert drill.count("科技城项目") == 11 and "狮山项目" not in drill and "开工 2026-03-12" in drill
     assert "完成全年目标 55%" in drill
