@@ -229,6 +229,19 @@ def test_a_supervisor_publishes_october_and_opens_the_report_and_the_hall_board(
     sup.wait_for_selector("text=今日新增诉求")
     assert "13812345678" not in sup.content()
     shot(sup, "14-hall-board")
+    # In English the supervisor's menu (the longest) wraps instead of pushing the page sideways on a 1280 px desk
+    # (it was 2,009 px wide); in Chinese it stays on one line.
+    sup.set_viewport_size({"width": 1280, "height": 800})
+    sup.goto(f"{live_server}/tickets")
+    one_line = sup.evaluate("document.querySelector('nav.navbar').getBoundingClientRect().height")
+    _no_sideways_scroll(sup, 1280)
+    with sup.expect_navigation():
+        sup.evaluate("document.querySelector('form.lang-switch button[value=en]').click()")
+    sup.goto(f"{live_server}/tickets")
+    assert "Requests" in sup.content()
+    _no_sideways_scroll(sup, 1280)
+    assert sup.evaluate("document.querySelector('nav.navbar').getBoundingClientRect().height") > one_line
+    shot(sup, "14b-menu-english-desk")
 
     # The enterprise scores its secretary on a phone, from the link it was sent.
     phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
