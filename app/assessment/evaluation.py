@@ -234,14 +234,14 @@ def enterprises_to_invite(month: Month) -> list:
 def invitation_page(month: Month, page: int):
     """One page of the month's invitations (as `enterprises_to_invite`, 100 a page) and how many active
     enterprises have a verified contact, as (tickets.queries.Page, verified)."""
-    from app.tickets.queries import Page, clamp_page
+    from app.tickets.queries import Page
 
     active = _active_enterprise_list(month)
-    page, clamped_from = clamp_page(page, len(active), INVITATIONS_PER_PAGE)
-    shown = [i for i, _name, _verified in active[(page - 1) * INVITATIONS_PER_PAGE:page * INVITATIONS_PER_PAGE]]
-    found = {e.id: e for e in db.session.scalars(select(Enterprise).where(Enterprise.id.in_(shown)))} if shown else {}
-    return Page(_invitation_rows([found[i] for i in shown], month), len(active), page, INVITATIONS_PER_PAGE,
-                clamped_from=clamped_from), sum(1 for row in active if row[2])
+    shown = Page.of_list(active, page, INVITATIONS_PER_PAGE)
+    ids = [i for i, _name, _verified in shown.items]
+    found = {e.id: e for e in db.session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))} if ids else {}
+    shown.items = _invitation_rows([found[i] for i in ids], month)
+    return shown, sum(1 for row in active if row[2])
 
 
 def send_invitations(actor, month: Month) -> tuple[int, int]:

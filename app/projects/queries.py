@@ -59,16 +59,6 @@ def sheet_page(f, page: int, per_page: int):
     return Page(rows, total, page, per_page, clamped_from=clamped_from)
 
 
-def figure_page(projects: list, page: int, per_page: int):
-    """One page of a figure's projects (in the figure's order), as a tickets.queries.Page (a page past the last shows
-    the last)."""
-    from app.tickets.queries import Page, clamp_page
-
-    page, clamped_from = clamp_page(page, len(projects), per_page)
-    return Page(projects[(page - 1) * per_page:page * per_page], len(projects), page, per_page,
-                clamped_from=clamped_from)
-
-
 @dataclass(slots=True)
 class StageDates:
     """A stage's planned and actual dates."""

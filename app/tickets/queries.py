@@ -398,11 +398,11 @@ def _search_page(base, f, per_page: int) -> "Page":
                               .order_by(Ticket.id.desc()).limit(window + 1)).all()
     windowed = window if len(keys) > window or search.more_candidates(f.q) else 0
     keys = keys[:window]
-    total = len(keys)
-    f.page, clamped_from = clamp_page(f.page, total, per_page)
     keys.sort(key=_sort_key(f.sort))
-    page_ids = [r[0] for r in keys[(f.page - 1) * per_page:f.page * per_page]]
-    return Page(_tickets_in_order(page_ids), total, f.page, per_page, windowed=windowed, clamped_from=clamped_from)
+    page = Page.of_list(keys, f.page, per_page, windowed=windowed)
+    f.page = page.page
+    page.items = _tickets_in_order([r[0] for r in page.items])
+    return page
 
 
 def clamp_page(asked: int, total: int, per_page: int) -> tuple[int, int]:
@@ -423,6 +423,14 @@ class Page:
     capped: bool = False  # counting stopped at `total`: there are more ("10,000+")
     clamped_from: int = 0  # the page asked for, when it was past the last page (the last page is shown instead)
     windowed: int = 0  # a search matched more cases than it ranks: how many of the newest it ranked (search.WINDOW)
+
+    @classmethod
+    def of_list(cls, rows: list, asked: int, per_page: int, **extra):
+        """The page `asked` of rows already read, in their order (a page past the last shows the last, as
+        clamp_page)."""
+        page, clamped_from = clamp_page(asked, len(rows), per_page)
+        return cls(rows[(page - 1) * per_page:page * per_page], len(rows), page, per_page, clamped_from=clamped_from,
+                   **extra)
 
     @property
     def pages(self) -> int:
