@@ -1,6 +1,6 @@
 """Who may see and do what with a ticket. Every list, count, page and fragment goes through here."""
 from flask import g
-from sqlalchemy import and_, false, func, or_, select, true, union, union_all
+from sqlalchemy import and_, any_, false, func, or_, select, true, union, union_all
 
 from app.enums import ACTIVE_ASSIGNMENT, OPEN_STATES, AssignmentStatus, Channel, Role, TicketState
 from app.extensions import db
@@ -31,12 +31,24 @@ def visible_filter(user):
     return false()
 
 
-def _secretary_parts(user):
-    """What a secretary sees, part by part: every intake case, her own, her companies', the open cases of nobody."""
+def _secretary_parts(user, *, probed=False):
+    """What a secretary sees, part by part: every intake case, her own, her companies', the open cases of nobody.
+    `probed`: her companies' cases found by probing an index once per company, for a part read on its own."""
     own_enterprises = select(Enterprise.id).where(Enterprise.secretary_id == user.id)
-    return (Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id,
-            Ticket.enterprise_id.in_(own_enterprises),
+    companies = Ticket.enterprise_id.in_(own_enterprises)
+    if probed and db.engine.dialect.name == "postgresql":
+        # As an array PostgreSQL probes (enterprise_id, state) for each of her 500 companies; as IN (subquery) it
+        # hashed them and read every case in the state to match them (43,262 for 已派发: 8 -> 2 ms).
+        companies = Ticket.enterprise_id == any_(func.array(own_enterprises.scalar_subquery()))
+    return (Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id, companies,
             and_(Ticket.secretary_id.is_(None), Ticket.state.in_(OPEN_STATES)))
+
+
+def secretary_parts(user):
+    """The parts of what a secretary sees (`visible_filter` is their OR), each shaped to be read on its own: to count
+    a narrowed list part by part, every part an index range, instead of testing each case in the range against all
+    four."""
+    return _secretary_parts(user, probed=True)
 
 
 def secretary_case_ids(user, *, distinct=True):

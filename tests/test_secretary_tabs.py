@@ -1,0 +1,75 @@
+"""A secretary's state tabs are counted (and, on PostgreSQL, their undated cases listed) part by part: her own
+cases, her companies' cases, the open cases of nobody, every intake case (queries._secretary_tab_parts). Whichever
+way they are read, a tab holds exactly what she may see in that state, each case once, in deadline order."""
+import re
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from app.enums import Role, TicketState as S
+from app.extensions import db
+from app.models import Ticket
+from sla.calendar import SHANGHAI
+
+
+def _numbers(html):
+    return re.findall(r'<td class="mono small"[^>]*><a href="/tickets/\d+">([^<]+)</a>', html)
+
+
+@pytest.fixture
+def her_cases(app, factory, login, clock):
+    """In each of two states (processing: dated; on hold: undated) her own case, a case of her company that a
+    colleague took, a case nobody is responsible for, and a colleague's case of the colleague's company."""
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    me, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    my_company, their_company = factory.enterprise(me), factory.enterprise(colleague)
+    made = {}
+    for state in (S.PROCESSING, S.ON_HOLD):
+        made[state] = {
+            "own": factory.ticket(state, secretary=me, enterprise_id=my_company, title="我的诉求"),
+            "company": factory.ticket(state, secretary=colleague, enterprise_id=my_company, title="我联系企业的诉求"),
+            "nobody": factory.ticket(state, secretary=colleague, enterprise_id=their_company, title="无人负责的诉求"),
+            "hidden": factory.ticket(state, secretary=colleague, enterprise_id=their_company, title="同事的诉求"),
+        }
+    with app.app_context():
+        nobody = [made[s]["nobody"].id for s in made]
+        db.session.execute(update(Ticket).where(Ticket.id.in_(nobody)).values(secretary_id=None))
+        db.session.commit()
+        rows = {t.id: t for t in db.session.scalars(select(Ticket))}
+        # the premises: who holds each case, and that a case on hold has no deadline running (the undated list)
+        assert rows[made[S.PROCESSING]["company"].id].secretary_id == colleague.id
+        assert all(rows[t.id].due_at is None for t in made[S.ON_HOLD].values())
+        assert all(rows[t.id].due_at is not None for t in made[S.PROCESSING].values())
+    return login(app.test_client(), me), made
+
+
+@pytest.mark.parametrize("state", [S.PROCESSING, S.ON_HOLD], ids=["dated", "undated"])
+def test_a_secretarys_tab_holds_exactly_her_cases_in_that_state(her_cases, state):
+    client, made = her_cases
+    html = client.get(f"/tickets?state={state.value}").get_data(as_text=True)
+    # she sees her own, her company's and nobody's case of the state: three, not the colleague's own
+    assert "共 3 件" in html
+    shown = _numbers(html)
+    assert sorted(shown) == sorted(made[state][k].number for k in ("own", "company", "nobody"))
+    assert made[state]["hidden"].number not in html
+
+
+def test_her_undated_tab_pages_in_case_order(her_cases, app):
+    client, made = her_cases
+    app.config["PAGE_SIZE"] = 2
+    seen = []
+    for page in (1, 2):
+        html = client.get(f"/tickets?state=on_hold&page={page}").get_data(as_text=True)
+        assert "共 3 件" in html and "第 %d / 2 页" % page in html
+        seen += _numbers(html)
+    # undated cases follow the case order (made own, company, nobody: ids rising), each once across the two pages
+    assert seen == [made[S.ON_HOLD][k].number for k in ("own", "company", "nobody")]
+
+
+def test_the_open_tab_counts_both_states(her_cases):
+    client, made = her_cases
+    html = client.get("/tickets?state=open").get_data(as_text=True)
+    # three of hers in each of the two open states
+    assert "共 6 件" in html
+    assert not any(made[s]["hidden"].number in html for s in made)
