@@ -67,9 +67,36 @@ def test_her_undated_tab_pages_in_case_order(her_cases, app):
     assert seen == [made[S.ON_HOLD][k].number for k in ("own", "company", "nobody")]
 
 
-def test_the_open_tab_counts_both_states(her_cases):
+def test_a_page_passes_from_her_dated_cases_to_her_undated(her_cases, app):
+    client, made = her_cases
+    cases = made[S.PROCESSING]
+    with app.app_context():
+        # her own case, the oldest, loses its deadline: it now comes after the two dated ones, not first by id
+        db.session.execute(update(Ticket).where(Ticket.id == cases["own"].id).values(due_at=None))
+        db.session.commit()
+    app.config["PAGE_SIZE"] = 2
+    first = _numbers(client.get("/tickets?state=processing&page=1").get_data(as_text=True))
+    second = _numbers(client.get("/tickets?state=processing&page=2").get_data(as_text=True))
+    # the dated two by deadline (made a moment apart on a stopped clock: equal deadlines, so by id), then the undated
+    assert first + second == [cases["company"].number, cases["nobody"].number, cases["own"].number]
+
+
+def test_the_open_tab_lists_her_cases_of_both_states(her_cases):
     client, made = her_cases
     html = client.get("/tickets?state=open").get_data(as_text=True)
     # three of hers in each of the two open states
     assert "共 6 件" in html
-    assert not any(made[s]["hidden"].number in html for s in made)
+    assert sorted(_numbers(html)) == sorted(made[s][k].number for s in made for k in ("own", "company", "nobody"))
+
+
+def test_a_closed_out_case_of_nobody_is_not_hers(app, factory, login, clock):
+    """Nobody's cases are hers to see only while open: a rejected case nobody holds stays out of her 已退回 tab."""
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    me, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    mine = factory.ticket(S.REJECTED, secretary=me, title="我退回的诉求")
+    nobodys = factory.ticket(S.REJECTED, secretary=colleague, title="无人负责的退回诉求")
+    with app.app_context():
+        db.session.execute(update(Ticket).where(Ticket.id == nobodys.id).values(secretary_id=None))
+        db.session.commit()
+    html = login(app.test_client(), me).get("/tickets?state=rejected").get_data(as_text=True)
+    assert "共 1 件" in html and _numbers(html) == [mine.number]

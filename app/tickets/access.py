@@ -45,9 +45,9 @@ def _secretary_parts(user, *, probed=False):
 
 
 def secretary_parts(user):
-    """The parts of what a secretary sees (`visible_filter` is their OR), each shaped to be read on its own: to count
-    a narrowed list part by part, every part an index range, instead of testing each case in the range against all
-    four."""
+    """The parts of `visible_filter`'s OR for a secretary, each shaped to be read on its own."""
+    # A narrowed list counted part by part reads each part as an index range, instead of testing every case in the
+    # range against all four.
     return _secretary_parts(user, probed=True)
 
 

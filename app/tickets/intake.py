@@ -122,8 +122,8 @@ def submit_public_ticket(data: dict, uploads, submission_key: str):
                              **system_text("submitted"))
         rows = store_uploads(ticket, uploads, event=event, public=True)
         db.session.add_all(rows)
-        # Its clocks read only the SLA policies and the calendar, which nothing here changes: flushing the new case
-        # before each of those reads wrote it in three rounds instead of one.
+        # Its clocks read only the SLA policies and the calendar, which nothing here changes (the default policy, made
+        # when there is none, flushes itself): flushing the new case before each read wrote it in three rounds.
         with db.session.no_autoflush:
             reconcile(ticket, now)
         db.session.commit()
