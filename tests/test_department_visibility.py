@@ -114,3 +114,38 @@ def test_the_department_queue_holds_its_planner_setting_for_one_statement_only(a
         tickets, _more = needs_me(db.session.get(User, officer.id), clock.now())
         assert [t.id for t in tickets] == [case.id]
         assert db.session.scalar(setting) == before
+
+
+
+def test_an_officers_count_past_the_cap_through_meetings(department_cases, app, monkeypatch):
+    """The department's three cases: one dispatched to it, two through meetings. Its dispatched cases alone (one)
+    stay under a cap of 2, so all three sets are counted, and they pass it."""
+    officer = department_cases
+    app.config["PAGE_SIZE"] = 1  # the cap is the larger of COUNT_CAP and the cases up to this page
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    assert "共 3 件" in officer.get("/tickets").get_data(as_text=True)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    page = officer.get("/tickets").get_data(as_text=True)
+    assert "超过 2 件" in page and "共 3 件" not in page
+
+
+def test_an_officers_count_past_the_cap_through_dispatches_alone(app, factory, login, clock, monkeypatch):
+    """Two cases dispatched to the department, one of them twice (returned, then sent again): two cases, and
+    past a cap of 1 by its dispatches alone."""
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    ours, secretary = factory.user(Role.OFFICER), factory.user(Role.SECRETARY)
+    first = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=ours)
+    factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=ours)
+    with app.app_context():
+        from app.models import Assignment
+        part = db.session.scalar(select(Assignment).where(Assignment.ticket_id == first.id))
+        db.session.add(Assignment(ticket_id=first.id, department_id=part.department_id, role="support",
+                                  status="returned"))
+        db.session.commit()
+    officer = login(app.test_client(), ours)
+    app.config["PAGE_SIZE"] = 1
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    assert "共 2 件" in officer.get("/tickets").get_data(as_text=True)  # three parts, two cases
+    monkeypatch.setattr(queries, "COUNT_CAP", 1)
+    page = officer.get("/tickets").get_data(as_text=True)
+    assert "超过 1 件" in page and "共 2 件" not in page

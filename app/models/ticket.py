@@ -142,11 +142,13 @@ class Assignment(db.Model):
 
     # A department's parts by status, with their cases: the officer's queue reads the parts waiting for its
     # signature without its whole history, and the list counts a department's cases without reading a part.
-    __table_args__ = (Index("ix_assignment_department_status", "department_id", "status", "ticket_id"),)
+    # By department and case: a department's cases each once, in order, so that counting them stops at the cap.
+    __table_args__ = (Index("ix_assignment_department_status", "department_id", "status", "ticket_id"),
+                      Index("ix_assignment_department_id", "department_id", "ticket_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     role: Mapped[AssignmentRole] = mapped_column(LabeledEnumColumn(AssignmentRole, 10))
     status: Mapped[AssignmentStatus] = mapped_column(LabeledEnumColumn(AssignmentStatus, 10),
                                                      default=AssignmentStatus.PENDING)

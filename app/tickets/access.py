@@ -63,6 +63,19 @@ def department_case_ids(department_id):
     return union(*_department_sets(department_id))
 
 
+def department_case_count(department_id, cap: int) -> int:
+    """How many cases the department has, counted up to `cap` + 1 (past the cap the list says "more than")."""
+    # Its dispatched cases alone, each once from (department_id, ticket_id) in order, stop at the cap; only a
+    # department with fewer is counted as the union of its three sets, which is read and de-duplicated whole (a
+    # department's 36,000 cases at 1,000,000: 16 ms on SQLite, 20 on PostgreSQL -> 1-4 ms).
+    dispatched = select(Assignment.ticket_id).where(Assignment.department_id == department_id).distinct()
+    count = db.session.scalar(select(func.count()).select_from(dispatched.limit(cap + 1).subquery()))
+    if count > cap:
+        return count
+    every = department_case_ids(department_id)
+    return db.session.scalar(select(func.count()).select_from(every.limit(cap + 1).subquery()))
+
+
 def _department_sets(department_id):
     """The department's cases, three ways: dispatched to it, on a meeting it is invited to, with its action item."""
     return (select(Assignment.ticket_id).where(Assignment.department_id == department_id),
@@ -84,7 +97,9 @@ def _department_cases_on_sqlite(department_id, sets):
     cases = union_all(*sets)
     sizes = g.setdefault("_jj_department_cases", {})
     if department_id not in sizes:
-        sizes[department_id] = db.session.scalar(select(func.count()).select_from(cases.subquery()))
+        # Only whether it passes WALK_FROM matters: counted that far (a department's 36,000: 7 -> 0.5 ms).
+        sizes[department_id] = db.session.scalar(select(func.count()).select_from(cases.limit(WALK_FROM + 1)
+                                                                                  .subquery()))
     return ((Ticket.id + 0) if sizes[department_id] > WALK_FROM else Ticket.id).in_(cases)
 
 
