@@ -257,6 +257,12 @@ def test_each_queue_holds_exactly_what_its_rule_selects_most_urgent_first(app, f
     # A case of my enterprise that a colleague holds is mine to watch too; a colleague's case of my enterprise.
     factory.ticket(S.TRIAGE, secretary=colleague, lead_officer=officer, enterprise_id=mine_ent)
     factory.ticket(S.PROCESSING, secretary=colleague, lead_officer=officer, enterprise_id=their_ent)
+    in_progress = factory.ticket(S.PROCESSING, secretary=me, lead_officer=officer, enterprise_id=mine_ent)
+    colleagues_at_mine = factory.ticket(S.PROCESSING, secretary=colleague, lead_officer=officer, enterprise_id=mine_ent)
+    closed_mine = factory.ticket(S.CLOSED, secretary=me, lead_officer=officer, enterprise_id=their_ent)
+    closed_at_mine = factory.ticket(S.CLOSED, secretary=colleague, lead_officer=officer, enterprise_id=mine_ent)
+    closed_theirs = factory.ticket(S.CLOSED, secretary=colleague, lead_officer=other_officer, enterprise_id=their_ent)
+    remedied = factory.ticket(S.CLOSED, secretary=me, lead_officer=officer, enterprise_id=mine_ent)
     # Cases the officer's department leads, signed and in progress (the other half of an officer's queue), more of
     # them than the smaller queue sizes below and made between parts still waiting for its signature, so that each
     # cut of the queue falls among led cases and pending parts alike.
@@ -274,6 +280,22 @@ def test_each_queue_holds_exactly_what_its_rule_selects_most_urgent_first(app, f
             services.sign_assignment(t, db.session.get(User, officer.id), t.version)
         # A led case in progress with no deadline shown (NULL sorts first on SQLite, last on PostgreSQL).
         db.session.get(T, led[2].id).due_at = None
+        # Cases in progress already answered and still owed a first reply, mine and a colleague's of my enterprise
+        # (a secretary's queue reads both from indexes): the answered ones leave her queue.
+        answered = [led[0].id, led[1].id, in_progress.id]
+        for ticket_id in answered:
+            db.session.get(T, ticket_id).first_replied_at = utcnow()
+        for ticket_id in (led[3].id, led[4].id, colleagues_at_mine.id):
+            db.session.get(T, ticket_id).first_replied_at = None
+        # A 差评 still to remedy keeps a closed case in the queue of the case's secretary and of its enterprise's
+        # (a colleague's case of my enterprise); a remedied one, or one of another enterprise, does not.
+        from app.models import Rating, Remediation
+        for ref, open_ in ((closed_mine, True), (closed_at_mine, True), (closed_theirs, True), (remedied, False)):
+            rating = Rating(ticket_id=ref.id, satisfaction="1", solved="unsolved", created_at=utcnow())
+            db.session.add(rating)
+            db.session.flush()
+            db.session.add(Remediation(ticket_id=ref.id, rating_id=rating.id, opened_at=utcnow(),
+                                       completed_at=None if open_ else utcnow()))
         db.session.commit()
     clock.advance(days=3)
     with app.test_request_context("/"):
@@ -287,6 +309,11 @@ def test_each_queue_holds_exactly_what_its_rule_selects_most_urgent_first(app, f
                     .order_by(*queries.SORTS["due"]))
             expected = list(db.session.scalars(rule))
             assert expected, person  # every viewer has something waiting
+            if person is me:  # the rule itself, case by case: owed a reply or a remedy, hers or her enterprise's
+                assert {led[3].id, led[4].id, colleagues_at_mine.id, closed_mine.id, closed_at_mine.id} <= set(expected)
+                assert not {in_progress.id, closed_theirs.id, remedied.id} & set(expected)
+            if person is colleague:
+                assert {closed_theirs.id, closed_at_mine.id, colleagues_at_mine.id} <= set(expected)
             for size in range(1, len(expected) + 2):
                 got, more = queries.needs_me(user, now, limit=size)
                 if user.is_officer:  # the same cases, shown in the order of the department's own deadlines

@@ -62,8 +62,10 @@ class Ticket(db.Model):
                       # A secretary's list by state (the scope is "in intake, theirs, or their enterprises'"): the
                       # count reads this index alone instead of every row in that state (issue 13, bench/README.md).
                       # With the id, her cases by state as a set of ids, read from the index alone on PostgreSQL too.
-                      Index("ix_ticket_state_scope", "state", "secretary_id", "enterprise_id",
-                            postgresql_include=["id"]),
+                      # With the deadline and the first reply, her workspace queue is found and ordered from
+                      # this index and the next alone (f29queue0001).
+                      Index("ix_ticket_state_scope", "state", "secretary_id", "enterprise_id", "due_at",
+                            "first_replied_at", postgresql_include=["id"]),
                       Index("ix_ticket_due_order", due_at.is_(None), due_at, id),
                       # The same deadline order within one secretary's cases.
                       Index("ix_ticket_secretary_due_order", "secretary_id", due_at.is_(None), due_at, id),
@@ -74,7 +76,8 @@ class Ticket(db.Model):
                             "closed_at"),
                       # The cases of a secretary's enterprises waiting on them (the workspace queue); with the id, her
                       # companies' cases as a set of ids, read from the index alone on PostgreSQL too.
-                      Index("ix_ticket_enterprise_state", "enterprise_id", "state", postgresql_include=["id"]))
+                      Index("ix_ticket_enterprise_state", "enterprise_id", "state", "due_at", "first_replied_at",
+                            postgresql_include=["id"]))
 
     enterprise = relationship("Enterprise")
     secretary = relationship("User")

@@ -31,17 +31,21 @@ def visible_filter(user):
     return false()
 
 
-def _secretary_parts(user, *, probed=False):
-    """What a secretary sees, part by part: every intake case, her own, her companies', the open cases of nobody.
-    `probed`: her companies' cases found by probing an index once per company, for a part read on its own."""
+def companies_cases(user, *, probed=True):
+    """The cases of the enterprises in a secretary's care, as a condition on the ticket. `probed`: found by probing
+    an index once per company, for a part read on its own."""
     own_enterprises = select(Enterprise.id).where(Enterprise.secretary_id == user.id)
-    companies = Ticket.enterprise_id.in_(own_enterprises)
     if probed and db.engine.dialect.name == "postgresql":
         # As an array PostgreSQL probes (enterprise_id, state) for each of her 500 companies; as IN (subquery) it
         # hashed them and read every case in the state to match them (43,262 for 已派发: 8 -> 2 ms).
-        companies = Ticket.enterprise_id == any_(func.array(own_enterprises.scalar_subquery()))
-    return (Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id, companies,
-            and_(Ticket.secretary_id.is_(None), Ticket.state.in_(OPEN_STATES)))
+        return Ticket.enterprise_id == any_(func.array(own_enterprises.scalar_subquery()))
+    return Ticket.enterprise_id.in_(own_enterprises)
+
+
+def _secretary_parts(user, *, probed=False):
+    """What a secretary sees, part by part: every intake case, her own, her companies', the open cases of nobody."""
+    return (Ticket.state == TicketState.INTAKE.value, Ticket.secretary_id == user.id,
+            companies_cases(user, probed=probed), and_(Ticket.secretary_id.is_(None), Ticket.state.in_(OPEN_STATES)))
 
 
 def secretary_parts(user):

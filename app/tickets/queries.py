@@ -14,7 +14,8 @@ from app.models import Assignment, Enterprise, Remediation, Ticket
 from app.models.deadline import running_looked_up_by_key
 from app.tickets import routing, search, workflow
 from app.planner import postgres_setting
-from app.tickets.access import department_case_count, secretary_case_ids, secretary_parts, visible_filter
+from app.tickets.access import (companies_cases, department_case_count, secretary_case_ids, secretary_parts,
+                                visible_filter)
 from app.text import escape_like
 from sla.calendar import SHANGHAI
 
@@ -80,7 +81,22 @@ def _states_for(action):
 
 
 QUEUE_SIZE = 50  # rows a workspace queue shows, most urgent first; the rest wait behind "more"
-_SECRETARY_STATES = _SECRETARY_TO_ACT + _SECRETARY_TO_ANSWER  # every state a secretary's queue can hold
+
+
+def _secretary_queue(user, limit):
+    """A secretary's queue, most urgent first: the ids of `needs_me_filter`'s cases for her, found branch by branch
+    (hers and her companies', to act on and owed a first reply, with a 差评 to remedy) with their deadlines, each
+    branch from an index alone (ix_ticket_state_scope, ix_ticket_enterprise_state); only the page's rows are read."""
+    # Her candidates were looked up in the ticket table one by one to test the state, the first reply and the
+    # deadline (her 2,495 cases at 1,000,000: 12 ms on SQLite, 29 on PostgreSQL; bench/README.md).
+    mine = (Ticket.secretary_id == user.id, companies_cases(user))
+    waiting = (Ticket.state.in_(_SECRETARY_TO_ACT),
+               and_(Ticket.state.in_(_SECRETARY_TO_ANSWER), Ticket.first_replied_at.is_(None)))
+    parts = [select(Ticket.id, Ticket.due_at).where(who, what) for who in mine for what in waiting]
+    parts.append(select(Ticket.id, Ticket.due_at).join(Remediation, Remediation.ticket_id == Ticket.id)
+                 .where(Remediation.completed_at.is_(None), or_(*mine)))
+    queue = union(*parts).subquery("queue")
+    return select(queue.c.id).order_by(queue.c.due_at.is_(None), queue.c.due_at, queue.c.id).limit(limit)
 
 
 def _queue_candidates(user, limit):
@@ -88,12 +104,6 @@ def _queue_candidates(user, limit):
     early, instead of one OR over every case in deadline order (which walks the whole deadline index when the queue
     is shorter than a page: 105–163 ms at 1,000,000 cases). None: no narrowing (a supervisor's overdue queue, whose
     rows are the oldest deadlines and come first in that index anyway)."""
-    if user.is_secretary:
-        # Everything in a secretary's queue is "mine": theirs, or an enterprise's in their care (so also visible).
-        own = select(Enterprise.id).where(Enterprise.secretary_id == user.id)
-        return union(select(Ticket.id).where(Ticket.secretary_id == user.id, Ticket.state.in_(_SECRETARY_STATES)),
-                     select(Ticket.id).where(Ticket.enterprise_id.in_(own), Ticket.state.in_(_SECRETARY_STATES)),
-                     select(Remediation.ticket_id).where(Remediation.completed_at.is_(None)))
     if user.is_officer:
         # Parts waiting for the department's signature, of cases it may still sign (a part left unsigned when its
         # case ended stays pending for ever); cases it leads are many over the years, but only those in progress
@@ -122,6 +132,9 @@ def needs_me(user, now, limit=None):
     supervisors only what is overdue. An officer's queue is ordered by the department's own deadlines (see
     `own_parts`)."""
     limit = limit or QUEUE_SIZE
+    if user.is_secretary:
+        ids = db.session.scalars(_secretary_queue(user, limit + 1)).all()
+        return _tickets_in_order(ids[:limit]), len(ids) > limit
     query = select(Ticket).where(needs_me_filter(user))
     candidates = _queue_candidates(user, limit + 1)
     if candidates is not None:
