@@ -23,7 +23,11 @@ def reading():
 def read_apart(session, compute):
     """compute() in a transaction of its own that only reads (plain BEGIN on SQLite, even in a POST or a job), ended
     before anything is written after it: the work before it is committed first, its own transaction rolled back."""
-    session.commit()
+    # Only if there is any: a commit with nothing to commit would still expire every row the caller holds (a new
+    # case's receipt read it all back).
+    current = session() if callable(session) else session  # a scoped session, or a session
+    if current.in_transaction() or current.new or current.dirty or current.deleted:
+        session.commit()
     with reading():
         try:
             return compute()

@@ -61,6 +61,32 @@ def test_submit_creates_one_ticket_with_number_and_one_time_code(client, categor
         assert "访问码只显示这一次" in html
 
 
+def test_the_receipt_shows_the_new_case_without_reading_it_back(client, category, factory, app):
+    """Issue 13: a submission writes the case and shows its receipt from what it wrote; reading the case, its
+    company, its parts and its link back after the commit cost four statements of every submission."""
+    from sqlalchemy import event
+    from app.extensions import db
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        html = client.post("/submit", data=form(category)).get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    last_write = max(i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE", "DELETE")))
+    after = [s for s in seen[last_write + 1:] if s.startswith("SELECT")]
+    assert not [s for s in after if re.search(r"FROM (ticket|enterprise|assignment|tracking_link)\b", s)], after
+    # ...and the receipt still shows the number, the code and the personal link it wrote
+    with app.app_context():
+        number = db.session.scalar(db.select(Ticket.number))
+    assert number_from(html) == number and code_from(html) and "/t/" in html
+
+
 def test_resubmitting_the_same_form_creates_nothing_new(client, category, factory):
     first = client.post("/submit", data=form(category)).get_data(as_text=True)
     second = client.post("/submit", data=form(category)).get_data(as_text=True)

@@ -52,9 +52,10 @@ def submit():
     data = {k: getattr(form, k).data for k in ("enterprise_name", "credit_code", "contact_name", "mobile", "email",
                                                "title", "description", "urgency")}
     data["category_id"] = int(form.category_id.data)
-    ticket, code, _created = submit_public_ticket(data, form.uploads, form.submission_key.data)
+    ticket, code, created = submit_public_ticket(data, form.uploads, form.submission_key.data)
     # The receipt reads apart too (a form sent again ends its transaction, which wrote nothing, before it).
-    return links.private_page(read_apart(db.session, lambda: _receipt(ticket, code, form.submission_key.data)))
+    return links.private_page(read_apart(db.session, lambda: _receipt(ticket, code, form.submission_key.data,
+                                                                      created)))
 
 
 def _checked_form():
@@ -63,10 +64,12 @@ def _checked_form():
     return form, _refused(form)
 
 
-def _receipt(ticket, code, submission_key):
+def _receipt(ticket, code, submission_key, created):
     """The page that confirms a submission: its number, access code, personal link and its QR code."""
     _remember(ticket)
-    token = links.receipt_link_token(ticket, submission_key)
+    # A case made by this very request has the link it just wrote; a form sent again shows its link unless staff
+    # revoked it since.
+    token = links.receipt_token(submission_key) if created else links.receipt_link_token(ticket, submission_key)
     link = links.link_url(token) if token else None
     return render_template("public/submitted.html", ticket=ticket, code=code, link=link,
                            qr=qr_svg(link, title=_("个人跟踪链接二维码")) if link else None,
