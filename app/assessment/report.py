@@ -35,8 +35,11 @@ def _not_merged():
 
 def received(month) -> int:
     """Tickets that came in during the month (a merged duplicate counts once, as the kept case)."""
-    return _count(select(func.count(Ticket.id)).where(Ticket.created_at >= month.start,
-                                                      Ticket.created_at < month.end, _not_merged()))
+    # count(*), not count(id): ix_ticket_created_report holds no id on PostgreSQL, so counting ids read each case's
+    # row from the table (48,321 rows, 30,729 pages: 160-900 ms a month at 1,000,000 cases) instead of the index
+    # alone (7-33 ms). A month's trend counts its five months before this way, those not published (bench/README.md).
+    return _count(select(func.count()).select_from(Ticket).where(Ticket.created_at >= month.start,
+                                                                 Ticket.created_at < month.end, _not_merged()))
 
 
 def _not_excluded():
@@ -184,8 +187,8 @@ def month_figures(month, now) -> dict:
     channels = dict(db.session.execute(select(Ticket.channel, func.count()).where(in_month)
                                        .group_by(Ticket.channel)).all())
     categories = db.session.execute(
-        select(Category.name, func.count(Ticket.id)).join(Ticket, Ticket.category_id == Category.id)
-        .where(in_month).group_by(Category.name).order_by(func.count(Ticket.id).desc(), Category.name)).all()
+        select(Category.name, func.count()).join(Ticket, Ticket.category_id == Category.id)
+        .where(in_month).group_by(Category.name).order_by(func.count().desc(), Category.name)).all()
     started = _count(select(func.count(Milestone.id)).join(ProjectStage, ProjectStage.id == Milestone.stage_id)
                      .where(ProjectStage.code == "start", Milestone.actual_on >= month.first_day,
                             Milestone.actual_on <= month.last_day))
