@@ -109,11 +109,11 @@ def _commit_keeping_rows() -> None:
     """Commit without expiring the rows just written: the receipt shows the new case as it was made, and reading it
     back after the commit cost four SELECTs (the case, its company, its parts, its link) of every submission."""
     session = db.session()
-    session.expire_on_commit = False
+    expiring, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     finally:
-        session.expire_on_commit = True
+        session.expire_on_commit = expiring
 
 
 def submit_public_ticket(data: dict, uploads, submission_key: str):

@@ -88,7 +88,7 @@ def _secretary_queue(user, limit):
     (hers and her companies', to act on and owed a first reply, with a 差评 to remedy) with their deadlines, each
     branch from an index alone (ix_ticket_state_scope, ix_ticket_enterprise_state); only the page's rows are read."""
     # Her candidates were looked up in the ticket table one by one to test the state, the first reply and the
-    # deadline (her 2,495 cases at 1,000,000: 12 ms on SQLite, 29 on PostgreSQL; bench/README.md).
+    # deadline (her 2,495 cases at 1,000,000: 12 ms on SQLite, 18-32 on PostgreSQL; now 3-4 and 8-9; bench/README.md).
     mine = (Ticket.secretary_id == user.id, companies_cases(user))
     waiting = (Ticket.state.in_(_SECRETARY_TO_ACT),
                and_(Ticket.state.in_(_SECRETARY_TO_ANSWER), Ticket.first_replied_at.is_(None)))
