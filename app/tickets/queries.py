@@ -85,8 +85,9 @@ QUEUE_SIZE = 50  # rows a workspace queue shows, most urgent first; the rest wai
 
 def _secretary_queue(user, limit):
     """A secretary's queue, most urgent first: the ids of `needs_me_filter`'s cases for her, found branch by branch
-    (hers and her companies', to act on and owed a first reply, with a 差评 to remedy) with their deadlines, each
-    branch from an index alone (ix_ticket_state_scope, ix_ticket_enterprise_state); only the page's rows are read."""
+    (hers and her companies', to act on and owed a first reply, with a 差评 to remedy) with their deadlines, her
+    cases' branches from an index alone (ix_ticket_state_scope, ix_ticket_enterprise_state), the open remedies (a
+    handful) with their cases' rows; only the page's rows are read."""
     # Her candidates were looked up in the ticket table one by one to test the state, the first reply and the
     # deadline (her 2,495 cases at 1,000,000: 12 ms on SQLite, 18-32 on PostgreSQL; now 3-4 and 8-9; bench/README.md).
     mine = (Ticket.secretary_id == user.id, companies_cases(user))
