@@ -4,6 +4,7 @@ import os
 from flask import Flask, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.engine import make_url
 
 from app.timesource import SystemClock
 from app.errors import ValidationFailed
@@ -102,7 +103,12 @@ def _postgres_session_settings(config):
         return
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
-    connect_args.setdefault("options", "-c jit=off")
+    # The driver takes `options` from connect_args over the one in the URL: both are kept, the URL's last, so that
+    # a setting given in DATABASE_URL (`?options=-c statement_timeout=…`) is not silently dropped and wins.
+    from_url = make_url(config["SQLALCHEMY_DATABASE_URI"]).query.get("options")
+    from_url = " ".join(from_url) if isinstance(from_url, tuple) else from_url
+    if "options" not in connect_args:
+        connect_args["options"] = " ".join(part for part in ("-c jit=off", from_url) if part)
     options["connect_args"] = connect_args
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

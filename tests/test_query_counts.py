@@ -65,6 +65,25 @@ def test_postgresql_connections_run_without_jit(app):
         assert db.session.execute(text("SHOW jit")).scalar() == "off"
 
 
+def test_settings_given_in_the_database_url_are_kept_beside_the_apps(database, tmp_path):
+    """An operator's `?options=-c …` in DATABASE_URL reaches the connection, with the app's own `jit=off`: the app's
+    connection options used to replace the URL's (deploy/postgresql.md)."""
+    from app import create_app
+    from config import TestConfig
+    if not database.startswith("postgresql"):
+        pytest.skip("a PostgreSQL setting; CI runs this file on PostgreSQL too")
+    sep = "&" if "?" in database else "?"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"{database}{sep}options=-c%20statement_timeout%3D4321",
+                     UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    with app.app_context():
+        try:
+            assert db.session.execute(text("SHOW statement_timeout")).scalar() == "4321ms"
+            assert db.session.execute(text("SHOW jit")).scalar() == "off"
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.mark.app_config(HALL_CACHE_SECONDS=60)
 def test_the_hall_board_computes_its_figures_once_a_minute(app, factory, login, clock):
     supervisor = factory.user(Role.SUPERVISOR)
