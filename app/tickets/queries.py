@@ -51,16 +51,22 @@ _SECRETARY_TO_ACT = [S.INTAKE.value, S.TRIAGE.value, S.RESOLVED.value]
 _SECRETARY_TO_ANSWER = [S.PROCESSING.value, S.CONVENED.value]
 
 
+def _secretary_waiting():
+    """What puts one of a secretary's cases in her queue by its state: to act on, or in progress and owed a first
+    reply (a 差评 to remedy puts it there whatever its state)."""
+    return (Ticket.state.in_(_SECRETARY_TO_ACT),
+            and_(Ticket.state.in_(_SECRETARY_TO_ANSWER), Ticket.first_replied_at.is_(None)))
+
+
 def needs_me_filter(user):
-    """What is waiting on this person now, by role."""
+    """What is waiting on this person now, by role (a secretary's queue reads her part branch by branch:
+    `_secretary_queue`)."""
     if user.is_secretary:
         mine = or_(Ticket.secretary_id == user.id,
                    exists().where(Enterprise.id == Ticket.enterprise_id, Enterprise.secretary_id == user.id))
         # An intake case goes to its enterprise's 联系秘书 first (copied onto the case on arrival); the pool's
         # cases are listed apart on the workspace (app/tickets/routing.py).
-        return or_(and_(mine, Ticket.state.in_(_SECRETARY_TO_ACT)),
-                   and_(mine, Ticket.state.in_(_SECRETARY_TO_ANSWER), Ticket.first_replied_at.is_(None)),
-                   and_(mine, _remediating()))
+        return or_(*(and_(mine, waiting) for waiting in _secretary_waiting()), and_(mine, _remediating()))
     if user.is_officer:
         pending = exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == user.department_id,
                                  Assignment.status == AssignmentStatus.PENDING.value)
@@ -91,9 +97,7 @@ def _secretary_queue(user, limit):
     # Her candidates were looked up in the ticket table one by one to test the state, the first reply and the
     # deadline (her 2,495 cases at 1,000,000: 12 ms on SQLite, 18-32 on PostgreSQL; now 3-4 and 8-9; bench/README.md).
     mine = (Ticket.secretary_id == user.id, companies_cases(user))
-    waiting = (Ticket.state.in_(_SECRETARY_TO_ACT),
-               and_(Ticket.state.in_(_SECRETARY_TO_ANSWER), Ticket.first_replied_at.is_(None)))
-    parts = [select(Ticket.id, Ticket.due_at).where(who, what) for who in mine for what in waiting]
+    parts = [select(Ticket.id, Ticket.due_at).where(who, what) for who in mine for what in _secretary_waiting()]
     parts.append(select(Ticket.id, Ticket.due_at).join(Remediation, Remediation.ticket_id == Ticket.id)
                  .where(Remediation.completed_at.is_(None), or_(*mine)))
     queue = union(*parts).subquery("queue")
