@@ -107,17 +107,31 @@ def secretary_of_clock():
     return case((TicketClock.holder_fixed, TicketClock.holder_id), else_=Ticket.secretary_id)
 
 
-def _clock_lines(unit, kinds, month, now, *, join=None, where=(), paused=paused_now):
+def _with_unit(query):
+    """Lines whose unit is looked up row by row (the lead department at a moment), kept where there is one. The
+    look-up runs once a line: tested in the same SELECT that returns it, the database runs it twice, once to filter
+    and once to return it (a subquery PostgreSQL or SQLite would merge into its caller is no better). OFFSET 0 keeps
+    the inner SELECT whole on both databases."""
+    inner = query.offset(0).subquery()
+    return select(*inner.c).where(inner.c.unit_id.is_not(None))
+
+
+def _clock_lines(unit, kinds, month, now, *, join=None, where=(), paused=paused_now, looked_up=False,
+                 of_case=True):
+    # of_case: the unit is read from the case's row (its secretary). A department's lines do without the case, one
+    # look-up a line fewer (every clock has its case: the foreign key is NOT NULL).
     ok = on_time()
     query = select(*_line(unit, TicketClock.ticket_id, TicketClock.id, case((ok, 1.0), else_=0.0),
                           case((ok, "on_time"), (TicketClock.stopped_at.is_not(None), "late"),
                                else_="late_open"),
                           TicketClock.due_at, TicketClock.stopped_at))
-    query = query.select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
+    query = query.select_from(TicketClock)
+    if of_case:
+        query = query.join(Ticket, Ticket.id == TicketClock.ticket_id)
     if join is not None:
         query = query.join(*join)
-    return query.where(TicketClock.kind.in_([k.value for k in kinds]), decided_in(month, now, paused),
-                       unit.is_not(None), *where)
+    query = query.where(TicketClock.kind.in_([k.value for k in kinds]), decided_in(month, now, paused), *where)
+    return _with_unit(query) if looked_up else query.where(unit.is_not(None))
 
 
 def resolution_due_in(start, end, now):
@@ -154,7 +168,7 @@ def satisfied():
     return or_(Rating.satisfaction.in_(["4", "5"]), Rating.is_default.is_(True))
 
 
-def _rating_lines(unit, month, solved: bool):
+def _rating_lines(unit, month, solved: bool, looked_up=False, where=(), of_case=True):
     default = Rating.is_default.is_(True)
     if solved:
         # A default rating is recorded 解决 and counts as such; its line says it was not the enterprise's word.
@@ -165,9 +179,11 @@ def _rating_lines(unit, month, solved: bool):
         happy = satisfied()
         value = case((happy, 1.0), else_=0.0)
         reason = case((default, "default_satisfied"), (happy, "satisfied"), else_="not_satisfied")
-    return (select(*_line(unit, Rating.ticket_id, Rating.id, value, reason, None, Rating.created_at))
-            .select_from(Rating).join(Ticket, Ticket.id == Rating.ticket_id)
-            .where(last_rating_in(month.start, month.end), unit.is_not(None)))
+    query = (select(*_line(unit, Rating.ticket_id, Rating.id, value, reason, None, Rating.created_at))
+             .select_from(Rating).where(last_rating_in(month.start, month.end), *where))
+    if of_case:
+        query = query.join(Ticket, Ticket.id == Rating.ticket_id)
+    return _with_unit(query) if looked_up else query.where(unit.is_not(None))
 
 
 def _return_lines(month):
@@ -178,23 +194,23 @@ def _return_lines(month):
             .where(Assignment.dispatched_at >= month.start, Assignment.dispatched_at < month.end))
 
 
-def _reopen_lines(month):
+def _reopen_lines(month, where=()):
     # One line per case and lead department: a case the department resolved twice in the month, reopened in
     # between, is one reopened case (its first resolution in the month has a later clock).
-    later = TicketClock.__table__.alias("later")
-    reopened = exists().where(later.c.ticket_id == TicketClock.ticket_id, later.c.kind == ClockKind.RESOLUTION.value,
-                              later.c.id > TicketClock.id)
     lead = lead_department_at(TicketClock.stopped_at)
-    each = (select(TicketClock.id, TicketClock.ticket_id, lead.label("lead_id"),
-                   case((reopened, 1.0), else_=0.0).label("reopened"), TicketClock.due_at, TicketClock.stopped_at)
+    each = (select(TicketClock.id, TicketClock.ticket_id, lead.label("lead_id"), TicketClock.due_at,
+                   TicketClock.stopped_at)
             .where(TicketClock.kind == ClockKind.RESOLUTION.value, TicketClock.stopped_at >= month.start,
-                   TicketClock.stopped_at < month.end, lead.is_not(None))
-            .subquery("resolutions"))
-    value = func.max(each.c.reopened)
+                   TicketClock.stopped_at < month.end, *where)
+            .offset(0).subquery("resolutions"))  # the lead looked up once a clock (see _with_unit)
+    later = TicketClock.__table__.alias("later")
+    reopened = exists().where(later.c.ticket_id == each.c.ticket_id, later.c.kind == ClockKind.RESOLUTION.value,
+                              later.c.id > each.c.id)
+    value = func.max(case((reopened, 1.0), else_=0.0))  # probed only for clocks with a lead, once each
     return (select(*_line(each.c.lead_id, each.c.ticket_id, func.min(each.c.id), value,
                           case((value > 0, "reopened"), else_="not_reopened"), func.min(each.c.due_at),
                           func.min(each.c.stopped_at)))
-            .group_by(each.c.lead_id, each.c.ticket_id))
+            .where(each.c.lead_id.is_not(None)).group_by(each.c.lead_id, each.c.ticket_id))
 
 
 def _visit_lines(month):
@@ -210,8 +226,10 @@ def _evaluation_lines(kind, month):
             .where(e.month == str(month), e.unit_kind == kind))
 
 
-def metric_lines(kind: str, month, now) -> dict:
-    """One SELECT per metric for a kind of unit, before exclusions and appeals."""
+def metric_lines(kind: str, month, now, ticket_ids=None) -> dict:
+    """One SELECT per metric for a kind of unit, before exclusions and appeals. `ticket_ids` narrows the metrics
+    whose unit is looked up line by line inside their SELECT (the rest are narrowed by their caller's filter, which
+    the database applies inside them)."""
     if kind == SECRETARY:
         return {
             "response": _clock_lines(secretary_of_clock(), [ClockKind.ACKNOWLEDGE, ClockKind.FIRST_REPLY], month, now,
@@ -225,15 +243,18 @@ def metric_lines(kind: str, month, now) -> dict:
             "evaluation": _evaluation_lines(SECRETARY, month),
         }
     lead = lead_department_at(_decided_at())
+    cases = [] if ticket_ids is None else [TicketClock.ticket_id.in_(list(ticket_ids))]
+    rated = [] if ticket_ids is None else [Rating.ticket_id.in_(list(ticket_ids))]
     return {
         "sign_off": _clock_lines(Assignment.department_id, [ClockKind.SIGN_OFF], month, now,
-                                 join=(Assignment, Assignment.id == TicketClock.assignment_id)),
-        "on_time": _clock_lines(lead, [ClockKind.RESOLUTION], month, now),
+                                 join=(Assignment, Assignment.id == TicketClock.assignment_id), of_case=False),
+        "on_time": _clock_lines(lead, [ClockKind.RESOLUTION], month, now, where=cases, looked_up=True, of_case=False),
         "returns": _return_lines(month),
-        "reopens": _reopen_lines(month),
-        "satisfaction": _rating_lines(lead_department_at(Rating.created_at, Rating.ticket_id), month, solved=False),
+        "reopens": _reopen_lines(month, cases),
+        "satisfaction": _rating_lines(lead_department_at(Rating.created_at, Rating.ticket_id), month, solved=False,
+                                      looked_up=True, where=rated, of_case=False),
         "action_items": _clock_lines(ActionItem.owner_department_id, [ClockKind.ACTION_ITEM], month, now,
-                                     join=(ActionItem, ActionItem.id == TicketClock.action_item_id)),
+                                     join=(ActionItem, ActionItem.id == TicketClock.action_item_id), of_case=False),
         "evaluation": _evaluation_lines(DEPARTMENT, month),
     }
 
@@ -242,7 +263,7 @@ def facts(kind: str, month, now, *, only=None, unit_id=None, ticket_ids=None):
     """Every line for one kind of unit in a month, with exclusions and accepted appeals applied: a
     subquery with metric, unit_id, ticket_id, ref_id, value, counted, reason, note, due_at, done_at.
     `only` (metric keys), `unit_id` and `ticket_ids` narrow it inside each metric's query."""
-    lines = metric_lines(kind, month, now)
+    lines = metric_lines(kind, month, now, ticket_ids)
     parts = []
     for key in (m.key for m in METRICS[kind]):
         if only is not None and key not in only:
