@@ -123,7 +123,10 @@ class AssessmentFact(db.Model):
     """One line behind a published figure: which ticket counted for which unit and metric, and why."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("assessment_run.id"))
+    # The run that froze it. No foreign key: lines are written only by `publish_month`, in the transaction that
+    # makes their run, and runs are never deleted; PostgreSQL's check of each line locked the run's row once a line,
+    # 3.2 of the 7.1 s it took to write a month's 386,680 lines at 1,000,000 cases (bench/README.md).
+    run_id: Mapped[int] = mapped_column(Integer)
     unit_kind: Mapped[str] = mapped_column(String(12))
     unit_id: Mapped[int] = mapped_column(Integer)
     metric: Mapped[str] = mapped_column(String(20))
