@@ -206,11 +206,16 @@ def _reopen_lines(month, where=()):
     later = TicketClock.__table__.alias("later")
     reopened = exists().where(later.c.ticket_id == each.c.ticket_id, later.c.kind == ClockKind.RESOLUTION.value,
                               later.c.id > each.c.id)
-    value = func.max(case((reopened, 1.0), else_=0.0))  # probed only for clocks with a lead, once each
-    return (select(*_line(each.c.lead_id, each.c.ticket_id, func.min(each.c.id), value,
-                          case((value > 0, "reopened"), else_="not_reopened"), func.min(each.c.due_at),
-                          func.min(each.c.stopped_at)))
-            .where(each.c.lead_id.is_not(None)).group_by(each.c.lead_id, each.c.ticket_id))
+    # Grouped and fenced, so that the line's value and its reason read one aggregate: written twice, max(EXISTS …)
+    # is two aggregates on both databases (they merge no aggregate holding a subquery), each probing every clock.
+    cases = (select(each.c.lead_id, each.c.ticket_id, func.min(each.c.id).label("ref_id"),
+                    func.max(case((reopened, 1.0), else_=0.0)).label("reopened"),
+                    func.min(each.c.due_at).label("due_at"), func.min(each.c.stopped_at).label("stopped_at"))
+             .where(each.c.lead_id.is_not(None)).group_by(each.c.lead_id, each.c.ticket_id)
+             .offset(0).subquery("reopen_cases"))
+    return select(*_line(cases.c.lead_id, cases.c.ticket_id, cases.c.ref_id, cases.c.reopened,
+                         case((cases.c.reopened > 0, "reopened"), else_="not_reopened"), cases.c.due_at,
+                         cases.c.stopped_at))
 
 
 def _visit_lines(month):
@@ -226,10 +231,14 @@ def _evaluation_lines(kind, month):
             .where(e.month == str(month), e.unit_kind == kind))
 
 
+# The metrics whose unit is looked up line by line behind a fence (`_with_unit`, `_reopen_lines`): a caller's filter
+# on their lines cannot reach inside, so `metric_lines` narrows them to the given tickets itself.
+NARROWED_INSIDE = {SECRETARY: frozenset(), DEPARTMENT: frozenset({"on_time", "reopens", "satisfaction"})}
+
+
 def metric_lines(kind: str, month, now, ticket_ids=None) -> dict:
-    """One SELECT per metric for a kind of unit, before exclusions and appeals. `ticket_ids` narrows the metrics
-    whose unit is looked up line by line inside their SELECT (the rest are narrowed by their caller's filter, which
-    the database applies inside them)."""
+    """One SELECT per metric for a kind of unit, before exclusions and appeals. `ticket_ids` narrows the metrics of
+    NARROWED_INSIDE (the rest are narrowed by their caller's filter, which the database applies inside them)."""
     if kind == SECRETARY:
         return {
             "response": _clock_lines(secretary_of_clock(), [ClockKind.ACKNOWLEDGE, ClockKind.FIRST_REPLY], month, now,
@@ -262,7 +271,8 @@ def metric_lines(kind: str, month, now, ticket_ids=None) -> dict:
 def facts(kind: str, month, now, *, only=None, unit_id=None, ticket_ids=None):
     """Every line for one kind of unit in a month, with exclusions and accepted appeals applied: a
     subquery with metric, unit_id, ticket_id, ref_id, value, counted, reason, note, due_at, done_at.
-    `only` (metric keys), `unit_id` and `ticket_ids` narrow it inside each metric's query."""
+    `only` (metric keys), `unit_id` and `ticket_ids` narrow it inside each metric's query, except `unit_id` for
+    a looked-up unit, which can only be tested once it is known (the lead department: no index narrows it)."""
     lines = metric_lines(kind, month, now, ticket_ids)
     parts = []
     for key in (m.key for m in METRICS[kind]):
@@ -272,8 +282,8 @@ def facts(kind: str, month, now, *, only=None, unit_id=None, ticket_ids=None):
         part = select(*sub.c, literal(key).label("metric"))
         if unit_id is not None:
             part = part.where(sub.c.unit_id == unit_id)
-        if ticket_ids is not None:
-            part = part.where(sub.c.ticket_id.in_(list(ticket_ids)))
+        if ticket_ids is not None and key not in NARROWED_INSIDE[kind]:
+            part = part.where(sub.c.ticket_id.in_(list(ticket_ids)))  # once: each id is a bound parameter
         parts.append(part)
     raw = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("raw")
     accepted = (select(Appeal.ticket_id, Appeal.unit_id, Appeal.decision_reason)
