@@ -541,6 +541,25 @@ def _drill(client, kind, unit_id, metric):
     return client.get(f"/assessment/2026-11/{kind}/{unit_id}/{metric}?view=draft").get_data(as_text=True)
 
 
+def _check_narrowed_lines(app, m: ProofMonth):
+    """A month's lines narrowed to one case are exactly that case's lines of the whole month: some metrics narrow
+    behind a fence (a department's on time, reopens and satisfaction, whose lead is looked up line by line), the rest
+    by the caller's filter, and exclusions, appeals and calendar corrections read them narrowed."""
+    from app.assessment.facts import facts
+    from app.timesource import utcnow
+
+    with app.app_context():
+        for kind in ("secretary", "department"):
+            whole = db.session.execute(select(facts(kind, Period(2026, 11), utcnow()))).all()
+            assert whole
+            for case in m.t.values():
+                narrowed = db.session.execute(select(facts(kind, Period(2026, 11), utcnow(),
+                                                           ticket_ids={case.id}))).all()
+                assert sorted(narrowed) == sorted(r for r in whole if r.ticket_id == case.id), (kind, case.number)
+            # A's on-time, reopen and satisfaction lines (C1 and C6) are among those checked.
+            assert kind == "secretary" or {r.metric for r in whole} >= {"on_time", "reopens", "satisfaction"}
+
+
 def _check_drilldowns(client, m: ProofMonth):
     n = {name: ref.number for name, ref in m.t.items()}
     page = _drill(client, "secretary", m.sec.id, "on_time")
@@ -621,6 +640,7 @@ def test_the_proof_month_reads_the_same_on_every_surface(app, clock, factory, lo
     staff = m.client(m.sup)
     _check_ticket_pages(staff, m)
     _check_drilldowns(staff, m)
+    _check_narrowed_lines(app, m)
     draft = staff.get("/assessment/2026-11?view=draft").get_data(as_text=True)
     _check_completion(draft)
     _check_rankings(draft, m, award_in_name=True)
