@@ -342,7 +342,7 @@ def test_scheduler_jobs_never_drop_missed_runs(app):
     from app.supervision.scheduler import build_scheduler
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"sla-sweep", "notify", "webhooks"}
+    assert set(jobs) == {"sla-sweep", "notify", "webhooks", "month-lines"}
     for job in jobs.values():
         assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
 

@@ -231,6 +231,9 @@ def _evaluation_lines(kind, month):
             .where(e.month == str(month), e.unit_kind == kind))
 
 
+# The metrics whose lines belong to no case (a visit, an enterprise's evaluation): every other line names its case.
+CASELESS = {SECRETARY: frozenset({"visits", "evaluation"}), DEPARTMENT: frozenset({"evaluation"})}
+
 # The metrics whose unit is looked up line by line behind a fence (`_with_unit`, `_reopen_lines`): a caller's filter
 # on their lines cannot reach inside, so `metric_lines` narrows them to the given tickets itself.
 NARROWED_INSIDE = {SECRETARY: frozenset(), DEPARTMENT: frozenset({"on_time", "reopens", "satisfaction"})}

@@ -3,10 +3,10 @@ exclusions and appeals the month shows, cut to what each person may read."""
 import json
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, literal, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.assessment import report
+from app.assessment import report, staging
 from app.assessment.corrections import apply_held_corrections, recount_pending_lines
 from app.assessment.drafts import drop_drafts
 from app.assessment.facts import facts
@@ -133,16 +133,15 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
     db.session.add(run)
     try:
         db.session.flush()
+        # Last month's lines, kept by the SLA worker and brought up to date here, or else written now.
+        run.lines_key = staging.take_for_publication(month, now)
+        if run.lines_key is None:
+            for kind in UNIT_KINDS:
+                staging.write_lines(run.id, kind, month, now)
         rules, units = {}, {}
         for kind in UNIT_KINDS:
-            f = facts(kind, month, now)
-            db.session.execute(insert(AssessmentFact).from_select(
-                ["run_id", "unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason",
-                 "note", "due_at", "done_at"],
-                select(literal(run.id), literal(kind), f.c.metric, f.c.unit_id, f.c.ticket_id, f.c.ref_id, f.c.value,
-                       f.c.counted, f.c.reason, f.c.note, f.c.due_at, f.c.done_at)))
             # The published scores are tallied from the frozen lines themselves, so they always agree.
-            frozen = select(AssessmentFact).where(AssessmentFact.run_id == run.id,
+            frozen = select(AssessmentFact).where(AssessmentFact.run_id == run.lines_id,
                                                   AssessmentFact.unit_kind == kind).subquery()
             rules[kind] = rule_for(kind)
             units[kind] = score_units(kind, *tally_lines(kind, frozen), rules[kind])
@@ -162,7 +161,8 @@ def fact_lines(month: Month, kind: str, unit_id: int, metric: str, run=None, lim
     """The lines behind one figure (frozen ones for a published month), ticket number and title attached,
     and how many there are in all."""
     if run is not None:
-        f = select(AssessmentFact).where(AssessmentFact.run_id == run.id, AssessmentFact.unit_kind == kind).subquery()
+        f = select(AssessmentFact).where(AssessmentFact.run_id == run.lines_id,
+                                         AssessmentFact.unit_kind == kind).subquery()
     else:
         f = facts(kind, month, utcnow(), only=[metric], unit_id=unit_id)
     where = [f.c.unit_id == unit_id, f.c.metric == metric]

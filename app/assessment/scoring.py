@@ -108,7 +108,10 @@ def score_units(kind: str, rows, volumes, rule) -> list[UnitScore]:
         unit = scores.get(unit_id)
         if unit is None:
             continue
-        fig = MetricFigure(metric, int(counted or 0), float(earned or 0.0), int(excluded or 0))
+        # The database sums the lines' values in the order it reads them (3.4 or 3.4000000000000004): each value is a
+        # multiple of 0.05, so six decimals give the exact sum back, and no figure (nor a score rounded from it)
+        # depends on the order a month's lines were stored in.
+        fig = MetricFigure(metric, int(counted or 0), round(float(earned or 0.0), 6), int(excluded or 0))
         m = BY_KEY[metric]
         if m.target_count:
             target = max(rule.visit_target, 1)

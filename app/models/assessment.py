@@ -98,10 +98,18 @@ class AssessmentRun(db.Model):
     # Lines of this version that calendar corrections made since would change (counted when a correction is
     # made; republishing applies them).
     pending_lines: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where its lines are stored (assessment_fact.run_id) when they are not under its own id: the key of the stage
+    # they were kept under until it was published (app/assessment/staging.py).
+    lines_key: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("month", "version", name="uq_assessment_run_version"),)
 
     published_by = relationship("User")
+
+    @property
+    def lines_id(self) -> int:
+        """The key its frozen lines are stored under."""
+        return self.id if self.lines_key is None else self.lines_key
 
     @property
     def summary(self) -> dict:
@@ -140,3 +148,30 @@ class AssessmentFact(db.Model):
     done_at = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_assessment_fact_lookup", "run_id", "unit_kind", "unit_id", "metric"),)
+
+
+class AssessmentStage(db.Model):
+    """A month being settled (last month), whose lines the SLA worker keeps up to date under the key -id so that
+    publishing it writes none (app/assessment/staging.py). `ready` once every metric's lines are written."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), unique=True)
+    started_at = mapped_column(UTCDateTime, nullable=False)
+    ready: Mapped[bool] = mapped_column(Boolean, default=False)
+    refreshed_at = mapped_column(UTCDateTime)
+
+    # Keys are never reused (AUTOINCREMENT on SQLite): a published stage's lines stay under its key.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    @property
+    def key(self) -> int:
+        """The key its lines are stored under in assessment_fact.run_id (negative: never a run's id)."""
+        return -self.id
+
+
+class CaseChange(db.Model):
+    """A case whose month lines may have changed: written by database triggers on every table a line reads (migration
+    f31stage0001), read and deleted by the staged lines."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer)

@@ -1,5 +1,5 @@
-"""APScheduler jobs: the SLA sweep, the notification outbox and the webhook outbox, every minute, in one process
-only."""
+"""APScheduler jobs: the SLA sweep, the notification outbox, the webhook outbox, last month's staged lines and the
+draft months, every minute, in one process only."""
 import json
 import logging
 from datetime import datetime, timezone
@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from app.assessment import drafts, hall
+from app.assessment import drafts, hall, staging
 from app.timesource import utcnow
 from app.supervision import board as overdue_board
 from app.supervision.default_ratings import give_default_ratings
@@ -76,6 +76,18 @@ def run_draft_refresh(app) -> list[str]:
         return [str(m) for m in months]
 
 
+def run_staging(app) -> str:
+    """Keep last month's lines ready for its publication (app/assessment/staging.py): built once after the month
+    ends (seconds at 1,000,000 cases), then the cases changed since rewritten every minute."""
+    with app.app_context():
+        now = utcnow()
+        done = staging.keep(now)
+        beat(staging.WORKER_JOB, now, done)
+        db.session.commit()
+        log.info("month lines: %s", done)
+        return done
+
+
 def build_scheduler(app, blocking: bool = False):
     """The scheduler with both jobs; missed runs are never dropped, only merged, and run once at start."""
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
@@ -85,6 +97,7 @@ def build_scheduler(app, blocking: bool = False):
     scheduler.add_job(run_sweep, args=[app], id="sla-sweep", **options)
     scheduler.add_job(run_delivery, args=[app], id="notify", **options)
     scheduler.add_job(run_webhooks, args=[app], id="webhooks", **options)
+    scheduler.add_job(run_staging, args=[app], id=staging.WORKER_JOB, **dict(options, seconds=60))
     if app.config.get("DRAFT_CACHE_SECONDS", 0) > 0:
         # Every minute: a month a decision made out of date is tallied within a minute (the job itself decides
         # which months need it).

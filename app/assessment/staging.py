@@ -1,0 +1,133 @@
+"""Last month's lines, kept ready for its publication.
+
+Publishing a month wrote every line behind its figures in the request: 386,680 lines for October at 1,000,000 cases,
+8-12 s (bench/README.md). The SLA worker now writes the lines of the month being settled (last month) soon after it
+ends, under a stage, and keeps them: database triggers note every case whose lines could have changed (a change to
+its clocks, their pauses, its assignments, ratings, action items, exclusion or appeals, or to its secretary or merge;
+migration f31stage0001), and every minute the worker rewrites those cases' lines and the lines of no case (visits,
+evaluations). Publishing brings the stage up to date the same way, in its own transaction, and hands the stage's lines
+to the new version instead of writing them afresh. A month without a ready stage is published by a full tally.
+
+The lines of a month that has ended do not depend on the moment they are tallied, only on the data: a clock counts
+in the month its outcome was decided (stopped on time, or its due time passed while it was not standing still), and
+every due time of an ended month has passed. So lines written when the stage was built, and rewritten case by case,
+are the lines a full tally would write at publication (tests/test_staged_lines.py compares them)."""
+from datetime import timedelta
+
+from sqlalchemy import delete, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from app.assessment.facts import CASELESS, facts
+from app.assessment.metrics import METRICS, UNIT_KINDS
+from app.assessment.period import Month
+from app.extensions import db
+from app.models import AssessmentFact, AssessmentStage, CaseChange
+
+LINE_COLUMNS = ["run_id", "unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason",
+                "note", "due_at", "done_at"]
+WORKER_JOB = "month-lines"  # the SLA worker's job (and heartbeat) that keeps the stage
+CHUNK = 2_000  # changed cases rewritten per statement (each id is a bound parameter)
+# A build that has not finished within this long died with its worker: its stage is dropped and built again.
+BUILD_ABANDONED = timedelta(minutes=30)
+
+
+def write_lines(key: int, kind: str, month: Month, now, *, only=None, ticket_ids=None) -> None:
+    """Write one kind's lines of the month (narrowed as `facts` narrows them) under `key`: a version's id or a stage's
+    key."""
+    f = facts(kind, month, now, only=only, ticket_ids=ticket_ids)
+    db.session.execute(insert(AssessmentFact).from_select(
+        LINE_COLUMNS, select(literal(key), literal(kind), f.c.metric, f.c.unit_id, f.c.ticket_id, f.c.ref_id, f.c.value,
+                             f.c.counted, f.c.reason, f.c.note, f.c.due_at, f.c.done_at)))
+
+
+def stage_of(month: Month, *, lock: bool = False):
+    """The month's stage, as the database has it now (locked for the caller's transaction if asked), or None."""
+    query = select(AssessmentStage).where(AssessmentStage.month == str(month))
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def build(month: Month, now):
+    """Write the month's lines under a new stage, one metric per transaction (on SQLite each holds the write lock for
+    a second or two, not for the whole month), and mark it ready; None if another worker began it first."""
+    stage = AssessmentStage(month=str(month), started_at=now, ready=False)
+    db.session.add(stage)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker began the same month's stage at the same moment: it builds it
+        db.session.rollback()
+        return None
+    # Cases changed before this are in the lines below, which read after it; those changed from here on are left
+    # noted for the next refresh, which rewrites them.
+    db.session.execute(delete(CaseChange.__table__))
+    db.session.commit()
+    for kind in UNIT_KINDS:
+        for metric in METRICS[kind]:
+            write_lines(stage.key, kind, month, now, only=[metric.key])
+            db.session.commit()
+    stage.ready, stage.refreshed_at = True, now
+    db.session.commit()
+    return stage
+
+
+def refresh(stage: AssessmentStage, now) -> int:
+    """Rewrite the lines of every case changed since the stage last read the notes, and the lines of no case, in the
+    caller's transaction; returns how many cases were rewritten."""
+    month = Month.parse(stage.month)
+    # The notes are taken first: a change committed after this is noted again and read next time, and every change
+    # whose note is taken here was committed before the lines below are read.
+    table = CaseChange.__table__
+    changed = sorted(set(db.session.scalars(delete(table).returning(table.c.ticket_id))))
+    lines = AssessmentFact.__table__
+    for start in range(0, len(changed), CHUNK):
+        chunk = changed[start:start + CHUNK]
+        db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.in_(chunk)))
+        for kind in UNIT_KINDS:
+            write_lines(stage.key, kind, month, now, ticket_ids=chunk)
+    # A visit or an evaluation is no case's change: their few lines are written afresh every time.
+    db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.is_(None)))
+    for kind in UNIT_KINDS:
+        write_lines(stage.key, kind, month, now, only=CASELESS[kind])
+    stage.refreshed_at = now
+    return len(changed)
+
+
+def drop(stage: AssessmentStage) -> None:
+    """Delete a stage and its lines (in the caller's transaction)."""
+    lines = AssessmentFact.__table__
+    db.session.execute(delete(lines).where(lines.c.run_id == stage.key))
+    db.session.delete(stage)
+
+
+def take_for_publication(month: Month, now):
+    """The month's ready stage brought up to date and taken out of the stages (its lines are handed to the version
+    being published, in the caller's transaction), or None if the month has none ready."""
+    stage = stage_of(month, lock=True)
+    if stage is None or not stage.ready:
+        return None
+    refresh(stage, now)
+    key = stage.key
+    db.session.delete(stage)
+    return key
+
+
+def keep(now) -> str:
+    """The SLA worker's job: drop stages of other months (and builds that died), then build last month's stage or
+    bring it up to date. Returns what it did, for the log."""
+    month = Month.containing(now).previous()
+    for stage in db.session.scalars(select(AssessmentStage)).all():
+        if stage.month != str(month) or (not stage.ready and now - stage.started_at > BUILD_ABANDONED):
+            drop(stage)
+    db.session.commit()
+    stage = stage_of(month, lock=True)
+    if stage is None:
+        build(month, now)
+        return f"built {month}"
+    if not stage.ready:
+        db.session.commit()
+        return f"building {month}"
+    changed = refresh(stage, now)
+    db.session.commit()
+    return f"refreshed {month}: {changed} cases"
+

@@ -1,0 +1,272 @@
+"""Last month's staged lines (app/assessment/staging.py): every table a line reads notes its case, the SLA worker
+keeps the stage, and a month published from its stage freezes exactly the lines a full tally writes, whatever changed
+after the stage was built."""
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, text
+
+from app.assessment import staging
+from app.assessment.facts import CASELESS, facts
+from app.assessment.metrics import UNIT_KINDS
+from app.assessment.period import Month
+from app.assessment.publishing import publish_month
+from app.demo import seed_demo
+from app.enums import Role, TicketState as S
+from app.extensions import db
+from app.models import (ActionItem, Appeal, Assignment, AssessmentFact, AssessmentRun, AssessmentStage, CaseChange,
+                        ClockPause, EnterpriseEvaluation, Rating, ScoreExclusion, Ticket, TicketClock, User, Visit)
+from app.timesource import utcnow
+from sla.calendar import SHANGHAI
+
+OCTOBER = Month(2026, 10)
+
+
+def bj(y, m, d, hh=0, mm=0):
+    return datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+LINE = ("unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason", "note", "due_at",
+        "done_at")
+
+
+def _noted() -> set:
+    return set(db.session.scalars(select(CaseChange.ticket_id)))
+
+
+def _forget() -> None:
+    db.session.execute(CaseChange.__table__.delete())
+    db.session.commit()
+
+
+def test_every_table_a_line_reads_notes_its_case(app, factory, clock):
+    sec = factory.user(Role.SECRETARY)
+    resolved = factory.ticket(S.RESOLVED, secretary=sec)
+    held = factory.ticket(S.ON_HOLD, secretary=sec)
+    other = factory.ticket(S.TRIAGE, secretary=sec)
+    with app.app_context():
+        assert {resolved.id, held.id, other.id} <= _noted()  # their clocks were started, assigned, paused
+        _forget()
+        clock_ = db.session.scalars(select(TicketClock).where(TicketClock.ticket_id == resolved.id)).first()
+        clock_.due_at += timedelta(days=1)
+        db.session.commit()
+        assert _noted() == {resolved.id}
+        _forget()
+
+        pause = db.session.scalars(select(ClockPause).join(TicketClock).where(TicketClock.ticket_id == held.id)).first()
+        pause.ended_at = utcnow()
+        db.session.commit()
+        assert _noted() == {held.id}
+        _forget()
+
+        assignment = db.session.scalars(select(Assignment).where(Assignment.ticket_id == resolved.id)).first()
+        assignment.returned_at = utcnow()
+        db.session.commit()
+        assert _noted() == {resolved.id}
+        _forget()
+
+        rating = Rating(ticket_id=resolved.id, satisfaction="5", solved="solved", created_at=utcnow())
+        db.session.add(rating)
+        db.session.commit()
+        assert _noted() == {resolved.id}
+        _forget()
+        db.session.delete(rating)
+        db.session.commit()
+        assert _noted() == {resolved.id}
+        _forget()
+
+        supervisor = db.session.get(User, factory.user(Role.SUPERVISOR).id)
+        db.session.add(ScoreExclusion(ticket_id=other.id, reason="企业撤回", created_by_id=supervisor.id,
+                                      created_at=utcnow()))
+        db.session.commit()
+        assert _noted() == {other.id}
+        _forget()
+        db.session.add(Appeal(ticket_id=held.id, unit_kind="secretary", unit_id=sec.id, reason="企业原因",
+                              filed_by_id=sec.id, filed_at=utcnow()))
+        db.session.commit()
+        assert _noted() == {held.id}
+        _forget()
+
+        # A case's own row counts for its secretary and its merge, not for its title or state.
+        ticket = db.session.get(Ticket, other.id)
+        ticket.title = "厂房施工许可办理咨询（补充）"
+        db.session.commit()
+        assert _noted() == set()
+        ticket.secretary_id = factory.user(Role.SECRETARY).id
+        db.session.commit()
+        assert _noted() == {other.id}
+        _forget()
+        ticket.merged_into_id, ticket.merged_at = held.id, utcnow()
+        db.session.commit()
+        assert _noted() == {other.id}
+        _forget()
+
+        # Every trigger is there, on both databases (a table rebuilt by a later migration would lose its own).
+        if db.engine.dialect.name == "postgresql":
+            names = db.session.scalars(text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tr_%_case_change'"))
+            assert len(set(names)) == 8
+        else:
+            names = db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                            "AND name LIKE 'tr_%_case_change'"))
+            assert len(set(names)) == 7 * 3 + 1
+
+
+def _lines(key) -> list:
+    rows = db.session.execute(select(*(getattr(AssessmentFact, c) for c in LINE))
+                              .where(AssessmentFact.run_id == key)).all()
+    return sorted(tuple(r) for r in rows)
+
+
+def _full_tally(month, now) -> list:
+    out = []
+    for kind in UNIT_KINDS:
+        f = facts(kind, month, now)
+        rows = db.session.execute(select(f.c.metric, f.c.unit_id, f.c.ticket_id, f.c.ref_id, f.c.value, f.c.counted,
+                                         f.c.reason, f.c.note, f.c.due_at, f.c.done_at)).all()
+        out += [(kind, *r) for r in rows]
+    return sorted(out)
+
+
+class Changes:
+    """Changes to October's cases of every kind a line reads, made straight in the tables (the triggers see every
+    write, whichever code makes it)."""
+
+    def __init__(self, rng, now):
+        self.rng, self.now = rng, now
+        self.start, self.end = OCTOBER.start, OCTOBER.end
+
+    def clocks(self, *where):
+        return db.session.scalars(select(TicketClock).where(*where).order_by(TicketClock.id)).all()
+
+    def pick(self, rows, n):
+        return self.rng.sample(rows, min(n, len(rows)))
+
+    def one_round(self):
+        rng, now, start, end = self.rng, self.now, self.start, self.end
+        in_october = (TicketClock.due_at >= start, TicketClock.due_at < end)
+        # Clocks due in October that were running: one is put on hold (it stands still, and leaves the month), the
+        # others are stopped late. One stopped on time is found late after all. An open pause is ended.
+        running = self.pick(self.clocks(*in_october, TicketClock.stopped_at.is_(None)), 3)
+        for c in running[:1]:
+            db.session.add(ClockPause(clock_id=c.id, started_at=now, reason="等待企业补充材料"))
+        db.session.commit()
+        for c in running[1:]:
+            c.stopped_at = now
+        for c in self.pick(self.clocks(TicketClock.stopped_at >= start, TicketClock.stopped_at < end,
+                                       TicketClock.stopped_at <= TicketClock.due_at), 3):
+            c.due_at = c.stopped_at - timedelta(hours=2)
+        db.session.commit()
+        for p in self.pick(db.session.scalars(select(ClockPause).where(ClockPause.ended_at.is_(None))).all(), 1):
+            p.ended_at = now
+        db.session.commit()
+        # Ratings given in October: a new one, one that reads otherwise.
+        resolved = db.session.scalars(select(Ticket.id).where(Ticket.state.in_(["resolved", "closed"]))).all()
+        for tid in self.pick(resolved, 2):
+            db.session.add(Rating(ticket_id=tid, satisfaction=rng.choice("12345"), solved=rng.choice(
+                ["solved", "partly", "unsolved"]), created_at=start + timedelta(days=rng.randint(1, 28))))
+        for r in self.pick(db.session.scalars(select(Rating).where(Rating.created_at >= start,
+                                                                   Rating.created_at < end)).all(), 1):
+            r.satisfaction, r.solved = ("1", "unsolved") if r.satisfaction in "45" else ("5", "solved")
+        db.session.commit()
+        # A lead department returns a case it held in October; another is dispatched to a second department.
+        for a in self.pick(db.session.scalars(select(Assignment).where(
+                Assignment.dispatched_at >= start, Assignment.dispatched_at < end,
+                Assignment.returned_at.is_(None))).all(), 2):
+            a.status, a.returned_at = "returned", a.dispatched_at + timedelta(hours=3)
+        db.session.commit()
+        # A case changes secretary; another is merged; one is excluded; an appeal is accepted.
+        tickets = db.session.scalars(select(Ticket).join(TicketClock, TicketClock.ticket_id == Ticket.id)
+                                     .where(*in_october, Ticket.merged_into_id.is_(None)).distinct()).all()
+        secretaries = db.session.scalars(select(User.id).where(User.role == Role.SECRETARY.value)).all()
+        moved, merged, excluded, appealed = self.pick(tickets, 4)
+        moved.secretary_id = rng.choice([s for s in secretaries if s != moved.secretary_id])
+        merged.merged_into_id, merged.merged_at = moved.id, start + timedelta(days=15)
+        supervisor = db.session.scalar(select(User.id).where(User.role == Role.SUPERVISOR.value))
+        if db.session.scalar(select(ScoreExclusion.id).where(ScoreExclusion.ticket_id == excluded.id)) is None:
+            db.session.add(ScoreExclusion(ticket_id=excluded.id, reason="企业撤回诉求", created_by_id=supervisor,
+                                          created_at=now))
+        if appealed.secretary_id and db.session.scalar(select(Appeal.id).where(
+                Appeal.ticket_id == appealed.id, Appeal.unit_kind == "secretary",
+                Appeal.unit_id == appealed.secretary_id)) is None:
+            db.session.add(Appeal(ticket_id=appealed.id, unit_kind="secretary", unit_id=appealed.secretary_id,
+                                  reason="企业原因超时", status="accepted", filed_by_id=appealed.secretary_id,
+                                  filed_at=now, decided_by_id=supervisor, decided_at=now, decision_reason="情况属实"))
+        db.session.commit()
+        # A meeting's action item changes hands; a visit and an evaluation of October are recorded (no case).
+        for item in self.pick(db.session.scalars(select(ActionItem)).all(), 1):
+            others = [d for (d,) in db.session.execute(text("SELECT id FROM department")) if
+                      d != item.owner_department_id]
+            item.owner_department_id = rng.choice(others)
+        visit = db.session.scalars(select(Visit).order_by(Visit.id)).first()
+        db.session.add(Visit(enterprise_id=visit.enterprise_id, secretary_id=visit.secretary_id, kind=visit.kind,
+                             visited_on=date(2026, 10, rng.randint(1, 31)), summary="回访", created_at=now))
+        evaluation = db.session.scalars(select(EnterpriseEvaluation).order_by(EnterpriseEvaluation.id)).first()
+        if evaluation is not None:
+            evaluation.attitude = 1 + evaluation.attitude % 5
+        db.session.commit()
+        # Two clocks due in October run again (as if their stop was undone): the next round holds or stops them.
+        for c in self.pick(self.clocks(*in_october, TicketClock.stopped_at.is_not(None)), 2):
+            c.stopped_at = None
+        db.session.commit()
+
+
+def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app, clock):
+    with app.app_context():
+        seed_demo(ticket_count=150)
+        runs_before = db.session.scalar(select(db.func.count(AssessmentRun.id)).where(AssessmentRun.month == "2026-10"))
+    clock.set(bj(2026, 11, 17, 9))  # October is last month: the worker stages it
+    with app.test_request_context():
+        assert staging.keep(utcnow()) == "built 2026-10"
+        stage = staging.stage_of(OCTOBER)
+        assert stage.ready and _lines(stage.key) == _full_tally(OCTOBER, utcnow())
+        key = stage.key
+
+        changes = Changes(random.Random(31), utcnow())
+        for _round in range(3):
+            before = _lines(key)
+            changes.one_round()
+            clock.advance(minutes=1)
+            assert staging.keep(utcnow()).startswith("refreshed 2026-10")
+            # Every round changed October's lines, and the stage follows the full tally.
+            assert _lines(key) != before and _lines(key) == _full_tally(OCTOBER, utcnow())
+        changes.one_round()  # and these the publication itself catches up on
+
+        clock.advance(minutes=1)
+        supervisor = db.session.scalar(select(User).where(User.role == Role.SUPERVISOR.value))
+        run = publish_month(OCTOBER, supervisor, note="申诉处理后更正" if runs_before else "", republish=bool(runs_before))
+        assert run.lines_key == key and staging.stage_of(OCTOBER) is None
+        frozen = _lines(key)
+        assert frozen == _full_tally(OCTOBER, utcnow())
+        assert all(line[3] is not None or line[1] in CASELESS[line[0]] for line in frozen)
+
+        # Published again before the worker stages the month anew: a full tally, the very same lines.
+        again = publish_month(OCTOBER, supervisor, note="复核", republish=True)
+        assert again.lines_key is None and _lines(again.id) == frozen
+        assert again.summary["units"] == run.summary["units"]
+        # The worker stages the month again (for a further correction); the published lines stay as they are.
+        clock.advance(minutes=1)
+        assert staging.keep(utcnow()) == "built 2026-10"
+        assert staging.stage_of(OCTOBER).key != key and _lines(key) == frozen
+
+
+def test_the_worker_keeps_only_last_months_stage(app, clock, factory):
+    factory.ticket(S.RESOLVED)
+    clock.set(bj(2026, 12, 1, 0, 30))
+    with app.test_request_context():
+        assert staging.keep(utcnow()) == "built 2026-11"
+        november = staging.stage_of(Month(2026, 11))
+        assert len(_lines(november.key)) > 0 and db.session.scalar(select(db.func.count(CaseChange.id))) == 0
+        factory.ticket(S.TRIAGE)  # a change: noted, then read by the next round
+        assert staging.keep(utcnow()) == "refreshed 2026-11: 1 cases"
+        assert staging.keep(utcnow()) == "refreshed 2026-11: 0 cases"
+
+        # A build that died half-way is dropped after a while and built again; a month that ended is replaced.
+        november.ready = False
+        db.session.commit()
+        assert staging.keep(utcnow()) == "building 2026-11"
+        clock.advance(minutes=31)
+        assert staging.keep(utcnow()) == "built 2026-11"
+        assert _lines(november.key) == []
+        clock.set(bj(2027, 1, 2, 9))
+        assert staging.keep(utcnow()) == "built 2026-12"
+        assert [s.month for s in db.session.scalars(select(AssessmentStage))] == ["2026-12"]
+        assert db.session.scalar(select(db.func.count(AssessmentFact.id)).where(AssessmentFact.run_id < 0)) == len(
+            _lines(staging.stage_of(Month(2026, 12)).key))
