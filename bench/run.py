@@ -94,6 +94,27 @@ def stamp_worker(url):
                    check=True)
 
 
+STAGE = """
+import time
+from app import create_app
+from app.assessment import staging
+from app.timesource import utcnow
+app = create_app()
+with app.app_context():
+    start = time.perf_counter()
+    done = staging.keep(utcnow())
+    print(round((time.perf_counter() - start) * 1000), done)
+"""
+
+
+def keep_stage(url):
+    """What the SLA worker does every minute: build last month's staged lines once it has ended (or again after its
+    publication took them), else rewrite the lines of the cases changed since. Returns (what it did, ms)."""
+    out = subprocess.run([sys.executable, "-c", STAGE], cwd=ROOT, env=app_env(url), capture_output=True, text=True,
+                         check=True).stdout.strip().split(" ", 1)
+    return out[1], int(out[0])
+
+
 def keep_board_tallies(url):
     """What the SLA worker does after every sweep: tally the overdue board's counts, each department's late cases
     and the hall board's counts (their pages read them). Returns (late cases, ms)."""
@@ -341,6 +362,19 @@ def main():
                              "queries": 0})
                 print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
 
+            def stage(label):
+                done, ms = keep_stage(args.database_url)
+                rows.append({"page": f"SLA worker: {label} ({done})", "p50_ms": ms, "p95_ms": ms, "queries": 0})
+                print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+
+            # Last month from the lines the worker keeps staged: built once the month has ended (or again after a
+            # publication took them), then brought up to date by the publication itself.
+            stage(f"{last_month}'s lines staged")
+            publish(last_month, f"publish {last_month} (POST), from its staged lines")
+            stage(f"{last_month}'s lines staged again after its publication")
+            publish(last_month, f"publish {last_month} again (POST), from its staged lines")
+            stage(f"{last_month}'s lines staged again")
+            # Older months are published by a full tally of their lines.
             publish(month_before, f"publish {month_before} (POST)")
             publish(month_third, f"publish {month_third} (POST)")
             publish(month_before, f"publish {month_before} again, {month_third} published (POST)")
@@ -355,6 +389,12 @@ def main():
         print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
         rate, sent, errors = submissions(base, args.submit_seconds, 16, ids["category"])
         rss = worker_rss_mb(proc.pid)
+        try:
+            done, ms = keep_stage(args.database_url)
+            rows.append({"page": f"SLA worker: staged lines after the submissions ({done})", "p50_ms": ms,
+                         "p95_ms": ms, "queries": 0})
+        except Exception as exc:
+            rows.append({"page": "SLA worker: staged lines after the submissions", "error": str(exc)})
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

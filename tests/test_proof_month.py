@@ -115,8 +115,8 @@ from app.assessment.metrics import DEFAULT_WEIGHTS
 from app.assessment.period import Month as Period
 from app.enums import Role, TicketState as S
 from app.extensions import db
-from app.models import (Assignment, ClockLevelChange, Extension, Meeting, Notification, Procedure, Ticket,
-                        TicketClock, User)
+from app.models import (AssessmentRun, Assignment, ClockLevelChange, Extension, Meeting, Notification, Procedure,
+                        Ticket, TicketClock, User)
 from app.supervision.scheduler import run_sweep
 from app.tickets import services as ts
 from sla.calendar import SHANGHAI
@@ -650,8 +650,14 @@ def test_the_proof_month_reads_the_same_on_every_surface(app, clock, factory, lo
     assert "满意率 66.7%" in _text(report) and "解决率 83.3%" in _text(report)
     _check_excel(staff)
 
-    # Published, the month reads the same, and the hall names the winners with the same citations.
+    # Published from the lines the SLA worker staged this morning (the month's lines are not written afresh), the
+    # month reads the same, and the hall names the winners with the same citations.
+    from app.assessment import staging
+    with app.app_context():
+        assert staging.keep(bj(12, 1, 8)) == "built 2026-11"
     assert staff.post("/assessment/2026-11/publish", data={"note": ""}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(AssessmentRun.lines_key).where(AssessmentRun.month == "2026-11")) < 0
     month_page = staff.get("/assessment/2026-11").get_data(as_text=True)
     assert "已发布 第 1 版" in month_page
     _check_completion(month_page)
