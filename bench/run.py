@@ -367,17 +367,18 @@ def main():
                 rows.append({"page": f"SLA worker: {label} ({done})", "p50_ms": ms, "p95_ms": ms, "queries": 0})
                 print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
 
-            # Last month from the lines the worker keeps staged: built once the month has ended (or again after a
-            # publication took them), then brought up to date by the publication itself.
+            # Older months are published by a full tally of their lines.
+            publish(month_before, f"publish {month_before} (POST)")
+            publish(month_third, f"publish {month_third} (POST)")
+            publish(month_before, f"publish {month_before} again, {month_third} published (POST)")
+            # Last month (the one a centre publishes, the month before it published) from the lines the worker keeps
+            # staged: built once the month has ended (or again after a publication took them), then brought up to
+            # date by the publication itself.
             stage(f"{last_month}'s lines staged")
             publish(last_month, f"publish {last_month} (POST), from its staged lines")
             stage(f"{last_month}'s lines staged again after its publication")
             publish(last_month, f"publish {last_month} again (POST), from its staged lines")
             stage(f"{last_month}'s lines staged again")
-            # Older months are published by a full tally of their lines.
-            publish(month_before, f"publish {month_before} (POST)")
-            publish(month_third, f"publish {month_third} (POST)")
-            publish(month_before, f"publish {month_before} again, {month_third} published (POST)")
             for label, path in ((f"assessment {month_before} (published)", f"/assessment/{month_before}"),
                                 (f"assessment {month_before} report (published)",
                                  f"/assessment/{month_before}/report")):
