@@ -114,7 +114,9 @@ def published_months() -> list[str]:
 def publish_month(month: Month, actor, note: str = "", republish: bool = False) -> AssessmentRun:
     """Freeze a month: its figures, scores and every line behind them. Publishing again is a new version,
     allowed only when asked for explicitly and with a reason; earlier versions stay readable. Calendar corrections
-    held back for the month (its settled clocks' corrected due times) are applied first."""
+    held back for the month (its settled clocks' corrected due times) are applied first. Last month's lines come from
+    the SLA worker's stage when it has one ready, brought up to date first (app/assessment/staging.py); otherwise they
+    are written now."""
     if not actor.is_supervisor:
         raise NotAllowed(_("只有督办人员可以发布月度考评。"))
     if month.end > utcnow():
