@@ -122,8 +122,7 @@ def keep(now) -> str:
     db.session.commit()
     stage = stage_of(month, lock=True)
     if stage is None:
-        build(month, now)
-        return f"built {month}"
+        return f"built {month}" if build(month, now) is not None else f"building {month}"
     if not stage.ready:
         db.session.commit()
         return f"building {month}"
