@@ -99,14 +99,28 @@ def test_every_table_a_line_reads_notes_its_case(app, factory, clock):
         assert _noted() == {other.id}
         _forget()
 
+        # A visit or an evaluation is noted without a case: only the lines of no case are written again.
+        visit = Visit(enterprise_id=resolved.enterprise_id, secretary_id=sec.id, kind="visit",
+                      visited_on=date(2026, 11, 16), summary="走访", created_at=utcnow())
+        db.session.add(visit)
+        db.session.commit()
+        assert _noted() == {None}
+        _forget()
+        db.session.add(EnterpriseEvaluation(enterprise_id=resolved.enterprise_id, month="2026-11",
+                                            unit_kind="secretary", unit_id=sec.id, lawful=5, efficiency=4,
+                                            execution=5, attitude=5, created_at=utcnow()))
+        db.session.commit()
+        assert _noted() == {None}
+        _forget()
+
         # Every trigger is there, on both databases (a table rebuilt by a later migration would lose its own).
         if db.engine.dialect.name == "postgresql":
             names = db.session.scalars(text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tr_%_case_change'"))
-            assert len(set(names)) == 8
+            assert len(set(names)) == 8 + 2  # one a table: 6 by case, pauses, cases, visits, evaluations
         else:
             names = db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
                                             "AND name LIKE 'tr_%_case_change'"))
-            assert len(set(names)) == 7 * 3 + 1
+            assert len(set(names)) == (7 + 2) * 3 + 1  # insert, update, delete; a case's own row on update only
 
 
 def _lines(key) -> list:

@@ -4,9 +4,10 @@ Publishing a month wrote every line behind its figures in the request: 386,680 l
 8-12 s (bench/README.md). The SLA worker now writes the lines of the month being settled (last month) soon after it
 ends, under a stage, and keeps them: database triggers note every case whose lines could have changed (a change to
 its clocks, their pauses, its assignments, ratings, action items, exclusion or appeals, or to its secretary or merge;
-migration f31stage0001), and every minute the worker rewrites those cases' lines and the lines of no case (visits,
-evaluations). Publishing brings the stage up to date the same way, in its own transaction, and hands the stage's lines
-to the new version instead of writing them afresh. A month without a ready stage is published by a full tally.
+migration f31stage0001), and every minute the worker rewrites those cases' lines, and the lines of no case when a
+visit or an evaluation changed. Publishing brings the stage up to date the same way, in its own transaction, and hands
+the stage's lines to the new version instead of writing them afresh. A month without a ready stage is published by a
+full tally.
 
 The lines of a month that has ended do not depend on the moment they are tallied, only on the data: a clock counts
 in the month its outcome was decided (stopped on time, or its due time passed while it was not standing still), and
@@ -72,23 +73,24 @@ def build(month: Month, now):
 
 
 def refresh(stage: AssessmentStage, now) -> int:
-    """Rewrite the lines of every case changed since the stage last read the notes, and the lines of no case, in the
-    caller's transaction; returns how many cases were rewritten."""
+    """Rewrite the lines of every case changed since the stage last read the notes (and the lines of no case if a visit
+    or an evaluation changed), in the caller's transaction; returns how many cases were rewritten."""
     month = Month.parse(stage.month)
     # The notes are taken first: a change committed after this is noted again and read next time, and every change
     # whose note is taken here was committed before the lines below are read.
     table = CaseChange.__table__
-    changed = sorted(set(db.session.scalars(delete(table).returning(table.c.ticket_id))))
+    notes = set(db.session.scalars(delete(table).returning(table.c.ticket_id)))
+    changed = sorted(notes - {None})
     lines = AssessmentFact.__table__
     for start in range(0, len(changed), CHUNK):
         chunk = changed[start:start + CHUNK]
         db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.in_(chunk)))
         for kind in UNIT_KINDS:
             write_lines(stage.key, kind, month, now, ticket_ids=chunk)
-    # A visit or an evaluation is no case's change: their few lines are written afresh every time.
-    db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.is_(None)))
-    for kind in UNIT_KINDS:
-        write_lines(stage.key, kind, month, now, only=CASELESS[kind])
+    if None in notes:  # a visit or an evaluation changed: the lines of no case are written afresh
+        db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.is_(None)))
+        for kind in UNIT_KINDS:
+            write_lines(stage.key, kind, month, now, only=CASELESS[kind])
     stage.refreshed_at = now
     return len(changed)
 
@@ -129,4 +131,3 @@ def keep(now) -> str:
     changed = refresh(stage, now)
     db.session.commit()
     return f"refreshed {month}: {changed} cases"
-

@@ -170,8 +170,8 @@ class AssessmentStage(db.Model):
 
 
 class CaseChange(db.Model):
-    """A case whose month lines may have changed: written by database triggers on every table a line reads (migration
-    f31stage0001), read and deleted by the staged lines."""
+    """A case whose month lines may have changed (or, without a case, a visit or an evaluation): written by database
+    triggers on every table a line reads (migration f31stage0001), read and deleted by the staged lines."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(Integer)
+    ticket_id: Mapped[int | None] = mapped_column(Integer)

@@ -22,6 +22,8 @@ depends_on = None
 BY_TICKET_ID = ['ticket_clock', 'assignment', 'rating', 'action_item', 'score_exclusion', 'appeal']
 # A case's own row counts only for its secretary and its merge.
 TICKET_COLUMNS = ['secretary_id', 'merged_into_id', 'merged_at']
+# Lines of no case (a secretary's visits, an enterprise's evaluations): a change is noted without a case.
+CASELESS = ['visit', 'enterprise_evaluation']
 
 PG_FUNCTIONS = {
     'jj_case_changed': """
@@ -42,6 +44,8 @@ PG_FUNCTIONS = {
                      CASE WHEN TG_OP = 'UPDATE' THEN OLD.clock_id END);""",
     'jj_ticket_changed': """
         INSERT INTO case_change (ticket_id) VALUES (NEW.id);""",
+    'jj_caseless_changed': """
+        INSERT INTO case_change (ticket_id) VALUES (NULL);""",
 }
 
 
@@ -56,6 +60,9 @@ def _postgresql_triggers():
                "FOR EACH ROW EXECUTE FUNCTION jj_pause_changed()")
     op.execute(f"CREATE TRIGGER tr_ticket_case_change AFTER UPDATE OF {', '.join(TICKET_COLUMNS)} ON ticket "
                f"FOR EACH ROW EXECUTE FUNCTION jj_ticket_changed()")
+    for table in CASELESS:  # once a statement: a note without a case says only that these lines changed
+        op.execute(f"CREATE TRIGGER tr_{table}_case_change AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                   f"FOR EACH STATEMENT EXECUTE FUNCTION jj_caseless_changed()")
 
 
 def _sqlite_triggers():
@@ -76,13 +83,17 @@ def _sqlite_triggers():
     trigger("tr_clock_pause_delete_case_change", "DELETE", "clock_pause", of_clock.format("OLD.clock_id"))
     trigger("tr_ticket_update_case_change", f"UPDATE OF {', '.join(TICKET_COLUMNS)}", "ticket",
             "INSERT INTO case_change (ticket_id) VALUES (NEW.id)")
+    for table in CASELESS:
+        for event in ('insert', 'update', 'delete'):
+            trigger(f"tr_{table}_{event}_case_change", event.upper(), table,
+                    "INSERT INTO case_change (ticket_id) VALUES (NULL)")
 
 
 def upgrade():
     op.create_table(
         'case_change',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=True),  # NULL: a line of no case changed
         sa.PrimaryKeyConstraint('id', name=op.f('pk_case_change')),
     )
     op.create_table(
@@ -106,15 +117,20 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
-        for table in BY_TICKET_ID + ['clock_pause', 'ticket']:
+        for table in BY_TICKET_ID + ['clock_pause', 'ticket'] + CASELESS:
             op.execute(f"DROP TRIGGER IF EXISTS tr_{table}_case_change ON {table}")
         for name in PG_FUNCTIONS:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     else:
-        for table in BY_TICKET_ID + ['clock_pause']:
+        for table in BY_TICKET_ID + ['clock_pause'] + CASELESS:
             for event in ('insert', 'update', 'delete'):
                 op.execute(f"DROP TRIGGER IF EXISTS tr_{table}_{event}_case_change")
         op.execute("DROP TRIGGER IF EXISTS tr_ticket_update_case_change")
+    # A version published from a stage keeps its lines: they move under its own id. A stage's own lines go.
+    op.execute("UPDATE assessment_fact SET run_id = (SELECT id FROM assessment_run "
+               "WHERE assessment_run.lines_key = assessment_fact.run_id) "
+               "WHERE run_id IN (SELECT lines_key FROM assessment_run WHERE lines_key IS NOT NULL)")
+    op.execute("DELETE FROM assessment_fact WHERE run_id < 0")
     with op.batch_alter_table('assessment_run') as batch:
         batch.drop_column('lines_key')
     op.drop_table('assessment_stage')
