@@ -217,6 +217,23 @@ def submissions(base, seconds, clients, category_id):
 BUSY_EVENTS = 100
 
 
+def unpublish(url, month):
+    """Bench data only: delete the versions of `month` that earlier runs published, with their lines, and any stage,
+    so that every run starts from last month under review (a run publishes it) and its draft rows mean the same."""
+    from sqlalchemy import create_engine, text
+    from config import database_url
+    engine = create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM assessment_fact WHERE run_id IN (SELECT id FROM assessment_run WHERE month = :m) "
+                          "OR run_id IN (SELECT lines_key FROM assessment_run WHERE month = :m) OR run_id < 0"),
+                     {"m": month})
+        removed = conn.execute(text("DELETE FROM assessment_run WHERE month = :m"), {"m": month}).rowcount
+        conn.execute(text("DELETE FROM assessment_stage"))
+        conn.execute(text("DELETE FROM case_change"))
+    engine.dispose()
+    return removed
+
+
 def targets(url):
     """Ids the pages need, read from the database: a ticket with 100 events (the busiest, topped up with internal
     notes if it has fewer), a category, a department."""
@@ -284,6 +301,9 @@ def main():
     m2 = (now.year * 12 + now.month - 3)
     month_before = f"{m2 // 12}-{m2 % 12 + 1:02d}"  # published by the run (again, as a new version, if it was)
     month_third = f"{(m2 - 1) // 12}-{(m2 - 1) % 12 + 1:02d}"  # the month before that, published in between
+    removed = unpublish(args.database_url, last_month)
+    if removed:
+        print(f"bench: {removed} version(s) of {last_month} from earlier runs removed", file=sys.stderr, flush=True)
     rows = []
     months, refresh_ms = refresh_drafts(args.database_url)
     rows.append({"page": f"SLA worker: draft snapshots of {months}", "p50_ms": refresh_ms, "p95_ms": refresh_ms,

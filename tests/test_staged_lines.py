@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from app.assessment import staging
+from app.assessment import drafts, staging
 from app.assessment.facts import CASELESS, facts
 from app.assessment.metrics import UNIT_KINDS
 from app.assessment.period import Month
-from app.assessment.publishing import publish_month
+from app.assessment.publishing import live_result, publish_month
 from app.demo import seed_demo
 from app.enums import Role, TicketState as S
 from app.extensions import db
@@ -238,6 +238,9 @@ def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app,
             before = _lines(key)
             changes.one_round()
             clock.advance(minutes=1)
+            # The draft of October catches the stage up and ranks from its lines: as a live tally ranks.
+            draft = drafts.refresh(OCTOBER, utcnow())
+            assert draft["units"] == live_result(OCTOBER, with_report=False)["units"]
             assert staging.keep(utcnow()).startswith("refreshed 2026-10")
             # Every round changed October's lines, and the stage follows the full tally.
             assert _lines(key) != before and _lines(key) == _full_tally(OCTOBER, utcnow())

@@ -12,7 +12,9 @@ tallies afresh, so no published figure ever comes from a snapshot.
 A month whose last tally took longer than DRAFT_WAIT_MS (15 s for a month at 1,000,000 cases) is not tallied on
 the request that finds it stale: while the SLA worker is alive, the page shows the stored figures, says when they were
 computed and that they are being recomputed, and the worker (which looks every minute) tallies the month afresh.
-A quick month, a month the worker does not keep, or a stopped worker: tallied on the request, as before."""
+A quick month, a month the worker does not keep, or a stopped worker: tallied on the request, as before.
+Last month's rankings are read from the lines the SLA worker keeps staged for its publication, brought up to date
+first (app/assessment/staging.py), instead of tallying the month's lines live."""
 import json
 import time
 from datetime import datetime, timedelta
@@ -21,6 +23,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from app.assessment import staging
 from app.assessment.period import Month
 from app.display import local
 from app.extensions import db
@@ -119,8 +122,14 @@ def refresh(month: Month, now=None) -> dict:
     previous = stored_result(month.previous(), timedelta(seconds=seconds)) if seconds > 0 else None
     db.session.commit()  # the tally reads in a transaction of its own
     started = time.perf_counter()
+    # Last month's rankings are tallied from its stage, brought up to date first: the same lines as a live tally, read
+    # instead of worked out (app/assessment/staging.py).
+    staged = staging.catch_up(month, now) if month.end <= now else None
     with reading():
-        result = dict(live_result(month, with_report=True, previous_draft=previous), computed_at=now.isoformat())
+        result = live_result(month, with_report=True, previous_draft=previous, lines_key=staged)
+        if staged is not None and not staging.lines_kept(staged):  # dropped while they were read: tallied live
+            result = live_result(month, with_report=True, previous_draft=previous)
+        result = dict(result, computed_at=now.isoformat())
         db.session.rollback()  # end the read before writing: the tally never held the write lock
     result["tally_ms"] = round((time.perf_counter() - started) * 1000)  # decides who tallies it next time
     payload = json.dumps(result, ensure_ascii=False)

@@ -19,7 +19,7 @@ from app.audit import record_change
 from app.timesource import utcnow
 from app.errors import EditConflict, NotAllowed, ValidationFailed
 from app.extensions import db
-from app.models import ActionItem, Appeal, Assignment, AssessmentFact, AssessmentRun, ScoreExclusion, Ticket, User
+from app.models import ActionItem, Appeal, Assignment, AssessmentRun, ScoreExclusion, Ticket, User
 from app.text import clean_text
 
 
@@ -28,10 +28,14 @@ def current_month() -> Month:
     return Month.containing(utcnow())
 
 
-def live_scores(kind: str, month: Month, rule: Rule | None = None, now=None) -> list[UnitScore]:
-    """This month's scores as the data stands `now` (the draft)."""
+def live_scores(kind: str, month: Month, rule: Rule | None = None, now=None, lines_key=None) -> list[UnitScore]:
+    """This month's scores as the data stands `now` (the draft), tallied from the lines of an up-to-date stage if its
+    key is given."""
     rule = rule or rule_for(kind)
-    rows, volumes = tally(kind, month, now or utcnow())
+    if lines_key is not None:
+        rows, volumes = tally_lines(kind, staging.stored_lines(lines_key, kind))
+    else:
+        rows, volumes = tally(kind, month, now or utcnow())
     return score_units(kind, rows, volumes, rule)
 
 
@@ -41,14 +45,15 @@ def live_unit(kind: str, month: Month, unit_id: int, metric: str, rule: Rule):
     return next((u for u in score_units(kind, rows, volumes, rule) if u.unit_id == unit_id), None)
 
 
-def live_result(month: Month, *, with_report: bool = True, previous_draft=None) -> dict:
+def live_result(month: Month, *, with_report: bool = True, previous_draft=None, lines_key=None) -> dict:
     """Everything a month's pages show, computed now: rules and both rankings, and (unless only the
     rankings are wanted) the centre's figures, last month's for comparison, exclusions and appeals.
     `previous_draft`: last month's stored draft, if the caller has a fresh one, for the comparison when last
-    month is not published yet (a draft compares with a draft; a publication always tallies both afresh)."""
+    month is not published yet (a draft compares with a draft; a publication always tallies both afresh).
+    `lines_key`: the month's stage, just brought up to date (`staging.catch_up`), to tally the rankings from."""
     now = utcnow()
     rules = {kind: rule_for(kind) for kind in UNIT_KINDS}
-    units = {k: live_scores(k, month, rules[k], now) for k in UNIT_KINDS}  # one moment for the whole result
+    units = {k: live_scores(k, month, rules[k], now, lines_key) for k in UNIT_KINDS}  # one moment for the result
     return _result(month, now, rules, units, with_report, previous_draft)
 
 
@@ -143,10 +148,8 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
         rules, units = {}, {}
         for kind in UNIT_KINDS:
             # The published scores are tallied from the frozen lines themselves, so they always agree.
-            frozen = select(AssessmentFact).where(AssessmentFact.run_id == run.lines_id,
-                                                  AssessmentFact.unit_kind == kind).subquery()
             rules[kind] = rule_for(kind)
-            units[kind] = score_units(kind, *tally_lines(kind, frozen), rules[kind])
+            units[kind] = score_units(kind, *tally_lines(kind, staging.stored_lines(run.lines_id, kind)), rules[kind])
         run.summary_json = json.dumps(_result(month, now, rules, units), ensure_ascii=False)
         recount_pending_lines(now)  # other published months that shared a clock with this one
         drop_drafts()
@@ -163,8 +166,7 @@ def fact_lines(month: Month, kind: str, unit_id: int, metric: str, run=None, lim
     """The lines behind one figure (frozen ones for a published month), ticket number and title attached,
     and how many there are in all."""
     if run is not None:
-        f = select(AssessmentFact).where(AssessmentFact.run_id == run.lines_id,
-                                         AssessmentFact.unit_kind == kind).subquery()
+        f = staging.stored_lines(run.lines_id, kind)
     else:
         f = facts(kind, month, utcnow(), only=[metric], unit_id=unit_id)
     where = [f.c.unit_id == unit_id, f.c.metric == metric]

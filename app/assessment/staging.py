@@ -16,13 +16,13 @@ are the lines a full tally would write at publication (tests/test_staged_lines.p
 from datetime import timedelta
 
 from sqlalchemy import delete, insert, literal, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.assessment.facts import CASELESS, facts
 from app.assessment.metrics import METRICS, UNIT_KINDS
 from app.assessment.period import Month
 from app.extensions import db
-from app.models import AssessmentFact, AssessmentStage, CaseChange
+from app.models import AssessmentFact, AssessmentRun, AssessmentStage, CaseChange
 
 LINE_COLUMNS = ["run_id", "unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason",
                 "note", "due_at", "done_at"]
@@ -39,6 +39,11 @@ def write_lines(key: int, kind: str, month: Month, now, *, only=None, ticket_ids
     db.session.execute(insert(AssessmentFact).from_select(
         LINE_COLUMNS, select(literal(key), literal(kind), f.c.metric, f.c.unit_id, f.c.ticket_id, f.c.ref_id, f.c.value,
                              f.c.counted, f.c.reason, f.c.note, f.c.due_at, f.c.done_at)))
+
+
+def stored_lines(key: int, kind: str):
+    """One kind's lines stored under `key` (a version's or a stage's), as a subquery shaped like `facts`."""
+    return select(AssessmentFact).where(AssessmentFact.run_id == key, AssessmentFact.unit_kind == kind).subquery()
 
 
 def stage_of(month: Month, *, lock: bool = False):
@@ -100,6 +105,29 @@ def drop(stage: AssessmentStage) -> None:
     lines = AssessmentFact.__table__
     db.session.execute(delete(lines).where(lines.c.run_id == stage.key))
     db.session.delete(stage)
+
+
+def catch_up(month: Month, now):
+    """Bring the month's ready stage up to date and commit: its key, or None if it has none ready (or the database was
+    too busy to write). A draft of last month is then tallied from the stage's lines, the lines a live tally reads."""
+    try:
+        stage = stage_of(month, lock=True)
+        if stage is None or not stage.ready:
+            db.session.rollback()
+            return None
+        refresh(stage, now)
+        key = stage.key
+        db.session.commit()
+        return key
+    except OperationalError:  # SQLite's write lock held by another writer past the busy timeout: tallied live
+        db.session.rollback()
+        return None
+
+
+def lines_kept(key: int) -> bool:
+    """The lines under a stage's key are still there: kept by the stage, or by the version that took them."""
+    return (db.session.scalar(select(AssessmentStage.id).where(AssessmentStage.id == -key)) is not None
+            or db.session.scalar(select(AssessmentRun.id).where(AssessmentRun.lines_key == key).limit(1)) is not None)
 
 
 def take_for_publication(month: Month, now):
