@@ -13,9 +13,12 @@ from app.supervision import notify
 CHANNELS = {"in_app": _l("站内消息"), "email": _l("邮件"), "sms": _l("短信"), "webhook": _l("企业微信群")}
 STAFF_KINDS = {"urge": _l("催办"), "supervise": _l("督办"), "extension": _l("延期"), "meeting": _l("会办通知"),
                "action_item": _l("会办事项"), "procedure_overdue": _l("代办超期"), "sign_in_code": _l("登录验证码")}
-JOBS = {"sla-sweep": _l("时限检查"), "notify": _l("消息发送"), "draft-figures": _l("考评草稿计算")}
+JOBS = {"sla-sweep": _l("时限检查"), "notify": _l("消息发送"), "webhooks": _l("Webhook 推送"),
+        "draft-figures": _l("考评草稿计算"), "month-lines": _l("上月考评明细准备")}
 FIGURES = {"checked": _l("检查时限 %(n)s 个"), "recorded": _l("级别变化 %(n)s 次"), "sent": _l("发出 %(n)s 条"),
-           "failed": _l("失败 %(n)s 条"), "expired": _l("过期放弃 %(n)s 条")}
+           "delivered": _l("推送 %(n)s 条"), "failed": _l("失败 %(n)s 条"), "expired": _l("过期放弃 %(n)s 条")}
+# What the staged lines' job did (`staging.keep`): "built 2026-11", "building 2026-11", "refreshed 2026-11: 3 cases".
+STAGE_DONE = re.compile(r"^(built|building|refreshed) (\d{4}-\d{2})(?:: (\d+) cases)?$")
 
 
 def kind_label(kind: str) -> str:
@@ -91,6 +94,8 @@ def job_summary(name: str, detail: str) -> str:
     """A background job's last result in words."""
     if name == "draft-figures":
         return _("已计算：%(months)s", months=detail) if detail else _("没有待计算的月份")
+    if name == "month-lines":
+        return _stage_summary(detail)
     figures = _figures(detail)
     if not figures:
         return ""
@@ -98,6 +103,18 @@ def job_summary(name: str, detail: str) -> str:
     if figures.get("waiting"):
         parts.append(_("非工作时间，邮件和群消息等待发送"))
     return "，".join(parts)
+
+
+def _stage_summary(detail: str) -> str:
+    found = STAGE_DONE.match(detail or "")
+    if not found:
+        return ""
+    what, month, cases = found.groups()
+    if what == "built":
+        return _("已准备 %(m)s 的考评明细", m=month)
+    if what == "building":
+        return _("正在准备 %(m)s 的考评明细", m=month)
+    return _("%(m)s 的考评明细已更新：%(n)s 件诉求有变化", m=month, n=cases)
 
 
 def job_rows(beats, now) -> list[dict]:
