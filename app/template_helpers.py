@@ -1,15 +1,12 @@
 """Templates' filters and globals: the display helpers (app/display.py), enums, the bell, calendar gaps."""
 from flask import current_app, has_request_context, request
-from flask_login import current_user
 from flask_babel import get_locale
 
 from app import enums
 from app.badges import due_badge, state_badge
 from app.assessment.drafts import computed_text
-from app.supervision.notify import enterprise_messages, unread_count
-from app.supervision.services import pending_extension_count
-from app.tickets.remediation import open_count as open_remediation_count
-from app.tickets.routing import pool_count
+from app.supervision.notify import enterprise_messages
+from app.menu import menu_counts
 from app.deadlines.calendar import calendar_warning
 from app.deadlines.policies import rating_deadline, rating_window_days
 from app.deadlines.procedures import due_at as procedure_due_at
@@ -36,11 +33,8 @@ def register(app):
     app.add_template_filter(due_text, "due")
     app.add_template_global(shift_text, "shift_text")
 
-    app.add_template_global(lambda: unread_count(current_user), "unread_messages")
     app.add_template_global(enterprise_messages, "enterprise_messages")
-    app.add_template_global(pending_extension_count, "pending_extension_count")
-    app.add_template_global(open_remediation_count, "open_remediation_count")
-    app.add_template_global(lambda: pool_count(current_user), "pool_count")
+    app.add_template_global(menu_counts, "menu_counts")
     app.add_template_global(calendar_warning, "calendar_gaps")
     app.add_template_global(_worker_state, "worker_state")
     app.add_template_global(computed_text, "draft_computed_text")

@@ -22,23 +22,20 @@ def load_user(session_id: str):
         user_id, version = (int(part) for part in session_id.split(":"))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
+    key = session.get(SESSION_KEY)
+    if not isinstance(key, str) or not key:
+        return None  # never started by a login
+    # The account and its open browser session in one statement: every page of every person runs it.
+    open_session = select(LoginSession.id).where(LoginSession.key_hash == _hash(key), LoginSession.user_id == User.id,
+                                                LoginSession.ended_at.is_(None)).exists()
+    user = db.session.scalar(select(User).where(User.id == user_id, open_session))
     if user is None or user.session_version != version or not user.is_active:
-        return None
-    if not _session_open(user.id, session.get(SESSION_KEY)):
-        return None  # ended by logout (a copied cookie stops working) or never started by a login
+        return None  # ended by logout (a copied cookie stops working), signed out everywhere, or deactivated
     return user
 
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _session_open(user_id: int, key) -> bool:
-    if not isinstance(key, str) or not key:
-        return False
-    return db.session.scalar(select(LoginSession.id).where(
-        LoginSession.key_hash == _hash(key), LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))) is not None
 
 
 def start_session(user) -> None:

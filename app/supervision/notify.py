@@ -162,11 +162,16 @@ def queue_level_change(ticket, clock, level: SlaLevel, *, title, body, now, peop
 
 def unread_count(user) -> int:
     """The bell's badge: unread in-app messages that arrived since the person last opened their list."""
+    return db.session.scalar(unread_count_query(user))
+
+
+def unread_count_query(user):
+    """The bell's count as a select(), for the menu's one statement (app/menu.py)."""
     query = select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.channel == "in_app", Notification.read_at.is_(None))
     if user.notifications_seen_at is not None:
         query = query.where(Notification.created_at > user.notifications_seen_at)
-    return db.session.scalar(query)
+    return query
 
 
 def is_new(note, seen_before) -> bool:

@@ -169,8 +169,12 @@ def _check_new_due(clock, now, due_on, due_days) -> None:
 
 def pending_extension_count() -> int:
     """How many extension requests wait for a supervisor (the menu's count: one COUNT over an index)."""
-    return db.session.scalar(select(func.count(Extension.id)).where(
-        Extension.status == ExtensionStatus.PENDING.value))
+    return db.session.scalar(pending_extension_query())
+
+
+def pending_extension_query():
+    """The waiting extension requests' count as a select(), for the menu's one statement (app/menu.py)."""
+    return select(func.count(Extension.id)).where(Extension.status == ExtensionStatus.PENDING.value)
 
 
 def pending_extensions(limit=500) -> list:

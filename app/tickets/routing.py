@@ -20,7 +20,12 @@ def pool_count(user) -> int | None:
     """How many cases wait in the pool, for the secretaries and supervisors who work it (None for others)."""
     if user is None or not user.is_authenticated or not (user.is_secretary or user.is_supervisor):
         return None
-    return db.session.scalar(select(func.count(Ticket.id)).where(pool_filter()))
+    return db.session.scalar(pool_count_query())
+
+
+def pool_count_query():
+    """The pool's count as a select(), for the menu's one statement (app/menu.py)."""
+    return select(func.count(Ticket.id)).where(pool_filter())
 
 
 def take_note(ticket) -> str:
