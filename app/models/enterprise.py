@@ -11,8 +11,11 @@ from app.models.types import UTCDateTime
 class Enterprise(db.Model):
     """A company in the zone, identified by its unified social credit code when known."""
 
+    # by name, ties by id, from the index alone (the evaluation invitations read every company's id in that order)
+    __table_args__ = (Index("ix_enterprise_name", "name", "id"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), index=True)
+    name: Mapped[str] = mapped_column(String(120))
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     park: Mapped[str] = mapped_column(String(60), default="")
     industry: Mapped[str] = mapped_column(String(60), default="")
