@@ -187,6 +187,33 @@ def test_meetings_and_items_appear_in_the_officers_workspace(app, factory, login
     assert "用电增容会办" in page and "补充环评材料审查" in page and "2026-11-19 24:00" in page
 
 
+def test_a_secretarys_workspace_lists_the_open_items_of_the_meetings_she_convened(app, factory, login, clock):
+    """Her meetings' open action items, read by (meeting, status): done items and a colleague's meeting's items
+    stay out."""
+    mine, colleague, officer = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    ref = factory.ticket(S.PROCESSING, secretary=mine, lead_officer=officer)
+    theirs = factory.ticket(S.PROCESSING, secretary=colleague, lead_officer=officer)
+    me, other = login(app.test_client(), mine), login(app.test_client(), colleague)
+    convene(me, ref.id, officer.department_id)
+    convene(other, theirs.id, officer.department_id, subject="同事的会办")
+    with app.app_context():
+        my_meeting, their_meeting = (db.session.scalar(select(Meeting.id).where(Meeting.subject == subject))
+                                     for subject in ("用电增容会办", "同事的会办"))
+    for client, meeting_id, ticket_id, title in ((me, my_meeting, ref.id, "补充环评材料审查"),
+                                                 (me, my_meeting, ref.id, "复核用电负荷"),
+                                                 (other, their_meeting, theirs.id, "同事会办的事项")):
+        client.post(f"/meetings/{meeting_id}/items", data={"ticket_id": str(ticket_id), "title": title,
+                                                           "owner_department_id": str(officer.department_id),
+                                                           "working_days": "3"})
+    with app.app_context():
+        done = db.session.scalar(select(ActionItem).where(ActionItem.title == "复核用电负荷"))
+        done.status = "done"
+        db.session.commit()
+    page = me.get("/workspace").get_data(as_text=True)
+    assert "补充环评材料审查" in page
+    assert "复核用电负荷" not in page and "同事会办的事项" not in page
+
+
 def test_the_meeting_list_pages_what_each_person_may_open(app, factory, login, clock, monkeypatch):
     """The list used to read the newest 200 meetings and drop those a person may not open, so a secretary whose
     meetings were older than the centre's newest 200 saw none. Here a page holds 2: secretary A's one meeting is

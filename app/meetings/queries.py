@@ -1,7 +1,7 @@
 """What meetings ask of a person: the meetings they attend soon, and the open action items they own."""
 from datetime import timedelta
 
-from sqlalchemy import false, func, or_, select, true
+from sqlalchemy import any_, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.enums import ActionItemStatus, Role
@@ -28,7 +28,11 @@ def upcoming_for(user, now):
     if user.is_officer:
         items_q = items_q.where(ActionItem.owner_department_id == user.department_id)
     elif user.is_secretary:
-        items_q = items_q.where(ActionItem.meeting_id.in_(select(Meeting.id).where(Meeting.convened_by_id == user.id)))
+        hers = select(Meeting.id).where(Meeting.convened_by_id == user.id)
+        # Her meetings' open items from (meeting_id, status) alone. As IN (subquery) PostgreSQL walked every action
+        # item by id to find 50 of hers (3.4-5.4 ms at 1,000,000 cases); as an array it probes each meeting (2.6).
+        items_q = items_q.where(ActionItem.meeting_id == any_(func.array(hers.scalar_subquery()))
+                                if db.engine.dialect.name == "postgresql" else ActionItem.meeting_id.in_(hers))
     items = db.session.scalars(items_q.order_by(ActionItem.id).limit(50)).all()
     clocks = {c.action_item_id: c for c in db.session.scalars(select(TicketClock).where(
         TicketClock.action_item_id.in_([i.id for i in items]), running_looked_up_by_key()))} if items else {}

@@ -69,11 +69,15 @@ class MeetingGuest(db.Model):
 class ActionItem(db.Model):
     """A decision's follow-through: an owner, a due date in working days (an SLA clock), and a status."""
 
+    # A meeting's and a department's items with their status: the workspaces list the open ones
+    __table_args__ = (Index("ix_action_item_meeting_id", "meeting_id", "status"),
+                      Index("ix_action_item_owner_department_id", "owner_department_id", "status"))
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
-    owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     working_days: Mapped[int] = mapped_column(Integer)
     status: Mapped[ActionItemStatus] = mapped_column(LabeledEnumColumn(ActionItemStatus, 10),

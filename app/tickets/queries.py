@@ -97,7 +97,11 @@ def _secretary_queue(user, limit):
     # Her candidates were looked up in the ticket table one by one to test the state, the first reply and the
     # deadline (her 2,495 cases at 1,000,000: 12 ms on SQLite, 18-32 on PostgreSQL; now 3-4 and 8-9; bench/README.md).
     mine = (Ticket.secretary_id == user.id, companies_cases(user))
-    parts = [select(Ticket.id, Ticket.due_at).where(who, what) for who in mine for what in _secretary_waiting()]
+    # One branch per state: with the states as a list PostgreSQL probed (company, state) for the company alone and
+    # filtered the state, reading all of her companies' 25,000 cases (13.7 -> 4.7-5.6 ms at 1,000,000 cases).
+    waiting = [Ticket.state == state for state in _SECRETARY_TO_ACT] + [
+        and_(Ticket.state == state, Ticket.first_replied_at.is_(None)) for state in _SECRETARY_TO_ANSWER]
+    parts = [select(Ticket.id, Ticket.due_at).where(who, what) for who in mine for what in waiting]
     parts.append(select(Ticket.id, Ticket.due_at).join(Remediation, Remediation.ticket_id == Ticket.id)
                  .where(Remediation.completed_at.is_(None), or_(*mine)))
     queue = union(*parts).subquery("queue")
