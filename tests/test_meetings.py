@@ -244,7 +244,14 @@ def test_the_meeting_list_pages_what_each_person_may_open(app, factory, login, c
     assert "没有第 9 页。" in past and "回到第一页" in past
     # the invited department's officer sees all four, the latest two on the first page
     everyone = login(app.test_client(), officer).get("/meetings").get_data(as_text=True)
-    assert "乙秘书的会办20" in everyone and "下一页" in everyone
+    assert "乙秘书的会办20" in everyone and "乙秘书的会办19" in everyone and "下一页" in everyone
+    assert "乙秘书的会办18" not in everyone and "甲秘书的会办" not in everyone and own.number not in everyone
+    rest = login(app.test_client(), officer).get("/meetings?page=2").get_data(as_text=True)
+    # the 18th and A's, each with its case's number (rows read after their ids)
+    assert "乙秘书的会办18" in rest and "甲秘书的会办" in rest and own.number in rest and "下一页" not in rest
+    # an officer of a department not invited sees none of them
+    outsider = login(app.test_client(), factory.user(Role.OFFICER, department_id=factory.department("税务局")))
+    assert "秘书的会办" not in outsider.get("/meetings").get_data(as_text=True)
 
 
 def test_an_officer_sees_the_departments_open_items_soonest_due_first(app, factory, login, clock, monkeypatch):

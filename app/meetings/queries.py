@@ -49,9 +49,13 @@ def visible_meetings(user):
     if user.has_role(Role.SUPERVISOR, Role.ADMIN):
         return true()
     if user.is_officer:
-        return or_(Meeting.id.in_(select(MeetingInvite.meeting_id).where(
+        # On SQLite `id + 0` keeps the page walking the meetings by start and testing each against the two sets;
+        # by id it looked up each of the department's 3,500 meetings and sorted them all (7.4 -> 3.4 ms at
+        # 1,000,000 cases). PostgreSQL hashes both sets and walks the start index either way.
+        meeting_id = Meeting.id + 0 if db.engine.dialect.name == "sqlite" else Meeting.id
+        return or_(meeting_id.in_(select(MeetingInvite.meeting_id).where(
                        MeetingInvite.department_id == user.department_id)),
-                   Meeting.id.in_(select(ActionItem.meeting_id).where(
+                   meeting_id.in_(select(ActionItem.meeting_id).where(
                        ActionItem.owner_department_id == user.department_id)))
     if user.is_secretary:
         # Checked per meeting, newest first, so a page stops after its own length of her meetings: a count per
@@ -67,12 +71,15 @@ def visible_meetings(user):
 def meeting_page(user, page: int) -> tuple[list, bool]:
     """One page of the meetings `user` may open, the latest first, with their cases and invitations, and whether
     another page follows (not counted: a secretary's meetings are found by checking every meeting's cases)."""
-    meetings = db.session.scalars(
-        select(Meeting).where(visible_meetings(user)).options(selectinload(Meeting.tickets),
-                                                             selectinload(Meeting.invites))
-        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    # The page's ids first, then its rows: with whole rows SQLite read every meeting of an officer's department
+    # (agenda and minutes included) to sort them for 50.
+    ids = db.session.scalars(
+        select(Meeting.id).where(visible_meetings(user)).order_by(Meeting.starts_at.desc(), Meeting.id.desc())
         .limit(MEETINGS_PER_PAGE + 1).offset((page - 1) * MEETINGS_PER_PAGE)).all()
-    return meetings[:MEETINGS_PER_PAGE], len(meetings) > MEETINGS_PER_PAGE
+    shown = ids[:MEETINGS_PER_PAGE]
+    rows = {m.id: m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_(shown)).options(
+        selectinload(Meeting.tickets), selectinload(Meeting.invites)))} if shown else {}
+    return [rows[i] for i in shown if i in rows], len(ids) > MEETINGS_PER_PAGE
 
 
 def open_items_of(department_id, limit=50) -> tuple[list, int]:
