@@ -18,7 +18,10 @@ def upcoming_for(user, now):
     meetings_q = select(Meeting).where(Meeting.starts_at >= now - timedelta(days=1),
                                        Meeting.starts_at <= now + timedelta(days=14)).order_by(Meeting.starts_at)
     if user.is_officer:
-        meetings_q = meetings_q.where(Meeting.id.in_(select(MeetingInvite.meeting_id).where(
+        # On SQLite `id + 0`: the fortnight's meetings by start, each tested against the department's invitations;
+        # by id it looked up every meeting the department was ever invited to (1,489: 2.7 -> 0.5 ms).
+        meeting_id = Meeting.id + 0 if db.engine.dialect.name == "sqlite" else Meeting.id
+        meetings_q = meetings_q.where(meeting_id.in_(select(MeetingInvite.meeting_id).where(
             MeetingInvite.department_id == user.department_id)))
     elif user.is_secretary:
         meetings_q = meetings_q.where(Meeting.convened_by_id == user.id)

@@ -140,14 +140,20 @@ class Ticket(db.Model):
         return [e for e in self.events if e.is_public and not (shared and _old_meeting_event(e))]
 
 
+LEADING_PART = "status = 'signed' AND role = 'lead'"
+
+
 class Assignment(db.Model):
     """A department's part in a ticket: lead or support, and whether it signed or returned it."""
 
     # A department's parts by status, with their cases: the officer's queue reads the parts waiting for its
     # signature without its whole history, and the list counts a department's cases without reading a part.
     # By department and case: a department's cases each once, in order, so that counting them stops at the cap.
+    # The parts a department leads and signed: an officer's queue asks it of each processing case by deadline.
     __table_args__ = (Index("ix_assignment_department_status", "department_id", "status", "ticket_id"),
-                      Index("ix_assignment_department_id", "department_id", "ticket_id"))
+                      Index("ix_assignment_department_id", "department_id", "ticket_id"),
+                      Index("ix_assignment_leading", "department_id", "ticket_id", sqlite_where=text(LEADING_PART),
+                            postgresql_where=text(LEADING_PART)))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
