@@ -167,13 +167,9 @@ def _check_new_due(clock, now, due_on, due_days) -> None:
                                  new=due_text(target), old=due_text(clock.due_at)))
 
 
-def pending_extension_count() -> int:
-    """How many extension requests wait for a supervisor (the menu's count: one COUNT over an index)."""
-    return db.session.scalar(pending_extension_query())
-
-
 def pending_extension_query():
-    """The waiting extension requests' count as a select(), for the menu's one statement (app/menu.py)."""
+    """How many extension requests wait for a supervisor, as a select() (the menu's count over an index, read with
+    the menu's others in one statement: app/menu.py)."""
     return select(func.count(Extension.id)).where(Extension.status == ExtensionStatus.PENDING.value)
 
 

@@ -99,13 +99,9 @@ def complete_with_visit(ticket, actor, *, visited_on, way, result, satisfied, no
 
 # ---- reads: the supervisors' list and the menu's count ----------------------------------------------------------
 
-def open_count() -> int:
-    """How many remediations wait for their return visit (the supervisors' menu: one COUNT over an index)."""
-    return db.session.scalar(open_count_query())
-
-
 def open_count_query():
-    """The open remediations' count as a select(), for the menu's one statement (app/menu.py)."""
+    """How many remediations wait for their return visit, as a select() (the supervisors' menu count over an index,
+    read with the menu's others in one statement: app/menu.py)."""
     return select(func.count(Remediation.id)).where(Remediation.completed_at.is_(None))
 
 
