@@ -3,7 +3,8 @@
     .venv/bin/python bench/table.py sqlite.json postgresql.json
 
 Pages are matched by their label, with the counts in parentheses (cases the worker refreshed, late cases) dropped
-so that the two runs' rows meet; a page only one run has keeps its own cell empty on the other side."""
+so that the two runs' rows meet, and shown with both runs' counts; a page only one run has keeps its own cell empty
+on the other side."""
 import json
 import re
 import sys
@@ -23,18 +24,22 @@ def _cell(row) -> str:
 
 def table(first: dict, second: dict) -> str:
     """The Markdown table of both runs' pages, submissions and worker memory."""
-    rows, order = {}, []
+    rows, labels, order = {}, {}, []
     for side, run in enumerate((first, second)):
         for row in run["pages"]:
             key = _key(row["page"])
             if key not in rows:
-                rows[key], order = [None, None], order + [key]
+                rows[key], labels[key], order = [None, None], [], order + [key]
             rows[key][side] = row
+            counts = row["page"][len(key):].strip(" ()")
+            if counts and counts not in labels[key]:
+                labels[key].append(counts)
     lines = [f"| page | {first['database']} | {second['database']} | SQL statements |", "|---|---|---|---|"]
     for key in order:
         a, b = rows[key]
         queries = " / ".join(str(r["queries"]) for r in (a, b) if r is not None and "path" in r)
-        lines.append(f"| {key} | {_cell(a)} | {_cell(b)} | {queries} |")
+        label = f"{key} ({' / '.join(labels[key])})" if labels[key] else key
+        lines.append(f"| {label} | {_cell(a)} | {_cell(b)} | {queries} |")
     lines.append(f"| public submissions, 16 clients | {first['submissions_per_s']:.0f}/s, "
                  f"{len(first['submission_errors'])} lost | {second['submissions_per_s']:.0f}/s, "
                  f"{len(second['submission_errors'])} lost | |")
