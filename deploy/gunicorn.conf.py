@@ -20,7 +20,7 @@ def post_worker_init(worker):
     walked them every few dozen requests and paused that request by 100–200 ms, most of every page's p95; frozen,
     it takes 6–9 ms. The youngest generation is collected after 50,000 new objects instead of 700: a page that
     reads rows (20,000 ids for the evaluation invitations, 50 cases with their parts for a list) set off dozens of
-    collections a request, 1–3 ms of a 30 ms page, that freed next to nothing (rows are freed by their reference
+    collections a request, 1.3–3.6 ms of a page, that freed next to nothing (rows are freed by their reference
     counts). Templates are compiled here (0.9 s), and the working-day index built, so that no visitor waits
     for them (bench/README.md)."""
     import gc

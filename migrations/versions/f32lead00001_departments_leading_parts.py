@@ -1,6 +1,6 @@
 """A partial index of the parts a department leads and signed (department_id, ticket_id): an officer's workspace
 walks the processing cases in deadline order and asks of each whether the department leads it, which PostgreSQL
-answered through the case's every part, reading each from the table (1,936 parts for 51 cases: 15.7 ms at
+answered through the case's every part, reading each from the table (1,936 cases probed for 51: 15.7 ms at
 1,000,000 cases); from this index alone 2.9 ms (bench/README.md, stop 32). Built CONCURRENTLY on PostgreSQL, so the
 assignment table stays writable.
 
