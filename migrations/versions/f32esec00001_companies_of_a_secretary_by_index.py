@@ -28,7 +28,7 @@ def _rebuild(columns):
     with op.get_context().autocommit_block():
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {NAME}_new')  # left by an interrupted run
         op.create_index(f'{NAME}_new', 'enterprise', columns, postgresql_concurrently=True)
-        op.drop_index(NAME, table_name='enterprise', postgresql_concurrently=True)
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {NAME}')  # gone already if a run stopped here
         op.execute(f'ALTER INDEX {NAME}_new RENAME TO {NAME}')
 
 

@@ -28,7 +28,7 @@ def _rebuild(name, columns):
     with op.get_context().autocommit_block():
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {name}_new')  # left by an interrupted run
         op.create_index(f'{name}_new', 'action_item', columns, postgresql_concurrently=True)
-        op.drop_index(name, table_name='action_item', postgresql_concurrently=True)
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {name}')  # gone already if a run stopped here
         op.execute(f'ALTER INDEX {name}_new RENAME TO {name}')
 
 
