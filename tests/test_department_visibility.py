@@ -98,6 +98,28 @@ def test_a_secretary_filtering_by_department_sees_her_cases_there_and_no_colleag
     assert "她的诉求派到别的部门" not in page and "同事的诉求派到该部门" not in page
 
 
+@pytest.mark.parametrize("read_once", [2_000, 0], ids=["ids-read-once", "intersection-in-each-statement"])
+def test_a_secretary_filtering_by_department_and_state_counts_only_what_both_keep(app, factory, login, clock,
+                                                                                  monkeypatch, read_once):
+    """Filtered by the department alone, the count is the intersected set itself (two of her cases there); with a
+    state too it must count only those in the state (one processing). One a page: two pages, the second holds the
+    other case."""
+    monkeypatch.setattr(queries, "SHARED_READ_ONCE", read_once)
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    her, there = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    factory.ticket(S.PROCESSING, secretary=her, lead_officer=there, title="办理中的那件")
+    factory.ticket(S.ON_HOLD, secretary=her, lead_officer=there, title="挂起的那件")
+    app.config["PAGE_SIZE"] = 1
+    browser = login(app.test_client(), her)
+    first, second = (browser.get(f"/tickets?department={there.department_id}&page={n}").get_data(as_text=True)
+                     for n in (1, 2))
+    assert "共 2 件" in first and "共 2 件" in second
+    assert {"办理中的那件" in first, "办理中的那件" in second} == {True, False}
+    assert ("挂起的那件" in first) != ("挂起的那件" in second)
+    narrowed = browser.get(f"/tickets?department={there.department_id}&state=processing").get_data(as_text=True)
+    assert "共 1 件" in narrowed and "办理中的那件" in narrowed and "挂起的那件" not in narrowed
+
+
 def test_the_department_queue_holds_its_planner_setting_for_one_statement_only(app, factory, clock):
     """On PostgreSQL the department queue's statement runs without parallel workers (app/planner.py); the setting
     must be back to what it was for the rest of the request's transaction, and the queue must hold the case."""
