@@ -8,6 +8,7 @@ in turn and prints one table: p50 and p95 in ms (client side, keep-alive), SQL s
 app's X-Query-Count header, which only this runner turns on) and every web worker's RSS after the run.
 Then 16 clients submit the public form for a while (page, CSRF token, one-time key, POST) and the rate of
 tickets per second is printed with the number lost. Rate limits are off: all load comes from 127.0.0.1.
+`--pages REGEX` times only the pages whose label matches, and nothing else: a quick before and after of one change.
 """
 import argparse
 import json
@@ -302,6 +303,87 @@ def recompute_times(browser, month, page, n=3):
     return percentile(times, 50), max(times), n - recomputing  # and how many were tallied on the request
 
 
+def worker_first(url, last_month, rows):
+    """What a running SLA worker has done before the pages are requested: last month's lines staged and the
+    draft snapshots tallied (each appended to `rows` with its time)."""
+    # The SLA worker stages last month's lines as soon as it has ended (its drafts then rank from them): done first,
+    # as a running worker would have.
+    done, stage_ms = keep_stage(url)
+    rows.append({"page": f"SLA worker: {last_month}'s lines staged ({done})", "p50_ms": stage_ms, "p95_ms": stage_ms,
+                 "queries": 0})
+    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    months, refresh_ms = refresh_drafts(url)
+    rows.append({"page": f"SLA worker: draft snapshots of {months}", "p50_ms": refresh_ms, "p95_ms": refresh_ms,
+                 "queries": 0})
+    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+
+
+def months_and_submissions(args, ids, base, sup, rows, last_month, month_before, month_third):
+    """The month pages after 按最新数据重算, publishing months, the published pages and 16 clients submitting the
+    public form (rows appended to `rows`); returns (submissions per second, tickets sent, errors)."""
+    for page in ("month", "report"):
+        stamp_worker(args.database_url)  # as a running worker would have within the last minute
+        try:
+            p50, worst, on_request = recompute_times(sup, last_month, page)
+            how = f"tallied on the request {on_request}/3" if on_request else "the worker recomputing"
+            rows.append({"page": f"assessment {last_month} {page} (draft, after 按最新数据重算: {how})",
+                         "p50_ms": round(p50, 1), "p95_ms": round(worst, 1), "queries": 0})
+        except Exception as exc:
+            rows.append({"page": f"assessment {last_month} {page} (draft, after 按最新数据重算)", "error": str(exc)})
+        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    # The SLA worker's next run: it tallies the months the request put out of date (the tally a request would
+    # otherwise have waited for).
+    again, again_ms = refresh_drafts(args.database_url)
+    rows.append({"page": f"SLA worker: draft snapshots {again} recomputed after 按最新数据重算", "p50_ms": again_ms,
+                 "p95_ms": again_ms, "queries": 0})
+    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    try:
+        # Publishing a month also freezes last month's figures for the comparison: tallied afresh when last month
+        # is not published (the first run on a new database), read from its publication when it is (a centre
+        # publishing month by month). Both are timed.
+        def publish(month, label):
+            seconds = timed_post(sup, f"/assessment/{month}?view=draft", f"/assessment/{month}/publish",
+                                 {"republish": "y", "note": "压测：重新发布"})
+            rows.append({"page": label, "p50_ms": round(seconds * 1000), "p95_ms": round(seconds * 1000),
+                         "queries": 0})
+            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+
+        def stage(label):
+            done, ms = keep_stage(args.database_url)
+            rows.append({"page": f"SLA worker: {label} ({done})", "p50_ms": ms, "p95_ms": ms, "queries": 0})
+            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+
+        # Older months are published by a full tally of their lines.
+        publish(month_before, f"publish {month_before} (POST)")
+        publish(month_third, f"publish {month_third} (POST)")
+        publish(month_before, f"publish {month_before} again, {month_third} published (POST)")
+        # Last month (the one a centre publishes, the month before it published) from the lines the worker keeps
+        # staged (built at the start; again after a publication took them), brought up to date by the worker's
+        # minute and by the publication itself.
+        stage(f"{last_month}'s lines caught up")
+        publish(last_month, f"publish {last_month} (POST), from its staged lines")
+        stage(f"{last_month}'s lines staged again after its publication")
+        publish(last_month, f"publish {last_month} again (POST), from its staged lines")
+        stage(f"{last_month}'s lines staged again")
+        for label, path in ((f"assessment {month_before} (published)", f"/assessment/{month_before}"),
+                            (f"assessment {month_before} report (published)",
+                             f"/assessment/{month_before}/report")):
+            p50, p95, queries, size = measure(sup, path, args.requests)
+            rows.append({"page": label, "path": path, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+                         "queries": queries, "kb": round(size / 1024)})
+    except Exception as exc:
+        rows.append({"page": f"publish {month_before}", "error": str(exc)})
+    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    rate, sent, errors = submissions(base, args.submit_seconds, 16, ids["category"])
+    try:
+        done, ms = keep_stage(args.database_url)
+        rows.append({"page": f"SLA worker: staged lines after the submissions ({done})", "p50_ms": ms,
+                     "p95_ms": ms, "queries": 0})
+    except Exception as exc:
+        rows.append({"page": "SLA worker: staged lines after the submissions", "error": str(exc)})
+    return rate, sent, errors
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
@@ -310,7 +392,11 @@ def main():
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--submit-seconds", type=int, default=20)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--pages", default=None, metavar="REGEX",
+                        help="time only the pages whose label matches (no SLA worker, months, publishing or "
+                             "submissions): a quick before and after of one change")
     args = parser.parse_args()
+    full = args.pages is None
     ids = targets(args.database_url)
     # The centre's months are Beijing's (as the app counts them): from 16:00 UTC on a month's last day it is already
     # the next month there.
@@ -319,23 +405,15 @@ def main():
     m2 = (now.year * 12 + now.month - 3)
     month_before = f"{m2 // 12}-{m2 % 12 + 1:02d}"  # published by the run (again, as a new version, if it was)
     month_third = f"{(m2 - 1) // 12}-{(m2 - 1) % 12 + 1:02d}"  # the month before that, published in between
-    removed = unpublish(args.database_url, last_month)
+    removed = unpublish(args.database_url, last_month) if full else 0
     if removed:
         print(f"bench: {removed} version(s) of {last_month} from earlier runs removed", file=sys.stderr, flush=True)
     vacuumed = vacuum(args.database_url)
     if vacuumed is not None:
         print(f"bench: VACUUM ANALYZE in {vacuumed} ms", file=sys.stderr, flush=True)
     rows = []
-    # The SLA worker stages last month's lines as soon as it has ended (its drafts then rank from them): done first,
-    # as a running worker would have.
-    done, stage_ms = keep_stage(args.database_url)
-    rows.append({"page": f"SLA worker: {last_month}'s lines staged ({done})", "p50_ms": stage_ms, "p95_ms": stage_ms,
-                 "queries": 0})
-    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
-    months, refresh_ms = refresh_drafts(args.database_url)
-    rows.append({"page": f"SLA worker: draft snapshots of {months}", "p50_ms": refresh_ms, "p95_ms": refresh_ms,
-                 "queries": 0})
-    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    if full:
+        worker_first(args.database_url, last_month, rows)
     log = open("/tmp/jj-bench-gunicorn.log", "w")
     proc = start_gunicorn(args.database_url, args.workers, args.port, log)
     base = f"http://127.0.0.1:{args.port}"
@@ -368,8 +446,10 @@ def main():
             (f"assessment {last_month} report (draft snapshot)", sup, f"/assessment/{last_month}/report?view=draft",
              None),
         ]
+        if not full:
+            pages = [page for page in pages if re.search(args.pages, page[0])]
         for label, browser, path, headers in pages:
-            if path == "/board/overdue":
+            if path == "/board/overdue" and full:
                 # The SLA worker keeps these after every sweep (each minute): kept just before, as it would have.
                 late, board_ms = keep_board_tallies(args.database_url)
                 rows.append({"page": f"SLA worker: board and hall tallies ({late:,} late cases)", "p50_ms": board_ms,
@@ -382,67 +462,11 @@ def main():
             except Exception as exc:
                 rows.append({"page": label, "path": path, "error": str(exc)})
             print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
-        for page in ("month", "report"):
-            stamp_worker(args.database_url)  # as a running worker would have within the last minute
-            try:
-                p50, worst, on_request = recompute_times(sup, last_month, page)
-                how = f"tallied on the request {on_request}/3" if on_request else "the worker recomputing"
-                rows.append({"page": f"assessment {last_month} {page} (draft, after 按最新数据重算: {how})",
-                             "p50_ms": round(p50, 1), "p95_ms": round(worst, 1), "queries": 0})
-            except Exception as exc:
-                rows.append({"page": f"assessment {last_month} {page} (draft, after 按最新数据重算)", "error": str(exc)})
-            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
-        # The SLA worker's next run: it tallies the months the request put out of date (the tally a request would
-        # otherwise have waited for).
-        again, again_ms = refresh_drafts(args.database_url)
-        rows.append({"page": f"SLA worker: draft snapshots {again} recomputed after 按最新数据重算", "p50_ms": again_ms,
-                     "p95_ms": again_ms, "queries": 0})
-        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
-        try:
-            # Publishing a month also freezes last month's figures for the comparison: tallied afresh when last month
-            # is not published (the first run on a new database), read from its publication when it is (a centre
-            # publishing month by month). Both are timed.
-            def publish(month, label):
-                seconds = timed_post(sup, f"/assessment/{month}?view=draft", f"/assessment/{month}/publish",
-                                     {"republish": "y", "note": "压测：重新发布"})
-                rows.append({"page": label, "p50_ms": round(seconds * 1000), "p95_ms": round(seconds * 1000),
-                             "queries": 0})
-                print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
-
-            def stage(label):
-                done, ms = keep_stage(args.database_url)
-                rows.append({"page": f"SLA worker: {label} ({done})", "p50_ms": ms, "p95_ms": ms, "queries": 0})
-                print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
-
-            # Older months are published by a full tally of their lines.
-            publish(month_before, f"publish {month_before} (POST)")
-            publish(month_third, f"publish {month_third} (POST)")
-            publish(month_before, f"publish {month_before} again, {month_third} published (POST)")
-            # Last month (the one a centre publishes, the month before it published) from the lines the worker keeps
-            # staged (built at the start; again after a publication took them), brought up to date by the worker's
-            # minute and by the publication itself.
-            stage(f"{last_month}'s lines caught up")
-            publish(last_month, f"publish {last_month} (POST), from its staged lines")
-            stage(f"{last_month}'s lines staged again after its publication")
-            publish(last_month, f"publish {last_month} again (POST), from its staged lines")
-            stage(f"{last_month}'s lines staged again")
-            for label, path in ((f"assessment {month_before} (published)", f"/assessment/{month_before}"),
-                                (f"assessment {month_before} report (published)",
-                                 f"/assessment/{month_before}/report")):
-                p50, p95, queries, size = measure(sup, path, args.requests)
-                rows.append({"page": label, "path": path, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
-                             "queries": queries, "kb": round(size / 1024)})
-        except Exception as exc:
-            rows.append({"page": f"publish {month_before}", "error": str(exc)})
-        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
-        rate, sent, errors = submissions(base, args.submit_seconds, 16, ids["category"])
+        rate, sent, errors = None, 0, []
+        if full:
+            rate, sent, errors = months_and_submissions(args, ids, base, sup, rows, last_month, month_before,
+                                                        month_third)
         rss = worker_rss_mb(proc.pid)
-        try:
-            done, ms = keep_stage(args.database_url)
-            rows.append({"page": f"SLA worker: staged lines after the submissions ({done})", "p50_ms": ms,
-                         "p95_ms": ms, "queries": 0})
-        except Exception as exc:
-            rows.append({"page": "SLA worker: staged lines after the submissions", "error": str(exc)})
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
@@ -455,11 +479,13 @@ def main():
             print(f"| {row['page']:<44} | {'error: ' + row['error'][:40]} |")
         else:
             print(f"| {row['page']:<44} | {row['p50_ms']:>7.1f} | {row['p95_ms']:>7.1f} | {row['queries']:>4} |")
-    print(f"public submissions, 16 clients: {rate:.0f}/s ({sent} tickets, {len(errors)} errors)")
+    if rate is not None:
+        print(f"public submissions, 16 clients: {rate:.0f}/s ({sent} tickets, {len(errors)} errors)")
     print("web worker RSS after the run: " + ", ".join(f"{mb:.0f} MB" for mb in rss))
     if args.json:
         Path(args.json).write_text(json.dumps({"database": dialect, "cases": ids["cases"], "pages": rows,
-                                               "submissions_per_s": round(rate, 1), "submission_errors": errors[:20],
+                                               "submissions_per_s": rate and round(rate, 1),
+                                               "submission_errors": errors[:20],
                                                "worker_rss_mb": rss, "at": now.isoformat()}, ensure_ascii=False,
                                               indent=1))
 

@@ -40,9 +40,10 @@ def table(first: dict, second: dict) -> str:
         queries = " / ".join(str(r["queries"]) for r in (a, b) if r is not None and "path" in r)
         label = f"{key} ({' / '.join(labels[key])})" if labels[key] else key
         lines.append(f"| {label} | {_cell(a)} | {_cell(b)} | {queries} |")
-    lines.append(f"| public submissions, 16 clients | {first['submissions_per_s']:.0f}/s, "
-                 f"{len(first['submission_errors'])} lost | {second['submissions_per_s']:.0f}/s, "
-                 f"{len(second['submission_errors'])} lost | |")
+    if None not in (first["submissions_per_s"], second["submissions_per_s"]):  # not in a `--pages` run
+        lines.append(f"| public submissions, 16 clients | {first['submissions_per_s']:.0f}/s, "
+                     f"{len(first['submission_errors'])} lost | {second['submissions_per_s']:.0f}/s, "
+                     f"{len(second['submission_errors'])} lost | |")
     rss = [f"{min(r['worker_rss_mb']):.0f}–{max(r['worker_rss_mb']):.0f}" for r in (first, second)]
     lines.append(f"| web worker RSS after the run, MB | {rss[0]} | {rss[1]} | |")
     return "\n".join(lines)
