@@ -1,6 +1,7 @@
 """A secretary's state tabs are counted (and, on PostgreSQL, their undated cases listed) part by part: her own
 cases, her companies' cases, the open cases of nobody, every intake case (queries._secretary_tab_parts). Whichever
-way they are read, a tab holds exactly what she may see in that state, each case once, in deadline order."""
+way they are read, a tab holds exactly what she may see in that state, each case once, in deadline order. On
+SQLite her dated cases are listed part by part too (queries._dated_by_parts)."""
 import re
 from datetime import datetime
 
@@ -79,6 +80,38 @@ def test_a_page_passes_from_her_dated_cases_to_her_undated(her_cases, app):
     second = _numbers(client.get("/tickets?state=processing&page=2").get_data(as_text=True))
     # the dated two by deadline (made a moment apart on a stopped clock: equal deadlines, so by id), then the undated
     assert first + second == [cases["company"].number, cases["nobody"].number, cases["own"].number]
+
+
+def test_her_dated_tab_pages_in_deadline_order_across_her_parts(app, factory, login, clock):
+    """On SQLite her dated tab is read as the first cases of each of her parts, merged (queries._dated_by_parts): a
+    case in two parts comes once, and the second page reads past the first page's cases in every part."""
+    clock.set(datetime(2026, 11, 16, 9, tzinfo=SHANGHAI))
+    me, colleague = factory.user(Role.SECRETARY), factory.user(Role.SECRETARY)
+    my_company, their_company = factory.enterprise(me), factory.enterprise(colleague)
+    cases = {
+        "own, her company": factory.ticket(S.PROCESSING, secretary=me, enterprise_id=my_company),
+        "own, their company": factory.ticket(S.PROCESSING, secretary=me, enterprise_id=their_company),
+        "colleague's, her company": factory.ticket(S.PROCESSING, secretary=colleague, enterprise_id=my_company),
+        "nobody's": factory.ticket(S.PROCESSING, secretary=colleague, enterprise_id=their_company),
+        "colleague's own": factory.ticket(S.PROCESSING, secretary=colleague, enterprise_id=their_company),
+    }
+    # Deadlines set by hand, a day apart and not in the order the cases were made (nor by part).
+    day = {"colleague's own": 1, "own, their company": 2, "nobody's": 3, "own, her company": 4,
+           "colleague's, her company": 5}
+    with app.app_context():
+        for key, d in day.items():
+            db.session.execute(update(Ticket).where(Ticket.id == cases[key].id)
+                               .values(due_at=datetime(2026, 11, 20 + d, 17, tzinfo=SHANGHAI)))
+        db.session.execute(update(Ticket).where(Ticket.id == cases["nobody's"].id).values(secretary_id=None))
+        db.session.commit()
+    app.config["PAGE_SIZE"] = 1  # a page of one: each later page reads past a case of some part
+    client = login(app.test_client(), me)
+    pages = [_numbers(client.get(f"/tickets?state=processing&page={page}").get_data(as_text=True))
+             for page in (1, 2, 3, 4)]
+    # Hers by deadline: her own at a colleague's company (day 2), nobody's (3), her own at her company (4: her own
+    # and her company's, listed once), her company's case a colleague took (5). The colleague's own (1) is not hers.
+    mine = [cases[k].number for k in ("own, their company", "nobody's", "own, her company", "colleague's, her company")]
+    assert pages == [[number] for number in mine]
 
 
 def test_the_open_tab_lists_her_cases_of_both_states(her_cases):

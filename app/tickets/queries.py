@@ -6,12 +6,12 @@ from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import (ARRAY, Integer, and_, any_, bindparam, case, exists, func, intersect, literal, or_, select,
                         union)
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, ClockKind, OPEN_STATES, SlaLevel,
                        TicketState as S)
 from app.extensions import db
-from app.models import Assignment, Enterprise, Remediation, Ticket
+from app.models import Assignment, Category, Department, Enterprise, Remediation, Ticket, User
 from app.models.deadline import running_looked_up_by_key
 from app.tickets import routing, search, workflow
 from app.planner import postgres_setting
@@ -28,8 +28,17 @@ SORTS = {
 
 
 def _with_rows():
-    return (joinedload(Ticket.enterprise), joinedload(Ticket.category), joinedload(Ticket.secretary),
-            selectinload(Ticket.assignments).joinedload(Assignment.department))
+    """What a case's row shows (tickets/_table.html) and an officer's part of it reads (own_parts), and nothing
+    else: every column loaded is converted and kept for fifty rows and their company, secretary and parts, and the
+    full rows were a third of a list's time in Python (bench/README.md, stop 34)."""
+    return (load_only(Ticket.number, Ticket.title, Ticket.urgency, Ticket.channel, Ticket.state, Ticket.enterprise_id,
+                      Ticket.category_id, Ticket.secretary_id, Ticket.due_at, Ticket.due_unit, Ticket.sla_level,
+                      Ticket.supervised_at, Ticket.created_at),
+            joinedload(Ticket.enterprise).load_only(Enterprise.name),
+            joinedload(Ticket.category).load_only(Category.name),
+            joinedload(Ticket.secretary).load_only(User.display_name),
+            selectinload(Ticket.assignments).load_only(Assignment.department_id, Assignment.role, Assignment.status)
+            .joinedload(Assignment.department).load_only(Department.name))
 
 
 def _tickets_in_order(ids, options=None) -> list:
@@ -543,16 +552,32 @@ def _secretary_tab_parts(user, f: TicketFilters):
     return [narrowed.where(part) for part in secretary_parts(user)]
 
 
+def _dated_by_parts(parts, offset: int, limit: int) -> list[int]:
+    """The ids of a secretary's tab's dated cases from `offset`, `limit` of them, in deadline order: the first
+    offset + limit of each part by its own index range, merged. Walking the state's (state, due_at) index instead
+    tested each case against her four parts until fifty passed (SQLite at 1,000,000 cases: 5.2 ms, so 2.4)."""
+    firsts = [part.add_columns(Ticket.due_at).where(Ticket.due_at.is_not(None)).order_by(Ticket.due_at, Ticket.id)
+              .limit(offset + limit).subquery() for part in parts]
+    merged = union(*(select(first.c.id, first.c.due_at) for first in firsts)).subquery()
+    return list(db.session.scalars(select(merged.c.id).order_by(merged.c.due_at, merged.c.id)
+                                   .limit(limit).offset(offset)))
+
+
 def _by_deadline(base, offset: int, limit: int, parts=None) -> list:
     """A page of one state's cases in deadline order (SORTS["due"]: dated cases by due time, then the undated by id),
     read as two lists that each follow the (state, due_at) index: the dated cases by (due_at, id), then the undated
     by id. In one statement "due_at IS NULL" heads the order, which that index does not hold: a state tab (已关闭:
     870,000 undated cases) read the whole state and sorted it for 50 rows (170-280 ms at 1,000,000 cases on both
     databases). Without a state the whole table's (due_at IS NULL, due_at, id) index serves the one statement.
-    `parts`: a secretary's tab as its parts (`_secretary_tab_parts`), for her undated cases on PostgreSQL."""
+    `parts`: a secretary's tab as its parts (`_secretary_tab_parts`), for her dated cases on SQLite and her undated
+    ones on PostgreSQL."""
     ids_of = base.with_only_columns(Ticket.id, maintain_column_froms=True)
     dated = ids_of.where(Ticket.due_at.is_not(None))
-    ids = list(db.session.scalars(dated.order_by(Ticket.due_at, Ticket.id).limit(limit).offset(offset)))
+    if parts is not None and db.engine.dialect.name == "sqlite":
+        # PostgreSQL walks the state's index faster than it merges the parts (1.0 ms against 3.1): it keeps the walk.
+        ids = _dated_by_parts(parts, offset, limit)
+    else:
+        ids = list(db.session.scalars(dated.order_by(Ticket.due_at, Ticket.id).limit(limit).offset(offset)))
     if len(ids) < limit:  # the dated cases end on this page (or before it): the undated follow
         dated_count = offset + len(ids) if ids or not offset else db.session.scalar(
             select(func.count()).select_from(dated.limit(offset).subquery()))
