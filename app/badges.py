@@ -1,10 +1,10 @@
 """The state and deadline badges of every case row, built in Python: a list of 50 rows shows a hundred of them,
 and calling a Jinja macro for each cost more than the rest of the cell. Written with `escape` and f-strings:
 `Markup.format` (string.Formatter) cost three to four times as much per badge, about 150 of them a list."""
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.display import due_text, sla_badge
+from app.translate import gettext as _
 
 
 def state_badge(ticket) -> Markup:

@@ -2,12 +2,13 @@
 sends and the exports alike (so a deadline is written the same way everywhere)."""
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 
 from app import enums
 from app.journal import ENTERPRISE_ACTOR, PLATFORM_ACTOR
 from app.deadlines.calendar import current_calendar, is_provisional
 from app.deadlines.procedures import due_at as procedure_due_at
+from app.translate import gettext as _
 from sla import clocks
 from sla.calendar import SHANGHAI
 

@@ -6,12 +6,12 @@ from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import (ARRAY, Integer, and_, any_, bindparam, case, exists, func, intersect, literal, or_, select,
                         union)
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.enums import (ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Channel, ClockKind, OPEN_STATES, SlaLevel,
                        TicketState as S)
 from app.extensions import db
-from app.models import Assignment, Category, Department, Enterprise, Remediation, Ticket, User
+from app.models import Assignment, Enterprise, Remediation, Ticket
 from app.models.deadline import running_looked_up_by_key
 from app.tickets import routing, search, workflow
 from app.planner import postgres_setting
@@ -28,17 +28,8 @@ SORTS = {
 
 
 def _with_rows():
-    """What a case's row shows (tickets/_table.html) and an officer's part of it reads (own_parts), and nothing
-    else: every column loaded is converted and kept for fifty rows and their company, secretary and parts, and the
-    full rows were a third of a list's time in Python (bench/README.md, stop 34)."""
-    return (load_only(Ticket.number, Ticket.title, Ticket.urgency, Ticket.channel, Ticket.state, Ticket.enterprise_id,
-                      Ticket.category_id, Ticket.secretary_id, Ticket.due_at, Ticket.due_unit, Ticket.sla_level,
-                      Ticket.supervised_at, Ticket.created_at),
-            joinedload(Ticket.enterprise).load_only(Enterprise.name),
-            joinedload(Ticket.category).load_only(Category.name),
-            joinedload(Ticket.secretary).load_only(User.display_name),
-            selectinload(Ticket.assignments).load_only(Assignment.department_id, Assignment.role, Assignment.status)
-            .joinedload(Assignment.department).load_only(Department.name))
+    return (joinedload(Ticket.enterprise), joinedload(Ticket.category), joinedload(Ticket.secretary),
+            selectinload(Ticket.assignments).joinedload(Assignment.department))
 
 
 def _tickets_in_order(ids, options=None) -> list:
