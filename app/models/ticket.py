@@ -129,6 +129,24 @@ class Ticket(db.Model):
         """The active lead (主办) assignment, if any."""
         return next((a for a in self.active_assignments if a.role == AssignmentRole.LEAD.value), None)
 
+    # A list row's names, as app/tickets/rows.CaseRow holds them: an officer's queue shows ORM cases in that row.
+    @property
+    def enterprise_name(self) -> str:
+        return self.enterprise.name
+
+    @property
+    def category_name(self) -> str:
+        return self.category.name
+
+    @property
+    def secretary_name(self) -> str | None:
+        return self.secretary.display_name if self.secretary else None
+
+    @property
+    def lead_department(self) -> str | None:
+        lead = self.lead_assignment
+        return lead.department.name if lead else None
+
     @property
     def public_events(self):
         """Events the enterprise may see on its tracking page.

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Assignment, Enterprise, Remediation, Ticket
 from app.models.deadline import running_looked_up_by_key
 from app.tickets import routing, search, workflow
+from app.tickets.rows import case_rows
 from app.planner import postgres_setting
 from app.tickets.access import (companies_cases, department_case_count, secretary_case_ids, secretary_parts,
                                 visible_filter)
@@ -27,18 +28,17 @@ SORTS = {
 }
 
 
-def _with_rows():
-    return (joinedload(Ticket.enterprise), joinedload(Ticket.category), joinedload(Ticket.secretary),
-            selectinload(Ticket.assignments).joinedload(Assignment.department))
-
-
-def _tickets_in_order(ids, options=None) -> list:
-    """The tickets of `ids` in that order, with what a row shows (`options`, else _with_rows()): a page's ids are
-    found first, its rows loaded after (one that vanished meanwhile is left out)."""
+def _officer_cases(ids) -> list:
+    """The ORM cases of `ids` in that order (one that vanished meanwhile is left out), with what an officer's queue
+    reads: each row's company, category, secretary and parts, and only the running clocks, for the department's own
+    part (own_parts). A case has five to twenty clocks in all, each an ORM object built for nothing. Looked up by
+    case, not by (stopped_at, …): that walk took about 1 s a page at 1,000,000 cases on SQLite. The page only reads."""
     if not ids:
         return []
-    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))
-                                                .options(*(options or _with_rows()))).unique()}
+    options = (joinedload(Ticket.enterprise), joinedload(Ticket.category), joinedload(Ticket.secretary),
+               selectinload(Ticket.assignments).joinedload(Assignment.department),
+               selectinload(Ticket.clocks.and_(running_looked_up_by_key())))
+    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).options(*options)).unique()}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -144,7 +144,7 @@ def needs_me(user, now, limit=None):
     limit = limit or QUEUE_SIZE
     if user.is_secretary:
         ids = db.session.scalars(_secretary_queue(user, limit + 1)).all()
-        return _tickets_in_order(ids[:limit]), len(ids) > limit
+        return case_rows(ids[:limit]), len(ids) > limit
     query = select(Ticket).where(needs_me_filter(user))
     candidates = _queue_candidates(user, limit + 1)
     if candidates is not None:
@@ -161,16 +161,12 @@ def needs_me(user, now, limit=None):
         ids = db.session.scalars(query.with_only_columns(Ticket.id).order_by(*SORTS["due"]).limit(limit + 1)).all()
     more = len(ids) > limit
     ids = ids[:limit]
-    # An officer's row shows its part's running clock: only running clocks are loaded (a case has five to twenty
-    # clocks in all, each an ORM object built for nothing). The page only reads.
-    # Looked up by case, not by (stopped_at, …): that walk took about 1 s a page at 1,000,000 cases on SQLite.
-    options = _with_rows() + ((selectinload(Ticket.clocks.and_(running_looked_up_by_key())),)
-                              if user.is_officer else ())
-    tickets = _tickets_in_order(ids, options)
-    if user.is_officer:
-        parts = own_parts(user, tickets)
-        tickets.sort(key=lambda t: (parts[t.id].due_at is None, parts[t.id].due_at or now) if t.id in parts
-                     else (True, now))
+    if not user.is_officer:
+        return case_rows(ids), more
+    tickets = _officer_cases(ids)  # its rows show the department's own part, read from each case's parts and clocks
+    parts = own_parts(user, tickets)
+    tickets.sort(key=lambda t: (parts[t.id].due_at is None, parts[t.id].due_at or now) if t.id in parts
+                 else (True, now))
     return tickets, more
 
 
@@ -183,7 +179,7 @@ def pool_cases(user, limit=20):
     # full rows under a secretary's visibility took 32 ms on PostgreSQL with 3,000 cases in the pool.
     ids = db.session.scalars(select(Ticket.id).where(routing.pool_filter()).order_by(*SORTS["due"])
                              .limit(limit)).all()
-    return _tickets_in_order(ids)
+    return case_rows(ids)
 
 
 @dataclass(frozen=True)
@@ -441,7 +437,7 @@ def _search_page(base, f, per_page: int) -> "Page":
     keys.sort(key=_sort_key(f.sort))
     page = Page.of_list(keys, f.page, per_page, windowed=windowed)
     f.page = page.page
-    page.items = _tickets_in_order([r[0] for r in page.items])
+    page.items = case_rows([r[0] for r in page.items])
     return page
 
 
@@ -517,7 +513,7 @@ def ticket_page(user, f: TicketFilters, per_page: int) -> Page:
         # matching case to its company, secretary and category before sorting them for 50 (a secretary's 948 cases
         # shared with a department; the pool's 3,073 cases, which its statistics still put at one).
         ids_of = base.with_only_columns(Ticket.id, maintain_column_froms=True)
-        items = _tickets_in_order(list(db.session.scalars(ids_of.order_by(*SORTS[f.sort]).limit(per_page)
+        items = case_rows(list(db.session.scalars(ids_of.order_by(*SORTS[f.sort]).limit(per_page)
                                                           .offset(offset))))
     return Page(items, min(total, cap), f.page, per_page, capped=total > cap, clamped_from=clamped_from)
 
@@ -582,4 +578,4 @@ def _by_deadline(base, offset: int, limit: int, parts=None) -> list:
         else:
             undated = undated.order_by(Ticket.id)
         ids += db.session.scalars(undated.limit(limit - len(ids)).offset(max(0, offset - dated_count))).all()
-    return _tickets_in_order(ids)
+    return case_rows(ids)
