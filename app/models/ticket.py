@@ -10,7 +10,26 @@ from app.extensions import db
 from app.models.types import LabeledEnumColumn, UTCDateTime
 
 
-class Ticket(db.Model):
+class CaseLabels:
+    """A case's state, channel and urgency as their enums (each with its label and badge class): for the model and
+    for a list's plain rows (app/tickets/rows.py)."""
+
+    __slots__ = ()
+
+    @property
+    def state_enum(self) -> TicketState:
+        return TicketState(self.state)
+
+    @property
+    def channel_enum(self) -> Channel:
+        return Channel(self.channel)
+
+    @property
+    def urgency_enum(self) -> Urgency:
+        return Urgency(self.urgency)
+
+
+class Ticket(CaseLabels, db.Model):
     """One enterprise problem (诉求) and where it stands."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,18 +125,6 @@ class Ticket(db.Model):
     def open_remediations(self):
         """Remediations (整改) of its 差评 still waiting for a return visit."""
         return [r for r in self.remediations if r.is_open]
-
-    @property
-    def state_enum(self) -> TicketState:
-        return TicketState(self.state)
-
-    @property
-    def channel_enum(self) -> Channel:
-        return Channel(self.channel)
-
-    @property
-    def urgency_enum(self) -> Urgency:
-        return Urgency(self.urgency)
 
     @property
     def active_assignments(self):

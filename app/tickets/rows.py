@@ -10,13 +10,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, Channel, TicketState, Urgency
+from app.enums import ACTIVE_ASSIGNMENT, AssignmentRole, TicketState
 from app.extensions import db
 from app.models import Assignment, Category, Department, Enterprise, Ticket, User
+from app.models.ticket import CaseLabels
 
 
 @dataclass(slots=True)
-class CaseRow:
+class CaseRow(CaseLabels):
     """What a case's row shows (tickets/_table.html, the badges), under the names the Ticket model gives them."""
 
     id: int
@@ -34,18 +35,6 @@ class CaseRow:
     category_name: str
     secretary_name: str | None
     lead_department: str | None
-
-    @property
-    def state_enum(self) -> TicketState:
-        return TicketState(self.state)
-
-    @property
-    def channel_enum(self) -> Channel:
-        return Channel(self.channel)
-
-    @property
-    def urgency_enum(self) -> Urgency:
-        return Urgency(self.urgency)
 
 
 def _lead_department():
