@@ -332,6 +332,65 @@ def test_the_sheets_figures_are_kept_until_the_sheet_changes(app, factory, login
     assert "完成全年目标 25%（目标 4 个）" in html
 
 
+def test_the_sla_worker_keeps_the_unfiltered_sheets_figures_for_every_web_worker(app, factory, login, clock,
+                                                                                  monkeypatch):
+    # After each sweep the SLA worker counts the unfiltered sheet's figures of this year and stores them for every web
+    # worker (app/projects/sheet_figures.py); a page uses them while the projects' history, the day and the calendar
+    # are what they were counted from, and counts for itself otherwise. The clock is on 2026-11-16, so 2026.
+    from app.models import CalendarOverride, User
+    from app.projects import queries, services
+    from app.supervision.scheduler import run_sweep
+    reads = []
+    real = queries.sheet_dates
+    monkeypatch.setattr(queries, "sheet_dates", lambda f: reads.append(f["park"]) or real(f))
+    secretary = factory.user(Role.SECRETARY)
+    make_project(app, factory, secretary, "一号项目", {"sign": (date(2026, 3, 1), date(2026, 3, 2)),
+                                                   "start": (date(2026, 4, 1), date(2026, 4, 2))})
+    second = make_project(app, factory, secretary, "二号项目", {"sign": (date(2026, 3, 5), date(2026, 3, 6))})
+    # Both projects were signed in 2026, so the worker reads both; the one started in 2026 makes 新开工 1 and
+    # 落地开工率 1 of 2 signed = 50.0 %.
+    assert run_sweep(app)["sheet_projects"] == 2 and reads == [""]
+    client = login(app.test_client(), secretary)
+
+    def shown(name, query=""):
+        html = client.get(f"/projects{query}").get_data(as_text=True)
+        return re.search(rf'id="figure-{name}".*?fs-3 fw-semibold">(.*?) <span', html, re.S).group(1)
+
+    assert (shown("start_rate"), shown("new_starts"), shown("start_rate", "?year=2026")) == ("50.0", "1", "50.0")
+    assert reads == [""]  # three views, no count: the kept figures
+    # The drill-down lists the kept figure's projects, with the words for its page read from their own dates.
+    html = client.get("/projects/figures/start_rate").get_data(as_text=True)
+    assert "签约 2026-03-02，开工 2026-04-02" in html and "签约 2026-03-06，未开工" in html and reads == [""]
+    # The words are the reader's language, whoever's the worker counted in.
+    client.post("/language", data={"lang": "en", "next": "/"})
+    html = client.get("/projects").get_data(as_text=True)
+    assert "New starts" in html and reads == [""]
+    client.post("/language", data={"lang": "zh"})
+    # A park's sheet is not the unfiltered one: it is counted for itself (both projects are in 科技城).
+    assert shown("start_rate", "?park=科技城") == "50.0" and reads == ["", "科技城"]
+
+    # The second project starts on 2026-05-06: the history gains an entry, so the kept figures are behind and a page
+    # counts for itself (2 of 2 = 100.0 %, 新开工 2) until the next sweep counts them again.
+    with app.test_request_context():
+        stages = {s.code: s.id for s in db.session.scalars(select(ProjectStage))}
+        project = db.session.get(Project, second)
+        services.set_milestones(db.session.get(User, secretary.id), project,
+                                {stages["start"]: (date(2026, 5, 6), date(2026, 5, 6))})
+    assert (shown("start_rate"), shown("new_starts")) == ("100.0", "2") and reads == ["", "科技城", ""]
+    run_sweep(app)
+    assert shown("start_rate") == "100.0" and reads == ["", "科技城", "", ""]  # the sweep's count, none by the page
+    # The calendar changes (a working Saturday added): figures count working days, so the kept ones are not used.
+    with app.app_context():
+        db.session.add(CalendarOverride(day=date(2026, 11, 21), is_workday=True, note="调休上班"))
+        db.session.commit()
+    assert shown("new_starts") == "2" and reads == ["", "科技城", "", "", ""]
+    run_sweep(app)
+    assert shown("new_starts") == "2" and len(reads) == 6
+    # The next day neither the worker's figures nor the page's are used until counted again.
+    clock.advance(days=1)
+    assert shown("new_starts") == "2" and len(reads) == 7
+
+
 def test_every_change_to_the_sheet_adds_to_the_projects_history(app, factory, clock):
     # The kept figures (app/projects/sheet_figures.py) are counted again when the history's newest entry changes:
     # each verb that writes a project, its stage dates, a procedure or a park's target must add one.

@@ -2,6 +2,7 @@
 
 Every read of the calendar's stored data goes through `calendar_data`, so a cache or a working-day index can
 replace it in one place."""
+import hashlib
 from datetime import date
 
 from flask import g
@@ -54,6 +55,14 @@ def current_calendar() -> WorkCalendar:
             cached = _CALENDARS[version] = build_calendar(overrides, names, years)
         g._jj_calendar = cached
     return cached
+
+
+def calendar_digest() -> str:
+    """The current calendar's data as a short digest, the same in every process: what a tally kept for every web
+    worker was counted against (app/projects/sheet_figures.py)."""
+    cal = current_calendar()
+    data = (sorted(cal.overrides.items()), sorted(cal.names.items()), sorted(cal.notice_years))
+    return hashlib.sha1(repr(data).encode()).hexdigest()[:16]
 
 
 def forget_calendar() -> None:

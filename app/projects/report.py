@@ -117,9 +117,17 @@ def report_figures(projects, year: int, goal: dict | None, *, details: bool = Tr
         fastest.value = min(row[3] for row in spans.values())
         # The fastest first, then the others by span, so the drill-down shows how the rest compare.
         fastest.projects = [row[0] for row in sorted(spans.values(), key=lambda r: (r[3], r[2], r[0].id))]
-    rate, producing = base["start_rate"], base["in_production"]
+    figs = [starts, base["in_production"], base["start_rate"], instant, fastest, base["land_to_permit"],
+            base["sign_to_start"]]
+    return with_goal(figs, goal)
+
+
+def with_goal(figs: list[SheetFigure], goal: dict | None) -> list[SheetFigure]:
+    """The report's figures `figs` with the targets `goal` (target_totals) and the progress against them."""
     if goal:
-        starts.target, producing.target, rate.target = goal["new_starts"], goal["in_production"], goal["start_rate"]
-        starts.progress = percent(starts.value, goal["new_starts"])
-        producing.progress = percent(producing.value, goal["in_production"])
-    return [starts, producing, rate, instant, fastest, base["land_to_permit"], base["sign_to_start"]]
+        by_key = {fig.key: fig for fig in figs}
+        for key in ("new_starts", "in_production", "start_rate"):
+            by_key[key].target = goal[key]
+        for key in ("new_starts", "in_production"):
+            by_key[key].progress = percent(by_key[key].value, goal[key])
+    return figs

@@ -1,38 +1,95 @@
-"""The sheet's figures, computed once per web worker for each version of the sheet's data.
+"""The sheet's figures: the unfiltered sheet's of this year as the SLA worker keeps them for every web worker, any
+other filters' computed once per web worker for each version of the sheet's data.
 
 The figures count every project on the sheet under its filters (services.figures, report.report_figures): at 10,000
-projects reading their dates and counting took 0.3 s on every view of the sheet, whose table shows 100 of them. Every
-write to a project, its stages' dates or its procedures goes through app/projects/services.py, which appends to the
-projects' history (ProjectChange, never updated or deleted), so the newest entry's id tells whether anything the figures
-read has changed. On PostgreSQL two writers may commit their entries out of id order, and a view between the two
-commits would keep figures without the first: a kept result is also recomputed once it is KEEP_SECONDS old."""
+projects reading their dates and counting took 0.3 s, on a worker's first view and again on its first view a minute
+later (p95 300–360 ms over HTTP at stop 34); the table shows 100 of them. Every write to a project, its stages' dates
+or its procedures goes through app/projects/services.py, which appends to the projects' history (ProjectChange, never
+updated or deleted), so the newest entry's id tells whether anything the figures read has changed. On PostgreSQL two
+writers may commit their entries out of id order, and a view between the two commits would keep figures without the
+first: a worker's result is also recomputed once it is KEEP_SECONDS old, and the SLA worker counts afresh every
+sweep."""
 import time
 
 from flask import current_app
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
-from app.deadlines.calendar import current_calendar
+from app import kept
+from app.deadlines.calendar import calendar_digest, current_calendar
 from app.extensions import db
 from app.models.project import ProjectChange
 from app.projects import queries, report, services
+from app.projects.queries import ProjectDates
+from app.timesource import utcnow
 
 KEEP_SECONDS = 60
 MAX_KEPT = 32  # filter combinations kept per worker; the sheet is mostly viewed unfiltered or by park
+KEPT_KEY = "sheet"  # the unfiltered sheet's figures of this year, as the SLA worker last counted them (app/kept.py)
+
+
+def unfiltered(year: int) -> dict:
+    """The sheet's filters when none is chosen, for `year`."""
+    return {"park": "", "industry": "", "secretary": None, "year": year, "only_year": False}
+
+
+def _newest_change():
+    return db.session.scalar(select(func.max(ProjectChange.id)))
+
+
+def _kept_stamp() -> list:
+    """What kept figures were counted from, in a form every process computes alike: the projects' history's newest
+    entry, the day (a date's sanity and 今天 move with it) and the calendar's data."""
+    return [_newest_change(), services.today().isoformat(), calendar_digest()]
+
+
+def keep_figures(now) -> int:
+    """Count the unfiltered sheet's figures of this year and store them for every web worker (the SLA worker, after
+    each sweep). Returns how many projects they read."""
+    def compute():
+        stamp = _kept_stamp()  # before the dates: a write between the two leaves the stamp behind, never ahead
+        dates = queries.sheet_dates(unfiltered(services.today().year))
+        figs = report.report_figures(dates, services.today().year, None, details=False)
+        return len(dates), {"stamp": stamp, "figures": [[fig.key, fig.value, [p.id for p in fig.projects]]
+                                                        for fig in figs]}
+
+    read, payload = kept.tally(compute)
+    kept.store(now, {KEPT_KEY: payload})
+    return read
+
+
+def _kept_figures(f, goal) -> list | None:
+    """The unfiltered sheet's figures as the SLA worker kept them, if they are fresh and were counted from the
+    sheet's data, day and calendar as they are now; else None."""
+    found = kept.read(KEPT_KEY, utcnow())
+    if found is None or found[0]["stamp"] != _kept_stamp():
+        return None
+    counted = {key: (value, ids) for key, value, ids in found[0]["figures"]}
+    figs = report.report_figures([], f["year"], None, details=False)  # the figures' words, in the reader's language
+    if {fig.key for fig in figs} != set(counted):
+        return None  # kept by another version of the code
+    for fig in figs:
+        fig.value, ids = counted[fig.key]
+        fig.projects = [ProjectDates(i) for i in ids]  # ids alone: a drill-down reads its page's dates
+    return report.with_goal(figs, goal)
 
 
 def sheet_figures(f) -> list:
     """The figures of the sheet under the filters `f` (values and the projects they count, no drill-down words),
     reused while the sheet's data, the targets, the calendar, the day and the language are the same."""
     goal = report.target_totals(f["year"], f["park"])
+    if f == unfiltered(services.today().year):
+        figures = _kept_figures(f, goal)
+        if figures is not None:
+            return figures
     key = (f["park"], f["industry"], f["secretary"], f["year"], f["only_year"], str(get_locale()),
            tuple(sorted(goal.items())) if goal else None)
-    stamp = (db.session.scalar(select(func.max(ProjectChange.id))), services.today())
+    stamp = (_newest_change(), services.today())
     calendar = current_calendar()
     kept_results = current_app.extensions.setdefault("jj_sheet_figures", {})  # per app: a test's app is new
-    kept = kept_results.get(key)
-    if kept is not None:
-        kept_stamp, kept_calendar, kept_at, figures = kept
+    found = kept_results.get(key)
+    if found is not None:
+        kept_stamp, kept_calendar, kept_at, figures = found
         # the calendar is compared by identity: one object per version of its data (app/deadlines/calendar.py)
         if kept_stamp == stamp and kept_calendar is calendar and time.monotonic() - kept_at < KEEP_SECONDS:
             return figures

@@ -8,6 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from app.assessment import drafts, hall, staging
+from app.projects import sheet_figures
 from app.timesource import utcnow
 from app.supervision import board as overdue_board
 from app.supervision.default_ratings import give_default_ratings
@@ -22,8 +23,8 @@ log = logging.getLogger(__name__)
 
 def run_sweep(app) -> dict:
     """One sweep inside an application context, then the 代办 procedures that passed their due date, the
-    default ratings of cases not rated in time and the overdue board's counts (what the job and `flask sla sweep`
-    run)."""
+    default ratings of cases not rated in time, the overdue board's and hall's counts and the 一表制 sheet's figures
+    (what the job and `flask sla sweep` run)."""
     with app.app_context():
         now = utcnow()
         result = sweep(now)
@@ -36,6 +37,9 @@ def run_sweep(app) -> dict:
         if app.config.get("HALL_CACHE_SECONDS", 60):
             # The hall screen's counts likewise (counting the overdue cases alone takes 190 ms at 1,000,000).
             result["hall_overdue"] = hall.keep_counts(utcnow())["overdue_total"]
+        # And the 一表制 sheet's unfiltered figures (0.3 s at 10,000 projects), which pages use while nothing on
+        # the sheet, the day or the calendar has changed since.
+        result["sheet_projects"] = sheet_figures.keep_figures(utcnow())
         log.info("sla sweep: %s", result)
         return result
 
