@@ -64,6 +64,7 @@ BOARD = """
 import time
 from app import create_app
 from app.assessment import hall
+from app.projects import sheet_figures
 from app.supervision import board
 from app.timesource import utcnow
 app = create_app()
@@ -71,7 +72,8 @@ with app.app_context():
     start = time.perf_counter()
     kept = board.keep_tallies(utcnow())
     hall.keep_counts(utcnow())
-    print(kept["tabs"]["late"], round((time.perf_counter() - start) * 1000))
+    projects = sheet_figures.keep_figures(utcnow())
+    print(kept["tabs"]["late"], projects, round((time.perf_counter() - start) * 1000))
 """
 
 
@@ -117,11 +119,16 @@ def keep_stage(url):
 
 
 def keep_board_tallies(url):
-    """What the SLA worker does after every sweep: tally the overdue board's counts, each department's late cases
-    and the hall board's counts (their pages read them). Returns (late cases, ms)."""
+    """What the SLA worker does after every sweep: tally the overdue board's counts, each department's late cases,
+    the hall board's counts and the 一表制 sheet's figures (their pages read them). Returns (late cases, projects
+    read, ms)."""
     out = subprocess.run([sys.executable, "-c", BOARD], cwd=ROOT, env=app_env(url), capture_output=True, text=True,
                          check=True).stdout.split()
-    return int(out[0]), int(out[1])
+    return int(out[0]), int(out[1]), int(out[2])
+
+
+# The pages that read what the SLA worker keeps after every sweep (each minute): kept just before each is timed.
+KEPT_BEFORE = ("/board/overdue", "/projects")
 
 
 def start_gunicorn(url, workers, port, log):
@@ -393,8 +400,8 @@ def main():
     parser.add_argument("--submit-seconds", type=int, default=20)
     parser.add_argument("--json", default=None)
     parser.add_argument("--pages", default=None, metavar="REGEX",
-                        help="time only the pages whose label matches (no SLA worker, months, publishing or "
-                             "submissions): a quick before and after of one change")
+                        help="time only the pages whose label matches (no months, publishing or submissions; the SLA "
+                             "worker's tallies only before the pages that read them): a quick before and after")
     args = parser.parse_args()
     full = args.pages is None
     ids = targets(args.database_url)
@@ -449,11 +456,10 @@ def main():
         if not full:
             pages = [page for page in pages if re.search(args.pages, page[0])]
         for label, browser, path, headers in pages:
-            if path == "/board/overdue" and full:
-                # The SLA worker keeps these after every sweep (each minute): kept just before, as it would have.
-                late, board_ms = keep_board_tallies(args.database_url)
-                rows.append({"page": f"SLA worker: board and hall tallies ({late:,} late cases)", "p50_ms": board_ms,
-                             "p95_ms": board_ms, "queries": 0})
+            if path in KEPT_BEFORE:
+                late, projects, board_ms = keep_board_tallies(args.database_url)
+                rows.append({"page": f"SLA worker: board, hall and sheet tallies before {path} ({late:,} late "
+                                     f"cases, {projects:,} projects)", "p50_ms": board_ms, "p95_ms": board_ms, "queries": 0})
                 print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
             try:
                 p50, p95, queries, size = measure(browser, path, args.requests, headers)
