@@ -458,8 +458,9 @@ def main():
         for label, browser, path, headers in pages:
             if path in KEPT_BEFORE:
                 late, projects, board_ms = keep_board_tallies(args.database_url)
-                rows.append({"page": f"SLA worker: board, hall and sheet tallies before {path} ({late:,} late "
-                                     f"cases, {projects:,} projects)", "p50_ms": board_ms, "p95_ms": board_ms, "queries": 0})
+                label_kept = f"SLA worker: board, hall and sheet tallies before {path} ({late:,} late cases, " \
+                             f"{projects:,} projects)"
+                rows.append({"page": label_kept, "p50_ms": board_ms, "p95_ms": board_ms, "queries": 0})
                 print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
             try:
                 p50, p95, queries, size = measure(browser, path, args.requests, headers)
