@@ -25,6 +25,39 @@ def test_officer_queue_shows_what_to_sign(app, factory, login):
     assert pending.number in html
 
 
+def test_officer_queue_shows_the_departments_own_part_and_deadline(app, factory, login, clock):
+    # An officer's queue shows, for each case, what the department itself can do now and the deadline of that part:
+    # its own sign-off clock, not another department's on the same case, or the resolution clock of a case it leads.
+    from sqlalchemy import select
+    from app.extensions import db
+    from app.models import Assignment, Ticket, TicketClock, User
+    from app.tickets import services
+    from app.timesource import utcnow
+    officer, other = factory.user(Role.OFFICER), factory.user(Role.OFFICER)
+    # Dispatched on Monday 2026-11-16, led by the other department with ours supporting: both parts are pending.
+    # A sign-off takes 1 working day, so ours is due at the end of Tuesday 2026-11-17. The other department's clock
+    # (the first one started) is moved to Friday to tell the two apart.
+    supported = factory.ticket(S.PROCESSING, lead_officer=other, support_department_ids=[officer.department_id])
+    # Led by our department and signed: it reports progress against the resolution clock, 5 working days from
+    # Monday: Tue 17, Wed 18, Thu 19, Fri 20, Mon 23, so due at the end of 2026-11-23.
+    led = factory.ticket(S.PROCESSING, lead_officer=officer)
+    with app.test_request_context("/"):
+        t = db.session.get(Ticket, led.id)
+        services.sign_assignment(t, db.session.get(User, officer.id), t.version)
+        theirs = db.session.scalar(select(TicketClock).join(Assignment, Assignment.id == TicketClock.assignment_id)
+                                   .where(Assignment.ticket_id == supported.id,
+                                          Assignment.department_id == other.department_id))
+        assert theirs.stopped_at is None
+        theirs.due_at = utcnow().replace(day=20, hour=15, minute=59, second=59)  # 2026-11-20 23:59:59 in Beijing
+        db.session.commit()
+    html = login(app.test_client(), officer).get("/workspace").get_data(as_text=True)
+    rows = {number: row for row in html.split("<tr") for number in (supported.number, led.number) if number in row}
+    assert "签收" in rows[supported.number] and "2026-11-17 24:00" in rows[supported.number]
+    assert "2026-11-20" not in rows[supported.number]
+    assert "报告进展" in rows[led.number] and "2026-11-23 24:00" in rows[led.number]
+    assert html.index(supported.number) < html.index(led.number)  # by the department's own deadlines
+
+
 def test_supervisor_queue_shows_only_overdue(app, factory, login, clock):
     supervisor = factory.user(Role.SUPERVISOR)
     overdue = factory.ticket(S.INTAKE)

@@ -3,8 +3,8 @@
 A list, the shared pool and a secretary's or supervisor's queue show fifty cases with their company, category,
 secretary and lead department. Loaded as ORM objects with those relationships that was 272 objects a page and
 5.0 ms of a list's CPU at 1,000,000 cases; read as values it is one statement and a plain object per case, 2.2-2.3
-ms on both databases (bench/README.md, stop 34). The pages only read them. An officer's queue still loads ORM
-cases: its rows show the department's own part, read from each case's parts and clocks (queries.own_parts)."""
+ms on both databases (bench/README.md, stop 34). The pages only read them. An officer's queue shows them too, with
+the department's own part of each beside them, read as values as well (queries.own_parts)."""
 from dataclasses import dataclass
 from datetime import datetime
 
