@@ -358,6 +358,10 @@ def test_the_sla_worker_keeps_the_unfiltered_sheets_figures_for_every_web_worker
 
     assert (shown("start_rate"), shown("new_starts"), shown("start_rate", "?year=2026")) == ("50.0", "1", "50.0")
     assert reads == [""]  # three views, no count: the kept figures
+    # The rate counts the 2 projects signed in 2026, 新开工 the 1 started.
+    html = client.get("/projects").get_data(as_text=True)
+    assert [re.search(rf'id="figure-{name}".*?涉及 (\d+) 个项目', html, re.S).group(1)
+            for name in ("start_rate", "new_starts")] == ["2", "1"]
     # The drill-down lists the kept figure's projects, with the words for its page read from their own dates.
     html = client.get("/projects/figures/start_rate").get_data(as_text=True)
     assert "签约 2026-03-02，开工 2026-04-02" in html and "签约 2026-03-06，未开工" in html and reads == [""]

@@ -448,6 +448,11 @@ class SheetFigure:
     detail: dict = field(default_factory=dict)  # project id -> what it contributed, with its dates
     target: int | None = None  # the year's target, where one is set
     progress: int | None = None  # value against the target, in whole percent
+    counted: int | None = None  # how many projects it counts, when `projects` was not read (the sheet's kept figures)
+
+    def project_count(self) -> int:
+        """How many projects the figure counts."""
+        return len(self.projects) if self.counted is None else self.counted
 
 
 def figures(projects, year: int, *, details: bool = True) -> list[SheetFigure]:

@@ -26,6 +26,7 @@ from app.timesource import utcnow
 KEEP_SECONDS = 60
 MAX_KEPT = 32  # filter combinations kept per worker; the sheet is mostly viewed unfiltered or by park
 KEPT_KEY = "sheet"  # the unfiltered sheet's figures of this year, as the SLA worker last counted them (app/kept.py)
+PROJECTS_KEY = "sheet:projects"  # beside them, the projects each counts
 
 
 def unfiltered(year: int) -> dict:
@@ -45,41 +46,50 @@ def _kept_stamp() -> list:
 
 def keep_figures(now) -> int:
     """Count the unfiltered sheet's figures of this year and store them for every web worker (the SLA worker, after
-    each sweep). Returns how many projects they read."""
+    each sweep): their values for the sheet, and beside them the projects each counts for its drill-down. Returns
+    how many projects they read."""
     def compute():
         stamp = _kept_stamp()  # before the dates: a write between the two leaves the stamp behind, never ahead
         dates = queries.sheet_dates(unfiltered(services.today().year))
         figs = report.report_figures(dates, services.today().year, None, details=False)
-        return len(dates), {"stamp": stamp, "figures": [[fig.key, fig.value, [p.id for p in fig.projects]]
-                                                        for fig in figs]}
+        values = {"stamp": stamp, "figures": [[fig.key, fig.value, len(fig.projects)] for fig in figs]}
+        projects = {"stamp": stamp, "figures": {fig.key: [p.id for p in fig.projects] for fig in figs}}
+        return len(dates), values, projects
 
-    read, payload = kept.tally(compute)
-    kept.store(now, {KEPT_KEY: payload})
+    read, values, projects = kept.tally(compute)
+    # Two rows: the sheet reads the values alone; the ids (tens of thousands at 10,000 projects) only a drill-down.
+    kept.store(now, {KEPT_KEY: values, PROJECTS_KEY: projects})
     return read
 
 
-def _kept_figures(f, goal) -> list | None:
-    """The unfiltered sheet's figures as the SLA worker kept them, if they are fresh and were counted from the
-    sheet's data, day and calendar as they are now; else None."""
+def _kept_figures(f, goal, *, projects: bool) -> list | None:
+    """The unfiltered sheet's figures as the SLA worker kept them (with the projects each counts when `projects`),
+    if they are fresh and were counted from the sheet's data, day and calendar as they are now; else None."""
     found = kept.read(KEPT_KEY, utcnow())
-    if found is None or found[0]["stamp"] != _kept_stamp():
+    stamp = _kept_stamp()
+    if found is None or found[0]["stamp"] != stamp:
         return None
-    counted = {key: (value, ids) for key, value, ids in found[0]["figures"]}
+    counted = {key: (value, count) for key, value, count in found[0]["figures"]}
+    ids = kept.value(PROJECTS_KEY) if projects else None
+    if projects and (ids is None or ids["stamp"] != stamp):
+        return None
     figs = report.report_figures([], f["year"], None, details=False)  # the figures' words, in the reader's language
     if {fig.key for fig in figs} != set(counted):
         return None  # kept by another version of the code
     for fig in figs:
-        fig.value, ids = counted[fig.key]
-        fig.projects = [ProjectDates(i) for i in ids]  # ids alone: a drill-down reads its page's dates
+        fig.value, fig.counted = counted[fig.key]
+        if projects:
+            fig.projects = [ProjectDates(i) for i in ids["figures"][fig.key]]  # no dates: a drill-down reads its page's
     return report.with_goal(figs, goal)
 
 
-def sheet_figures(f) -> list:
-    """The figures of the sheet under the filters `f` (values and the projects they count, no drill-down words),
-    reused while the sheet's data, the targets, the calendar, the day and the language are the same."""
+def sheet_figures(f, *, projects: bool = False) -> list:
+    """The figures of the sheet under the filters `f` (values and, with `projects` or when counted here, the projects
+    they count; no drill-down words), reused while the sheet's data, the targets, the calendar, the day and the
+    language are the same."""
     goal = report.target_totals(f["year"], f["park"])
     if f == unfiltered(services.today().year):
-        figures = _kept_figures(f, goal)
+        figures = _kept_figures(f, goal, projects=projects)
         if figures is not None:
             return figures
     key = (f["park"], f["industry"], f["secretary"], f["year"], f["only_year"], str(get_locale()),

@@ -79,7 +79,7 @@ FIGURE_PAGE_SIZE = 100
 def figure(key):
     """The projects behind one figure, a page at a time, with what each contributed."""
     f = _filters()
-    found = next((fig for fig in sheet_figures(f) if fig.key == key), None)
+    found = next((fig for fig in sheet_figures(f, projects=True) if fig.key == key), None)
     if found is None:
         abort(404)
     # The figure's projects, in its order, from the kept figures; the dates and words (working days) for the page's
