@@ -271,6 +271,8 @@ def test_an_officer_sees_the_departments_open_items_soonest_due_first(app, facto
     client = login(app.test_client(), officer)
     page = client.get("/meetings").get_data(as_text=True)
     assert page.index("一日事项") < page.index("三日事项") < page.index("五日事项")
+    section = page.split("本部门待完成的会办事项")[1].split("</section>")[0]
+    assert section.count(case.number) == 3  # each item with its case's number
     real = queries.open_items_of
     monkeypatch.setattr(queries, "open_items_of", lambda department_id: real(department_id, limit=2))
     page = client.get("/meetings").get_data(as_text=True)
