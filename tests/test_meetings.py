@@ -278,3 +278,28 @@ def test_an_officer_sees_the_departments_open_items_soonest_due_first(app, facto
     page = client.get("/meetings").get_data(as_text=True)
     assert "一日事项" in page and "三日事项" in page and "五日事项" not in page
     assert "这里列出最早到期的 2 项" in page and '<span class="badge text-bg-secondary">3</span>' in page
+
+
+def test_the_workspace_shows_the_fortnights_meetings_and_the_open_items_with_their_deadlines(app, factory, login,
+                                                                                            clock):
+    # Monday 2026-11-16 09:00: a meeting on Wednesday 18th (within the coming two weeks) and one on 2026-12-10 (24
+    # days ahead: not yet shown). An item due in 2 working days from Monday is due at the end of Wednesday 18th.
+    clock.set(bj(2026, 11, 16, 9))
+    secretary, officer = factory.user(Role.SECRETARY), factory.user(Role.OFFICER)
+    case = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer)
+    later = factory.ticket(S.PROCESSING, secretary=secretary, lead_officer=officer)
+    sec = login(app.test_client(), secretary)
+    assert convene(sec, case.id, officer.department_id, subject="周三的用电会办").status_code == 303
+    assert convene(sec, later.id, officer.department_id, subject="十二月的会办",
+                   starts_at="2026-12-10T09:00").status_code == 303
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id).where(Meeting.subject == "周三的用电会办"))
+    assert sec.post(f"/meetings/{meeting_id}/items", data={
+        "ticket_id": str(case.id), "title": "出具供电方案", "owner_department_id": str(officer.department_id),
+        "working_days": "2"}).status_code == 303
+    for client in (login(app.test_client(), officer), sec):  # invited, and the one who convened it
+        page = client.get("/workspace").get_data(as_text=True)
+        meetings, items = page.split("近期会办")[1].split("待完成的会办事项")
+        assert "周三的用电会办" in meetings and "2026-11-18 14:30" in meetings and "十二月的会办" not in meetings
+        item = items.split("出具供电方案")[1].split("</li>")[0]
+        assert case.number in item and "2026-11-18 24:00" in item
