@@ -190,7 +190,7 @@ def own_parts(user, tickets) -> dict:
         return {}
     ids = [t.id for t in tickets]
     memo = g.setdefault("jj_own_parts", {}) if has_request_context() else {}
-    key = (user.department_id, tuple(ids))
+    key = (user.department_id, frozenset(ids))  # the view asks again with the rows sorted by these parts
     if key not in memo:
         memo[key] = _own_parts(user.department_id, tickets)
     return memo[key]
