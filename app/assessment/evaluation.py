@@ -208,9 +208,10 @@ def _active_page(active: set, asked: int, per_page: int):
     page, clamped_from = clamp_page(asked, len(active), per_page)
     start, end = (page - 1) * per_page, page * per_page
     ids, seen = [], 0
-    # Streamed (a server-side cursor on PostgreSQL): the rows after the page are never fetched.
-    result = db.session.connection().execution_options(stream_results=True).execute(
-        select(Enterprise.id).order_by(Enterprise.name, Enterprise.id))
+    # Streamed (a server-side cursor on PostgreSQL): the rows after the page are never fetched. The option is the
+    # statement's: set on the connection it would stream every later statement of the request's transaction too.
+    result = db.session.connection().execute(
+        select(Enterprise.id).order_by(Enterprise.name, Enterprise.id).execution_options(stream_results=True))
     try:
         for enterprise_id in result.scalars():
             if enterprise_id in active:
