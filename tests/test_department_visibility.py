@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Meeting
 from app.tickets import access, queries
 from sla.calendar import SHANGHAI
-from tests.test_meetings import convene
+from tests.test_meetings import add_item, convene
 
 
 @pytest.fixture
@@ -33,9 +33,7 @@ def department_cases(app, factory, login, clock):
                    subject="交办事项").status_code == 303
     with app.app_context():
         meeting_id = db.session.scalar(select(Meeting.id).where(Meeting.subject == "交办事项"))
-    assert sec.post(f"/meetings/{meeting_id}/items", data={
-        "ticket_id": str(owned.id), "title": "现场核查", "owner_department_id": str(ours.department_id),
-        "working_days": "3"}).status_code == 303
+    assert add_item(sec, meeting_id, owned.id, "现场核查", ours.department_id, 3).status_code == 303
     return login(app.test_client(), ours)
 
 

@@ -22,6 +22,13 @@ def convene(client, ticket_id, lead, support=(), related=(), **extra):
     return client.post(f"/tickets/{ticket_id}/convene", data=data)
 
 
+def add_item(client, meeting_id, ticket_id, title, department_id, working_days):
+    """Add an action item to a meeting through its form."""
+    return client.post(f"/meetings/{meeting_id}/items", data={
+        "ticket_id": str(ticket_id), "title": title, "owner_department_id": str(department_id),
+        "working_days": str(working_days)})
+
+
 def test_a_meeting_from_convening_to_the_plan(app, factory, login, clock):
     secretary, supervisor = factory.user(Role.SECRETARY), factory.user(Role.SUPERVISOR)
     lead_officer, other_dept = factory.user(Role.OFFICER), factory.department("规划局")
@@ -265,9 +272,7 @@ def test_an_officer_sees_the_departments_open_items_soonest_due_first(app, facto
     with app.app_context():
         meeting_id = db.session.scalar(select(Meeting.id))
     for title, days in (("五日事项", 5), ("一日事项", 1), ("三日事项", 3)):
-        assert sec.post(f"/meetings/{meeting_id}/items", data={
-            "ticket_id": str(case.id), "title": title, "owner_department_id": str(officer.department_id),
-            "working_days": str(days)}).status_code == 303
+        assert add_item(sec, meeting_id, case.id, title, officer.department_id, days).status_code == 303
     client = login(app.test_client(), officer)
     page = client.get("/meetings").get_data(as_text=True)
     assert page.index("一日事项") < page.index("三日事项") < page.index("五日事项")
@@ -294,9 +299,7 @@ def test_the_workspace_shows_the_fortnights_meetings_and_the_open_items_with_the
                    starts_at="2026-12-10T09:00").status_code == 303
     with app.app_context():
         meeting_id = db.session.scalar(select(Meeting.id).where(Meeting.subject == "周三的用电会办"))
-    assert sec.post(f"/meetings/{meeting_id}/items", data={
-        "ticket_id": str(case.id), "title": "出具供电方案", "owner_department_id": str(officer.department_id),
-        "working_days": "2"}).status_code == 303
+    assert add_item(sec, meeting_id, case.id, "出具供电方案", officer.department_id, 2).status_code == 303
     for client in (login(app.test_client(), officer), sec):  # invited, and the one who convened it
         page = client.get("/workspace").get_data(as_text=True)
         meetings, items = page.split("近期会办")[1].split("待完成的会办事项")

@@ -38,10 +38,10 @@ def _newest_change():
     return db.session.scalar(select(func.max(ProjectChange.id)))
 
 
-def _kept_stamp() -> list:
+def _kept_stamp(newest) -> list:
     """What kept figures were counted from, in a form every process computes alike: the projects' history's newest
-    entry, the day (a date's sanity and 今天 move with it) and the calendar's data."""
-    return [_newest_change(), services.today().isoformat(), calendar_digest()]
+    entry `newest`, the day (a date's sanity and 今天 move with it) and the calendar's data."""
+    return [newest, services.today().isoformat(), calendar_digest()]
 
 
 def keep_figures(now) -> int:
@@ -49,9 +49,10 @@ def keep_figures(now) -> int:
     each sweep): their values for the sheet, and beside them the projects each counts for its drill-down. Returns
     how many projects they read."""
     def compute():
-        stamp = _kept_stamp()  # before the dates: a write between the two leaves the stamp behind, never ahead
-        dates = queries.sheet_dates(unfiltered(services.today().year))
-        figs = report.report_figures(dates, services.today().year, None, details=False)
+        stamp = _kept_stamp(_newest_change())  # before the dates: a write between leaves the stamp behind, not ahead
+        year = services.today().year
+        dates = queries.sheet_dates(unfiltered(year))
+        figs = report.report_figures(dates, year, None, details=False)
         values = {"stamp": stamp, "figures": [[fig.key, fig.value, len(fig.projects)] for fig in figs]}
         projects = {"stamp": stamp, "figures": {fig.key: [p.id for p in fig.projects] for fig in figs}}
         return len(dates), values, projects
@@ -62,11 +63,11 @@ def keep_figures(now) -> int:
     return read
 
 
-def _kept_figures(f, goal, *, projects: bool) -> list | None:
+def _kept_figures(f, goal, newest, *, projects: bool) -> list | None:
     """The unfiltered sheet's figures as the SLA worker kept them (with the projects each counts when `projects`),
     if they are fresh and were counted from the sheet's data, day and calendar as they are now; else None."""
     found = kept.read(KEPT_KEY, utcnow())
-    stamp = _kept_stamp()
+    stamp = _kept_stamp(newest)
     if found is None or found[0]["stamp"] != stamp:
         return None
     counted = {key: (value, count) for key, value, count in found[0]["figures"]}
@@ -88,13 +89,14 @@ def sheet_figures(f, *, projects: bool = False) -> list:
     they count; no drill-down words), reused while the sheet's data, the targets, the calendar, the day and the
     language are the same."""
     goal = report.target_totals(f["year"], f["park"])
+    newest = _newest_change()
     if f == unfiltered(services.today().year):
-        figures = _kept_figures(f, goal, projects=projects)
+        figures = _kept_figures(f, goal, newest, projects=projects)
         if figures is not None:
             return figures
     key = (f["park"], f["industry"], f["secretary"], f["year"], f["only_year"], str(get_locale()),
            tuple(sorted(goal.items())) if goal else None)
-    stamp = (_newest_change(), services.today())
+    stamp = (newest, services.today())
     calendar = current_calendar()
     kept_results = current_app.extensions.setdefault("jj_sheet_figures", {})  # per app: a test's app is new
     found = kept_results.get(key)

@@ -192,16 +192,15 @@ def own_parts(user, tickets) -> dict:
     memo = g.setdefault("jj_own_parts", {}) if has_request_context() else {}
     key = (user.department_id, frozenset(ids))  # the view asks again with the rows sorted by these parts
     if key not in memo:
-        memo[key] = _own_parts(user.department_id, tickets)
+        memo[key] = _own_parts(user.department_id, tickets, ids)
     return memo[key]
 
 
-def _own_parts(department_id, tickets) -> dict:
+def _own_parts(department_id, tickets, ids) -> dict:
     # The department's parts of these cases and their running clocks, as values: the queue loaded as ORM cases with
     # their parts and clocks made the department's workspace 57–58 ms p50 in process on SQLite at 1,000,000 cases,
     # 32–40 as values (bench/README.md, stop 36). Clocks are looked up by case, not by (stopped_at, …): that walk
     # took about 1 s a page at 1,000,000 cases on SQLite.
-    ids = [t.id for t in tickets]
     mine, clocks = {}, {}
     for ticket_id, assignment_id, status, role in db.session.execute(
             select(Assignment.ticket_id, Assignment.id, Assignment.status, Assignment.role)
