@@ -147,7 +147,7 @@ def test_the_outbox_page_speaks_in_labels(app, factory, clock, login):
             WorkerHeartbeat(name="notify", beat_at=now, detail="{'sent': 2, 'failed': 1}"),  # stored before
             WorkerHeartbeat(name="sla-sweep", beat_at=now, detail='{"checked": 5, "recorded": 3}'),
             WorkerHeartbeat(name="webhooks", beat_at=now, detail="{'delivered': 4, 'failed': 0}"),
-            WorkerHeartbeat(name="month-lines", beat_at=now, detail="refreshed 2026-10: 3 cases"),
+            WorkerHeartbeat(name="month-lines", beat_at=now, detail="refreshed 2026-10,2026-09: 3 cases"),
         ])
         db.session.commit()
     client = login(app.test_client(), factory.user(Role.ADMIN))
@@ -162,7 +162,7 @@ def test_the_outbox_page_speaks_in_labels(app, factory, clock, login):
     assert "发出 2 条，失败 1 条" in page and "检查时限 5 个，级别变化 3 次" in page
     assert "'sent'" not in page and "checked" not in page
     assert "Webhook 推送" in page and "推送 4 条，失败 0 条" in page
-    assert "上月考评明细准备" in page and "2026-10 的考评明细已更新：3 件诉求有变化" in page
+    assert "考评明细准备" in page and "2026-10、2026-09 的考评明细已更新：3 件诉求有变化" in page
     assert "month-lines" not in page and "refreshed" not in page
 
     client.post("/language", data={"lang": "en"})

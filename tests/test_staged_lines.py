@@ -1,6 +1,6 @@
-"""Last month's staged lines (app/assessment/staging.py): every table a line reads notes its case, the SLA worker
-keeps the stage, and a month published from its stage freezes exactly the lines a full tally writes, whatever changed
-after the stage was built."""
+"""The months' staged lines (app/assessment/staging.py): every table a line reads notes its case, the SLA worker
+keeps a stage for last month and each of the two before it, and a month published from its stage freezes exactly the
+lines a full tally writes, whatever changed after the stage was built."""
 import random
 from datetime import date, datetime, timedelta
 
@@ -20,6 +20,7 @@ from app.timesource import utcnow
 from sla.calendar import SHANGHAI
 
 OCTOBER = Month(2026, 10)
+SEPTEMBER, AUGUST = Month(2026, 9), Month(2026, 8)
 
 
 def bj(y, m, d, hh=0, mm=0):
@@ -225,65 +226,122 @@ class Changes:
 def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app, clock):
     with app.app_context():
         seed_demo(ticket_count=150)
-        runs_before = db.session.scalar(select(db.func.count(AssessmentRun.id)).where(AssessmentRun.month == "2026-10"))
-    clock.set(bj(2026, 11, 17, 9))  # October is last month: the worker stages it
+        runs_before = {m: db.session.scalar(select(db.func.count(AssessmentRun.id)).where(AssessmentRun.month == m))
+                       for m in ("2026-10", "2026-09")}
+    clock.set(bj(2026, 11, 17, 9))  # October is last month: the worker stages it, then September and August
     with app.test_request_context():
         assert staging.keep(utcnow()) == "built 2026-10"
         stage = staging.stage_of(OCTOBER)
         assert stage.ready and _lines(stage.key) == _full_tally(OCTOBER, utcnow())
         key = stage.key
+        assert staging.keep(utcnow()) == "built 2026-09"
+        assert staging.keep(utcnow()) == "built 2026-08"
+        keys = {month: staging.stage_of(month).key for month in (OCTOBER, SEPTEMBER, AUGUST)}
 
         changes = Changes(random.Random(31), utcnow())
         for _round in range(3):
             before = _lines(key)
             changes.one_round()
             clock.advance(minutes=1)
-            # The draft of October catches the stage up and ranks from its lines: as a live tally ranks.
+            # The draft of October catches the stages up and ranks from its lines: as a live tally ranks.
             draft = drafts.refresh(OCTOBER, utcnow())
             assert draft["units"] == live_result(OCTOBER, with_report=False)["units"]
-            assert staging.keep(utcnow()).startswith("refreshed 2026-10")
-            # Every round changed October's lines, and the stage follows the full tally.
-            assert _lines(key) != before and _lines(key) == _full_tally(OCTOBER, utcnow())
+            assert staging.keep(utcnow()).startswith("refreshed 2026-10,2026-09,2026-08: ")
+            # Every round changed October's lines, and every stage follows its month's full tally (a change of
+            # secretary or a merge moves a case's earlier months too).
+            assert _lines(key) != before
+            for month, month_key in keys.items():
+                assert _lines(month_key) == _full_tally(month, utcnow()), month
         changes.one_round()  # and these the publication itself catches up on
 
         clock.advance(minutes=1)
         supervisor = db.session.scalar(select(User).where(User.role == Role.SUPERVISOR.value))
-        run = publish_month(OCTOBER, supervisor, note="申诉处理后更正" if runs_before else "", republish=bool(runs_before))
+        run = publish_month(OCTOBER, supervisor, note="申诉处理后更正" if runs_before["2026-10"] else "",
+                            republish=bool(runs_before["2026-10"]))
         assert run.lines_key == key and staging.stage_of(OCTOBER) is None
         frozen = _lines(key)
         assert frozen == _full_tally(OCTOBER, utcnow())
         assert all(line[3] is not None or line[1] in CASELESS[line[0]] for line in frozen)
+        # September, published again after an appeal, from its own stage, which that publication caught up too.
+        september = publish_month(SEPTEMBER, supervisor, note="申诉处理后更正" if runs_before["2026-09"] else "",
+                                  republish=bool(runs_before["2026-09"]))
+        assert september.lines_key == keys[SEPTEMBER] and _lines(keys[SEPTEMBER]) == _full_tally(SEPTEMBER, utcnow())
 
         # Published again before the worker stages the month anew: a full tally, the very same lines.
         again = publish_month(OCTOBER, supervisor, note="复核", republish=True)
         assert again.lines_key is None and _lines(again.id) == frozen
         assert again.summary["units"] == run.summary["units"]
-        # The worker stages the month again (for a further correction); the published lines stay as they are.
+        # The worker stages the months again (for a further correction), the newest first; the published lines stay
+        # as they are.
         clock.advance(minutes=1)
         assert staging.keep(utcnow()) == "built 2026-10"
+        assert staging.keep(utcnow()) == "built 2026-09"
         assert staging.stage_of(OCTOBER).key != key and _lines(key) == frozen
 
 
-def test_the_worker_keeps_only_last_months_stage(app, clock, factory):
+def test_the_worker_keeps_the_stages_of_last_month_and_the_two_before_it(app, clock, factory):
     factory.ticket(S.RESOLVED)
     clock.set(bj(2026, 12, 1, 0, 30))
     with app.test_request_context():
+        # One month a round, last month first. The first build clears the notes; a later one leaves them to the
+        # stages already built, which read them next.
         assert staging.keep(utcnow()) == "built 2026-11"
         november = staging.stage_of(Month(2026, 11))
         assert len(_lines(november.key)) > 0 and db.session.scalar(select(db.func.count(CaseChange.id))) == 0
-        factory.ticket(S.TRIAGE)  # a change: noted, then read by the next round
-        assert staging.keep(utcnow()) == "refreshed 2026-11: 1 cases"
-        assert staging.keep(utcnow()) == "refreshed 2026-11: 0 cases"
+        factory.ticket(S.TRIAGE)  # a change: noted, then read by the next refresh
+        assert staging.keep(utcnow()) == "built 2026-10"
+        assert staging.keep(utcnow()) == "built 2026-09"
+        assert _noted() != set()
+        assert staging.keep(utcnow()) == "refreshed 2026-11,2026-10,2026-09: 1 cases"
+        assert staging.keep(utcnow()) == "refreshed 2026-11,2026-10,2026-09: 0 cases"
 
-        # A build that died half-way is dropped after a while and built again; a month that ended is replaced.
+        # While a stage is being built its notes are kept, though the ready stages read them: it began reading its
+        # lines before the change.
         november.ready = False
         db.session.commit()
-        assert staging.keep(utcnow()) == "building 2026-11"
+        factory.ticket(S.TRIAGE)
+        assert staging.keep(utcnow()) == "refreshed 2026-10,2026-09: 1 cases"
+        assert len(_noted()) == 1
+        # A build that died half-way is dropped after a while and built again; a month that ended is added and the
+        # oldest dropped.
         clock.advance(minutes=31)
         assert staging.keep(utcnow()) == "built 2026-11"
         assert _lines(november.key) == []
+        assert staging.keep(utcnow()) == "refreshed 2026-11,2026-10,2026-09: 1 cases" and _noted() == set()
         clock.set(bj(2027, 1, 2, 9))
         assert staging.keep(utcnow()) == "built 2026-12"
-        assert [s.month for s in db.session.scalars(select(AssessmentStage))] == ["2026-12"]
-        assert db.session.scalar(select(db.func.count(AssessmentFact.id)).where(AssessmentFact.run_id < 0)) == len(
-            _lines(staging.stage_of(Month(2026, 12)).key))
+        assert [s.month for s in db.session.scalars(select(AssessmentStage).order_by(AssessmentStage.month))] == [
+            "2026-10", "2026-11", "2026-12"]
+        assert db.session.scalar(select(db.func.count(AssessmentFact.id)).where(AssessmentFact.run_id < 0)) == sum(
+            len(_lines(stage.key)) for stage in db.session.scalars(select(AssessmentStage)))
+
+
+def test_a_call_received_in_a_staged_month_and_typed_in_later_gets_its_lines_there(app, clock, factory):
+    """A case typed in after a month ended has no line in it, unless it was received in it (a call, a 12345 transfer):
+    its clocks run from then. The stages skip the first kind and rewrite the second."""
+    secretary = factory.user(Role.SECRETARY)
+    enterprise_id = factory.enterprise(secretary)
+    clock.set(bj(2026, 12, 1, 9))
+    with app.test_request_context():
+        assert staging.keep(utcnow()) == "built 2026-11"
+        assert staging.keep(utcnow()) == "built 2026-10"
+        assert staging.keep(utcnow()) == "built 2026-09"
+        october = staging.stage_of(OCTOBER)
+        assert _lines(october.key) == []
+        # Received by phone on Friday 2026-10-09 at 10:00, typed in on 2026-12-01: its clocks ran from that call, and
+        # those due before November (24 hours to acknowledge it, a few working days to answer) passed in October with
+        # nothing done, so October's on-time lines count it late, and only it: nothing else was received.
+        from app.enums import Channel
+        from app.models import Enterprise
+        from app.tickets.intake import record_offline_ticket
+        actor = db.session.get(User, secretary.id)
+        ticket, *_rest = record_offline_ticket(
+            actor, db.session.get(Enterprise, enterprise_id),
+            {"title": "十月来电：用电报装进度", "description": "十月九日来电询问用电报装进度。", "contact_name": "王经理",
+             "mobile": "13812345678", "category_id": factory.category(), "urgency": "normal"},
+            [], channel=Channel.PHONE, received_at=bj(2026, 10, 9, 10))
+        db.session.commit()
+        assert staging.keep(utcnow()).startswith("refreshed 2026-11,2026-10,2026-09: ")
+        lines = _lines(october.key)
+        assert lines == _full_tally(OCTOBER, utcnow())
+        assert {line[3] for line in lines} == {ticket.id}

@@ -1,13 +1,14 @@
-"""Last month's lines, kept ready for its publication.
+"""The lines of the months a centre publishes, kept ready for their publication.
 
 Publishing a month wrote every line behind its figures in the request: 386,680 lines for October at 1,000,000 cases,
-8-12 s (bench/README.md). The SLA worker now writes the lines of the month being settled (last month) soon after it
-ends, under a stage, and keeps them: database triggers note every case whose lines could have changed (a change to
-its clocks, their pauses, its assignments, ratings, action items, exclusion or appeals, or to its secretary or merge;
-migration f31stage0001), and every minute the worker rewrites those cases' lines, and the lines of no case when a
-visit or an evaluation changed. Publishing brings the stage up to date the same way, in its own transaction, and hands
-the stage's lines to the new version instead of writing them afresh. A month without a ready stage is published by a
-full tally.
+8-12 s (bench/README.md). The SLA worker now writes the lines of last month and of the two before it (MONTHS_KEPT:
+last month is settled and published; an earlier one is published again after an appeal or a correction) under a
+stage each, one month a minute once a month ends, and keeps them: database triggers note every case whose lines could
+have changed (a change to its clocks, their pauses, its assignments, ratings, action items, exclusion or appeals, or
+to its secretary or merge; migration f31stage0001), and every minute the worker rewrites those cases' lines in every
+stage, and the lines of no case when a visit or an evaluation changed. Publishing brings the stages up to date the same
+way, in its own transaction, and hands the month's stage's lines to the new version instead of writing them afresh;
+the worker stages the month again a minute later. A month without a ready stage is published by a full tally.
 
 The lines of a month that has ended do not depend on the moment they are tallied, only on the data: a clock counts
 in the month its outcome was decided (stopped on time, or its due time passed while it was not standing still), and
@@ -15,18 +16,19 @@ every due time of an ended month has passed. So lines written when the stage was
 are the lines a full tally would write at publication (tests/test_staged_lines.py compares them)."""
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import delete, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.assessment.facts import CASELESS, facts
 from app.assessment.metrics import METRICS, UNIT_KINDS
 from app.assessment.period import Month
 from app.extensions import db
-from app.models import AssessmentFact, AssessmentRun, AssessmentStage, CaseChange
+from app.models import AssessmentFact, AssessmentRun, AssessmentStage, CaseChange, Ticket
 
 LINE_COLUMNS = ["run_id", "unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason",
                 "note", "due_at", "done_at"]
-WORKER_JOB = "month-lines"  # the SLA worker's job (and heartbeat) that keeps the stage
+WORKER_JOB = "month-lines"  # the SLA worker's job (and heartbeat) that keeps the stages
+MONTHS_KEPT = 3  # last month and the two before it
 CHUNK = 2_000  # changed cases rewritten per statement (each id is a bound parameter)
 # A build that has not finished within this long died with its worker: its stage is dropped and built again.
 BUILD_ABANDONED = timedelta(minutes=30)
@@ -46,12 +48,28 @@ def stored_lines(key: int, kind: str):
     return select(AssessmentFact).where(AssessmentFact.run_id == key, AssessmentFact.unit_kind == kind).subquery()
 
 
+def kept_months(now) -> list[Month]:
+    """The months whose lines the worker keeps staged at `now`, newest first: last month and the ones before it."""
+    months = [Month.containing(now).previous()]
+    while len(months) < MONTHS_KEPT:
+        months.append(months[-1].previous())
+    return months
+
+
 def stage_of(month: Month, *, lock: bool = False):
     """The month's stage, as the database has it now (locked for the caller's transaction if asked), or None."""
     query = select(AssessmentStage).where(AssessmentStage.month == str(month))
     if lock:
         query = query.with_for_update()
     return db.session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def _stages(*, lock: bool) -> list:
+    # Locked in one order by every caller, so that two of them never wait for each other.
+    query = select(AssessmentStage).order_by(AssessmentStage.month)
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalars(query.execution_options(populate_existing=True)).all()
 
 
 def build(month: Month, now):
@@ -65,8 +83,9 @@ def build(month: Month, now):
         db.session.rollback()
         return None
     # Cases changed before this are in the lines below, which read after it; those changed from here on are left
-    # noted for the next refresh, which rewrites them.
-    db.session.execute(delete(CaseChange.__table__))
+    # noted for the next refresh, which rewrites them. The notes so far are the other stages' to read, if any.
+    if db.session.scalar(select(AssessmentStage.id).where(AssessmentStage.id != stage.id).limit(1)) is None:
+        db.session.execute(delete(CaseChange.__table__))
     db.session.commit()
     for kind in UNIT_KINDS:
         for metric in METRICS[kind]:
@@ -77,27 +96,51 @@ def build(month: Month, now):
     return stage
 
 
-def refresh(stage: AssessmentStage, now) -> int:
-    """Rewrite the lines of every case changed since the stage last read the notes (and the lines of no case if a visit
-    or an evaluation changed), in the caller's transaction; returns how many cases were rewritten."""
-    month = Month.parse(stage.month)
-    # The notes are taken first: a change committed after this is noted again and read next time, and every change
-    # whose note is taken here was committed before the lines below are read.
+def _take_notes() -> set:
+    """The cases noted as changed (None: a visit or an evaluation), deleted as they are read unless a stage is being
+    built: it began reading its lines before some of these changes, and rewrites them at its first refresh."""
     table = CaseChange.__table__
-    notes = set(db.session.scalars(delete(table).returning(table.c.ticket_id)))
-    changed = sorted(notes - {None})
+    building = select(AssessmentStage.id).where(AssessmentStage.ready.is_(False)).exists()
+    # One statement, so that a build that begins after it read the stages began after these changes too.
+    notes = set(db.session.scalars(delete(table).where(~building).returning(table.c.ticket_id)))
+    return notes or set(db.session.scalars(select(table.c.ticket_id)))
+
+
+def _rewrite(stage: AssessmentStage, changed: list, caseless: bool, now) -> None:
+    """Rewrite the stage's lines of the `changed` cases, and of no case if `caseless`."""
+    month = Month.parse(stage.month)
     lines = AssessmentFact.__table__
     for start in range(0, len(changed), CHUNK):
         chunk = changed[start:start + CHUNK]
         db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.in_(chunk)))
-        for kind in UNIT_KINDS:
-            write_lines(stage.key, kind, month, now, ticket_ids=chunk)
-    if None in notes:  # a visit or an evaluation changed: the lines of no case are written afresh
+        # A case received after the month ended has no line in it: none of its clocks, ratings or items falls in it
+        # (after 1,600 submissions, every earlier stage would read them all for nothing).
+        chunk = list(db.session.scalars(select(Ticket.id).where(
+            Ticket.id.in_(chunk), or_(Ticket.created_at < month.end, Ticket.received_at < month.end))))
+        if chunk:
+            for kind in UNIT_KINDS:
+                write_lines(stage.key, kind, month, now, ticket_ids=chunk)
+    if caseless:
         db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.is_(None)))
         for kind in UNIT_KINDS:
             write_lines(stage.key, kind, month, now, only=CASELESS[kind])
     stage.refreshed_at = now
-    return len(changed)
+
+
+def refresh(now) -> tuple[list, int]:
+    """Rewrite, in every ready stage, the lines of every case changed since the stages last read the notes (and the
+    lines of no case if a visit or an evaluation changed), in the caller's transaction, the stages locked: the ready
+    stages and how many cases were rewritten."""
+    stages = [stage for stage in _stages(lock=True) if stage.ready]
+    if not stages:
+        return [], 0
+    # The notes are taken first: a change committed after this is noted again and read next time, and every change
+    # whose note is taken here was committed before the lines below are read.
+    notes = _take_notes()
+    changed = sorted(notes - {None})
+    for stage in stages:
+        _rewrite(stage, changed, None in notes, now)
+    return stages, len(changed)
 
 
 def drop(stage: AssessmentStage) -> None:
@@ -107,16 +150,21 @@ def drop(stage: AssessmentStage) -> None:
     db.session.delete(stage)
 
 
+def _ready_key(stages: list, month: Month):
+    return next((stage.key for stage in stages if stage.month == str(month)), None)
+
+
 def catch_up(month: Month, now):
-    """Bring the month's ready stage up to date and commit: its key, or None if it has none ready (or the database was
-    too busy to write). A draft of last month is then tallied from the stage's lines, the lines a live tally reads."""
+    """Bring the ready stages up to date and commit: the month's stage's key, or None if it has none ready (or the
+    database was too busy to write). A draft of last month is then tallied from the stage's lines, the lines a live
+    tally reads."""
     try:
-        stage = stage_of(month, lock=True)
+        stage = stage_of(month)
         if stage is None or not stage.ready:
             db.session.rollback()
             return None
-        refresh(stage, now)
-        key = stage.key
+        stages, _count = refresh(now)
+        key = _ready_key(stages, month)
         db.session.commit()
         return key
     except OperationalError:  # SQLite's write lock held by another writer past the busy timeout: tallied live
@@ -131,31 +179,36 @@ def lines_kept(key: int) -> bool:
 
 
 def take_for_publication(month: Month, now):
-    """The month's ready stage brought up to date and taken out of the stages (its lines are handed to the version
-    being published, in the caller's transaction), or None if the month has none ready."""
-    stage = stage_of(month, lock=True)
+    """The month's ready stage brought up to date (with the others) and taken out of the stages (its lines are handed
+    to the version being published, in the caller's transaction), or None if the month has none ready."""
+    stage = stage_of(month)
     if stage is None or not stage.ready:
         return None
-    refresh(stage, now)
-    key = stage.key
-    db.session.delete(stage)
+    stages, _count = refresh(now)
+    key = _ready_key(stages, month)
+    if key is not None:
+        db.session.delete(next(stage for stage in stages if stage.key == key))
     return key
 
 
 def keep(now) -> str:
-    """The SLA worker's job: drop stages of other months (and builds that died), then build last month's stage or
-    bring it up to date. Returns what it did, for the log."""
-    month = Month.containing(now).previous()
-    for stage in db.session.scalars(select(AssessmentStage)).all():
-        if stage.month != str(month) or (not stage.ready and now - stage.started_at > BUILD_ABANDONED):
+    """The SLA worker's job: drop stages of other months (and builds that died), then build the newest kept month that
+    has no stage, or bring the stages up to date. Returns what it did, for the log."""
+    months = kept_months(now)
+    kept = {str(month) for month in months}
+    for stage in _stages(lock=False):
+        if stage.month not in kept or (not stage.ready and now - stage.started_at > BUILD_ABANDONED):
             drop(stage)
     db.session.commit()
-    stage = stage_of(month, lock=True)
-    if stage is None:
-        return f"built {month}" if build(month, now) is not None else f"building {month}"
-    if not stage.ready:
+    stages = {stage.month: stage for stage in _stages(lock=True)}
+    missing = next((month for month in months if str(month) not in stages), None)
+    if missing is not None:  # one month a round: a build takes seconds, and last month's comes first
         db.session.commit()
-        return f"building {month}"
-    changed = refresh(stage, now)
+        return f"built {missing}" if build(missing, now) is not None else f"building {missing}"
+    building = [month for month in months if not stages[str(month)].ready]
+    if len(building) == len(months):
+        db.session.commit()
+        return f"building {building[0]}"
+    ready, changed = refresh(now)
     db.session.commit()
-    return f"refreshed {month}: {changed} cases"
+    return f"refreshed {','.join(sorted((stage.month for stage in ready), reverse=True))}: {changed} cases"

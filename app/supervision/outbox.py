@@ -14,11 +14,12 @@ CHANNELS = {"in_app": _l("站内消息"), "email": _l("邮件"), "sms": _l("短�
 STAFF_KINDS = {"urge": _l("催办"), "supervise": _l("督办"), "extension": _l("延期"), "meeting": _l("会办通知"),
                "action_item": _l("会办事项"), "procedure_overdue": _l("代办超期"), "sign_in_code": _l("登录验证码")}
 JOBS = {"sla-sweep": _l("时限检查"), "notify": _l("消息发送"), "webhooks": _l("Webhook 推送"),
-        "draft-figures": _l("考评草稿计算"), "month-lines": _l("上月考评明细准备")}
+        "draft-figures": _l("考评草稿计算"), "month-lines": _l("考评明细准备")}
 FIGURES = {"checked": _l("检查时限 %(n)s 个"), "recorded": _l("级别变化 %(n)s 次"), "sent": _l("发出 %(n)s 条"),
            "delivered": _l("推送 %(n)s 条"), "failed": _l("失败 %(n)s 条"), "expired": _l("过期放弃 %(n)s 条")}
-# What the staged lines' job did (`staging.keep`): "built 2026-11", "building 2026-11", "refreshed 2026-11: 3 cases".
-STAGE_DONE = re.compile(r"^(built|building|refreshed) (\d{4}-\d{2})(?:: (\d+) cases)?$")
+# What the staged lines' job did (`staging.keep`): "built 2026-11", "building 2026-11",
+# "refreshed 2026-11,2026-10: 3 cases".
+STAGE_DONE = re.compile(r"^(built|building|refreshed) (\d{4}-\d{2}(?:,\d{4}-\d{2})*)(?:: (\d+) cases)?$")
 
 
 def kind_label(kind: str) -> str:
@@ -109,7 +110,8 @@ def _stage_summary(detail: str) -> str:
     found = STAGE_DONE.match(detail or "")
     if not found:
         return ""
-    what, month, cases = found.groups()
+    what, months, cases = found.groups()
+    month = "、".join(months.split(","))
     if what == "built":
         return _("已准备 %(m)s 的考评明细", m=month)
     if what == "building":

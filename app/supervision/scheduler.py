@@ -1,4 +1,4 @@
-"""APScheduler jobs: the SLA sweep, the notification outbox, the webhook outbox, last month's staged lines and the
+"""APScheduler jobs: the SLA sweep, the notification outbox, the webhook outbox, the months' staged lines and the
 draft months, every minute, in one process only."""
 import json
 import logging
@@ -81,8 +81,8 @@ def run_draft_refresh(app) -> list[str]:
 
 
 def run_staging(app) -> str:
-    """Keep last month's lines ready for its publication (app/assessment/staging.py): built once after the month
-    ends (seconds at 1,000,000 cases), then the cases changed since rewritten every minute."""
+    """Keep the lines of last month and the two before it ready for their publication (app/assessment/staging.py):
+    each built once after the month ends (seconds at 1,000,000 cases), then the cases changed rewritten every minute."""
     with app.app_context():
         now = utcnow()
         done = staging.keep(now)
