@@ -119,9 +119,9 @@ def published_months() -> list[str]:
 def publish_month(month: Month, actor, note: str = "", republish: bool = False) -> AssessmentRun:
     """Freeze a month: its figures, scores and every line behind them. Publishing again is a new version,
     allowed only when asked for explicitly and with a reason; earlier versions stay readable. Calendar corrections
-    held back for the month (its settled clocks' corrected due times) are applied first. Last month's lines come from
-    the SLA worker's stage when it has one ready, brought up to date first (app/assessment/staging.py); otherwise they
-    are written now."""
+    held back for the month (its settled clocks' corrected due times) are applied first. The lines of last month and
+    the two before it come from the SLA worker's stage when it has one ready, brought up to date first
+    (app/assessment/staging.py); otherwise they are written now."""
     if not actor.is_supervisor:
         raise NotAllowed(_("只有督办人员可以发布月度考评。"))
     if month.end > utcnow():
@@ -140,7 +140,7 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
     db.session.add(run)
     try:
         db.session.flush()
-        # Last month's lines, kept by the SLA worker and brought up to date here, or else written now.
+        # The month's lines, kept by the SLA worker and brought up to date here, or else written now.
         run.lines_key = staging.take_for_publication(month, now)
         if run.lines_key is None:
             for kind in UNIT_KINDS:

@@ -151,8 +151,8 @@ class AssessmentFact(db.Model):
 
 
 class AssessmentStage(db.Model):
-    """A month being settled (last month), whose lines the SLA worker keeps up to date under the key -id so that
-    publishing it writes none (app/assessment/staging.py). `ready` once every metric's lines are written."""
+    """A month whose lines the SLA worker keeps up to date under the key -id (last month and the two before it) so
+    that publishing it writes none (app/assessment/staging.py). `ready` once every metric's lines are written."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7), unique=True)
