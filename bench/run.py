@@ -316,10 +316,10 @@ def worker_first(url, last_month, rows):
     it staged and the draft snapshots tallied (each appended to `rows` with its time)."""
     # The SLA worker stages last month's lines as soon as it has ended (its drafts then rank from them), then the two
     # months before it, one a minute: done first, as a running worker would have.
-    for _month in range(3):
+    for n in (1, 2, 3):
         done, stage_ms = keep_stage(url)
-        rows.append({"page": f"SLA worker: a month's lines staged ({done})", "p50_ms": stage_ms, "p95_ms": stage_ms,
-                     "queries": 0})
+        rows.append({"page": f"SLA worker: a month's lines staged, {n} of 3 ({done})", "p50_ms": stage_ms,
+                     "p95_ms": stage_ms, "queries": 0})
         print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     months, refresh_ms = refresh_drafts(url)
     rows.append({"page": f"SLA worker: draft snapshots of {months}", "p50_ms": refresh_ms, "p95_ms": refresh_ms,
@@ -364,7 +364,7 @@ def months_and_submissions(args, ids, base, sup, rows, last_month, month_before,
 
         # The two months before last month, published again (after an appeal) from the lines the worker keeps staged,
         # brought up to date by the worker's minute and by the publication itself.
-        stage("the stages caught up")
+        stage("the stages caught up, before the older months' publication")
         publish(month_before, f"publish {month_before} (POST), from its staged lines")
         publish(month_third, f"publish {month_third} (POST), from its staged lines")
         # Published once more before the worker has staged it again: a full tally of its lines.
@@ -373,7 +373,7 @@ def months_and_submissions(args, ids, base, sup, rows, last_month, month_before,
         stage(f"{month_third}'s lines staged again after its publication")
         # Last month (the one a centre publishes, the month before it published) from its stage, built at the start
         # and again after a publication took it.
-        stage("the stages caught up")
+        stage("the stages caught up, before last month's publication")
         publish(last_month, f"publish {last_month} (POST), from its staged lines")
         stage(f"{last_month}'s lines staged again after its publication")
         publish(last_month, f"publish {last_month} again (POST), from its staged lines")
