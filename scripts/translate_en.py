@@ -908,6 +908,7 @@ T.update({
     '考评草稿计算': 'Assessment draft calculation',
     'Webhook 推送': 'Webhook delivery',
     '考评明细准备': "Assessment lines kept for publishing",
+    '、': ', ',
     '推送 %(n)s 条': '%(n)s delivered',
     '已准备 %(m)s 的考评明细': 'Lines of %(m)s ready',
     '正在准备 %(m)s 的考评明细': 'Preparing the lines of %(m)s',

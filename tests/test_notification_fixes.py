@@ -162,13 +162,14 @@ def test_the_outbox_page_speaks_in_labels(app, factory, clock, login):
     assert "发出 2 条，失败 1 条" in page and "检查时限 5 个，级别变化 3 次" in page
     assert "'sent'" not in page and "checked" not in page
     assert "Webhook 推送" in page and "推送 4 条，失败 0 条" in page
-    assert "考评明细准备" in page and "2026-10、2026-09 的考评明细已更新：3 件诉求有变化" in page
+    assert "<li>考评明细准备：" in page and "2026-10、2026-09 的考评明细已更新：3 件诉求有变化" in page
     assert "month-lines" not in page and "refreshed" not in page
 
     client.post("/language", data={"lang": "en"})
     english = client.get("/admin/outbox").get_data(as_text=True)
     table = english[english.index("<table"):]
     assert "Overdue" in table  # the kind's level in English
+    assert "Lines of 2026-10, 2026-09 updated: 3 cases changed" in english  # the months listed the English way
     assert "{" not in table and "errcode" not in table
 
 

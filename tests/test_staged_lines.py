@@ -2,6 +2,8 @@
 keeps a stage for last month and each of the two before it, and a month published from its stage freezes exactly the
 lines a full tally writes, whatever changed after the stage was built."""
 import random
+import threading
+import time
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
@@ -240,16 +242,16 @@ def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app,
 
         changes = Changes(random.Random(31), utcnow())
         for _round in range(3):
-            before = _lines(key)
+            before, september_before = _lines(key), _lines(keys[SEPTEMBER])
             changes.one_round()
             clock.advance(minutes=1)
             # The draft of October catches the stages up and ranks from its lines: as a live tally ranks.
             draft = drafts.refresh(OCTOBER, utcnow())
             assert draft["units"] == live_result(OCTOBER, with_report=False)["units"]
             assert staging.keep(utcnow()).startswith("refreshed 2026-10,2026-09,2026-08: ")
-            # Every round changed October's lines, and every stage follows its month's full tally (a change of
-            # secretary or a merge moves a case's earlier months too).
-            assert _lines(key) != before
+            # Every round changed October's lines and September's (a case that changes secretary, or is merged,
+            # moves its earlier months' lines too), and every stage follows its month's full tally.
+            assert _lines(key) != before and _lines(keys[SEPTEMBER]) != september_before
             for month, month_key in keys.items():
                 assert _lines(month_key) == _full_tally(month, utcnow()), month
         changes.one_round()  # and these the publication itself catches up on
@@ -280,7 +282,7 @@ def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app,
 
 
 def test_the_worker_keeps_the_stages_of_last_month_and_the_two_before_it(app, clock, factory):
-    factory.ticket(S.RESOLVED)
+    resolved = factory.ticket(S.RESOLVED)
     clock.set(bj(2026, 12, 1, 0, 30))
     with app.test_request_context():
         # One month a round, last month first. The first build clears the notes; a later one leaves them to the
@@ -296,18 +298,29 @@ def test_the_worker_keeps_the_stages_of_last_month_and_the_two_before_it(app, cl
         assert staging.keep(utcnow()) == "refreshed 2026-11,2026-10,2026-09: 0 cases"
 
         # While a stage is being built its notes are kept, though the ready stages read them: it began reading its
-        # lines before the change.
+        # lines before the change. Here November's stage is "being built" when its resolved case changes secretary,
+        # which moves the case's November lines to the new secretary.
         november.ready = False
         db.session.commit()
-        factory.ticket(S.TRIAGE)
+        before = _lines(november.key)
+        other = factory.user(Role.SECRETARY)
+        db.session.execute(text("UPDATE ticket SET secretary_id = :s WHERE id = :t"), {"s": other.id, "t": resolved.id})
+        db.session.commit()
         assert staging.keep(utcnow()) == "refreshed 2026-10,2026-09: 1 cases"
-        assert len(_noted()) == 1
+        assert _noted() == {resolved.id} and _lines(november.key) == before
+        # The build finishes; its first refresh rewrites the case, whose lines now count for the new secretary.
+        november.ready = True
+        db.session.commit()
+        assert staging.keep(utcnow()) == "refreshed 2026-11,2026-10,2026-09: 1 cases" and _noted() == set()
+        assert _lines(november.key) != before and _lines(november.key) == _full_tally(Month(2026, 11), utcnow())
         # A build that died half-way is dropped after a while and built again; a month that ended is added and the
         # oldest dropped.
+        november.ready = False
+        db.session.commit()
+        assert staging.keep(utcnow()) == "refreshed 2026-10,2026-09: 0 cases"
         clock.advance(minutes=31)
         assert staging.keep(utcnow()) == "built 2026-11"
         assert _lines(november.key) == []
-        assert staging.keep(utcnow()) == "refreshed 2026-11,2026-10,2026-09: 1 cases" and _noted() == set()
         clock.set(bj(2027, 1, 2, 9))
         assert staging.keep(utcnow()) == "built 2026-12"
         assert [s.month for s in db.session.scalars(select(AssessmentStage).order_by(AssessmentStage.month))] == [
@@ -328,9 +341,12 @@ def test_a_call_received_in_a_staged_month_and_typed_in_later_gets_its_lines_the
         assert staging.keep(utcnow()) == "built 2026-09"
         october = staging.stage_of(OCTOBER)
         assert _lines(october.key) == []
-        # Received by phone on Friday 2026-10-09 at 10:00, typed in on 2026-12-01: its clocks ran from that call, and
-        # those due before November (24 hours to acknowledge it, a few working days to answer) passed in October with
-        # nothing done, so October's on-time lines count it late, and only it: nothing else was received.
+        # Received by phone on Friday 2026-10-09 at 10:00, typed in on 2026-12-01: its clocks ran from that call. Its
+        # first reply (one working day) was due by the end of Saturday 10 October, a make-up working day, and its
+        # resolution (five working days: 10, 12, 13, 14, 15 October) by the end of the 15th; both passed in October
+        # with nothing done, so October's lines count it (its response, on-time and completion lines), and only it:
+        # no other case was received. A case submitted on the web on 2026-12-01 has no line in October.
+        factory.ticket(S.TRIAGE, secretary=secretary, enterprise_id=enterprise_id)
         from app.enums import Channel
         from app.models import Enterprise
         from app.tickets.intake import record_offline_ticket
@@ -345,3 +361,45 @@ def test_a_call_received_in_a_staged_month_and_typed_in_later_gets_its_lines_the
         lines = _lines(october.key)
         assert lines == _full_tally(OCTOBER, utcnow())
         assert {line[3] for line in lines} == {ticket.id}
+        assert {line[1] for line in lines} == {"response", "on_time", "completion"}
+
+
+def test_a_stage_a_publication_takes_keeps_its_lines_while_the_worker_drops_its_month(app, clock, factory):
+    """The worker drops a month's stage once the month is no longer one of the three it keeps. A publication taking
+    that stage at the same moment keeps its lines: the worker waits for the stage's lock, then finds it gone. (Before,
+    on PostgreSQL, the worker read the stage without the lock, deleted its lines at once, and only its delete of the
+    stage's row waited: the published version was left without lines.)"""
+    supervisor = factory.user(Role.SUPERVISOR)
+    factory.ticket(S.RESOLVED)
+    clock.set(bj(2026, 12, 1, 9))
+    with app.app_context():
+        assert staging.keep(utcnow()) == "built 2026-11"
+        key = staging.stage_of(Month(2026, 11)).key
+        lines = _lines(key)
+    assert lines
+    taken, errors = threading.Event(), []
+
+    def publication():
+        try:
+            with app.app_context():
+                assert staging.take_for_publication(Month(2026, 11), utcnow()) == key
+                taken.set()
+                time.sleep(1)  # the worker's round begins meanwhile
+                db.session.add(AssessmentRun(month="2026-11", version=1, published_at=utcnow(), note="",
+                                             published_by_id=supervisor.id, summary_json="{}", lines_key=key))
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+            taken.set()
+
+    thread = threading.Thread(target=publication)
+    thread.start()
+    assert taken.wait(10)
+    with app.app_context():
+        # In March November is no longer kept; February is built.
+        assert staging.keep(bj(2027, 3, 2, 9)) == "built 2027-02"
+    thread.join()
+    assert not errors
+    with app.app_context():
+        assert _lines(key) == lines
+        assert [s.month for s in db.session.scalars(select(AssessmentStage))] == ["2027-02"]

@@ -64,11 +64,9 @@ def stage_of(month: Month, *, lock: bool = False):
     return db.session.scalars(query.execution_options(populate_existing=True)).first()
 
 
-def _stages(*, lock: bool) -> list:
-    # Locked in one order by every caller, so that two of them never wait for each other.
-    query = select(AssessmentStage).order_by(AssessmentStage.month)
-    if lock:
-        query = query.with_for_update()
+def _stages() -> list:
+    # Locked for the caller's transaction, in one order by every caller, so that two of them never wait for each other.
+    query = select(AssessmentStage).order_by(AssessmentStage.month).with_for_update()
     return db.session.scalars(query.execution_options(populate_existing=True)).all()
 
 
@@ -96,13 +94,15 @@ def build(month: Month, now):
     return stage
 
 
-def _take_notes() -> set:
-    """The cases noted as changed (None: a visit or an evaluation), deleted as they are read unless a stage is being
-    built: it began reading its lines before some of these changes, and rewrites them at its first refresh."""
+def _take_notes(rewritten: list) -> set:
+    """The cases noted as changed (None: a visit or an evaluation), deleted as they are read unless a stage other
+    than the `rewritten` ones exists (one being built began reading its lines before some of these changes, and
+    rewrites them at its first refresh)."""
     table = CaseChange.__table__
-    building = select(AssessmentStage.id).where(AssessmentStage.ready.is_(False)).exists()
+    other = select(AssessmentStage.id).where(or_(AssessmentStage.ready.is_(False),
+                                                 AssessmentStage.id.not_in(rewritten))).exists()
     # One statement, so that a build that begins after it read the stages began after these changes too.
-    notes = set(db.session.scalars(delete(table).where(~building).returning(table.c.ticket_id)))
+    notes = set(db.session.scalars(delete(table).where(~other).returning(table.c.ticket_id)))
     return notes or set(db.session.scalars(select(table.c.ticket_id)))
 
 
@@ -131,12 +131,12 @@ def refresh(now) -> tuple[list, int]:
     """Rewrite, in every ready stage, the lines of every case changed since the stages last read the notes (and the
     lines of no case if a visit or an evaluation changed), in the caller's transaction, the stages locked: the ready
     stages and how many cases were rewritten."""
-    stages = [stage for stage in _stages(lock=True) if stage.ready]
+    stages = [stage for stage in _stages() if stage.ready]
     if not stages:
         return [], 0
     # The notes are taken first: a change committed after this is noted again and read next time, and every change
     # whose note is taken here was committed before the lines below are read.
-    notes = _take_notes()
+    notes = _take_notes([stage.id for stage in stages])
     changed = sorted(notes - {None})
     for stage in stages:
         _rewrite(stage, changed, None in notes, now)
@@ -196,11 +196,14 @@ def keep(now) -> str:
     has no stage, or bring the stages up to date. Returns what it did, for the log."""
     months = kept_months(now)
     kept = {str(month) for month in months}
-    for stage in _stages(lock=False):
+    # Locked before their lines are deleted, in the order every refresh locks them: a publication taking a stage
+    # commits first (its version then holds the lines, and the stage is gone), and no refresh writes lines under a key
+    # being dropped.
+    for stage in _stages():
         if stage.month not in kept or (not stage.ready and now - stage.started_at > BUILD_ABANDONED):
             drop(stage)
     db.session.commit()
-    stages = {stage.month: stage for stage in _stages(lock=True)}
+    stages = {stage.month: stage for stage in _stages()}
     missing = next((month for month in months if str(month) not in stages), None)
     if missing is not None:  # one month a round: a build takes seconds, and last month's comes first
         db.session.commit()

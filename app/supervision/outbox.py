@@ -111,7 +111,7 @@ def _stage_summary(detail: str) -> str:
     if not found:
         return ""
     what, months, cases = found.groups()
-    month = "、".join(months.split(","))
+    month = _("、").join(months.split(","))  # the list separator of the reader's language
     if what == "built":
         return _("已准备 %(m)s 的考评明细", m=month)
     if what == "building":
