@@ -56,11 +56,9 @@ def kept_months(now) -> list[Month]:
     return months
 
 
-def stage_of(month: Month, *, lock: bool = False):
-    """The month's stage, as the database has it now (locked for the caller's transaction if asked), or None."""
+def stage_of(month: Month):
+    """The month's stage, as the database has it now, or None (`refresh` locks the stages it writes)."""
     query = select(AssessmentStage).where(AssessmentStage.month == str(month))
-    if lock:
-        query = query.with_for_update()
     return db.session.scalars(query.execution_options(populate_existing=True)).first()
 
 
