@@ -104,17 +104,29 @@ def _take_notes(rewritten: list) -> set:
     return notes or set(db.session.scalars(select(table.c.ticket_id)))
 
 
-def _rewrite(stage: AssessmentStage, changed: list, caseless: bool, now) -> None:
-    """Rewrite the stage's lines of the `changed` cases, and of no case if `caseless`."""
+def _arrivals(changed: list) -> dict:
+    """When each of the `changed` cases reached the centre (received, or else recorded), by id; a deleted case has
+    none."""
+    arrived = {}
+    for start in range(0, len(changed), CHUNK):
+        for ticket_id, created_at, received_at in db.session.execute(
+                select(Ticket.id, Ticket.created_at, Ticket.received_at)
+                .where(Ticket.id.in_(changed[start:start + CHUNK]))):
+            arrived[ticket_id] = min(created_at, received_at or created_at)
+    return arrived
+
+
+def _rewrite(stage: AssessmentStage, changed: list, arrived: dict, caseless: bool, now) -> None:
+    """Rewrite the stage's lines of the `changed` cases (`arrived`: when each reached the centre), and of no case if
+    `caseless`."""
     month = Month.parse(stage.month)
     lines = AssessmentFact.__table__
     for start in range(0, len(changed), CHUNK):
         chunk = changed[start:start + CHUNK]
         db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.in_(chunk)))
-        # A case received after the month ended has no line in it: none of its clocks, ratings or items falls in it
-        # (after 1,600 submissions, every earlier stage would read them all for nothing).
-        chunk = list(db.session.scalars(select(Ticket.id).where(
-            Ticket.id.in_(chunk), or_(Ticket.created_at < month.end, Ticket.received_at < month.end))))
+        # A case that reached the centre after the month ended has no line in it: none of its clocks, ratings or
+        # items falls in it (after 1,600 submissions, every earlier stage would read them all for nothing).
+        chunk = [ticket_id for ticket_id in chunk if ticket_id in arrived and arrived[ticket_id] < month.end]
         if chunk:
             for kind in UNIT_KINDS:
                 write_lines(stage.key, kind, month, now, ticket_ids=chunk)
@@ -136,8 +148,9 @@ def refresh(now) -> tuple[list, int]:
     # whose note is taken here was committed before the lines below are read.
     notes = _take_notes([stage.id for stage in stages])
     changed = sorted(notes - {None})
+    arrived = _arrivals(changed)  # read once for every stage
     for stage in stages:
-        _rewrite(stage, changed, None in notes, now)
+        _rewrite(stage, changed, arrived, None in notes, now)
     return stages, len(changed)
 
 
@@ -148,8 +161,14 @@ def drop(stage: AssessmentStage) -> None:
     db.session.delete(stage)
 
 
-def _ready_key(stages: list, month: Month):
-    return next((stage.key for stage in stages if stage.month == str(month)), None)
+def _caught_up(month: Month, now):
+    """The month's ready stage after every ready stage was brought up to date (locked, in the caller's transaction),
+    or None if it has none ready."""
+    stage = stage_of(month)
+    if stage is None or not stage.ready:
+        return None
+    stages, _count = refresh(now)
+    return next((kept for kept in stages if kept.month == str(month)), None)
 
 
 def catch_up(month: Month, now):
@@ -157,12 +176,11 @@ def catch_up(month: Month, now):
     database was too busy to write). A draft of last month is then tallied from the stage's lines, the lines a live
     tally reads."""
     try:
-        stage = stage_of(month)
-        if stage is None or not stage.ready:
+        stage = _caught_up(month, now)
+        if stage is None:
             db.session.rollback()
             return None
-        stages, _count = refresh(now)
-        key = _ready_key(stages, month)
+        key = stage.key
         db.session.commit()
         return key
     except OperationalError:  # SQLite's write lock held by another writer past the busy timeout: tallied live
@@ -179,14 +197,11 @@ def lines_kept(key: int) -> bool:
 def take_for_publication(month: Month, now):
     """The month's ready stage brought up to date (with the others) and taken out of the stages (its lines are handed
     to the version being published, in the caller's transaction), or None if the month has none ready."""
-    stage = stage_of(month)
-    if stage is None or not stage.ready:
+    stage = _caught_up(month, now)
+    if stage is None:
         return None
-    stages, _count = refresh(now)
-    key = _ready_key(stages, month)
-    if key is not None:
-        db.session.delete(next(stage for stage in stages if stage.key == key))
-    return key
+    db.session.delete(stage)
+    return stage.key
 
 
 def keep(now) -> str:
@@ -206,10 +221,9 @@ def keep(now) -> str:
     if missing is not None:  # one month a round: a build takes seconds, and last month's comes first
         db.session.commit()
         return f"built {missing}" if build(missing, now) is not None else f"building {missing}"
-    building = [month for month in months if not stages[str(month)].ready]
-    if len(building) == len(months):
+    if not any(stage.ready for stage in stages.values()):
         db.session.commit()
-        return f"building {building[0]}"
+        return f"building {months[0]}"
     ready, changed = refresh(now)
     db.session.commit()
     return f"refreshed {','.join(sorted((stage.month for stage in ready), reverse=True))}: {changed} cases"
