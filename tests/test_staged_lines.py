@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from app.assessment import drafts, staging
+from app.assessment import drafts, report, staging
 from app.assessment.facts import CASELESS, facts
 from app.assessment.metrics import UNIT_KINDS
 from app.assessment.period import Month
@@ -17,7 +17,8 @@ from app.demo import seed_demo
 from app.enums import Role, TicketState as S
 from app.extensions import db
 from app.models import (ActionItem, Appeal, Assignment, AssessmentFact, AssessmentRun, AssessmentStage, CaseChange,
-                        ClockPause, EnterpriseEvaluation, Rating, ScoreExclusion, Ticket, TicketClock, User, Visit)
+                        ClockPause, EnterpriseEvaluation, Rating, ScoreExclusion, StagedCase, Ticket, TicketClock, User,
+                        Visit)
 from app.timesource import utcnow
 from sla.calendar import SHANGHAI
 
@@ -88,11 +89,19 @@ def test_every_table_a_line_reads_notes_its_case(app, factory, clock):
         assert _noted() == {held.id}
         _forget()
 
-        # A case's own row counts for its secretary and its merge, not for its title or state.
+        # A case's own row counts for its secretary, its merge, and (for the received-based 办结率) its state and
+        # closing time, not for its title.
         ticket = db.session.get(Ticket, other.id)
         ticket.title = "厂房施工许可办理咨询（补充）"
         db.session.commit()
         assert _noted() == set()
+        ticket.state, ticket.closed_at = S.REJECTED.value, utcnow()
+        db.session.commit()
+        assert _noted() == {other.id}
+        _forget()
+        ticket.state, ticket.closed_at = S.TRIAGE.value, None
+        db.session.commit()
+        _forget()
         ticket.secretary_id = factory.user(Role.SECRETARY).id
         db.session.commit()
         assert _noted() == {other.id}
@@ -123,7 +132,11 @@ def test_every_table_a_line_reads_notes_its_case(app, factory, clock):
         else:
             names = db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
                                             "AND name LIKE 'tr_%_case_change'"))
-            assert len(set(names)) == (7 + 2) * 3 + 1  # insert, update, delete; a case's own row on update only
+            assert len(set(names)) == (7 + 2) * 3 + 2  # insert, update, delete; a case's own row not on delete
+
+
+def _staged_cases(stage_id) -> int:
+    return db.session.scalar(select(db.func.count()).select_from(StagedCase).where(StagedCase.stage_id == stage_id))
 
 
 def _lines(key) -> list:
@@ -174,8 +187,10 @@ class Changes:
         for p in self.pick(db.session.scalars(select(ClockPause).where(ClockPause.ended_at.is_(None))).all(), 1):
             p.ended_at = now
         db.session.commit()
-        # Ratings given in October: a new one, one that reads otherwise.
-        resolved = db.session.scalars(select(Ticket.id).where(Ticket.state.in_(["resolved", "closed"]))).all()
+        # Ratings given in October (of cases received before it: a case's rating never predates it): a new one, one
+        # that reads otherwise.
+        resolved = db.session.scalars(select(Ticket.id).where(Ticket.state.in_(["resolved", "closed"]),
+                                                              Ticket.created_at < start)).all()
         for tid in self.pick(resolved, 2):
             db.session.add(Rating(ticket_id=tid, satisfaction=rng.choice("12345"), solved=rng.choice(
                 ["solved", "partly", "unsolved"]), created_at=start + timedelta(days=rng.randint(1, 28))))
@@ -206,6 +221,18 @@ class Changes:
             db.session.add(Appeal(ticket_id=appealed.id, unit_kind="secretary", unit_id=appealed.secretary_id,
                                   reason="企业原因超时", status="accepted", filed_by_id=appealed.secretary_id,
                                   filed_at=now, decided_by_id=supervisor, decided_at=now, decision_reason="情况属实"))
+        db.session.commit()
+        # A case received in October is found refused at intake there (退回 on the 20th), and one refused in October
+        # is taken up again: the received-based 办结率 no longer counts the first and counts the second.
+        received = db.session.scalars(select(Ticket).where(
+            Ticket.created_at >= start, Ticket.created_at < end - timedelta(days=12), Ticket.merged_into_id.is_(None),
+            Ticket.state.not_in([S.REJECTED.value, S.RETURNED.value])).order_by(Ticket.id)).all()
+        refused_before = db.session.scalars(select(Ticket).where(
+            Ticket.state == S.REJECTED.value, Ticket.closed_at >= start, Ticket.closed_at < end)).all()
+        for t in self.pick(received, 1):
+            t.state, t.closed_at = S.REJECTED.value, start + timedelta(days=19)
+        for t in self.pick(refused_before, 1):
+            t.state, t.closed_at = S.TRIAGE.value, None
         db.session.commit()
         # A meeting's action item changes hands; a visit and an evaluation of October are recorded (no case).
         for item in self.pick(db.session.scalars(select(ActionItem)).all(), 1):
@@ -254,6 +281,10 @@ def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app,
             assert _lines(key) != before and _lines(keys[SEPTEMBER]) != september_before
             for month, month_key in keys.items():
                 assert _lines(month_key) == _full_tally(month, utcnow()), month
+                # And its received-based 办结率, from the cases the stage keeps, is the one a probe of every case's
+                # clocks gives.
+                assert (report.completion_rates(month, utcnow(), -month_key)
+                        == report.completion_rates(month, utcnow())), month
         changes.one_round()  # and these the publication itself catches up on
 
         clock.advance(minutes=1)
@@ -263,11 +294,14 @@ def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app,
         assert run.lines_key == key and staging.stage_of(OCTOBER) is None
         frozen = _lines(key)
         assert frozen == _full_tally(OCTOBER, utcnow())
+        assert run.summary["completion"] == report.completion_rates(OCTOBER, utcnow())
         assert all(line[3] is not None or line[1] in CASELESS[line[0]] for line in frozen)
         # September, published again after an appeal, from its own stage, which that publication caught up too.
         september = publish_month(SEPTEMBER, supervisor, note="申诉处理后更正" if runs_before["2026-09"] else "",
                                   republish=bool(runs_before["2026-09"]))
         assert september.lines_key == keys[SEPTEMBER] and _lines(keys[SEPTEMBER]) == _full_tally(SEPTEMBER, utcnow())
+        assert september.summary["completion"] == report.completion_rates(SEPTEMBER, utcnow())
+        assert september.summary["previous"]["completion"] == report.completion_rates(AUGUST, utcnow())
 
         # Published again before the worker stages the month anew: a full tally, the very same lines.
         again = publish_month(OCTOBER, supervisor, note="复核", republish=True)
@@ -275,10 +309,14 @@ def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app,
         assert again.summary["units"] == run.summary["units"]
         # The worker stages the months again (for a further correction), the newest first; the published lines stay
         # as they are.
+        assert _staged_cases(-key) > 0  # the cases of the stage it took stay until the worker's next round
         clock.advance(minutes=1)
         assert staging.keep(utcnow()) == "built 2026-10"
         assert staging.keep(utcnow()) == "built 2026-09"
         assert staging.stage_of(OCTOBER).key != key and _lines(key) == frozen
+        # The cases of the stages the publications took are swept; those of the stages built again are there.
+        assert _staged_cases(-key) == 0 and _staged_cases(-keys[SEPTEMBER]) == 0
+        assert _staged_cases(staging.stage_of(OCTOBER).id) > 0
 
 
 def test_the_worker_keeps_the_stages_of_last_month_and_the_two_before_it(app, clock, factory):
@@ -327,6 +365,8 @@ def test_the_worker_keeps_the_stages_of_last_month_and_the_two_before_it(app, cl
             "2026-10", "2026-11", "2026-12"]
         assert db.session.scalar(select(db.func.count(AssessmentFact.id)).where(AssessmentFact.run_id < 0)) == sum(
             len(_lines(stage.key)) for stage in db.session.scalars(select(AssessmentStage)))
+        assert set(db.session.scalars(select(StagedCase.stage_id).distinct())) <= set(
+            db.session.scalars(select(AssessmentStage.id)))
 
 
 def test_a_call_received_in_a_staged_month_and_typed_in_later_gets_its_lines_there(app, clock, factory):

@@ -127,7 +127,7 @@ def refresh(month: Month, now=None) -> dict:
     staged = staging.catch_up(month, now) if month.end <= now else None
     with reading():
         result = live_result(month, with_report=True, previous_draft=previous, lines_key=staged)
-        if staged is not None and not staging.lines_kept(staged):  # dropped while they were read: tallied live
+        if staged is not None and not staging.still_staged(staged):  # taken while it was read: tallied live
             result = live_result(month, with_report=True, previous_draft=previous)
         result = dict(result, computed_at=now.isoformat())
         db.session.rollback()  # end the read before writing: the tally never held the write lock

@@ -54,10 +54,14 @@ def live_result(month: Month, *, with_report: bool = True, previous_draft=None, 
     now = utcnow()
     rules = {kind: rule_for(kind) for kind in UNIT_KINDS}
     units = {k: live_scores(k, month, rules[k], now, lines_key) for k in UNIT_KINDS}  # one moment for the result
-    return _result(month, now, rules, units, with_report, previous_draft)
+    staged = dict(staging.ready_stages(), **{str(month): -lines_key}) if lines_key is not None else {}
+    return _result(month, now, rules, units, with_report, previous_draft, staged)
 
 
-def _result(month, now, rules, units, with_report=True, previous_draft=None) -> dict:
+def _result(month, now, rules, units, with_report=True, previous_draft=None, staged=None) -> dict:
+    """The month's result; `staged`: the stages just brought up to date, by month text, whose cases give a month's
+    received-based 办结率."""
+    staged = staged or {}
     result = {
         "month": str(month),
         "rules": {k: r.as_dict() for k, r in rules.items()},
@@ -65,15 +69,15 @@ def _result(month, now, rules, units, with_report=True, previous_draft=None) -> 
         "exclusions": exclusions_in(month, now),
         "appeals": appeals_in(month, now),
         # Both 办结率, month and year to date: the month page shows them as well as the report.
-        "completion": report.completion_rates(month, now),
+        "completion": report.completion_rates(month, now, staged.get(str(month))),
     }
     if with_report:
         result["center"] = report.month_figures(month, now)
-        result["previous"] = _previous_figures(month, now, previous_draft)
+        result["previous"] = _previous_figures(month, now, previous_draft, staged.get(str(month.previous())))
     return result
 
 
-def _previous_figures(month: Month, now, previous_draft=None) -> dict:
+def _previous_figures(month: Month, now, previous_draft=None, previous_stage=None) -> dict:
     """Last month's figures for the comparison: the frozen ones if it was published (a version published before
     both 办结率 were kept has no "completion": nothing to compare with), else its given draft, else tallied now."""
     run = latest_run(month.previous())
@@ -82,7 +86,7 @@ def _previous_figures(month: Month, now, previous_draft=None) -> dict:
     if previous_draft is not None and "center" in previous_draft:
         return dict(previous_draft["center"], completion=previous_draft.get("completion"))
     return dict(report.month_figures(month.previous(), now),
-                completion=report.completion_rates(month.previous(), now))
+                completion=report.completion_rates(month.previous(), now, previous_stage))
 
 
 def latest_run(month: Month, version: int | None = None):
@@ -142,15 +146,18 @@ def publish_month(month: Month, actor, note: str = "", republish: bool = False) 
         db.session.flush()
         # The month's lines, kept by the SLA worker and brought up to date here, or else written now.
         run.lines_key = staging.take_for_publication(month, now)
+        staged = {}
         if run.lines_key is None:
             for kind in UNIT_KINDS:
                 staging.write_lines(run.id, kind, month, now)
+        else:  # the stages were brought up to date: the month's cases stay until the worker sweeps them
+            staged = dict(staging.ready_stages(), **{str(month): -run.lines_key})
         rules, units = {}, {}
         for kind in UNIT_KINDS:
             # The published scores are tallied from the frozen lines themselves, so they always agree.
             rules[kind] = rule_for(kind)
             units[kind] = score_units(kind, *tally_lines(kind, staging.stored_lines(run.lines_id, kind)), rules[kind])
-        run.summary_json = json.dumps(_result(month, now, rules, units), ensure_ascii=False)
+        run.summary_json = json.dumps(_result(month, now, rules, units, staged=staged), ensure_ascii=False)
         recount_pending_lines(now)  # other published months that shared a clock with this one
         drop_drafts()
         record_change(actor, "publish", "assessment_month", str(month),

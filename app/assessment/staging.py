@@ -22,8 +22,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.assessment.facts import CASELESS, facts
 from app.assessment.metrics import METRICS, UNIT_KINDS
 from app.assessment.period import Month
+from app.assessment.report import received_cases
 from app.extensions import db
-from app.models import AssessmentFact, AssessmentRun, AssessmentStage, CaseChange, Ticket
+from app.models import AssessmentFact, AssessmentStage, CaseChange, StagedCase, Ticket
 
 LINE_COLUMNS = ["run_id", "unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason",
                 "note", "due_at", "done_at"]
@@ -41,6 +42,14 @@ def write_lines(key: int, kind: str, month: Month, now, *, only=None, ticket_ids
     db.session.execute(insert(AssessmentFact).from_select(
         LINE_COLUMNS, select(literal(key), literal(kind), f.c.metric, f.c.unit_id, f.c.ticket_id, f.c.ref_id, f.c.value,
                              f.c.counted, f.c.reason, f.c.note, f.c.due_at, f.c.done_at)))
+
+
+def write_cases(stage_id: int, month: Month, **narrow) -> None:
+    """Write the cases the month's received-based 办结率 counts under the stage `stage_id` (narrowed as
+    `report.received_cases` narrows them)."""
+    db.session.execute(insert(StagedCase).from_select(
+        ["stage_id", "ticket_id", "in_month", "done"],
+        select(literal(stage_id), *received_cases(month, **narrow).subquery().c)))
 
 
 def stored_lines(key: int, kind: str):
@@ -87,9 +96,19 @@ def build(month: Month, now):
         for metric in METRICS[kind]:
             write_lines(stage.key, kind, month, now, only=[metric.key])
             db.session.commit()
+    for received_in in _months_of_year_to(month):  # 40,000 cases a month, each probed: SQLite's lock a second at most
+        write_cases(stage.id, month, received_in=received_in)
+        db.session.commit()
     stage.ready, stage.refreshed_at = True, now
     db.session.commit()
     return stage
+
+
+def _months_of_year_to(month: Month) -> list[Month]:
+    months = [Month(month.year, 1)]
+    while months[-1] != month:
+        months.append(months[-1].next())
+    return months
 
 
 def _take_notes(rewritten: list) -> set:
@@ -120,16 +139,19 @@ def _rewrite(stage: AssessmentStage, changed: list, arrived: dict, caseless: boo
     """Rewrite the stage's lines of the `changed` cases (`arrived`: when each reached the centre), and of no case if
     `caseless`."""
     month = Month.parse(stage.month)
-    lines = AssessmentFact.__table__
+    lines, cases = AssessmentFact.__table__, StagedCase.__table__
     for start in range(0, len(changed), CHUNK):
         chunk = changed[start:start + CHUNK]
         db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.in_(chunk)))
+        db.session.execute(delete(cases).where(cases.c.stage_id == stage.id, cases.c.ticket_id.in_(chunk)))
         # A case that reached the centre after the month ended has no line in it: none of its clocks, ratings or
-        # items falls in it (after 1,600 submissions, every earlier stage would read them all for nothing).
+        # items falls in it (after 1,600 submissions, every earlier stage would read them all for nothing), and the
+        # month's 办结率 does not count it.
         chunk = [ticket_id for ticket_id in chunk if ticket_id in arrived and arrived[ticket_id] < month.end]
         if chunk:
             for kind in UNIT_KINDS:
                 write_lines(stage.key, kind, month, now, ticket_ids=chunk)
+            write_cases(stage.id, month, ticket_ids=chunk)
     if caseless:
         db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.is_(None)))
         for kind in UNIT_KINDS:
@@ -155,10 +177,27 @@ def refresh(now) -> tuple[list, int]:
 
 
 def drop(stage: AssessmentStage) -> None:
-    """Delete a stage and its lines (in the caller's transaction)."""
+    """Delete a stage, its lines and its cases (in the caller's transaction)."""
     lines = AssessmentFact.__table__
     db.session.execute(delete(lines).where(lines.c.run_id == stage.key))
+    db.session.execute(delete(StagedCase.__table__).where(StagedCase.stage_id == stage.id))
     db.session.delete(stage)
+
+
+def _sweep_cases() -> None:
+    """Delete the cases kept for stages that are gone (a publication took them: the version it made holds its
+    figures and needs none of them)."""
+    # Each stage's first case, one index probe a stage: a few probes where a NOT IN read every case of every stage.
+    # A stage is looked up as its cases are found: a build writes its stage's row seconds before its first case.
+    after = None
+    while True:
+        query = select(db.func.min(StagedCase.stage_id))
+        found = db.session.scalar(query if after is None else query.where(StagedCase.stage_id > after))
+        if found is None:
+            return
+        if db.session.scalar(select(AssessmentStage.id).where(AssessmentStage.id == found)) is None:
+            db.session.execute(delete(StagedCase.__table__).where(StagedCase.stage_id == found))
+        after = found
 
 
 def _caught_up(month: Month, now):
@@ -188,10 +227,16 @@ def catch_up(month: Month, now):
         return None
 
 
-def lines_kept(key: int) -> bool:
-    """The lines under a stage's key are still there: kept by the stage, or by the version that took them."""
-    return (db.session.scalar(select(AssessmentStage.id).where(AssessmentStage.id == -key)) is not None
-            or db.session.scalar(select(AssessmentRun.id).where(AssessmentRun.lines_key == key).limit(1)) is not None)
+def still_staged(key: int) -> bool:
+    """The stage with this key is still there, and so are its lines and cases (a publication that took it keeps its
+    lines, but the worker sweeps its cases)."""
+    return db.session.scalar(select(AssessmentStage.id).where(AssessmentStage.id == -key)) is not None
+
+
+def ready_stages() -> dict:
+    """The id of every ready stage, by month text (after `refresh`, each is up to date in the caller's transaction)."""
+    return dict(db.session.execute(select(AssessmentStage.month, AssessmentStage.id)
+                                   .where(AssessmentStage.ready.is_(True))).all())
 
 
 def take_for_publication(month: Month, now):
@@ -217,6 +262,8 @@ def keep(now) -> str:
             drop(stage)
     db.session.commit()
     stages = {stage.month: stage for stage in _stages()}
+    _sweep_cases()
+    db.session.commit()
     missing = next((month for month in months if str(month) not in stages), None)
     if missing is not None:  # one month a round: a build takes seconds, and last month's comes first
         db.session.commit()

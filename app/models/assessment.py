@@ -175,3 +175,19 @@ class CaseChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class StagedCase(db.Model):
+    """A case the received-based 办结率 of a staged month counts (received in the month's year by its end, not refused,
+    merged or excluded), whether it was received in the month itself and whether it stood resolved at the month's end
+    (app/assessment/staging.py). Kept by the stage with id `stage_id`, rewritten with its lines; no foreign key: a
+    publication deletes the stage it takes and the worker sweeps its cases afterwards."""
+
+    __tablename__ = "assessment_stage_case"
+    stage_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    in_month: Mapped[bool] = mapped_column(Boolean)
+    done: Mapped[bool] = mapped_column(Boolean)
+
+    # Read whole, a stage's cases in key order (SQLite keeps the rows in the key's b-tree).
+    __table_args__ = {"sqlite_with_rowid": False}
