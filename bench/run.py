@@ -238,6 +238,7 @@ def unpublish(url, month):
                      {"m": month})
         removed = conn.execute(text("DELETE FROM assessment_run WHERE month = :m"), {"m": month}).rowcount
         conn.execute(text("DELETE FROM assessment_stage"))
+        conn.execute(text("DELETE FROM assessment_stage_case"))
         conn.execute(text("DELETE FROM case_change"))
     engine.dispose()
     return removed

@@ -17,8 +17,8 @@ from app.demo import seed_demo
 from app.enums import Role, TicketState as S
 from app.extensions import db
 from app.models import (ActionItem, Appeal, Assignment, AssessmentFact, AssessmentRun, AssessmentStage, CaseChange,
-                        ClockPause, EnterpriseEvaluation, Rating, ScoreExclusion, StagedCase, Ticket, TicketClock, User,
-                        Visit)
+                        ClockPause, EnterpriseEvaluation, Rating, ScoreExclusion, StagedCase, StagedClock, Ticket,
+                        TicketClock, User, Visit)
 from app.timesource import utcnow
 from sla.calendar import SHANGHAI
 
@@ -136,7 +136,8 @@ def test_every_table_a_line_reads_notes_its_case(app, factory, clock):
 
 
 def _staged_cases(stage_id) -> int:
-    return db.session.scalar(select(db.func.count()).select_from(StagedCase).where(StagedCase.stage_id == stage_id))
+    return sum(db.session.scalar(select(db.func.count()).select_from(table).where(table.stage_id == stage_id))
+               for table in (StagedCase, StagedClock))
 
 
 def _lines(key) -> list:
@@ -285,6 +286,8 @@ def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app,
                 # clocks gives.
                 assert (report.completion_rates(month, utcnow(), -month_key)
                         == report.completion_rates(month, utcnow())), month
+                # So are its on-time rates by kind of deadline, from the clocks it keeps.
+                assert report.on_time_by_kind(month, utcnow(), -month_key) == report.on_time_by_kind(month, utcnow())
         changes.one_round()  # and these the publication itself catches up on
 
         clock.advance(minutes=1)
@@ -295,13 +298,15 @@ def test_a_month_published_from_its_stage_freezes_the_lines_of_a_full_tally(app,
         frozen = _lines(key)
         assert frozen == _full_tally(OCTOBER, utcnow())
         assert run.summary["completion"] == report.completion_rates(OCTOBER, utcnow())
+        assert run.summary["center"] == report.month_figures(OCTOBER, utcnow())
         assert all(line[3] is not None or line[1] in CASELESS[line[0]] for line in frozen)
         # September, published again after an appeal, from its own stage, which that publication caught up too.
         september = publish_month(SEPTEMBER, supervisor, note="申诉处理后更正" if runs_before["2026-09"] else "",
                                   republish=bool(runs_before["2026-09"]))
         assert september.lines_key == keys[SEPTEMBER] and _lines(keys[SEPTEMBER]) == _full_tally(SEPTEMBER, utcnow())
         assert september.summary["completion"] == report.completion_rates(SEPTEMBER, utcnow())
-        assert september.summary["previous"]["completion"] == report.completion_rates(AUGUST, utcnow())
+        assert september.summary["previous"] == dict(report.month_figures(AUGUST, utcnow()),
+                                                     completion=report.completion_rates(AUGUST, utcnow()))
 
         # Published again before the worker stages the month anew: a full tally, the very same lines.
         again = publish_month(OCTOBER, supervisor, note="复核", republish=True)
@@ -365,8 +370,9 @@ def test_the_worker_keeps_the_stages_of_last_month_and_the_two_before_it(app, cl
             "2026-10", "2026-11", "2026-12"]
         assert db.session.scalar(select(db.func.count(AssessmentFact.id)).where(AssessmentFact.run_id < 0)) == sum(
             len(_lines(stage.key)) for stage in db.session.scalars(select(AssessmentStage)))
-        assert set(db.session.scalars(select(StagedCase.stage_id).distinct())) <= set(
-            db.session.scalars(select(AssessmentStage.id)))
+        for table in (StagedCase, StagedClock):
+            assert set(db.session.scalars(select(table.stage_id).distinct())) <= set(
+                db.session.scalars(select(AssessmentStage.id)))
 
 
 def test_a_call_received_in_a_staged_month_and_typed_in_later_gets_its_lines_there(app, clock, factory):

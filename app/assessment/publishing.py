@@ -59,8 +59,8 @@ def live_result(month: Month, *, with_report: bool = True, previous_draft=None, 
 
 
 def _result(month, now, rules, units, with_report=True, previous_draft=None, staged=None) -> dict:
-    """The month's result; `staged`: the stages just brought up to date, by month text, whose cases give a month's
-    received-based 办结率."""
+    """The month's result; `staged`: the stages just brought up to date, by month text, whose cases and clocks give
+    a month's received-based 办结率 and on-time rates."""
     staged = staged or {}
     result = {
         "month": str(month),
@@ -72,7 +72,7 @@ def _result(month, now, rules, units, with_report=True, previous_draft=None, sta
         "completion": report.completion_rates(month, now, staged.get(str(month))),
     }
     if with_report:
-        result["center"] = report.month_figures(month, now)
+        result["center"] = report.month_figures(month, now, staged.get(str(month)))
         result["previous"] = _previous_figures(month, now, previous_draft, staged.get(str(month.previous())))
     return result
 
@@ -85,7 +85,7 @@ def _previous_figures(month: Month, now, previous_draft=None, previous_stage=Non
         return dict(run.summary["center"], completion=run.summary.get("completion"))
     if previous_draft is not None and "center" in previous_draft:
         return dict(previous_draft["center"], completion=previous_draft.get("completion"))
-    return dict(report.month_figures(month.previous(), now),
+    return dict(report.month_figures(month.previous(), now, previous_stage),
                 completion=report.completion_rates(month.previous(), now, previous_stage))
 
 

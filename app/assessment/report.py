@@ -9,7 +9,7 @@ from app.display import due_text, local
 from app.enums import BAD_SATISFACTION, ENDED_UNHANDLED, Channel, ClockKind, EventKind, Satisfaction
 from app.extensions import db
 from app.models import (Category, Milestone, Procedure, ProjectStage, Rating, Remediation, ReturnVisit, ScoreExclusion,
-                        StagedCase, Ticket, TicketClock, TicketEvent, Visit)
+                        StagedCase, StagedClock, Ticket, TicketClock, TicketEvent, Visit)
 
 TREND_MONTHS = 6
 
@@ -46,13 +46,30 @@ def _not_excluded():
     return ~TicketClock.ticket_id.in_(select(ScoreExclusion.ticket_id)) & ~TicketClock.ticket_id.in_(merged_ids())
 
 
-def on_time_by_kind(month, now) -> dict:
-    """Per clock kind: clocks decided in the month and how many of them in time (excluded tickets left out)."""
-    ok = on_time()
-    rows = db.session.execute(
-        select(TicketClock.kind, func.count(), func.sum(case((ok, 1), else_=0)))
-        .where(decided_in(month, now), _not_excluded()).group_by(TicketClock.kind)).all()
-    found = {kind: {"counted": int(n), "on_time": int(k or 0), "rate": _rate(k or 0, n)} for kind, n, k in rows}
+def decided_clocks(month, now, *, ticket_ids=None, kind=None):
+    """The clocks decided in the month (by `now`; excluded and merged cases left out), each as (ticket id, clock id,
+    kind, met); only these `ticket_ids`, or only this `kind`, if given."""
+    query = select(TicketClock.ticket_id, TicketClock.id, TicketClock.kind,
+                   case((on_time(), True), else_=False)).where(decided_in(month, now), _not_excluded())
+    if ticket_ids is not None:
+        query = query.where(TicketClock.ticket_id.in_(ticket_ids))
+    if kind is not None:
+        query = query.where(TicketClock.kind == kind)
+    return query
+
+
+def on_time_by_kind(month, now, stage_id: int | None = None) -> dict:
+    """Per clock kind: clocks decided in the month and how many of them in time (excluded tickets left out); from the
+    clocks the month's stage keeps if `stage_id` is given (brought up to date by the caller)."""
+    if stage_id is not None:
+        query = (select(StagedClock.kind, func.count(), func.sum(case((StagedClock.on_time, 1), else_=0)))
+                 .where(StagedClock.stage_id == stage_id).group_by(StagedClock.kind))
+    else:
+        ok = on_time()
+        query = (select(TicketClock.kind, func.count(), func.sum(case((ok, 1), else_=0)))
+                 .where(decided_in(month, now), _not_excluded()).group_by(TicketClock.kind))
+    found = {kind: {"counted": int(n), "on_time": int(k or 0), "rate": _rate(k or 0, n)}
+             for kind, n, k in db.session.execute(query).all()}
     return {k.value: found.get(k.value, {"counted": 0, "on_time": 0, "rate": None}) for k in ClockKind}
 
 
@@ -219,8 +236,9 @@ def remediation_text(kind: str, fig: dict | None) -> str:
     return _("%(rate)s（%(fraction)s）", rate="—" if rate is None else f"{rate:.1f}%", fraction=fraction)
 
 
-def month_figures(month, now) -> dict:
-    """Every figure of the centre's monthly report, as plain data."""
+def month_figures(month, now, stage_id: int | None = None) -> dict:
+    """Every figure of the centre's monthly report, as plain data (the on-time rates from the clocks of the month's
+    stage, brought up to date by the caller, if `stage_id` is given)."""
     in_month = and_(Ticket.created_at >= month.start, Ticket.created_at < month.end, _not_merged())
     channels = dict(db.session.execute(select(Ticket.channel, func.count()).where(in_month)
                                        .group_by(Ticket.channel)).all())
@@ -240,7 +258,7 @@ def month_figures(month, now) -> dict:
         "convened": _tickets_with_event(EventKind.CONVENED, month),
         "resolved": resolved_n,
         "closed": _tickets_with_event(EventKind.CLOSED, month),
-        "on_time": on_time_by_kind(month, now),
+        "on_time": on_time_by_kind(month, now, stage_id),
         "ratings": ratings(month),
         "remediation": remediations(month, now),
         "visits": _count(select(func.count(Visit.id)).where(Visit.visited_on >= month.first_day,

@@ -22,15 +22,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.assessment.facts import CASELESS, facts
 from app.assessment.metrics import METRICS, UNIT_KINDS
 from app.assessment.period import Month
-from app.assessment.report import received_cases
+from app.assessment.report import decided_clocks, received_cases
+from app.enums import ClockKind
 from app.extensions import db
-from app.models import AssessmentFact, AssessmentStage, CaseChange, StagedCase, Ticket
+from app.models import AssessmentFact, AssessmentStage, CaseChange, StagedCase, StagedClock, Ticket
 
 LINE_COLUMNS = ["run_id", "unit_kind", "metric", "unit_id", "ticket_id", "ref_id", "value", "counted", "reason",
                 "note", "due_at", "done_at"]
 WORKER_JOB = "month-lines"  # the SLA worker's job (and heartbeat) that keeps the stages
 MONTHS_KEPT = 3  # last month and the two before it
 CHUNK = 2_000  # changed cases rewritten per statement (each id is a bound parameter)
+# Besides its lines, a stage keeps per case what the month's summary counts: its received-based 办结率 and on-time
+# rates by kind of deadline (a probe of every case of the year, a read of every clock of the month, at publication).
+KEPT_PER_CASE = (StagedCase.__table__, StagedClock.__table__)
 # A build that has not finished within this long died with its worker: its stage is dropped and built again.
 BUILD_ABANDONED = timedelta(minutes=30)
 
@@ -50,6 +54,14 @@ def write_cases(stage_id: int, month: Month, **narrow) -> None:
     db.session.execute(insert(StagedCase).from_select(
         ["stage_id", "ticket_id", "in_month", "done"],
         select(literal(stage_id), *received_cases(month, **narrow).subquery().c)))
+
+
+def write_clocks(stage_id: int, month: Month, now, **narrow) -> None:
+    """Write the clocks decided in the month under the stage `stage_id` (narrowed as `report.decided_clocks` narrows
+    them): the report's on-time rates by kind."""
+    db.session.execute(insert(StagedClock).from_select(
+        ["stage_id", "ticket_id", "clock_id", "kind", "on_time"],
+        select(literal(stage_id), *decided_clocks(month, now, **narrow).subquery().c)))
 
 
 def stored_lines(key: int, kind: str):
@@ -99,6 +111,9 @@ def build(month: Month, now):
     for received_in in _months_of_year_to(month):  # 40,000 cases a month, each probed: SQLite's lock a second at most
         write_cases(stage.id, month, received_in=received_in)
         db.session.commit()
+    for kind in ClockKind:
+        write_clocks(stage.id, month, now, kind=kind.value)
+        db.session.commit()
     stage.ready, stage.refreshed_at = True, now
     db.session.commit()
     return stage
@@ -139,11 +154,12 @@ def _rewrite(stage: AssessmentStage, changed: list, arrived: dict, caseless: boo
     """Rewrite the stage's lines of the `changed` cases (`arrived`: when each reached the centre), and of no case if
     `caseless`."""
     month = Month.parse(stage.month)
-    lines, cases = AssessmentFact.__table__, StagedCase.__table__
+    lines = AssessmentFact.__table__
     for start in range(0, len(changed), CHUNK):
         chunk = changed[start:start + CHUNK]
         db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.in_(chunk)))
-        db.session.execute(delete(cases).where(cases.c.stage_id == stage.id, cases.c.ticket_id.in_(chunk)))
+        for table in KEPT_PER_CASE:
+            db.session.execute(delete(table).where(table.c.stage_id == stage.id, table.c.ticket_id.in_(chunk)))
         # A case that reached the centre after the month ended has no line in it: none of its clocks, ratings or
         # items falls in it (after 1,600 submissions, every earlier stage would read them all for nothing), and the
         # month's 办结率 does not count it.
@@ -152,6 +168,7 @@ def _rewrite(stage: AssessmentStage, changed: list, arrived: dict, caseless: boo
             for kind in UNIT_KINDS:
                 write_lines(stage.key, kind, month, now, ticket_ids=chunk)
             write_cases(stage.id, month, ticket_ids=chunk)
+            write_clocks(stage.id, month, now, ticket_ids=chunk)
     if caseless:
         db.session.execute(delete(lines).where(lines.c.run_id == stage.key, lines.c.ticket_id.is_(None)))
         for kind in UNIT_KINDS:
@@ -180,24 +197,26 @@ def drop(stage: AssessmentStage) -> None:
     """Delete a stage, its lines and its cases (in the caller's transaction)."""
     lines = AssessmentFact.__table__
     db.session.execute(delete(lines).where(lines.c.run_id == stage.key))
-    db.session.execute(delete(StagedCase.__table__).where(StagedCase.stage_id == stage.id))
+    for table in KEPT_PER_CASE:
+        db.session.execute(delete(table).where(table.c.stage_id == stage.id))
     db.session.delete(stage)
 
 
 def _sweep_cases() -> None:
-    """Delete the cases kept for stages that are gone (a publication took them: the version it made holds its
-    figures and needs none of them)."""
-    # Each stage's first case, one index probe a stage: a few probes where a NOT IN read every case of every stage.
-    # A stage is looked up as its cases are found: a build writes its stage's row seconds before its first case.
-    after = None
-    while True:
-        query = select(db.func.min(StagedCase.stage_id))
-        found = db.session.scalar(query if after is None else query.where(StagedCase.stage_id > after))
-        if found is None:
-            return
-        if db.session.scalar(select(AssessmentStage.id).where(AssessmentStage.id == found)) is None:
-            db.session.execute(delete(StagedCase.__table__).where(StagedCase.stage_id == found))
-        after = found
+    """Delete the cases and clocks kept for stages that are gone (a publication took them: the version it made holds
+    its figures and needs none of them)."""
+    # Each stage's first row, one index probe a stage: a few probes where a NOT IN read every row of every stage.
+    # A stage is looked up as its rows are found: a build writes its stage's row seconds before its first case.
+    for table in KEPT_PER_CASE:
+        after = None
+        while True:
+            query = select(db.func.min(table.c.stage_id))
+            found = db.session.scalar(query if after is None else query.where(table.c.stage_id > after))
+            if found is None:
+                break
+            if db.session.scalar(select(AssessmentStage.id).where(AssessmentStage.id == found)) is None:
+                db.session.execute(delete(table).where(table.c.stage_id == found))
+            after = found
 
 
 def _caught_up(month: Month, now):

@@ -1,7 +1,8 @@
 """All models, importable from one place."""
 from app.models.api import ApiToken
 from app.models.assessment import (Appeal, AssessmentFact, AssessmentRun, AssessmentStage, CaseChange, DraftSnapshot,
-                                   EnterpriseEvaluation, ScoreExclusion, ScoringRule, StagedCase)
+                                   EnterpriseEvaluation, ScoreExclusion, ScoringRule, StagedCase,
+                                   StagedClock)
 from app.models.audit import AuditHead, AuditRecord
 from app.models.enterprise import Enterprise, EnterpriseContact, EnterpriseEvent, Visit
 from app.models.messaging import MessageTemplate
@@ -21,7 +22,7 @@ from app.models.types import coerce_labeled_enums
 
 coerce_labeled_enums(db.Model)
 
-__all__ = ["ApiToken", "Appeal", "AuditHead", "AuditRecord", "AssessmentFact", "AssessmentRun", "AssessmentStage", "CaseChange", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule", "StagedCase",
+__all__ = ["ApiToken", "Appeal", "AuditHead", "AuditRecord", "AssessmentFact", "AssessmentRun", "AssessmentStage", "CaseChange", "DraftSnapshot", "EnterpriseEvaluation", "ScoreExclusion", "ScoringRule", "StagedCase", "StagedClock",
            "Milestone", "ParkTarget", "Procedure", "ProcedureDocument", "ProcedureType", "Project", "ProjectStage", "ActionItem", "Meeting", "MeetingGuest", "MeetingInvite", "meeting_ticket", "Assignment", "Attachment", "CalendarNotice", "CalendarOverride", "Category", "ClockLevelChange", "ClockPause",
            "Department", "DutyShift", "MessageTemplate", "Enterprise", "EnterpriseContact", "EnterpriseEvent", "EnterpriseSession", "LoginSession", "Extension", "HotlineOrder", "Notification", "Rating", "RatingPolicy", "Remediation", "ReturnVisit", "SigninCode", "SlaPolicy", "Ticket", "TicketClock",
            "TicketEvent", "TrackingLink", "User", "Visit", "WebhookDelivery", "WebhookEndpoint", "WorkerHeartbeat"]

@@ -191,3 +191,18 @@ class StagedCase(db.Model):
 
     # Read whole, a stage's cases in key order (SQLite keeps the rows in the key's b-tree).
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+class StagedClock(db.Model):
+    """A clock whose outcome was decided in a staged month (met or missed there; excluded and merged cases left out),
+    its kind and whether it was met: the report's 按时率 by kind of deadline, kept by the stage with id `stage_id` as
+    its cases are (app/assessment/staging.py)."""
+
+    __tablename__ = "assessment_stage_clock"
+    stage_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clock_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    on_time: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = {"sqlite_with_rowid": False}
