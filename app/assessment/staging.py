@@ -13,7 +13,13 @@ the worker stages the month again a minute later. A month without a ready stage 
 The lines of a month that has ended do not depend on the moment they are tallied, only on the data: a clock counts
 in the month its outcome was decided (stopped on time, or its due time passed while it was not standing still), and
 every due time of an ended month has passed. So lines written when the stage was built, and rewritten case by case,
-are the lines a full tally would write at publication (tests/test_staged_lines.py compares them)."""
+are the lines a full tally would write at publication (tests/test_staged_lines.py compares them).
+
+A stage keeps the month's summary's per-case figures the same way (KEPT_PER_CASE): the cases its received-based 办结率
+counts, whether each stood resolved at the month's end, and the clocks decided in the month (a case's state, closing
+and insertion are noted too, since 退回 and 退单 take a case out of that 办结率; migration f38rcvd00001). At 1,000,000
+cases they spared a publication 3.7 s and 2.3 s of reading on SQLite, and as much for the month before it when that
+one is only staged (bench/README.md, stop 38)."""
 from datetime import timedelta
 
 from sqlalchemy import delete, insert, literal, or_, select
